@@ -1,0 +1,293 @@
+// Package config reads and writes a migration project's axium2crm.yaml and
+// knows the project's layout on disk. Only the command layer reads files;
+// libraries receive the structs this package returns.
+package config
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/template"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/axium2crm/axium2crm/loaders"
+)
+
+// FileName is the project configuration file.
+const FileName = "axium2crm.yaml"
+
+// Version is the configuration format this build reads and writes.
+const Version = 1
+
+//go:embed axium2crm.yaml.tmpl
+var tmplFS embed.FS
+
+// Config is axium2crm.yaml.
+type Config struct {
+	Version   int                     `yaml:"version"`
+	Warehouse Warehouse               `yaml:"warehouse"`
+	Load      Load                    `yaml:"load"`
+	Objects   map[string]ObjectConfig `yaml:"objects"`
+}
+
+// Warehouse holds DuckDB settings.
+type Warehouse struct {
+	MemoryLimit   string `yaml:"memory_limit"`
+	Threads       int    `yaml:"threads"`
+	TempDirectory string `yaml:"temp_directory"`
+}
+
+// Load holds defaults for every object.
+type Load struct {
+	Encoding  string `yaml:"encoding"`
+	Delimiter string `yaml:"delimiter"`
+}
+
+// ObjectConfig overrides the built-in mapping of one axiUm object, or
+// declares an object the catalog does not know (an institution's own report).
+type ObjectConfig struct {
+	Files     []string          `yaml:"files"`
+	Key       []string          `yaml:"key"`
+	Columns   map[string]string `yaml:"columns"`
+	Encoding  string            `yaml:"encoding"`
+	Delimiter string            `yaml:"delimiter"`
+	// RecordsPath names the member holding the records in wrapped JSON pages.
+	RecordsPath string `yaml:"records_path"`
+}
+
+// Error is a configuration problem, located in the file when possible.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// ErrNoProject reports a directory without axium2crm.yaml.
+var ErrNoProject = errors.New("not an axium2crm project")
+
+// Default returns the configuration `init` writes.
+func Default() Config {
+	return Config{
+		Version:   Version,
+		Warehouse: Warehouse{MemoryLimit: "4GB", Threads: 0, TempDirectory: "tmp"},
+		Load:      Load{Encoding: "auto", Delimiter: "auto"},
+		Objects:   map[string]ObjectConfig{},
+	}
+}
+
+// Render writes the default configuration with comments explaining each
+// setting and listing every object's default file patterns and columns.
+func Render() ([]byte, error) {
+	t, err := template.New("axium2crm.yaml.tmpl").Funcs(template.FuncMap{
+		"join":     strings.Join,
+		"patterns": loaders.DefaultPatterns,
+		"columns": func(o loaders.Object) string {
+			names := make([]string, len(o.Columns))
+			for i, c := range o.Columns {
+				names[i] = c.Name
+			}
+			return strings.Join(names, ", ")
+		},
+		"yamlList": func(ss []string) string {
+			q := make([]string, len(ss))
+			for i, s := range ss {
+				q[i] = fmt.Sprintf("%q", s)
+			}
+			return "[" + strings.Join(q, ", ") + "]"
+		},
+	}).ParseFS(tmplFS, "axium2crm.yaml.tmpl")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, struct {
+		Default Config
+		Objects []loaders.Object
+	}{Default(), loaders.Catalog()}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Read loads DIR/axium2crm.yaml strictly: unknown keys are errors, so a typo
+// does not silently fall back to a default.
+func Read(dir string) (Config, error) {
+	p := filepath.Join(dir, FileName)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Config{}, fmt.Errorf("%w: %s has no %s (run `axium2crm init %s`)", ErrNoProject, dir, FileName, dir)
+	}
+	if err != nil {
+		return Config{}, err
+	}
+	return Parse(p, b)
+}
+
+// Parse decodes configuration text; name is used in error messages.
+func Parse(name string, b []byte) (Config, error) {
+	cfg := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return Config{}, &Error{File: name, Msg: strings.Join(te.Errors, "; ")}
+		}
+		return Config{}, &Error{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if cfg.Version != Version {
+		return Config{}, &Error{File: name, Msg: fmt.Sprintf("version %d is not supported (this axium2crm reads version %d)", cfg.Version, Version)}
+	}
+	if cfg.Objects == nil {
+		cfg.Objects = map[string]ObjectConfig{}
+	}
+	if err := validate(cfg); err != nil {
+		return Config{}, &Error{File: name, Msg: err.Error()}
+	}
+	return cfg, nil
+}
+
+func validate(cfg Config) error {
+	known := map[string]bool{}
+	for _, o := range loaders.Catalog() {
+		known[o.Name] = true
+	}
+	for _, enc := range append([]string{cfg.Load.Encoding}, objectField(cfg, func(o ObjectConfig) string { return o.Encoding })...) {
+		if enc != "" {
+			if _, err := loaders.ParseEncoding(enc); err != nil {
+				return err
+			}
+		}
+	}
+	for _, d := range append([]string{cfg.Load.Delimiter}, objectField(cfg, func(o ObjectConfig) string { return o.Delimiter })...) {
+		if _, err := loaders.ParseDelimiter(d); err != nil {
+			return err
+		}
+	}
+	for _, name := range sortedKeys(cfg.Objects) {
+		o := cfg.Objects[name]
+		if !loaders.ValidObjectName(name) {
+			return fmt.Errorf("objects.%s: object names are lower case letters, digits and underscores", name)
+		}
+		if !known[name] && len(o.Key) == 0 {
+			return fmt.Errorf("objects.%s: not a built-in axiUm object, so it needs `key:` (the columns that identify a record)", name)
+		}
+	}
+	return nil
+}
+
+func objectField(cfg Config, f func(ObjectConfig) string) []string {
+	var out []string
+	for _, k := range sortedKeys(cfg.Objects) {
+		out = append(out, f(cfg.Objects[k]))
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Specs merges the catalog with the configuration into the loader's view of
+// every object, in catalog order followed by institution-defined objects.
+func (c Config) Specs() ([]loaders.Spec, error) {
+	var specs []loaders.Spec
+	seen := map[string]bool{}
+	for _, o := range loaders.Catalog() {
+		seen[o.Name] = true
+		specs = append(specs, c.spec(o, c.Objects[o.Name]))
+	}
+	for _, name := range sortedKeys(c.Objects) {
+		if seen[name] {
+			continue
+		}
+		oc := c.Objects[name]
+		specs = append(specs, c.spec(loaders.Object{Name: name, Key: oc.Key}, oc))
+	}
+	return specs, nil
+}
+
+func (c Config) spec(o loaders.Object, oc ObjectConfig) loaders.Spec {
+	s := loaders.Spec{
+		Object:      o,
+		Files:       oc.Files,
+		Columns:     oc.Columns,
+		Encoding:    firstNonEmpty(oc.Encoding, c.Load.Encoding, "auto"),
+		Delimiter:   firstNonEmpty(oc.Delimiter, c.Load.Delimiter, "auto"),
+		RecordsPath: oc.RecordsPath,
+	}
+	if len(oc.Key) > 0 {
+		s.Object.Key = oc.Key
+	}
+	if len(s.Files) == 0 {
+		s.Files = loaders.DefaultPatterns(o.Name)
+	}
+	return s
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// Resolve returns p relative to the project directory unless it is absolute.
+func Resolve(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// ErrExists reports an init over an existing configuration.
+var ErrExists = errors.New("already an axium2crm project")
+
+// Init creates dir (owner-only) and writes the default configuration. It
+// refuses to overwrite an existing configuration unless force is set.
+func Init(dir string, force bool) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	// MkdirAll leaves an existing directory's mode alone; patient data
+	// needs owner-only either way.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, FileName)
+	if _, err := os.Stat(p); err == nil && !force {
+		return "", fmt.Errorf("%w: %s exists (use --force to rewrite it with defaults)", ErrExists, p)
+	}
+	b, err := Render()
+	if err != nil {
+		return "", err
+	}
+	if _, err := Parse(p, b); err != nil {
+		return "", fmt.Errorf("default configuration does not parse: %w", err)
+	}
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		return "", err
+	}
+	return p, os.Chmod(p, 0o600)
+}

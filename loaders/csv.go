@@ -1,0 +1,215 @@
+package loaders
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// csvLoader lands delimited text through DuckDB's read_csv. Go only reads the
+// header line (to map names and pick the delimiter); DuckDB parses the
+// records and collects the ones it cannot parse in its reject tables.
+type csvLoader struct{}
+
+// maxLineSize bounds one record; clinical notes can be long.
+const maxLineSize = 16 << 20
+
+func (csvLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, error) {
+	res := FileResult{Format: "csv"}
+	line, err := firstLine(p.ReadPath)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", p.Rel, err)
+	}
+	delim, err := ParseDelimiter(p.Spec.Delimiter)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", p.Rel, err)
+	}
+	if delim == "" {
+		delim = sniffDelimiter(line)
+	}
+	res.Delimiter = delim
+	headers, err := parseHeader(line, delim)
+	if err != nil {
+		return res, fmt.Errorf("%s:1: header: %w", p.Rel, err)
+	}
+	names, warnings, err := p.Spec.MapHeader(p.Rel, headers)
+	if err != nil {
+		return res, err
+	}
+	res.Columns, res.Warnings = names, warnings
+	object := p.Spec.Object.Name
+	if err := ensureTable(ctx, l.Conn, object, names); err != nil {
+		return res, err
+	}
+	cols := make([]landColumn, len(names))
+	for i, n := range names {
+		cols[i] = landColumn{Name: n, Field: "c" + strconv.Itoa(i+1)}
+	}
+	for _, t := range []string{"axium2crm_reject_errors", "axium2crm_reject_scans"} {
+		if _, err := l.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+t); err != nil {
+			return res, err
+		}
+	}
+	q, err := render("land_csv.sql", map[string]any{
+		"Object": object, "Columns": cols, "HashColumns": hashOrder(cols),
+		"Path": p.ReadPath, "Delimiter": delim, "MaxLineSize": maxLineSize,
+	})
+	if err != nil {
+		return res, err
+	}
+	r, err := l.Conn.ExecContext(ctx, q, l.BatchID, p.Rel)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", p.Rel, err)
+	}
+	if res.RowsLoaded, err = r.RowsAffected(); err != nil {
+		return res, err
+	}
+	rejects, err := readCSVRejects(ctx, l.Conn, headers)
+	if err != nil {
+		return res, fmt.Errorf("%s: rejects: %w", p.Rel, err)
+	}
+	res.RowsRejected = int64(len(rejects))
+	res.RowsRead = res.RowsLoaded + res.RowsRejected
+	if len(rejects) == 0 {
+		return res, nil
+	}
+	if err := locateRejects(p, rejects); err != nil {
+		return res, fmt.Errorf("%s: rejects: %w", p.Rel, err)
+	}
+	for _, rj := range rejects {
+		if _, err := l.Conn.ExecContext(ctx, "INSERT INTO meta.rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			l.BatchID, object, p.Rel, rj.record, rj.physLine, nullIfEmpty(rj.column), rj.errType, rj.reason,
+			rj.text, rj.raw); err != nil {
+			return res, err
+		}
+	}
+	ordinals := make([]int64, len(rejects))
+	for i, rj := range rejects {
+		ordinals[i] = rj.record
+	}
+	q, err = render("renumber.sql", map[string]any{"Object": object})
+	if err != nil {
+		return res, err
+	}
+	if _, err := l.Conn.ExecContext(ctx, q, ordinals, l.BatchID, p.Rel, ordinals[0]-1); err != nil {
+		return res, fmt.Errorf("%s: renumber: %w", p.Rel, err)
+	}
+	return res, nil
+}
+
+type csvReject struct {
+	record    int64 // data record ordinal (DuckDB's line minus the header)
+	bytePos   int64
+	physLine  int64
+	column    string
+	errType   string
+	reason    string
+	text      string
+	raw       []byte
+	badEncode bool
+}
+
+func readCSVRejects(ctx context.Context, conn *sql.Conn, headers []string) ([]csvReject, error) {
+	q, err := render("csv_rejects.sql", nil)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := conn.QueryContext(ctx, q)
+	if err != nil {
+		if strings.Contains(err.Error(), "does not exist") {
+			return nil, nil // DuckDB creates the tables only when a scan rejects something
+		}
+		return nil, err
+	}
+	defer rows.Close()
+	var out []csvReject
+	for rows.Next() {
+		var line, pos int64
+		var errType, reason string
+		var column, text sql.NullString
+		if err := rows.Scan(&line, &pos, &errType, &reason, &column, &text); err != nil {
+			return nil, err
+		}
+		rj := csvReject{record: line - 1, bytePos: pos, errType: errType, reason: reason, text: text.String}
+		if column.Valid {
+			rj.column = column.String
+			// Fields were read as c1..cN; report the file's own header.
+			if n, err := strconv.Atoi(strings.TrimPrefix(column.String, "c")); err == nil && n >= 1 && n <= len(headers) {
+				rj.column = headers[n-1]
+			}
+		}
+		rj.badEncode = strings.Contains(errType, "ENCODING") || strings.Contains(errType, "UNICODE")
+		out = append(out, rj)
+	}
+	return out, rows.Err()
+}
+
+// locateRejects turns byte offsets into physical line numbers, and for
+// records DuckDB could not decode keeps the exact bytes (its csv_line
+// replaces bad bytes, which would lose them).
+func locateRejects(p Prepared, rejects []csvReject) error {
+	idx := make([]int, len(rejects))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return rejects[idx[a]].bytePos < rejects[idx[b]].bytePos })
+	f, err := os.Open(p.ReadPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	var pos, lines int64 = 0, 1
+	for _, i := range idx {
+		rj := &rejects[i]
+		for pos < rj.bytePos {
+			b, err := r.ReadByte()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			pos++
+			if b == '\n' {
+				lines++
+			}
+		}
+		rj.physLine = lines
+		if rj.badEncode {
+			raw, err := readRaw(p.ReadPath, rj.bytePos, int64(len(rj.text)))
+			if err != nil {
+				return err
+			}
+			rj.raw = raw
+		}
+	}
+	return nil
+}
+
+// readRaw reads n bytes (at least one line) of the file from off.
+func readRaw(path string, off, n int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return nil, err
+	}
+	if n < 1 {
+		n = 1
+	}
+	buf := make([]byte, n)
+	k, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, err
+	}
+	return buf[:k], nil
+}

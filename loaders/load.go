@@ -1,0 +1,431 @@
+// Package loaders lands raw axiUm exports (report CSVs and API JSON) in the
+// project warehouse's raw.<object> tables, losslessly: every source field is
+// kept as the text it was exported as, each row carries its load batch, source
+// file, record ordinal and a row hash, and records that cannot be read are kept
+// whole in meta.rejects with their file, line and reason.
+package loaders
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Source is one export file to land.
+type Source struct {
+	Spec Spec
+	// Path is where the file is on disk.
+	Path string
+	// Rel is the path recorded in the warehouse: relative to the export
+	// directory, slash-separated.
+	Rel string
+}
+
+// Prepared is a source file ready for a Loader: readable as UTF-8.
+type Prepared struct {
+	Source
+	// ReadPath is the file the Loader reads: the source itself, or a UTF-8
+	// copy when the source is in a legacy encoding.
+	ReadPath string
+	Encoding Encoding
+	SHA256   string
+	Size     int64
+	// BadBytes reports invalid UTF-8 sequences left in ReadPath; the Loader
+	// rejects the records holding them.
+	BadBytes bool
+}
+
+// Landing is where a Loader writes: one connection inside the caller's
+// transaction, and the batch the rows belong to.
+type Landing struct {
+	Conn    *sql.Conn
+	BatchID int64
+}
+
+// Loader lands one prepared file.
+//
+// Land must write every record of the file either to raw.<object> (creating
+// or widening the table as needed, every column VARCHAR) or to meta.rejects,
+// and return counts with RowsRead == RowsLoaded + RowsRejected. It runs
+// inside a transaction the caller opened on l.Conn and must not commit or
+// roll back. An error means the file could not be read at all (a missing key
+// column, an unreadable header): the caller rolls back, so a failed file
+// leaves nothing behind. Header problems are *HeaderError; record problems
+// are never errors, they are rejects.
+type Loader interface {
+	Land(ctx context.Context, l Landing, p Prepared) (FileResult, error)
+}
+
+// FileResult is what happened to one file.
+type FileResult struct {
+	Object       string   `json:"object"`
+	File         string   `json:"file"`
+	Status       string   `json:"status"` // loaded, skipped, failed
+	Format       string   `json:"format"`
+	Encoding     string   `json:"encoding"`
+	Delimiter    string   `json:"delimiter,omitempty"`
+	SHA256       string   `json:"sha256"`
+	Bytes        int64    `json:"bytes"`
+	Columns      []string `json:"columns,omitempty"`
+	RowsRead     int64    `json:"rows_read"`
+	RowsLoaded   int64    `json:"rows_loaded"`
+	RowsRejected int64    `json:"rows_rejected"`
+	Message      string   `json:"message,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+	Seconds      float64  `json:"seconds"`
+}
+
+// Report is the outcome of one load.
+type Report struct {
+	BatchID   int64        `json:"batch_id"`
+	SourceDir string       `json:"source_dir"`
+	Files     []FileResult `json:"files"`
+	// Unmatched are files no object's patterns matched; they were not loaded.
+	Unmatched []string `json:"unmatched,omitempty"`
+	// Interrupted lists earlier batches found still running (killed loads);
+	// their finished files were kept and are skipped now as already loaded.
+	Interrupted []int64 `json:"interrupted,omitempty"`
+}
+
+// Failed reports whether any file failed.
+func (r Report) Failed() bool {
+	for _, f := range r.Files {
+		if f.Status == "failed" {
+			return true
+		}
+	}
+	return false
+}
+
+// Options for a load.
+type Options struct {
+	// Specs are every object the project knows.
+	Specs []Spec
+	// Only restricts the load to these objects (empty: all).
+	Only []string
+	// TempDir holds transcoded copies while they load.
+	TempDir string
+	// Progress, when set, is told about each file as it starts.
+	Progress func(object, file string)
+}
+
+// ErrUnknownObject reports an object name the project does not define.
+var ErrUnknownObject = errors.New("unknown object")
+
+// Discover lists the files under root (a directory or a single file) that
+// belong to an object, and those that belong to none.
+func Discover(root string, specs []Spec) (srcs []Source, unmatched []string, err error) {
+	info, err := os.Stat(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("export %s: %w", root, err)
+	}
+	base := root
+	if !info.IsDir() {
+		base = filepath.Dir(root)
+	}
+	walk := func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		rel, err := filepath.Rel(base, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		var hits []Spec
+		for _, s := range specs {
+			if s.Matches(rel) {
+				hits = append(hits, s)
+			}
+		}
+		switch len(hits) {
+		case 0:
+			unmatched = append(unmatched, rel)
+		case 1:
+			srcs = append(srcs, Source{Spec: hits[0], Path: p, Rel: rel})
+		default:
+			names := make([]string, len(hits))
+			for i, h := range hits {
+				names[i] = h.Object.Name
+			}
+			return fmt.Errorf("%s matches the file patterns of several objects (%s); narrow `files` in axium2crm.yaml",
+				rel, strings.Join(names, ", "))
+		}
+		return nil
+	}
+	if info.IsDir() {
+		err = filepath.WalkDir(root, walk)
+	} else {
+		err = walk(root, fs.FileInfoToDirEntry(info), nil)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	order := map[string]int{}
+	for i, s := range specs {
+		order[s.Object.Name] = i
+	}
+	sort.SliceStable(srcs, func(i, j int) bool {
+		a, b := srcs[i], srcs[j]
+		if order[a.Spec.Object.Name] != order[b.Spec.Object.Name] {
+			return order[a.Spec.Object.Name] < order[b.Spec.Object.Name]
+		}
+		return a.Rel < b.Rel
+	})
+	return srcs, unmatched, nil
+}
+
+// Load lands every export file under root in one new load batch. Each file
+// is its own transaction: a file already landed (same object, same SHA-256)
+// is skipped, a failed file leaves nothing behind, and a killed load resumes
+// by running it again.
+func Load(ctx context.Context, db *sql.DB, root string, opt Options) (Report, error) {
+	specs := opt.Specs
+	if len(opt.Only) > 0 {
+		byName := map[string]Spec{}
+		for _, s := range opt.Specs {
+			byName[s.Object.Name] = s
+		}
+		specs = nil
+		for _, name := range opt.Only {
+			s, ok := byName[name]
+			if !ok {
+				return Report{}, fmt.Errorf("%w %q: not a built-in axiUm object nor defined in axium2crm.yaml", ErrUnknownObject, name)
+			}
+			specs = append(specs, s)
+		}
+	}
+	srcs, unmatched, err := Discover(root, specs)
+	if err != nil {
+		return Report{}, err
+	}
+	if len(srcs) == 0 {
+		return Report{}, fmt.Errorf("export %s: no file matches any object's patterns (%d files seen); check `files` in axium2crm.yaml", root, len(unmatched))
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	defer conn.Close()
+
+	rep := Report{SourceDir: root, Unmatched: unmatched}
+	if rep.Interrupted, err = markInterrupted(ctx, conn); err != nil {
+		return rep, err
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT nextval('meta.load_batch_seq')").Scan(&rep.BatchID); err != nil {
+		return rep, err
+	}
+	if _, err := conn.ExecContext(ctx,
+		"INSERT INTO meta.load_batch (batch_id, source_dir, started_at, status) VALUES (?, ?, ?, 'running')",
+		rep.BatchID, root, time.Now().UTC()); err != nil {
+		return rep, err
+	}
+	var loadErr error
+	for _, src := range srcs {
+		if err := ctx.Err(); err != nil {
+			loadErr = err
+			break
+		}
+		if opt.Progress != nil {
+			opt.Progress(src.Spec.Object.Name, src.Rel)
+		}
+		res, err := loadFile(ctx, conn, rep.BatchID, src, opt.TempDir)
+		if err != nil {
+			if ctx.Err() != nil {
+				loadErr = ctx.Err()
+				break
+			}
+			res.Status, res.Message = "failed", err.Error()
+		}
+		rep.Files = append(rep.Files, res)
+	}
+	status, msg := "finished", ""
+	switch {
+	case errors.Is(loadErr, context.Canceled):
+		status, msg = "cancelled", "cancelled; files landed so far are kept, run load again to continue"
+	case loadErr != nil:
+		status, msg = "failed", loadErr.Error()
+	case rep.Failed():
+		status, msg = "finished", "some files failed"
+	}
+	// The batch is closed even when the caller's context is done.
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx),
+		"UPDATE meta.load_batch SET finished_at = ?, status = ?, message = ? WHERE batch_id = ?",
+		time.Now().UTC(), status, msg, rep.BatchID); err != nil && loadErr == nil {
+		loadErr = err
+	}
+	return rep, loadErr
+}
+
+func markInterrupted(ctx context.Context, conn *sql.Conn) ([]int64, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT batch_id FROM meta.load_batch WHERE status = 'running' ORDER BY batch_id")
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) > 0 {
+		_, err = conn.ExecContext(ctx, "UPDATE meta.load_batch SET status = 'interrupted', "+
+			"message = 'the load stopped before finishing; its landed files were kept' WHERE status = 'running'")
+	}
+	return ids, err
+}
+
+func loadFile(ctx context.Context, conn *sql.Conn, batch int64, src Source, tempDir string) (FileResult, error) {
+	start := time.Now()
+	res := FileResult{Object: src.Spec.Object.Name, File: src.Rel, Format: formatOf(src.Rel)}
+	pr, err := probeFile(src.Path)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", src.Rel, err)
+	}
+	res.SHA256, res.Bytes = pr.SHA256, pr.Size
+
+	var prevBatch int64
+	var prevFile string
+	err = conn.QueryRowContext(ctx, "SELECT batch_id, source_file FROM meta.load_file WHERE object = ? AND file_sha256 = ?",
+		res.Object, pr.SHA256).Scan(&prevBatch, &prevFile)
+	switch {
+	case err == nil:
+		res.Status = "skipped"
+		res.Message = fmt.Sprintf("already loaded in batch %d as %s (same SHA-256)", prevBatch, prevFile)
+		return res, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return res, err
+	}
+
+	configured, err := ParseEncoding(src.Spec.Encoding)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", src.Rel, err)
+	}
+	enc := resolveEncoding(configured, pr)
+	res.Encoding = string(enc)
+	p := Prepared{Source: src, ReadPath: src.Path, Encoding: enc, SHA256: pr.SHA256, Size: pr.Size}
+	switch enc {
+	case EncWindows1252, EncLatin1, EncUTF16:
+		if p.ReadPath, err = transcode(src.Path, tempDir, enc); err != nil {
+			return res, err
+		}
+		defer os.Remove(p.ReadPath)
+	case EncUTF8:
+		p.BadBytes = !pr.ValidUTF8
+	}
+
+	var ld Loader = csvLoader{}
+	if res.Format != "csv" {
+		ld = jsonLoader{}
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return res, err
+	}
+	landed, err := ld.Land(ctx, Landing{Conn: conn, BatchID: batch}, p)
+	if err == nil {
+		landed.Object, landed.File, landed.SHA256, landed.Bytes, landed.Encoding = res.Object, res.File, res.SHA256, res.Bytes, res.Encoding
+		landed.Status = "loaded"
+		err = recordFile(ctx, conn, batch, landed)
+	}
+	if err != nil {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return res, err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return res, err
+	}
+	landed.Seconds = time.Since(start).Seconds()
+	return landed, nil
+}
+
+func recordFile(ctx context.Context, conn *sql.Conn, batch int64, r FileResult) error {
+	if r.RowsRead != r.RowsLoaded+r.RowsRejected {
+		return fmt.Errorf("%s: internal check failed: %d read != %d loaded + %d rejected", r.File, r.RowsRead, r.RowsLoaded, r.RowsRejected)
+	}
+	_, err := conn.ExecContext(ctx, "INSERT INTO meta.load_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		batch, r.Object, r.File, r.SHA256, r.Bytes, r.Format, r.Encoding, nullIfEmpty(r.Delimiter), r.Columns,
+		r.RowsRead, r.RowsLoaded, r.RowsRejected, time.Now().UTC())
+	return err
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func formatOf(rel string) string {
+	switch strings.ToLower(filepath.Ext(rel)) {
+	case ".json":
+		return "json"
+	case ".ndjson", ".jsonl":
+		return "ndjson"
+	}
+	return "csv"
+}
+
+// ensureTable creates raw.<object> or widens it with columns it lacks.
+func ensureTable(ctx context.Context, conn *sql.Conn, object string, columns []string) error {
+	q, err := render("create_raw.sql", map[string]any{"Object": object, "Columns": columns})
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("create raw.%s: %w", object, err)
+	}
+	rows, err := conn.QueryContext(ctx,
+		"SELECT lower(column_name) FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ?", object)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return err
+		}
+		have[c] = true
+	}
+	rows.Close()
+	for _, c := range columns {
+		if have[strings.ToLower(c)] {
+			continue
+		}
+		q, err := render("add_column.sql", map[string]any{"Object": object, "Column": c})
+		if err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("add column %s to raw.%s: %w", c, object, err)
+		}
+	}
+	return nil
+}
+
+// hashOrder returns the fields in the order the row hash reads them: by
+// column name, so the hash does not depend on the export's column order.
+func hashOrder(cols []landColumn) []string {
+	sorted := append([]landColumn(nil), cols...)
+	sort.Slice(sorted, func(i, j int) bool { return strings.ToLower(sorted[i].Name) < strings.ToLower(sorted[j].Name) })
+	out := make([]string, len(sorted))
+	for i, c := range sorted {
+		out[i] = c.Field
+	}
+	return out
+}

@@ -1,0 +1,1 @@
+ALTER TABLE raw.{{ident .Object}} ADD COLUMN IF NOT EXISTS {{ident .Column}} VARCHAR
