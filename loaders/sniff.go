@@ -120,9 +120,11 @@ func (pr *probe) scan(b []byte) {
 }
 
 // resolveEncoding picks the file's encoding: the configured one, or for auto
-// UTF-16 by BOM, UTF-8 when valid (or when valid multibyte text outweighs a
-// few corrupt bytes, whose records are then rejected), else Windows-1252,
-// the usual legacy Windows export (a superset of Latin-1's printable range).
+// UTF-16 by BOM; UTF-8 when valid, or when it holds any valid multi-byte
+// sequence (legacy text practically never does, so the invalid bytes are
+// corruption and their records are rejected rather than every accented
+// letter silently turned into mojibake); else Windows-1252, the usual legacy
+// Windows export (a superset of Latin-1's printable range).
 func resolveEncoding(configured Encoding, pr probe) Encoding {
 	if configured != EncAuto && configured != "" {
 		return configured
@@ -132,7 +134,7 @@ func resolveEncoding(configured Encoding, pr probe) Encoding {
 		return EncUTF16
 	case pr.ValidUTF8:
 		return EncUTF8
-	case pr.Multibyte > pr.Invalid:
+	case pr.Multibyte > 0:
 		return EncUTF8
 	}
 	return EncWindows1252

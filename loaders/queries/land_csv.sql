@@ -1,6 +1,6 @@
 {{- /*
-Lands one CSV file. Every field is read as text (no type sniffing), quoted
-empty strings stay empty strings, and records DuckDB cannot parse go to its
+Lands one CSV file. Every field is read as text (no type sniffing), an empty
+field is the empty string (NULL means the file had no such column), and records DuckDB cannot parse go to its
 reject tables instead of failing the load. The record ordinal comes from
 row_number() over the scan, which keeps file order; the loader shifts it past
 rejected records afterwards.
@@ -9,7 +9,7 @@ INSERT INTO raw.{{ident .Object}} ("_batch_id", "_source_file", "_source_record"
 {{- range .Columns}}, {{ident .Name}}{{end}})
 SELECT ?, ?, row_number() OVER (),
     hash({{range $i, $c := .HashColumns}}{{if $i}}, {{end}}{{ident $c}}{{end}})
-{{- range .Columns}}, {{ident .Field}}{{end}}
+{{- range .Columns}}, coalesce({{ident .Field}}, ''){{end}}
 FROM read_csv({{lit .Path}},
     auto_detect = false,
     header = true,
