@@ -1,0 +1,483 @@
+// Package models reads the versioned SQL models, builds their DAG, and
+// materialises them in the project warehouse.
+//
+// A model is one .sql file holding one SELECT, in a directory named after its
+// schema (staging/stg_patient.sql → staging.stg_patient). It names what it
+// reads through template calls the runner can see:
+//
+//	{{ ref "stg_patient" }}   another model
+//	{{ source "patient" }}    the current rows of raw.patient (see Source)
+//	{{ seed "cdt_crosswalk" }} a versioned seed table
+//	{{ this }}                the model itself (in its tests)
+//
+// A .yml beside the model declares how it is materialised, its tags, key and
+// data tests. The embedded models can be overridden by an institution: a file
+// with the same name in the project's models/ directory wins.
+package models
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"text/template"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// Schemas a model may live in, in build order for display.
+var Schemas = []string{"staging", "twenty", "odoo"}
+
+// Model is one SQL model.
+type Model struct {
+	Name   string
+	Schema string
+	// File is where the model came from: "embedded:staging/stg_patient.sql"
+	// or the override's path.
+	File string
+	// SQL is the template text.
+	SQL    string
+	Config Config
+	// Refs, Sources and Seeds are what the model reads, in first-use order.
+	Refs    []string
+	Sources []string
+	Seeds   []string
+	// Fingerprint hashes the model's SQL, config and its parents'
+	// fingerprints: it changes when the model or anything upstream changes.
+	Fingerprint string
+}
+
+// Config is the model's .yml.
+type Config struct {
+	Materialized string                `yaml:"materialized"` // table (default) or view
+	Tags         []string              `yaml:"tags"`
+	Description  string                `yaml:"description"`
+	Key          []string              `yaml:"key"`
+	Columns      map[string][]TestSpec `yaml:"columns"`
+	Tests        []CustomTest          `yaml:"tests"`
+}
+
+// TestSpec is one column test: a bare name (not_null, unique) or a map with
+// arguments ({accepted_values: [...]}, {relationships: {to: m, field: f}}).
+type TestSpec struct {
+	Kind   string
+	Values []string
+	To     string
+	Field  string
+	// Where restricts the rows tested (e.g. "status <> 'deleted'").
+	Where string
+}
+
+// CustomTest is a SELECT returning the bad rows.
+type CustomTest struct {
+	Name string `yaml:"name"`
+	SQL  string `yaml:"sql"`
+}
+
+// UnmarshalYAML accepts the short and long forms of a column test.
+func (t *TestSpec) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		t.Kind = n.Value
+		return checkKind(t.Kind, n.Line)
+	}
+	var m map[string]yaml.Node
+	if err := n.Decode(&m); err != nil {
+		return err
+	}
+	if len(m) != 1 {
+		return fmt.Errorf("line %d: a column test is one name or one {name: arguments}", n.Line)
+	}
+	for k, v := range m {
+		t.Kind = k
+		if err := checkKind(k, n.Line); err != nil {
+			return err
+		}
+		switch k {
+		case "accepted_values":
+			if v.Kind == yaml.SequenceNode {
+				return v.Decode(&t.Values)
+			}
+			var a struct {
+				Values []string `yaml:"values"`
+				Where  string   `yaml:"where"`
+			}
+			if err := v.Decode(&a); err != nil {
+				return err
+			}
+			t.Values, t.Where = a.Values, a.Where
+		case "relationships":
+			var a struct {
+				To    string `yaml:"to"`
+				Field string `yaml:"field"`
+				Where string `yaml:"where"`
+			}
+			if err := v.Decode(&a); err != nil {
+				return err
+			}
+			t.To, t.Field, t.Where = a.To, a.Field, a.Where
+			if t.To == "" || t.Field == "" {
+				return fmt.Errorf("line %d: relationships needs to: and field:", n.Line)
+			}
+		default:
+			var a struct {
+				Where string `yaml:"where"`
+			}
+			if err := v.Decode(&a); err != nil {
+				return err
+			}
+			t.Where = a.Where
+		}
+	}
+	return nil
+}
+
+func checkKind(k string, line int) error {
+	switch k {
+	case "not_null", "unique", "accepted_values", "relationships":
+		return nil
+	}
+	return fmt.Errorf("line %d: unknown column test %q (not_null, unique, accepted_values, relationships)", line, k)
+}
+
+// Set is every model, parsed and ordered.
+type Set struct {
+	Models map[string]*Model
+	// Order is a topological order (parents first), ties by schema then name.
+	Order []string
+	Seeds map[string]Seed
+	// Macros are SQL files under macros/ (CREATE OR REPLACE MACRO util.…),
+	// run before any model, in file name order.
+	Macros []Macro
+}
+
+// Macro is one file of SQL macros the models use.
+type Macro struct {
+	File string
+	SQL  string
+}
+
+// Seed is a versioned CSV loaded as a table in schema seeds.
+type Seed struct {
+	Name        string
+	File        string
+	Data        []byte
+	Fingerprint string
+}
+
+// CycleError names the models of a dependency cycle.
+type CycleError struct{ Path []string }
+
+func (e *CycleError) Error() string {
+	return "models form a cycle: " + strings.Join(e.Path, " → ")
+}
+
+// Layer is one source of model files: the embedded defaults, then
+// overrides. Later layers win by file name.
+type Layer struct {
+	Name string // "embedded" or a directory
+	FS   fs.FS
+}
+
+// Read parses every model and seed of the layers and orders the DAG.
+func Read(layers ...Layer) (*Set, error) {
+	files := map[string]struct {
+		layer Layer
+		path  string
+	}{}
+	// An override may sit anywhere under models/; it keeps the schema of
+	// the model it replaces.
+	schemaOf := map[string]string{}
+	for _, l := range layers {
+		err := fs.WalkDir(l.FS, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			base := path.Base(p)
+			if dir := path.Base(path.Dir(p)); strings.HasSuffix(base, ".sql") && contains(Schemas, dir) {
+				schemaOf[base] = dir
+			}
+			if strings.HasSuffix(base, ".sql") || strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".csv") {
+				files[base] = struct {
+					layer Layer
+					path  string
+				}{l, p}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("models in %s: %w", l.Name, err)
+		}
+	}
+	set := &Set{Models: map[string]*Model{}, Seeds: map[string]Seed{}}
+	names := make([]string, 0, len(files))
+	for k := range files {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, base := range names {
+		f := files[base]
+		b, err := fs.ReadFile(f.layer.FS, f.path)
+		if err != nil {
+			return nil, err
+		}
+		where := f.layer.Name + ":" + f.path
+		switch {
+		case strings.HasSuffix(base, ".csv"):
+			name := strings.TrimSuffix(base, ".csv")
+			set.Seeds[name] = Seed{Name: name, File: where, Data: b, Fingerprint: hashOf(b)}
+		case strings.HasSuffix(base, ".sql") && path.Base(path.Dir(f.path)) == "macros":
+			set.Macros = append(set.Macros, Macro{File: where, SQL: string(b)})
+		case strings.HasSuffix(base, ".sql"):
+			name := strings.TrimSuffix(base, ".sql")
+			schema := schemaOf[base]
+			if schema == "" {
+				return nil, fmt.Errorf("%s: a model lives in a directory named after its schema (%s)", where, strings.Join(Schemas, ", "))
+			}
+			if prev, dup := set.Models[name]; dup {
+				return nil, fmt.Errorf("%s: model %s already defined in %s", where, name, prev.File)
+			}
+			m := &Model{Name: name, Schema: schema, File: where, SQL: string(b), Config: Config{Materialized: "table"}}
+			if y, ok := files[name+".yml"]; ok {
+				yb, err := fs.ReadFile(y.layer.FS, y.path)
+				if err != nil {
+					return nil, err
+				}
+				dec := yaml.NewDecoder(bytes.NewReader(yb))
+				dec.KnownFields(true)
+				if err := dec.Decode(&m.Config); err != nil {
+					return nil, fmt.Errorf("%s:%s: %w", y.layer.Name, y.path, err)
+				}
+				if m.Config.Materialized == "" {
+					m.Config.Materialized = "table"
+				}
+				if m.Config.Materialized != "table" && m.Config.Materialized != "view" {
+					return nil, fmt.Errorf("%s:%s: materialized must be table or view", y.layer.Name, y.path)
+				}
+			}
+			if err := m.scan(); err != nil {
+				return nil, err
+			}
+			set.Models[name] = m
+		}
+	}
+	for _, m := range set.Models {
+		for _, r := range m.Refs {
+			if _, ok := set.Models[r]; !ok {
+				return nil, fmt.Errorf("%s: ref %q: no such model", m.File, r)
+			}
+		}
+		for _, s := range m.Seeds {
+			if _, ok := set.Seeds[s]; !ok {
+				return nil, fmt.Errorf("%s: seed %q: no such seed file", m.File, s)
+			}
+		}
+		for _, ts := range m.Config.Columns {
+			for _, t := range ts {
+				if t.Kind == "relationships" {
+					if _, ok := set.Models[t.To]; !ok {
+						return nil, fmt.Errorf("%s: relationships test: no model %q", m.File, t.To)
+					}
+				}
+			}
+		}
+	}
+	order, err := topoSort(set.Models)
+	if err != nil {
+		return nil, err
+	}
+	set.Order = order
+	for _, name := range order {
+		set.Models[name].fingerprint(set)
+	}
+	return set, nil
+}
+
+// scan executes the template with recording functions to learn the
+// model's parents.
+func (m *Model) scan() error {
+	seen := map[string]bool{}
+	add := func(list *[]string, kind, name string) string {
+		if !seen[kind+name] {
+			seen[kind+name] = true
+			*list = append(*list, name)
+		}
+		return "x"
+	}
+	t, err := template.New(m.File).Funcs(template.FuncMap{
+		"ref":    func(n string) string { return add(&m.Refs, "ref", n) },
+		"source": func(n string) string { return add(&m.Sources, "source", n) },
+		"seed":   func(n string) string { return add(&m.Seeds, "seed", n) },
+		"this":   func() string { return "x" },
+	}).Parse(m.SQL)
+	if err != nil {
+		return fmt.Errorf("%s: %w", m.File, err)
+	}
+	if err := t.Execute(&bytes.Buffer{}, nil); err != nil {
+		return fmt.Errorf("%s: %w", m.File, err)
+	}
+	return nil
+}
+
+func (m *Model) fingerprint(set *Set) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s.%s\n%s\n%v\n", m.Schema, m.Name, m.Config.Materialized, m.SQL)
+	for _, r := range m.Refs {
+		fmt.Fprintf(h, "ref %s %s\n", r, set.Models[r].Fingerprint)
+	}
+	for _, s := range m.Seeds {
+		fmt.Fprintf(h, "seed %s %s\n", s, set.Seeds[s].Fingerprint)
+	}
+	for _, s := range m.Sources {
+		fmt.Fprintf(h, "source %s\n", s)
+	}
+	for _, mc := range set.Macros {
+		fmt.Fprintf(h, "macros %s\n", mc.SQL)
+	}
+	m.Fingerprint = hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func hashOf(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])[:16]
+}
+
+// Relation is the model's quoted table name.
+func (m *Model) Relation() string {
+	return warehouse.QuoteIdent(m.Schema) + "." + warehouse.QuoteIdent(m.Name)
+}
+
+func topoSort(models map[string]*Model) ([]string, error) {
+	names := make([]string, 0, len(models))
+	for n := range models {
+		names = append(names, n)
+	}
+	rank := func(n string) string {
+		return fmt.Sprintf("%d/%s", indexOf(Schemas, models[n].Schema), n)
+	}
+	sort.Slice(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[string]int{}
+	var order, stack []string
+	var visit func(n string) error
+	visit = func(n string) error {
+		switch color[n] {
+		case grey:
+			i := indexOf(stack, n)
+			return &CycleError{Path: append(append([]string{}, stack[i:]...), n)}
+		case black:
+			return nil
+		}
+		color[n] = grey
+		stack = append(stack, n)
+		refs := append([]string(nil), models[n].Refs...)
+		sort.Slice(refs, func(i, j int) bool { return rank(refs[i]) < rank(refs[j]) })
+		for _, r := range refs {
+			if err := visit(r); err != nil {
+				return err
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[n] = black
+		order = append(order, n)
+		return nil
+	}
+	for _, n := range names {
+		if err := visit(n); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+// Children returns the models that ref m directly.
+func (s *Set) Children(name string) []string {
+	var out []string
+	for _, n := range s.Order {
+		if contains(s.Models[n].Refs, name) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Select resolves selectors (name, name+, +name, +name+, tag:x) to models in
+// build order. No selector selects everything.
+func (s *Set) Select(selectors []string) ([]string, error) {
+	if len(selectors) == 0 {
+		return append([]string(nil), s.Order...), nil
+	}
+	picked := map[string]bool{}
+	for _, sel := range selectors {
+		for _, part := range strings.Split(sel, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if tag, ok := strings.CutPrefix(part, "tag:"); ok {
+				found := false
+				for _, m := range s.Models {
+					if contains(m.Config.Tags, tag) {
+						picked[m.Name], found = true, true
+					}
+				}
+				if !found {
+					return nil, fmt.Errorf("selector %q: no model has tag %q", part, tag)
+				}
+				continue
+			}
+			up := strings.HasPrefix(part, "+")
+			down := strings.HasSuffix(part, "+")
+			name := strings.TrimSuffix(strings.TrimPrefix(part, "+"), "+")
+			if _, ok := s.Models[name]; !ok {
+				return nil, fmt.Errorf("selector %q: no model %q", part, name)
+			}
+			picked[name] = true
+			if up {
+				s.walk(name, func(n string) []string { return s.Models[n].Refs }, picked)
+			}
+			if down {
+				s.walk(name, s.Children, picked)
+			}
+		}
+	}
+	var out []string
+	for _, n := range s.Order {
+		if picked[n] {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (s *Set) walk(from string, next func(string) []string, into map[string]bool) {
+	for _, n := range next(from) {
+		if !into[n] {
+			into[n] = true
+			s.walk(n, next, into)
+		}
+	}
+}
+
+func contains(ss []string, s string) bool { return indexOf(ss, s) >= 0 }
+
+func indexOf(ss []string, s string) int {
+	for i, x := range ss {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}

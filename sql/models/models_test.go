@@ -1,0 +1,175 @@
+package models_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/sql/models"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+func layer(files map[string]string) models.Layer {
+	fsys := fstest.MapFS{}
+	for p, body := range files {
+		fsys[p] = &fstest.MapFile{Data: []byte(body)}
+	}
+	return models.Layer{Name: "test", FS: fsys}
+}
+
+var base = map[string]string{
+	"staging/stg_a.sql":   `SELECT "Patient" AS id, "LastName" AS name FROM {{ source "patient" }}`,
+	"staging/stg_a.yml":   "key: [id]\ncolumns:\n  id: [not_null, unique]\n",
+	"staging/stg_b.sql":   `SELECT id, upper(name) AS name FROM {{ ref "stg_a" }}`,
+	"twenty/person.sql":   `SELECT b.id, b.name, s.label FROM {{ ref "stg_b" }} b LEFT JOIN {{ seed "labels" }} s ON s.id = b.id`,
+	"twenty/person.yml":   "materialized: view\ntags: [twenty]\nkey: [id]\ncolumns:\n  name: [not_null, {accepted_values: [NG, DIAZ]}]\n  id: [{relationships: {to: stg_a, field: id}}]\ntests:\n  - name: no_label_x\n    sql: SELECT id FROM {{ this }} WHERE label = 'x'\n",
+	"odoo/partner.sql":    `SELECT id FROM {{ ref "stg_a" }}`,
+	"seeds/labels.csv":    "id,label\n1,first\n",
+	"macros/util.sql":     "CREATE OR REPLACE MACRO util.twice(x) AS x * 2;",
+	"odoo/uses_macro.sql": `SELECT util.twice(1) AS two`,
+}
+
+var sources = []models.SourceObject{{Name: "patient", Key: []string{"Patient"}, Columns: []string{"Patient", "LastName"}}}
+
+func TestReadOrdersTheDAG(t *testing.T) {
+	set, err := models.Read(layer(base))
+	require.NoError(t, err)
+	pos := map[string]int{}
+	for i, n := range set.Order {
+		pos[n] = i
+	}
+	assert.Less(t, pos["stg_a"], pos["stg_b"])
+	assert.Less(t, pos["stg_b"], pos["person"])
+	assert.Less(t, pos["stg_a"], pos["partner"])
+	assert.Equal(t, []string{"stg_b"}, set.Models["person"].Refs)
+	assert.Equal(t, []string{"labels"}, set.Models["person"].Seeds)
+	assert.Equal(t, "view", set.Models["person"].Config.Materialized)
+
+	cases := []struct {
+		sel  []string
+		want []string
+	}{
+		{[]string{"stg_b"}, []string{"stg_b"}},
+		{[]string{"stg_b+"}, []string{"stg_b", "person"}},
+		{[]string{"+person"}, []string{"stg_a", "stg_b", "person"}},
+		{[]string{"tag:twenty", "partner"}, []string{"partner", "person"}},
+	}
+	for _, tc := range cases {
+		got, err := set.Select(tc.sel)
+		require.NoError(t, err)
+		assert.ElementsMatch(t, tc.want, got, "%v", tc.sel)
+	}
+	_, err = set.Select([]string{"nope+"})
+	assert.ErrorContains(t, err, `no model "nope"`)
+}
+
+func TestCycleIsNamed(t *testing.T) {
+	_, err := models.Read(layer(map[string]string{
+		"staging/a.sql": `SELECT * FROM {{ ref "b" }}`,
+		"staging/b.sql": `SELECT * FROM {{ ref "c" }}`,
+		"staging/c.sql": `SELECT * FROM {{ ref "a" }}`,
+	}))
+	var ce *models.CycleError
+	require.True(t, errors.As(err, &ce), "%v", err)
+	assert.Equal(t, "models form a cycle: a → b → c → a", err.Error())
+}
+
+func TestOverrideChangesFingerprintsDownstream(t *testing.T) {
+	def, err := models.Read(layer(base))
+	require.NoError(t, err)
+	over, err := models.Read(layer(base), layer(map[string]string{
+		"stg_b.sql": `SELECT id, lower(name) AS name FROM {{ ref "stg_a" }}`,
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, "test:stg_b.sql", over.Models["stg_b"].File)
+	assert.Equal(t, "staging", over.Models["stg_b"].Schema, "an override keeps its model's schema")
+	assert.Equal(t, def.Models["stg_a"].Fingerprint, over.Models["stg_a"].Fingerprint)
+	assert.NotEqual(t, def.Models["stg_b"].Fingerprint, over.Models["stg_b"].Fingerprint)
+	assert.NotEqual(t, def.Models["person"].Fingerprint, over.Models["person"].Fingerprint)
+	assert.Equal(t, def.Models["partner"].Fingerprint, over.Models["partner"].Fingerprint)
+}
+
+func openDB(t *testing.T) *sql.DB {
+	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(t.TempDir(), "w.duckdb")})
+	require.NoError(t, err)
+	t.Cleanup(func() { wh.Close() })
+	return wh.DB()
+}
+
+func TestRunAndTest(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	set, err := models.Read(layer(base))
+	require.NoError(t, err)
+
+	// No raw table yet: sources read as empty, everything builds.
+	rep, err := set.Run(ctx, db, models.RunOptions{Sources: sources, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	require.False(t, rep.Failed(), "%+v", rep.Results)
+
+	_, err = db.Exec(`CREATE TABLE raw.patient ("_batch_id" BIGINT, "_source_file" VARCHAR, "_source_record" BIGINT, "_row_hash" UBIGINT, "Patient" VARCHAR, "LastName" VARCHAR);
+		INSERT INTO raw.patient VALUES (1, 'p.csv', 1, 0, '1', 'ng'), (1, 'p.csv', 2, 0, '2', 'diaz'), (2, 'p2.csv', 1, 0, '2', 'smith'), (2, 'p2.csv', 2, 0, '2', 'smith')`)
+	require.NoError(t, err)
+	rep, err = set.Run(ctx, db, models.RunOptions{Sources: sources, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	counts := map[string]int64{}
+	for _, r := range rep.Results {
+		assert.Equal(t, "success", r.Status, "%s: %s", r.Model, r.Message)
+		counts[r.Model] = r.Rows
+	}
+	// Patient 2's newest batch holds it twice: both rows stay, for the tests.
+	assert.Equal(t, int64(3), counts["stg_a"])
+
+	res, err := set.Test(ctx, db, nil, sources)
+	require.NoError(t, err)
+	byName := map[string]models.TestResult{}
+	for _, r := range res {
+		byName[r.Model+" "+r.Test] = r
+	}
+	assert.Equal(t, "pass", byName["stg_a not_null(id)"].Status)
+	u := byName["stg_a unique(id)"]
+	assert.Equal(t, "fail", u.Status)
+	assert.Equal(t, int64(1), u.Failures)
+	assert.Equal(t, []string{"2 ×2"}, u.Samples)
+	av := byName["person accepted_values(name)"]
+	assert.Equal(t, "fail", av.Status)
+	assert.Equal(t, int64(2), av.Failures, "SMITH twice is not an accepted value")
+	assert.Equal(t, "pass", byName["person relationships(id → stg_a.id)"].Status)
+	assert.Equal(t, "pass", byName["person no_label_x"].Status)
+
+	var recorded int
+	require.NoError(t, db.QueryRow("SELECT count(*) FROM meta.test_result WHERE status = 'fail'").Scan(&recorded))
+	assert.Equal(t, 2, recorded)
+}
+
+func TestFailedModelKeepsPreviousTableAndSkipsDescendants(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	set, err := models.Read(layer(base))
+	require.NoError(t, err)
+	_, err = set.Run(ctx, db, models.RunOptions{Sources: sources, TempDir: t.TempDir()})
+	require.NoError(t, err)
+
+	broken, err := models.Read(layer(base), layer(map[string]string{"stg_b.sql": `SELECT no_such_column FROM {{ ref "stg_a" }}`}))
+	require.NoError(t, err)
+	rep, err := broken.Run(ctx, db, models.RunOptions{Sources: sources, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	require.True(t, rep.Failed())
+	status := map[string]models.ModelResult{}
+	for _, r := range rep.Results {
+		status[r.Model] = r
+	}
+	assert.Equal(t, "error", status["stg_b"].Status)
+	assert.Contains(t, status["stg_b"].Message, "test:stg_b.sql")
+	assert.Equal(t, "skipped", status["person"].Status)
+	assert.Equal(t, "success", status["partner"].Status, "other branches still run")
+	var cols int
+	require.NoError(t, db.QueryRow("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'staging' AND table_name = 'stg_b' AND column_name = 'name'").Scan(&cols))
+	assert.Equal(t, 1, cols, "the previous stg_b is still there")
+}

@@ -1,0 +1,333 @@
+package models
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// SourceObject describes one raw object a model may read: its key columns
+// and the columns the models expect, so a missing raw table or column reads
+// as empty rather than failing the run.
+type SourceObject struct {
+	Name    string
+	Key     []string
+	Columns []string
+}
+
+// RunOptions configure a run.
+type RunOptions struct {
+	Select  []string
+	Sources []SourceObject
+	// TempDir receives seed files while they load.
+	TempDir  string
+	Progress func(model string)
+}
+
+// ModelResult is one model's outcome in a run.
+type ModelResult struct {
+	Model       string  `json:"model"`
+	Schema      string  `json:"schema"`
+	File        string  `json:"file"`
+	Fingerprint string  `json:"fingerprint"`
+	Status      string  `json:"status"` // success, error, skipped
+	Rows        int64   `json:"rows"`
+	Seconds     float64 `json:"seconds"`
+	Message     string  `json:"message,omitempty"`
+}
+
+// RunReport is the outcome of a run.
+type RunReport struct {
+	RunID   int64         `json:"run_id"`
+	Results []ModelResult `json:"results"`
+	Seconds float64       `json:"seconds"`
+}
+
+// Failed reports whether any model failed or was skipped.
+func (r RunReport) Failed() bool {
+	for _, m := range r.Results {
+		if m.Status != "success" {
+			return true
+		}
+	}
+	return false
+}
+
+// Run materialises the selected models in DAG order. Each model is built in
+// its own transaction, so a failed model leaves its previous table in place;
+// its descendants are skipped, other branches still run.
+func (s *Set) Run(ctx context.Context, db *sql.DB, opt RunOptions) (RunReport, error) {
+	start := time.Now()
+	selected, err := s.Select(opt.Select)
+	if err != nil {
+		return RunReport{}, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return RunReport{}, err
+	}
+	defer conn.Close()
+	var rep RunReport
+	if err := conn.QueryRowContext(ctx, "SELECT nextval('meta.run_seq')").Scan(&rep.RunID); err != nil {
+		return rep, err
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO meta.run (run_id, kind, started_at, status, detail) VALUES (?, 'run', ?, 'running', ?)",
+		rep.RunID, time.Now().UTC(), fmt.Sprintf(`{"select": %q}`, strings.Join(opt.Select, " "))); err != nil {
+		return rep, err
+	}
+	finish := func(status string) error {
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), "UPDATE meta.run SET finished_at = ?, status = ? WHERE run_id = ?",
+			time.Now().UTC(), status, rep.RunID)
+		return err
+	}
+	r, err := s.renderer(ctx, conn, opt.Sources)
+	if err != nil {
+		finish("failed")
+		return rep, err
+	}
+	if err := s.prepare(ctx, conn, selected, opt.TempDir); err != nil {
+		finish("failed")
+		return rep, err
+	}
+	failed := map[string]string{}
+	for _, name := range selected {
+		m := s.Models[name]
+		res := ModelResult{Model: name, Schema: m.Schema, File: m.File, Fingerprint: m.Fingerprint}
+		t0 := time.Now()
+		if up := failedParent(s, m, failed); up != "" {
+			res.Status, res.Message = "skipped", "upstream model "+up+" failed"
+			failed[name] = up
+		} else {
+			if err := ctx.Err(); err != nil {
+				finish("cancelled")
+				return rep, err
+			}
+			if opt.Progress != nil {
+				opt.Progress(name)
+			}
+			res.Rows, err = s.build(ctx, conn, r, m)
+			res.Seconds = time.Since(t0).Seconds()
+			if err != nil {
+				if ctx.Err() != nil {
+					finish("cancelled")
+					return rep, ctx.Err()
+				}
+				res.Status, res.Message = "error", fmt.Sprintf("%s: %v", m.File, err)
+				failed[name] = name
+			} else {
+				res.Status = "success"
+			}
+		}
+		rep.Results = append(rep.Results, res)
+		if _, err := conn.ExecContext(ctx, "INSERT INTO meta.model_run VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			rep.RunID, name, m.Schema, m.File, m.Fingerprint, m.Config.Materialized, res.Status,
+			res.Rows, res.Seconds, res.Message, t0.UTC(), time.Now().UTC()); err != nil {
+			return rep, err
+		}
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	status := "finished"
+	if rep.Failed() {
+		status = "failed"
+	}
+	return rep, finish(status)
+}
+
+func failedParent(s *Set, m *Model, failed map[string]string) string {
+	for _, r := range m.Refs {
+		if _, ok := failed[r]; ok {
+			return r
+		}
+	}
+	return ""
+}
+
+// prepare creates the macros and loads the seeds the selected models need.
+func (s *Set) prepare(ctx context.Context, conn *sql.Conn, selected []string, tempDir string) error {
+	need := map[string]bool{}
+	for _, n := range selected {
+		for _, sd := range s.Models[n].Seeds {
+			need[sd] = true
+		}
+	}
+	names := make([]string, 0, len(need))
+	for n := range need {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		sd := s.Seeds[n]
+		f, err := os.CreateTemp(tempDir, "seed-*.csv")
+		if err != nil {
+			return err
+		}
+		_, werr := f.Write(sd.Data)
+		cerr := f.Close()
+		defer os.Remove(f.Name())
+		if werr != nil || cerr != nil {
+			return fmt.Errorf("seed %s: %v %v", n, werr, cerr)
+		}
+		q := "CREATE OR REPLACE TABLE seeds." + warehouse.QuoteIdent(n) +
+			" AS SELECT * FROM read_csv(" + warehouse.QuoteLiteral(filepath.ToSlash(f.Name())) + ", header = true, all_varchar = true)"
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("seed %s (%s): %w", n, sd.File, err)
+		}
+	}
+	for _, mc := range s.Macros {
+		if _, err := conn.ExecContext(ctx, mc.SQL); err != nil {
+			return fmt.Errorf("macros %s: %w", mc.File, err)
+		}
+	}
+	return nil
+}
+
+// build materialises one model in a transaction and returns its row count.
+func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model) (int64, error) {
+	body, err := r.render(m)
+	if err != nil {
+		return 0, err
+	}
+	kind := "TABLE"
+	if m.Config.Materialized == "view" {
+		kind = "VIEW"
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return 0, err
+	}
+	rollback := func(err error) (int64, error) {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return 0, err
+	}
+	// A view and a table of the same name cannot replace each other.
+	var existing string
+	err = conn.QueryRowContext(ctx, "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+		m.Schema, m.Name).Scan(&existing)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		err = nil
+	case err != nil:
+		return rollback(err)
+	case existing == "VIEW" && kind == "TABLE":
+		_, err = conn.ExecContext(ctx, "DROP VIEW "+m.Relation())
+	case existing != "VIEW" && kind == "VIEW":
+		_, err = conn.ExecContext(ctx, "DROP TABLE "+m.Relation())
+	}
+	if err != nil {
+		return rollback(err)
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE "+kind+" "+m.Relation()+" AS\n"+body); err != nil {
+		return rollback(err)
+	}
+	var n int64
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+m.Relation()).Scan(&n); err != nil {
+		return rollback(err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// renderer expands model templates against the warehouse as it is now.
+type renderer struct {
+	set     *Set
+	sources map[string]string
+}
+
+func (s *Set) renderer(ctx context.Context, conn *sql.Conn, objects []SourceObject) (*renderer, error) {
+	have := map[string]map[string]bool{}
+	rows, err := conn.QueryContext(ctx, "SELECT table_name, lower(column_name) FROM duckdb_columns() WHERE schema_name = 'raw'")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var t, c string
+		if err := rows.Scan(&t, &c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if have[t] == nil {
+			have[t] = map[string]bool{}
+		}
+		have[t][c] = true
+	}
+	rows.Close()
+	r := &renderer{set: s, sources: map[string]string{}}
+	for _, o := range objects {
+		q, err := sourceSQL(o, have[o.Name])
+		if err != nil {
+			return nil, err
+		}
+		r.sources[o.Name] = q
+	}
+	return r, nil
+}
+
+func (r *renderer) render(m *Model) (string, error) {
+	var missing error
+	t, err := template.New(m.File).Funcs(template.FuncMap{
+		"ref": func(n string) string { return r.set.Models[n].Relation() },
+		"source": func(n string) string {
+			q, ok := r.sources[n]
+			if !ok {
+				missing = fmt.Errorf("source %q: no such axiUm object in the catalog or axium2crm.yaml", n)
+			}
+			return q
+		},
+		"seed": func(n string) string { return "seeds." + warehouse.QuoteIdent(n) },
+		"this": func() string { return m.Relation() },
+	}).Parse(m.SQL)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, nil); err != nil {
+		return "", err
+	}
+	return buf.String(), missing
+}
+
+// sourceSQL is the current rows of one raw object: for each key, the rows
+// of the newest load batch that holds it (an older export's version of a
+// record is superseded; duplicates within one batch stay, for the tests to
+// find). Columns the models expect but the export lacks read as NULL; a raw
+// table that was never loaded reads as no rows.
+func sourceSQL(o SourceObject, have map[string]bool) (string, error) {
+	cols := []string{`"_batch_id"`, `"_source_file"`, `"_source_record"`, `"_row_hash"`}
+	types := []string{"BIGINT", "VARCHAR", "BIGINT", "UBIGINT"}
+	if have == nil {
+		sel := make([]string, 0, len(cols)+len(o.Columns))
+		for i, c := range cols {
+			sel = append(sel, "NULL::"+types[i]+" AS "+c)
+		}
+		for _, c := range o.Columns {
+			sel = append(sel, "NULL::VARCHAR AS "+warehouse.QuoteIdent(c))
+		}
+		return "(SELECT " + strings.Join(sel, ", ") + " WHERE false)", nil
+	}
+	sel := []string{"*"}
+	for _, c := range o.Columns {
+		if !have[strings.ToLower(c)] {
+			sel = append(sel, "NULL::VARCHAR AS "+warehouse.QuoteIdent(c))
+		}
+	}
+	keys := make([]string, 0, len(o.Key))
+	for _, k := range o.Key {
+		if !have[strings.ToLower(k)] {
+			return "", fmt.Errorf("raw.%s has no key column %s", o.Name, k)
+		}
+		keys = append(keys, warehouse.QuoteIdent(k))
+	}
+	return "(SELECT " + strings.Join(sel, ", ") + " FROM raw." + warehouse.QuoteIdent(o.Name) +
+		` QUALIFY "_batch_id" = max("_batch_id") OVER (PARTITION BY ` + strings.Join(keys, ", ") + "))", nil
+}
