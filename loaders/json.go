@@ -157,7 +157,9 @@ func (jsonLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, 
 	return res, nil
 }
 
-func quoteIdent(s string) string { return `"` + string(bytes.ReplaceAll([]byte(s), []byte(`"`), []byte(`""`))) + `"` }
+func quoteIdent(s string) string {
+	return `"` + string(bytes.ReplaceAll([]byte(s), []byte(`"`), []byte(`""`))) + `"`
+}
 
 // walkJSON calls rec for every record and rej for every record it cannot
 // read, and returns the shape it found: array, page, object or ndjson.
