@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // jsonLoader lands API JSON: one array of records, a wrapped page
@@ -97,7 +99,6 @@ func (jsonLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, 
 
 	// Second pass: append records to the staging table.
 	var rejects []jsonReject
-	var n int64
 	err = l.Conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", staging)
 		if err != nil {
@@ -105,7 +106,6 @@ func (jsonLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, 
 		}
 		row := make([]driver.Value, len(cols)+1)
 		_, walkErr := walkJSON(b, p.Spec.RecordsPath, func(ord int64, r record) error {
-			n++
 			for i := range row {
 				row[i] = nil
 			}
@@ -138,7 +138,7 @@ func (jsonLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, 
 	if res.RowsLoaded, err = r.RowsAffected(); err != nil {
 		return res, err
 	}
-	if _, err := l.Conn.ExecContext(ctx, "DROP TABLE temp."+quoteIdent(staging)); err != nil {
+	if _, err := l.Conn.ExecContext(ctx, "DROP TABLE temp."+warehouse.QuoteIdent(staging)); err != nil {
 		return res, err
 	}
 	for _, rj := range rejects {
@@ -155,10 +155,6 @@ func (jsonLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, 
 	res.RowsRejected = int64(len(rejects))
 	res.RowsRead = res.RowsLoaded + res.RowsRejected
 	return res, nil
-}
-
-func quoteIdent(s string) string {
-	return `"` + string(bytes.ReplaceAll([]byte(s), []byte(`"`), []byte(`""`))) + `"`
 }
 
 // walkJSON calls rec for every record and rej for every record it cannot
