@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // csvLoader lands delimited text through DuckDB's read_csv. Go only reads the
@@ -56,19 +58,20 @@ func (csvLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, e
 			return res, err
 		}
 	}
+	staging := "axium2crm_land_" + object
 	q, err := render("land_csv.sql", map[string]any{
-		"Object": object, "Columns": cols, "HashColumns": hashOrder(cols),
-		"Path": p.ReadPath, "Delimiter": delim, "MaxLineSize": maxLineSize,
+		"Staging": staging, "Columns": cols, "Path": p.ReadPath, "Delimiter": delim, "MaxLineSize": maxLineSize,
 	})
 	if err != nil {
 		return res, err
 	}
-	r, err := l.Conn.ExecContext(ctx, q, l.BatchID, p.Rel)
-	if err != nil {
+	if _, err := l.Conn.ExecContext(ctx, q); err != nil {
 		return res, fmt.Errorf("%s: %w", p.Rel, err)
 	}
-	if res.RowsLoaded, err = r.RowsAffected(); err != nil {
-		return res, err
+	if res.RowsLoaded, err = moveStaged(ctx, l, p.Rel, object, staging, cols,
+		// Rows written inside a transaction get rowids from a high base.
+		"rowid - (SELECT min(rowid) FROM temp."+warehouse.QuoteIdent(staging)+") + 1", true); err != nil {
+		return res, fmt.Errorf("%s: %w", p.Rel, err)
 	}
 	rejects, err := readCSVRejects(ctx, l.Conn, headers)
 	if err != nil {

@@ -14,8 +14,6 @@ import (
 	"unicode/utf8"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
-
-	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // jsonLoader lands API JSON: one array of records, a wrapped page
@@ -125,21 +123,8 @@ func (jsonLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, 
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", p.Rel, err)
 	}
-	q, err = render("land_staged.sql", map[string]any{
-		"Object": object, "Columns": cols, "HashColumns": hashOrder(cols), "Staging": staging,
-	})
-	if err != nil {
-		return res, err
-	}
-	r, err := l.Conn.ExecContext(ctx, q, l.BatchID, p.Rel)
-	if err != nil {
+	if res.RowsLoaded, err = moveStaged(ctx, l, p.Rel, object, staging, cols, `"_source_record"`, false); err != nil {
 		return res, fmt.Errorf("%s: %w", p.Rel, err)
-	}
-	if res.RowsLoaded, err = r.RowsAffected(); err != nil {
-		return res, err
-	}
-	if _, err := l.Conn.ExecContext(ctx, "DROP TABLE temp."+warehouse.QuoteIdent(staging)); err != nil {
-		return res, err
 	}
 	for _, rj := range rejects {
 		text, raw := string(rj.text), []byte(nil)

@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // Source is one export file to land.
@@ -416,6 +418,28 @@ func ensureTable(ctx context.Context, conn *sql.Conn, object string, columns []s
 		}
 	}
 	return nil
+}
+
+// moveStaged inserts a temp table's rows into raw.<object> with their
+// provenance and drops the temp table; it returns the rows moved.
+func moveStaged(ctx context.Context, l Landing, file, object, staging string, cols []landColumn, record string, blankIsEmpty bool) (int64, error) {
+	q, err := render("land_staged.sql", map[string]any{
+		"Object": object, "Columns": cols, "HashColumns": hashOrder(cols), "Staging": staging,
+		"Record": record, "BlankIsEmpty": blankIsEmpty,
+	})
+	if err != nil {
+		return 0, err
+	}
+	r, err := l.Conn.ExecContext(ctx, q, l.BatchID, file)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	_, err = l.Conn.ExecContext(ctx, "DROP TABLE temp."+warehouse.QuoteIdent(staging))
+	return n, err
 }
 
 // hashOrder returns the fields in the order the row hash reads them: by
