@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,8 +78,7 @@ func TestDirtyFixtureLosesNothing(t *testing.T) {
 						n := p.strings(`SELECT count(*)::VARCHAR FROM meta.rejects WHERE source_file = ? AND source_record = ? AND reason <> ''`, d.file, d.record)
 						assert.Equal(t, []string{"1"}, n, "defect %s (%s) at %s record %d is in meta.rejects", d.id, d.kind, d.file, d.record)
 					case "load":
-						key := keyColumn(t, d.object)
-						q := `SELECT ` + warehouse.QuoteIdent(key) + ` FROM raw.` + warehouse.QuoteIdent(d.object) + ` WHERE _source_file = ? AND _source_record = ?`
+						q := `SELECT ` + keyExpr(t, d.object) + ` FROM raw.` + warehouse.QuoteIdent(d.object) + ` WHERE _source_file = ? AND _source_record = ?`
 						assert.Equal(t, []string{d.key}, p.strings(q, d.file, d.record), "defect %s: key at %s record %d", d.id, d.file, d.record)
 						if d.column != "" {
 							q := `SELECT coalesce(` + warehouse.QuoteIdent(d.column) + `, '') FROM raw.` + warehouse.QuoteIdent(d.object) + ` WHERE _source_file = ? AND _source_record = ?`
@@ -95,10 +95,16 @@ func TestDirtyFixtureLosesNothing(t *testing.T) {
 	}
 }
 
-func keyColumn(t *testing.T, object string) string {
+// keyExpr is the object's key as the defect list writes it: key columns
+// joined with "|".
+func keyExpr(t *testing.T, object string) string {
 	for _, s := range specs(nil) {
 		if s.Object.Name == object {
-			return s.Object.Key[0]
+			parts := make([]string, len(s.Object.Key))
+			for i, k := range s.Object.Key {
+				parts[i] = warehouse.QuoteIdent(k)
+			}
+			return "concat_ws('|', " + strings.Join(parts, ", ") + ")"
 		}
 	}
 	t.Fatalf("no object %s", object)

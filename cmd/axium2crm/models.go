@@ -1,0 +1,81 @@
+package main
+
+import (
+	"database/sql"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newModelsCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "models",
+		Short: "List the models: DAG order, parents, fingerprints and last run",
+		Args:  argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			set, err := readModels(g.project)
+			if err != nil {
+				return err
+			}
+			last := map[string][]any{}
+			if p, err := openProject(cmd.Context(), g.project, true); err == nil {
+				defer p.Close()
+				rows, err := p.wh.DB().QueryContext(cmd.Context(),
+					"SELECT model, run_id, status, row_count, seconds, fingerprint FROM meta.model_run QUALIFY row_number() OVER (PARTITION BY model ORDER BY run_id DESC) = 1")
+				if err != nil {
+					return err
+				}
+				for rows.Next() {
+					var m, st, fp string
+					var run int64
+					var n sql.NullInt64
+					var secs sql.NullFloat64
+					if err := rows.Scan(&m, &run, &st, &n, &secs, &fp); err != nil {
+						rows.Close()
+						return err
+					}
+					last[m] = []any{run, st, n.Int64, fp}
+				}
+				rows.Close()
+			}
+			t := table{columns: []string{"model", "materialized", "parents", "fingerprint", "file", "last run", "status", "rows", "built from"}}
+			type row struct {
+				Model, Schema, Materialized, Fingerprint, File string
+				Parents, Tags                                  []string
+				LastRun                                        []any `json:",omitempty"`
+			}
+			var js []row
+			for _, name := range set.Order {
+				m := set.Models[name]
+				parents := append(append([]string{}, m.Refs...), prefixed("source:", m.Sources)...)
+				parents = append(parents, prefixed("seed:", m.Seeds)...)
+				r := []any{m.Schema + "." + name, m.Config.Materialized, strings.Join(parents, ", "), m.Fingerprint, m.File}
+				if l, ok := last[name]; ok {
+					stale := ""
+					if l[3] != m.Fingerprint {
+						stale = "older version"
+					} else {
+						stale = "this version"
+					}
+					r = append(r, l[0], l[1], l[2], stale)
+				} else {
+					r = append(r, nil, "never built", nil, nil)
+				}
+				t.rows = append(t.rows, r)
+				js = append(js, row{name, m.Schema, m.Config.Materialized, m.Fingerprint, m.File, parents, m.Config.Tags, last[name]})
+			}
+			if g.json {
+				return writeJSON(cmd.OutOrStdout(), js)
+			}
+			return printAligned(cmd.OutOrStdout(), t)
+		},
+	}
+}
+
+func prefixed(p string, ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = p + s
+	}
+	return out
+}

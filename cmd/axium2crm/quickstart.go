@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axium2crm/axium2crm/cmd/config"
+	"github.com/axium2crm/axium2crm/fixtures"
+	"github.com/axium2crm/axium2crm/loaders"
+)
+
+type quickstartOptions struct {
+	patients int
+	seed     uint64
+	format   string
+}
+
+func newQuickstartCmd(g *globals) *cobra.Command {
+	o := &quickstartOptions{}
+	cmd := &cobra.Command{
+		Use:   "quickstart [DIR]",
+		Short: "Run the whole pipeline on a generated sample export in DIR",
+		Long: `In DIR (default ./axium2crm-quickstart): generate a synthetic axiUm export in
+DIR/export, create a project in DIR/project and load the export into it,
+then print where to look next. Safe to run again: files already loaded are
+skipped.`,
+		Args: argsUsage(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "axium2crm-quickstart"
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return runQuickstart(cmd, g, o, dir)
+		},
+	}
+	cmd.Flags().IntVar(&o.patients, "patients", 500, "patients in the sample export")
+	cmd.Flags().Uint64Var(&o.seed, "seed", 7, "random seed of the sample export")
+	cmd.Flags().StringVar(&o.format, "format", "csv", "csv or json sample export")
+	return cmd
+}
+
+func runQuickstart(cmd *cobra.Command, g *globals, o *quickstartOptions, dir string) error {
+	out := cmd.OutOrStdout()
+	export := filepath.Join(dir, "export")
+	projDir := filepath.Join(dir, "project")
+
+	fmt.Fprintf(out, "1. Generating a sample axiUm export (%d patients, seed %d) in %s\n", o.patients, o.seed, export)
+	frep, err := fixtures.Generate(cmd.Context(), fixtures.Options{Out: export, Patients: o.patients, Seed: o.seed, Format: o.format})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   %d files\n", len(frep.Files))
+
+	fmt.Fprintf(out, "2. Creating the project %s\n", projDir)
+	if _, err := config.Read(projDir); err != nil {
+		if _, err := config.Init(projDir, false); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(out, "   (already there: reusing it)")
+	}
+	p, err := openProject(cmd.Context(), projDir, false)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+
+	fmt.Fprintln(out, "3. Loading the export into the staging warehouse")
+	specs, err := p.specs()
+	if err != nil {
+		return err
+	}
+	rep, err := loaders.Load(cmd.Context(), p.wh.DB(), export, loaders.Options{Specs: specs, TempDir: p.tempDir()})
+	if err != nil {
+		return err
+	}
+	var loaded, rejected, skipped int64
+	for _, f := range rep.Files {
+		loaded += f.RowsLoaded
+		rejected += f.RowsRejected
+		if f.Status == "skipped" {
+			skipped++
+		}
+	}
+	fmt.Fprintf(out, "   batch %d: %d files, %d rows loaded, %d rejected, %d files already loaded\n",
+		rep.BatchID, len(rep.Files), loaded, rejected, skipped)
+	if rep.Failed() {
+		return fmt.Errorf("some files failed to load: run `axium2crm load %s --project %s` to see them", export, projDir)
+	}
+	fmt.Fprintf(out, `
+Done. Look around:
+  axium2crm sql --project %[1]s "SELECT object, sum(rows_loaded) AS rows FROM meta.load_file GROUP BY ALL ORDER BY 1"
+  axium2crm sql --project %[1]s "SELECT * FROM raw.patient LIMIT 5"
+  axium2crm sql --project %[1]s "SELECT * FROM meta.rejects"
+`, projDir)
+	return nil
+}

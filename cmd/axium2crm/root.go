@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axium2crm/axium2crm/cmd/config"
+	"github.com/axium2crm/axium2crm/loaders"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK         = 0
+	exitError      = 1
+	exitUsage      = 2
+	exitValidation = 3
+	exitCancelled  = 130
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	project string
+	json    bool
+	stdin   io.Reader
+}
+
+// usageError is a mistake in how the command was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// validationError is data or configuration that failed a check the user
+// asked for; the report was already printed.
+type validationError struct{ msg string }
+
+func (e validationError) Error() string { return e.msg }
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Everything this tool writes may hold patient data: owner-only files.
+	syscall.Umask(0o077)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd(stdin)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	if code == exitCancelled {
+		fmt.Fprintln(stderr, "axium2crm: cancelled")
+	} else {
+		fmt.Fprintln(stderr, "axium2crm:", err)
+	}
+	if code == exitUsage {
+		fmt.Fprintln(stderr, "Run 'axium2crm --help' for usage.")
+	}
+	return code
+}
+
+func exitCode(err error) int {
+	var ue usageError
+	var ve validationError
+	var ce *config.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return exitCancelled
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.As(err, &ve), errors.As(err, &ce):
+		return exitValidation
+	}
+	return exitError
+}
+
+func newRootCmd(stdin io.Reader) *cobra.Command {
+	g := &globals{stdin: stdin}
+	root := &cobra.Command{
+		Use:   "axium2crm",
+		Short: "Move a dental school's axiUm data into Twenty CRM or Odoo, through a DuckDB staging warehouse",
+		Long: `axium2crm lands raw axiUm exports (report CSVs or API JSON) in an embedded
+DuckDB staging warehouse, where every stage can be inspected with SQL.
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed, 130 cancelled.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.project, "project", ".", "migration project directory")
+	root.PersistentFlags().BoolVar(&g.json, "json", false, "machine-readable JSON output")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newInitCmd(g),
+		newLoadCmd(g),
+		newSQLCmd(g),
+		newRunCmd(g),
+		newTestCmd(g),
+		newModelsCmd(g),
+		newFixturesCmd(g),
+		newQuickstartCmd(g),
+	)
+	return root
+}
+
+// exactArgs is cobra.ExactArgs reporting a usage error.
+func argsUsage(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// project is an opened migration project.
+type project struct {
+	dir string
+	cfg config.Config
+	wh  *warehouse.Warehouse
+}
+
+// openProject reads the project's configuration and opens its warehouse.
+func openProject(ctx context.Context, dir string, readOnly bool) (*project, error) {
+	cfg, err := config.Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	tmp := config.Resolve(dir, cfg.Warehouse.TempDirectory)
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, err
+	}
+	wh, err := warehouse.Open(ctx, warehouse.Options{
+		Path:        config.Resolve(dir, warehouse.FileName),
+		MemoryLimit: cfg.Warehouse.MemoryLimit,
+		Threads:     cfg.Warehouse.Threads,
+		TempDir:     tmp,
+		ReadOnly:    readOnly,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &project{dir: dir, cfg: cfg, wh: wh}, nil
+}
+
+func (p *project) Close() error { return p.wh.Close() }
+
+func (p *project) specs() ([]loaders.Spec, error) { return p.cfg.Specs() }
+
+func (p *project) tempDir() string { return config.Resolve(p.dir, p.cfg.Warehouse.TempDirectory) }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axium2crm/axium2crm/sql/models"
+)
+
+type runOptions struct {
+	selectors []string
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Build the SQL models (staging, twenty, odoo) in dependency order",
+		Long: `Build every model, or those --select picks, in dependency order. Each model is
+one SELECT materialised as a table (or view) in its schema. A model that fails
+keeps its previous table and stops only its descendants. Every run is recorded
+in meta.model_run with the fingerprints it built, row counts and times.
+
+Selectors: NAME, NAME+ (and downstream), +NAME (and upstream), tag:TAG.
+A project overrides an embedded model by putting a file of the same name in
+its models/ directory.`,
+		Example: `  axium2crm run --project ./mig
+  axium2crm run --project ./mig --select twenty_person+`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runRun(cmd, g, o) },
+	}
+	cmd.Flags().StringSliceVarP(&o.selectors, "select", "s", nil, "models to build (repeatable, comma-separated)")
+	return cmd
+}
+
+// readModels reads the embedded models and the project's overrides.
+func readModels(dir string) (*models.Set, error) {
+	layers := []models.Layer{models.Embedded()}
+	md := filepath.Join(dir, "models")
+	if st, err := os.Stat(md); err == nil && st.IsDir() {
+		layers = append(layers, models.Layer{Name: md, FS: os.DirFS(md)})
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return models.Read(layers...)
+}
+
+func (p *project) sources() ([]models.SourceObject, error) {
+	specs, err := p.specs()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]models.SourceObject, len(specs))
+	for i, s := range specs {
+		cols := make([]string, len(s.Object.Columns))
+		for j, c := range s.Object.Columns {
+			cols[j] = c.Name
+		}
+		out[i] = models.SourceObject{Name: s.Object.Name, Key: s.Object.Key, Columns: cols}
+	}
+	return out, nil
+}
+
+func runRun(cmd *cobra.Command, g *globals, o *runOptions) error {
+	p, err := openProject(cmd.Context(), g.project, false)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	rep, err := buildModels(cmd, p, o.selectors)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		if err := writeJSON(cmd.OutOrStdout(), rep); err != nil {
+			return err
+		}
+	} else {
+		printRunReport(cmd.OutOrStdout(), rep)
+	}
+	if rep.Failed() {
+		return fmt.Errorf("run %d: some models failed (see above)", rep.RunID)
+	}
+	return nil
+}
+
+func buildModels(cmd *cobra.Command, p *project, selectors []string) (models.RunReport, error) {
+	set, err := readModels(p.dir)
+	if err != nil {
+		return models.RunReport{}, err
+	}
+	sources, err := p.sources()
+	if err != nil {
+		return models.RunReport{}, err
+	}
+	opt := models.RunOptions{Select: selectors, Sources: sources, TempDir: p.tempDir()}
+	if errOut := cmd.ErrOrStderr(); isTerminal(errOut) {
+		opt.Progress = func(m string) { fmt.Fprintf(errOut, "building %s\n", m) }
+	}
+	return set.Run(cmd.Context(), p.wh.DB(), opt)
+}
+
+func printRunReport(out io.Writer, rep models.RunReport) {
+	t := table{columns: []string{"model", "status", "rows", "seconds", "fingerprint"}}
+	for _, r := range rep.Results {
+		t.rows = append(t.rows, []any{r.Schema + "." + r.Model, r.Status, r.Rows, fmt.Sprintf("%.2f", r.Seconds), r.Fingerprint})
+	}
+	fmt.Fprintf(out, "Run %d: %d models in %.1fs\n\n", rep.RunID, len(rep.Results), rep.Seconds)
+	_ = printAligned(out, t)
+	for _, r := range rep.Results {
+		if r.Status != "success" {
+			fmt.Fprintf(out, "%s: %s\n", r.Model, strings.TrimSpace(r.Message))
+		}
+	}
+}
