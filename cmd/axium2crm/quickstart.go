@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -48,10 +50,17 @@ func runQuickstart(cmd *cobra.Command, g *globals, o *quickstartOptions, dir str
 
 	fmt.Fprintf(out, "1. Generating a sample axiUm export (%d patients, seed %d) in %s\n", o.patients, o.seed, export)
 	frep, err := fixtures.Generate(cmd.Context(), fixtures.Options{Out: export, Patients: o.patients, Seed: o.seed, Format: o.format})
-	if err != nil {
+	switch {
+	case errors.Is(err, fixtures.ErrOutNotEmpty):
+		if _, serr := os.Stat(filepath.Join(export, fixtures.ManifestFile)); serr != nil {
+			return fmt.Errorf("%s holds files that are not a generated export; choose another DIR", export)
+		}
+		fmt.Fprintln(out, "   (already there: reusing it)")
+	case err != nil:
 		return err
+	default:
+		fmt.Fprintf(out, "   %d files\n", len(frep.Files))
 	}
-	fmt.Fprintf(out, "   %d files\n", len(frep.Files))
 
 	fmt.Fprintf(out, "2. Creating the project %s\n", projDir)
 	if _, err := config.Read(projDir); err != nil {
