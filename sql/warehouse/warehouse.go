@@ -83,6 +83,9 @@ func Open(ctx context.Context, opt Options) (*Warehouse, error) {
 		}
 	}
 	q := url.Values{}
+	// New files use the current storage format: typed macro parameters and
+	// better compression need it. An existing file keeps its own.
+	q.Set("storage_compatibility_version", "latest")
 	if opt.ReadOnly {
 		q.Set("access_mode", "READ_ONLY")
 	}
