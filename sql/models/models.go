@@ -2,7 +2,8 @@
 // materialises them in the project warehouse.
 //
 // A model is one .sql file holding one SELECT, in a directory named after its
-// schema (staging/stg_patient.sql → staging.stg_patient). It names what it
+// schema (staging/stg_patient.sql → staging.stg_patient; a "<schema>_" prefix
+// is dropped from the table name: twenty/twenty_person.sql → twenty.person). It names what it
 // reads through template calls the runner can see:
 //
 //	{{ ref "stg_patient" }}   another model
@@ -350,9 +351,19 @@ func hashOf(b []byte) string {
 	return hex.EncodeToString(s[:])[:16]
 }
 
-// Relation is the model's quoted table name.
+// Table is the model's table name in its schema: the model name without a
+// leading "<schema>_" (twenty/twenty_person.sql builds twenty.person), so
+// model names stay unique across schemas while tables read naturally.
+func (m *Model) Table() string {
+	if t, ok := strings.CutPrefix(m.Name, m.Schema+"_"); ok && t != "" {
+		return t
+	}
+	return m.Name
+}
+
+// Relation is the model's quoted schema-qualified table name.
 func (m *Model) Relation() string {
-	return warehouse.QuoteIdent(m.Schema) + "." + warehouse.QuoteIdent(m.Name)
+	return warehouse.QuoteIdent(m.Schema) + "." + warehouse.QuoteIdent(m.Table())
 }
 
 func topoSort(models map[string]*Model) ([]string, error) {

@@ -211,7 +211,7 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model) 
 	// A view and a table of the same name cannot replace each other.
 	var existing string
 	err = conn.QueryRowContext(ctx, "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-		m.Schema, m.Name).Scan(&existing)
+		m.Schema, m.Table()).Scan(&existing)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		err = nil
