@@ -63,7 +63,7 @@ func runLoad(cmd *cobra.Command, g *globals, o *loadOptions, export string) erro
 			return jerr
 		}
 	} else {
-		printLoadReport(cmd.OutOrStdout(), errOut, rep)
+		printLoadReport(cmd.OutOrStdout(), errOut, rep, g.project)
 	}
 	if err != nil {
 		return err
@@ -81,7 +81,7 @@ func runLoad(cmd *cobra.Command, g *globals, o *loadOptions, export string) erro
 	return nil
 }
 
-func printLoadReport(out, errOut io.Writer, rep loaders.Report) {
+func printLoadReport(out, errOut io.Writer, rep loaders.Report, projectDir string) {
 	for _, id := range rep.Interrupted {
 		fmt.Fprintf(errOut, "note: load batch %d was interrupted; its landed files were kept\n", id)
 	}
@@ -129,8 +129,8 @@ func printLoadReport(out, errOut io.Writer, rep loaders.Report) {
 		fmt.Fprintf(errOut, "%d file(s) matched no object and were not loaded: %s\n", len(rep.Unmatched), summarize(rep.Unmatched, 5))
 	}
 	if all.rejected > 0 {
-		fmt.Fprintf(errOut, "%d record(s) rejected; see them with:\n  axium2crm sql \"SELECT source_file, line, column_name, reason, raw_text FROM meta.rejects WHERE batch_id = %d\"\n",
-			all.rejected, rep.BatchID)
+		fmt.Fprintf(errOut, "%d record(s) rejected; see them with:\n  axium2crm sql --project %s \"SELECT source_file, line, column_name, reason, raw_text FROM meta.rejects WHERE batch_id = %d\"\n",
+			all.rejected, projectDir, rep.BatchID)
 	}
 }
 
