@@ -22,88 +22,69 @@ type csvLoader struct{}
 // maxLineSize bounds one record; clinical notes can be long.
 const maxLineSize = 16 << 20
 
-func (csvLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, error) {
-	res := FileResult{Format: "csv"}
+func (csvLoader) Stage(ctx context.Context, conn *sql.Conn, p Prepared) (Staged, error) {
+	st := Staged{Result: FileResult{Format: "csv"}, blankIsEmpty: true}
 	line, err := firstLine(p.ReadPath)
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", p.Rel, err)
+		return st, fmt.Errorf("%s: %w", p.Rel, err)
 	}
 	delim, err := ParseDelimiter(p.Spec.Delimiter)
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", p.Rel, err)
+		return st, fmt.Errorf("%s: %w", p.Rel, err)
 	}
 	if delim == "" {
 		delim = sniffDelimiter(line)
 	}
-	res.Delimiter = delim
+	st.Result.Delimiter = delim
 	headers, err := parseHeader(line, delim)
 	if err != nil {
-		return res, fmt.Errorf("%s:1: header: %w", p.Rel, err)
+		return st, fmt.Errorf("%s:1: header: %w", p.Rel, err)
 	}
 	names, warnings, err := p.Spec.MapHeader(p.Rel, headers)
 	if err != nil {
-		return res, err
+		return st, err
 	}
-	res.Columns, res.Warnings = names, warnings
-	object := p.Spec.Object.Name
-	if err := ensureTable(ctx, l.Conn, object, names); err != nil {
-		return res, err
-	}
-	cols := make([]landColumn, len(names))
+	st.Result.Columns, st.Result.Warnings = names, warnings
+	st.cols = make([]landColumn, len(names))
 	for i, n := range names {
-		cols[i] = landColumn{Name: n, Field: "c" + strconv.Itoa(i+1)}
+		st.cols[i] = landColumn{Name: n, Field: "c" + strconv.Itoa(i+1)}
 	}
 	for _, t := range []string{"axium2crm_reject_errors", "axium2crm_reject_scans"} {
-		if _, err := l.Conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+t); err != nil {
-			return res, err
+		if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+t); err != nil {
+			return st, err
 		}
 	}
-	staging := "axium2crm_land_" + object
+	st.table = "axium2crm_land_" + p.Spec.Object.Name
 	q, err := render("land_csv.sql", map[string]any{
-		"Staging": staging, "Columns": cols, "Path": p.ReadPath, "Delimiter": delim, "MaxLineSize": maxLineSize,
+		"Staging": st.table, "Columns": st.cols, "Path": p.ReadPath, "Delimiter": delim, "MaxLineSize": maxLineSize,
 	})
 	if err != nil {
-		return res, err
+		return st, err
 	}
-	if _, err := l.Conn.ExecContext(ctx, q); err != nil {
-		return res, fmt.Errorf("%s: %w", p.Rel, err)
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return st, fmt.Errorf("%s: %w", p.Rel, err)
 	}
-	if res.RowsLoaded, err = moveStaged(ctx, l, p.Rel, object, staging, cols,
-		// Rows written inside a transaction get rowids from a high base.
-		"rowid - (SELECT min(rowid) FROM temp."+warehouse.QuoteIdent(staging)+") + 1", true); err != nil {
-		return res, fmt.Errorf("%s: %w", p.Rel, err)
+	// The scan keeps file order, so rowid counts the parsed records.
+	st.record = "rowid - (SELECT min(rowid) FROM temp." + warehouse.QuoteIdent(st.table) + ") + 1"
+	var parsed int64
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM temp."+warehouse.QuoteIdent(st.table)).Scan(&parsed); err != nil {
+		return st, err
 	}
-	rejects, err := readCSVRejects(ctx, l.Conn, headers)
+	rejects, err := readCSVRejects(ctx, conn, headers)
 	if err != nil {
-		return res, fmt.Errorf("%s: rejects: %w", p.Rel, err)
-	}
-	res.RowsRejected = int64(len(rejects))
-	res.RowsRead = res.RowsLoaded + res.RowsRejected
-	if len(rejects) == 0 {
-		return res, nil
+		return st, fmt.Errorf("%s: rejects: %w", p.Rel, err)
 	}
 	if err := locateRejects(p, rejects); err != nil {
-		return res, fmt.Errorf("%s: rejects: %w", p.Rel, err)
+		return st, fmt.Errorf("%s: rejects: %w", p.Rel, err)
 	}
 	for _, rj := range rejects {
-		if _, err := l.Conn.ExecContext(ctx, "INSERT INTO meta.rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			l.BatchID, object, p.Rel, rj.record, rj.physLine, nullIfEmpty(rj.column), rj.errType, rj.reason,
-			rj.text, rj.raw); err != nil {
-			return res, err
-		}
+		st.rejects = append(st.rejects, reject{record: rj.record, line: rj.physLine, column: rj.column,
+			errType: rj.errType, reason: rj.reason, text: rj.text, raw: rj.raw})
+		st.renumber = append(st.renumber, rj.record)
 	}
-	ordinals := make([]int64, len(rejects))
-	for i, rj := range rejects {
-		ordinals[i] = rj.record
-	}
-	q, err = render("renumber.sql", map[string]any{"Object": object})
-	if err != nil {
-		return res, err
-	}
-	if _, err := l.Conn.ExecContext(ctx, q, ordinals, l.BatchID, p.Rel, ordinals[0]-1); err != nil {
-		return res, fmt.Errorf("%s: renumber: %w", p.Rel, err)
-	}
-	return res, nil
+	st.Result.RowsRejected = int64(len(rejects))
+	st.Result.RowsRead = parsed + st.Result.RowsRejected
+	return st, nil
 }
 
 type csvReject struct {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // jsonLoader lands API JSON: one array of records, a wrapped page
@@ -43,11 +46,12 @@ type jsonReject struct {
 // wrapperKeys are the members API pages usually hold their records in.
 var wrapperKeys = []string{"data", "items", "results", "records", "rows", "value"}
 
-func (jsonLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, error) {
-	res := FileResult{Format: "json"}
+func (jsonLoader) Stage(ctx context.Context, conn *sql.Conn, p Prepared) (Staged, error) {
+	st := Staged{Result: FileResult{Format: "json"}, record: `"_source_record"`}
+	res := &st.Result
 	b, err := os.ReadFile(p.ReadPath)
 	if err != nil {
-		return res, err
+		return st, err
 	}
 	b = bytes.TrimPrefix(b, bomUTF8)
 
@@ -66,38 +70,35 @@ func (jsonLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, 
 	}
 	shape, err := walkJSON(b, p.Spec.RecordsPath, collect, func(jsonReject) {})
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", p.Rel, err)
+		return st, fmt.Errorf("%s: %w", p.Rel, err)
 	}
 	if shape == "ndjson" {
 		res.Format = "ndjson"
 	}
 	mapped, warnings, err := p.Spec.MapHeader(p.Rel, names)
 	if err != nil {
-		return res, err
+		return st, err
 	}
 	res.Columns, res.Warnings = mapped, warnings
-	object := p.Spec.Object.Name
-	if err := ensureTable(ctx, l.Conn, object, mapped); err != nil {
-		return res, err
-	}
 	cols := make([]landColumn, len(mapped))
 	fieldOf := map[string]int{}
 	for i, n := range mapped {
 		cols[i] = landColumn{Name: n, Field: "c" + strconv.Itoa(i+1)}
 		fieldOf[names[i]] = i
 	}
-	staging := "axium2crm_land_" + object
+	staging := "axium2crm_land_" + p.Spec.Object.Name
+	st.table = staging
 	q, err := render("create_staging.sql", map[string]any{"Staging": staging, "Columns": cols})
 	if err != nil {
-		return res, err
+		return st, err
 	}
-	if _, err := l.Conn.ExecContext(ctx, q); err != nil {
-		return res, err
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return st, err
 	}
 
 	// Second pass: append records to the staging table.
 	var rejects []jsonReject
-	err = l.Conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", staging)
 		if err != nil {
 			return err
@@ -121,10 +122,7 @@ func (jsonLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, 
 		return walkErr
 	})
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", p.Rel, err)
-	}
-	if res.RowsLoaded, err = moveStaged(ctx, l, p.Rel, object, staging, cols, `"_source_record"`, false); err != nil {
-		return res, fmt.Errorf("%s: %w", p.Rel, err)
+		return st, fmt.Errorf("%s: %w", p.Rel, err)
 	}
 	for _, rj := range rejects {
 		text, raw := string(rj.text), []byte(nil)
@@ -132,14 +130,16 @@ func (jsonLoader) Land(ctx context.Context, l Landing, p Prepared) (FileResult, 
 			raw = rj.text
 			text = string(bytes.ToValidUTF8(rj.text, []byte("\uFFFD")))
 		}
-		if _, err := l.Conn.ExecContext(ctx, "INSERT INTO meta.rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			l.BatchID, object, p.Rel, rj.record, rj.line, nil, "INVALID JSON", rj.reason, text, raw); err != nil {
-			return res, err
-		}
+		st.rejects = append(st.rejects, reject{record: rj.record, line: rj.line, errType: "INVALID JSON", reason: rj.reason, text: text, raw: raw})
+	}
+	st.cols = cols
+	var staged int64
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM temp."+warehouse.QuoteIdent(staging)).Scan(&staged); err != nil {
+		return st, err
 	}
 	res.RowsRejected = int64(len(rejects))
-	res.RowsRead = res.RowsLoaded + res.RowsRejected
-	return res, nil
+	res.RowsRead = staged + res.RowsRejected
+	return st, nil
 }
 
 // walkJSON calls rec for every record and rej for every record it cannot

@@ -44,25 +44,42 @@ type Prepared struct {
 	BadBytes bool
 }
 
-// Landing is where a Loader writes: one connection inside the caller's
-// transaction, and the batch the rows belong to.
-type Landing struct {
-	Conn    *sql.Conn
-	BatchID int64
+// Loader reads one prepared file into a temp table.
+//
+// Stage runs on conn outside any transaction: the temp table and whatever it
+// learns are not part of the warehouse until the caller commits them (in one
+// transaction: rows into raw.<object>, rejects into meta.rejects, the file
+// into meta.load_file), so a failed or interrupted file leaves nothing
+// behind. Stage must account for every record of the file: each one is
+// either a row of the temp table or one of Staged's rejects, and
+// Result.RowsRead must equal their sum. It returns an error only when the
+// file cannot be read at all (a missing key column, an unreadable header,
+// which are *HeaderError); a bad record is a reject, never an error.
+type Loader interface {
+	Stage(ctx context.Context, conn *sql.Conn, p Prepared) (Staged, error)
 }
 
-// Loader lands one prepared file.
-//
-// Land must write every record of the file either to raw.<object> (creating
-// or widening the table as needed, every column VARCHAR) or to meta.rejects,
-// and return counts with RowsRead == RowsLoaded + RowsRejected. It runs
-// inside a transaction the caller opened on l.Conn and must not commit or
-// roll back. An error means the file could not be read at all (a missing key
-// column, an unreadable header): the caller rolls back, so a failed file
-// leaves nothing behind. Header problems are *HeaderError; record problems
-// are never errors, they are rejects.
-type Loader interface {
-	Land(ctx context.Context, l Landing, p Prepared) (FileResult, error)
+// Staged is a file read into a temp table, not yet committed.
+type Staged struct {
+	// Result holds the format, delimiter, columns, warnings and counts of
+	// records read and rejected.
+	Result FileResult
+	table  string       // the temp table
+	cols   []landColumn // raw column ← temp table field
+	// record is the SQL expression of a temp row's record ordinal.
+	record string
+	// renumber lists rejected record ordinals the temp rows must be
+	// shifted past (when record counts parsed records only).
+	renumber     []int64
+	blankIsEmpty bool
+	rejects      []reject
+}
+
+// reject is a record that could not be landed.
+type reject struct {
+	record, line                  int64
+	column, errType, reason, text string
+	raw                           []byte
 }
 
 // FileResult is what happened to one file.
@@ -89,7 +106,8 @@ type Report struct {
 	BatchID   int64        `json:"batch_id"`
 	SourceDir string       `json:"source_dir"`
 	Files     []FileResult `json:"files"`
-	// Unmatched are files no object's patterns matched; they were not loaded.
+	// Unmatched are files no object's patterns matched, and directories
+	// deeper than any pattern reaches (ending in "/"); they were not loaded.
 	Unmatched []string `json:"unmatched,omitempty"`
 	// Interrupted lists earlier batches found still running (killed loads);
 	// their finished files were kept and are skipped now as already loaded.
@@ -132,11 +150,27 @@ func Discover(root string, specs []Spec) (srcs []Source, unmatched []string, err
 	if !info.IsDir() {
 		base = filepath.Dir(root)
 	}
+	// Patterns match a path of a given depth; don't walk deeper than any
+	// pattern reaches (an export's attachments/ tree can hold many thousand
+	// documents).
+	maxDepth := 0
+	for _, s := range specs {
+		for _, p := range s.Files {
+			maxDepth = max(maxDepth, strings.Count(p, "/"))
+		}
+	}
 	walk := func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+		if d.IsDir() {
+			if rel, _ := filepath.Rel(base, p); rel != "." && strings.Count(filepath.ToSlash(rel), "/") >= maxDepth {
+				unmatched = append(unmatched, filepath.ToSlash(rel)+"/")
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
 			return nil
 		}
 		rel, err := filepath.Rel(base, p)
@@ -334,24 +368,66 @@ func loadFile(ctx context.Context, conn *sql.Conn, batch int64, src Source, temp
 	if res.Format != "csv" {
 		ld = jsonLoader{}
 	}
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return res, err
-	}
-	landed, err := ld.Land(ctx, Landing{Conn: conn, BatchID: batch}, p)
-	if err == nil {
-		landed.Object, landed.File, landed.SHA256, landed.Bytes, landed.Encoding = res.Object, res.File, res.SHA256, res.Bytes, res.Encoding
-		landed.Status = "loaded"
-		err = recordFile(ctx, conn, batch, landed)
+	st, err := ld.Stage(ctx, conn, p)
+	if st.table != "" {
+		defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp."+warehouse.QuoteIdent(st.table))
 	}
 	if err != nil {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return res, err
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+	landed := st.Result
+	landed.Object, landed.File, landed.SHA256, landed.Bytes, landed.Encoding = res.Object, res.File, res.SHA256, res.Bytes, res.Encoding
+	landed.Status = "loaded"
+	if err := commitStaged(ctx, conn, batch, src, st, &landed); err != nil {
 		return res, err
 	}
 	landed.Seconds = time.Since(start).Seconds()
 	return landed, nil
+}
+
+// commitStaged moves a staged file into the warehouse in one transaction.
+func commitStaged(ctx context.Context, conn *sql.Conn, batch int64, src Source, st Staged, res *FileResult) (err error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	object := src.Spec.Object.Name
+	if err := ensureTable(ctx, conn, object, res.Columns); err != nil {
+		return err
+	}
+	q, err := render("land_staged.sql", map[string]any{
+		"Object": object, "Columns": st.cols, "HashColumns": hashOrder(st.cols), "Staging": st.table,
+		"Record": st.record, "BlankIsEmpty": st.blankIsEmpty, "Renumber": len(st.renumber) > 0,
+	})
+	if err != nil {
+		return err
+	}
+	args := []any{batch, src.Rel}
+	if len(st.renumber) > 0 {
+		args = append(args, st.renumber)
+	}
+	r, err := conn.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", src.Rel, err)
+	}
+	if res.RowsLoaded, err = r.RowsAffected(); err != nil {
+		return err
+	}
+	for _, rj := range st.rejects {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO meta.rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			batch, object, src.Rel, rj.record, rj.line, nullIfEmpty(rj.column), rj.errType, rj.reason, rj.text, rj.raw); err != nil {
+			return err
+		}
+	}
+	if err := recordFile(ctx, conn, batch, *res); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "COMMIT")
+	return err
 }
 
 func recordFile(ctx context.Context, conn *sql.Conn, batch int64, r FileResult) error {
@@ -418,28 +494,6 @@ func ensureTable(ctx context.Context, conn *sql.Conn, object string, columns []s
 		}
 	}
 	return nil
-}
-
-// moveStaged inserts a temp table's rows into raw.<object> with their
-// provenance and drops the temp table; it returns the rows moved.
-func moveStaged(ctx context.Context, l Landing, file, object, staging string, cols []landColumn, record string, blankIsEmpty bool) (int64, error) {
-	q, err := render("land_staged.sql", map[string]any{
-		"Object": object, "Columns": cols, "HashColumns": hashOrder(cols), "Staging": staging,
-		"Record": record, "BlankIsEmpty": blankIsEmpty,
-	})
-	if err != nil {
-		return 0, err
-	}
-	r, err := l.Conn.ExecContext(ctx, q, l.BatchID, file)
-	if err != nil {
-		return 0, err
-	}
-	n, err := r.RowsAffected()
-	if err != nil {
-		return 0, err
-	}
-	_, err = l.Conn.ExecContext(ctx, "DROP TABLE temp."+warehouse.QuoteIdent(staging))
-	return n, err
 }
 
 // hashOrder returns the fields in the order the row hash reads them: by
