@@ -6,13 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/axium2crm/axium2crm/fixtures"
+	"github.com/axium2crm/axium2crm/fixtures/memstat"
 	"github.com/axium2crm/axium2crm/loaders"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
@@ -48,12 +48,12 @@ func BenchmarkLoad(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		// The loader, into a fresh warehouse.
 		wh := openBenchWarehouse(b)
-		resetPeak()
+		memstat.ResetPeak()
 		start := time.Now()
 		lr, err := loaders.Load(ctx, wh.DB(), export, loaders.Options{Specs: sp, TempDir: b.TempDir()})
 		require.NoError(b, err)
 		loaderSec += time.Since(start).Seconds()
-		loaderPeak = max(loaderPeak, peakRSS())
+		loaderPeak = max(loaderPeak, memstat.PeakRSS())
 		require.False(b, lr.Failed())
 		rows = 0
 		for _, f := range lr.Files {
@@ -63,7 +63,7 @@ func BenchmarkLoad(b *testing.B) {
 
 		// Bare read_csv of the same files, into a fresh warehouse.
 		wh = openBenchWarehouse(b)
-		resetPeak()
+		memstat.ResetPeak()
 		start = time.Now()
 		var bareRows int64
 		for j, f := range files {
@@ -74,7 +74,7 @@ func BenchmarkLoad(b *testing.B) {
 			bareRows += n
 		}
 		bareSec += time.Since(start).Seconds()
-		barePeak = max(barePeak, peakRSS())
+		barePeak = max(barePeak, memstat.PeakRSS())
 		require.Equal(b, rows, bareRows, "both read the same records")
 		require.NoError(b, wh.Close())
 	}
@@ -95,22 +95,4 @@ func openBenchWarehouse(b *testing.B) *warehouse.Warehouse {
 	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(b.TempDir(), "staging.duckdb")})
 	require.NoError(b, err)
 	return wh
-}
-
-// resetPeak resets the kernel's peak-RSS mark for this process (Linux).
-func resetPeak() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSS returns the process's peak resident set since the last reset.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

@@ -1,0 +1,81 @@
+package models_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/fixtures"
+	"github.com/axium2crm/axium2crm/fixtures/memstat"
+	"github.com/axium2crm/axium2crm/loaders"
+	"github.com/axium2crm/axium2crm/sql/models"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// BenchmarkRun loads a generated CSV export and builds every model, and
+// reports the load time, the run time, (load + run) / load, and peak memory
+// under the warehouse's memory limit. Size it with AXIUM2CRM_BENCH_PATIENTS
+// (default 10,000) and AXIUM2CRM_BENCH_MEMORY (default 2GB); reuse an
+// export with AXIUM2CRM_BENCH_EXPORT (a directory the generator filled).
+func BenchmarkRun(b *testing.B) {
+	patients := 10000
+	if s := os.Getenv("AXIUM2CRM_BENCH_PATIENTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		require.NoError(b, err)
+		patients = n
+	}
+	mem := "2GB"
+	if s := os.Getenv("AXIUM2CRM_BENCH_MEMORY"); s != "" {
+		mem = s
+	}
+	ctx := context.Background()
+	export := os.Getenv("AXIUM2CRM_BENCH_EXPORT")
+	if export == "" {
+		export = b.TempDir()
+		_, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: patients, Seed: 1, Format: "csv"})
+		require.NoError(b, err)
+	}
+	set, err := models.Read(models.Embedded())
+	require.NoError(b, err)
+	var loadSec, runSec float64
+	var loadPeak, runPeak int64
+	var rows int64
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(dir, "w.duckdb"), MemoryLimit: mem, TempDir: dir})
+		require.NoError(b, err)
+		memstat.ResetPeak()
+		t0 := time.Now()
+		lr, err := loaders.Load(ctx, wh.DB(), export, loaders.Options{Specs: catalogSpecs(), TempDir: dir})
+		require.NoError(b, err)
+		require.False(b, lr.Failed())
+		loadSec += time.Since(t0).Seconds()
+		loadPeak = max(loadPeak, memstat.PeakRSS())
+
+		memstat.ResetPeak()
+		t0 = time.Now()
+		rr, err := set.Run(ctx, wh.DB(), models.RunOptions{Sources: catalogSources(), TempDir: dir})
+		require.NoError(b, err)
+		runSec += time.Since(t0).Seconds()
+		runPeak = max(runPeak, memstat.PeakRSS())
+		rows = 0
+		for _, r := range rr.Results {
+			require.Equal(b, "success", r.Status, "%s: %s", r.Model, r.Message)
+			rows += r.Rows
+		}
+		require.NoError(b, wh.Close())
+	}
+	n := float64(b.N)
+	b.ReportMetric(loadSec/n, "load_s")
+	b.ReportMetric(runSec/n, "run_s")
+	b.ReportMetric((loadSec+runSec)/loadSec, "load+run/load")
+	b.ReportMetric(float64(loadPeak)/1e6, "load_peak_MB")
+	b.ReportMetric(float64(runPeak)/1e6, "run_peak_MB")
+	b.Logf("%d patients, memory_limit %s: load %.1fs (peak %d MB), run %.1fs over %d models, %d rows (peak %d MB); (load+run)/load = %.2f",
+		patients, mem, loadSec/n, loadPeak>>20, runSec/n, len(set.Order), rows, runPeak>>20, (loadSec+runSec)/loadSec)
+}
