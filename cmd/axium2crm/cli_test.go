@@ -130,6 +130,13 @@ func TestSQLCommand(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rows))
 	assert.Equal(t, []map[string]any{{"id": float64(1), "s": "a,b"}, {"id": float64(2), "s": nil}}, rows)
 
+	// staging.duckdb must not make the staging schema ambiguous.
+	r = cli(t, "", "sql", "--project", mig, "--write", "CREATE TABLE staging.t AS SELECT 42 AS answer")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = cli(t, "", "sql", "--project", mig, "--format", "csv", "SELECT answer FROM staging.t")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "answer\n42\n", r.stdout)
+
 	r = cli(t, "", "sql", "--project", mig, "SELECT * FROM raw.nope")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "statement 1")

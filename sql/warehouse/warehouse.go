@@ -30,6 +30,9 @@ import (
 // FileName is the warehouse file inside a project directory.
 const FileName = "staging.duckdb"
 
+// Catalog is the name the warehouse file is attached under.
+const Catalog = "warehouse"
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
@@ -83,12 +86,6 @@ func Open(ctx context.Context, opt Options) (*Warehouse, error) {
 		}
 	}
 	q := url.Values{}
-	// New files use the current storage format: typed macro parameters and
-	// better compression need it. An existing file keeps its own.
-	q.Set("storage_compatibility_version", "latest")
-	if opt.ReadOnly {
-		q.Set("access_mode", "READ_ONLY")
-	}
 	if opt.MemoryLimit != "" {
 		q.Set("memory_limit", opt.MemoryLimit)
 	}
@@ -98,11 +95,29 @@ func Open(ctx context.Context, opt Options) (*Warehouse, error) {
 	if opt.TempDir != "" {
 		q.Set("temp_directory", opt.TempDir)
 	}
-	dsn := opt.Path
+	dsn := ""
 	if len(q) > 0 {
-		dsn += "?" + q.Encode()
+		dsn = "?" + q.Encode()
 	}
-	connector, err := duckdb.NewConnector(dsn, nil)
+	// The file is attached under a fixed catalog name rather than opened
+	// directly: opened directly, staging.duckdb's catalog would be called
+	// "staging" and collide with the staging schema (every staging.x would
+	// be ambiguous). New files use the current storage format (typed macro
+	// parameters and better compression need it); an existing file keeps
+	// its own.
+	attach := "ATTACH IF NOT EXISTS " + QuoteLiteral(opt.Path) + " AS " + Catalog + " (STORAGE_VERSION 'latest'"
+	if opt.ReadOnly {
+		attach += ", READ_ONLY"
+	}
+	attach += ")"
+	connector, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
+		for _, st := range []string{attach, "USE " + Catalog} {
+			if _, err := ex.ExecContext(context.Background(), st, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, translateOpenError(opt.Path, err)
 	}
@@ -151,7 +166,7 @@ func (w *Warehouse) ReadOnly() bool { return w.ro }
 // Close closes the warehouse, checkpointing it when writable.
 func (w *Warehouse) Close() error {
 	if !w.ro {
-		_, _ = w.db.Exec("CHECKPOINT")
+		_, _ = w.db.Exec("CHECKPOINT " + Catalog)
 	}
 	return w.db.Close()
 }
