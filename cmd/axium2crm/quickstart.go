@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -98,11 +99,62 @@ func runQuickstart(cmd *cobra.Command, g *globals, o *quickstartOptions, dir str
 	if rep.Failed() {
 		return fmt.Errorf("some files failed to load: run `axium2crm load %s --project %s` to see them", export, projDir)
 	}
+	fmt.Fprintln(out, "4. Building the SQL models (staging, twenty, odoo)")
+	run, err := buildModels(cmd, p, nil)
+	if err != nil {
+		return err
+	}
+	var built int
+	for _, r := range run.Results {
+		if r.Status == "success" {
+			built++
+		} else {
+			fmt.Fprintf(out, "   %s: %s %s\n", r.Model, r.Status, r.Message)
+		}
+	}
+	fmt.Fprintf(out, "   run %d: %d of %d models built in %.1fs\n", run.RunID, built, len(run.Results), run.Seconds)
+	if run.Failed() {
+		return fmt.Errorf("some models failed: run `axium2crm run --project %s` to see them", projDir)
+	}
+
+	fmt.Fprintln(out, "5. Running the data tests")
+	res, err := runTests(cmd, p, nil)
+	if err != nil {
+		return err
+	}
+	testErr := testOutcome(res)
+	if testErr != nil {
+		printTestResults(out, res, false)
+	} else {
+		fmt.Fprintf(out, "   %d tests passed\n", len(res))
+	}
+	if err := printReconciliation(cmd, out, p); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, `
 Done. Look around:
   axium2crm sql --project %[1]s "SELECT object, sum(rows_loaded) AS rows FROM meta.load_file GROUP BY ALL ORDER BY 1"
   axium2crm sql --project %[1]s "SELECT * FROM raw.patient LIMIT 5"
   axium2crm sql --project %[1]s "SELECT * FROM meta.rejects"
+  axium2crm sql --project %[1]s "SELECT model, reason, count(*) FROM staging.data_quality GROUP BY ALL ORDER BY 3 DESC"
+  axium2crm models --project %[1]s
 `, projDir)
-	return nil
+	return testErr
+}
+
+// printReconciliation prints source vs destination counts per mapping row,
+// when the reconciliation models exist.
+func printReconciliation(cmd *cobra.Command, out io.Writer, p *project) error {
+	var n int
+	err := p.wh.DB().QueryRowContext(cmd.Context(),
+		"SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' AND table_name = 'reconciliation'").Scan(&n)
+	if err != nil || n == 0 {
+		return err
+	}
+	t, err := query(cmd.Context(), p.wh.DB(), "SELECT * FROM staging.reconciliation")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "6. Reconciliation: source rows vs destination rows per mapping row")
+	return printAligned(out, t)
 }
