@@ -1,0 +1,33 @@
+-- Core helpers the other macro files build on. DuckDB binds a macro's body
+-- when it is created, so a macro may only call macros of an earlier file (the
+-- runner executes macro files in file-name order) or earlier in its own file.
+
+-- Exported text, trimmed of spaces; NULL when blank. An export writes a
+-- missing value as '' and report writers pad fields with spaces. Only
+-- spaces: trim with a character list costs three times as much, and the
+-- loader has already split lines and fields, so tabs and CRs inside a value
+-- are the value's own.
+CREATE OR REPLACE MACRO util.clean_text(t) AS
+    nullif(trim(t), '');
+
+-- One data-quality entry of a row's _dq list, or NULL when there is no
+-- reason. `col` is the raw (catalog) column name so an entry leads back to
+-- the export's own header.
+CREATE OR REPLACE MACRO util.dq(col, raw, reason) AS
+    CASE WHEN reason IS NOT NULL THEN
+        {'column': col, 'raw_value': CAST(raw AS VARCHAR), 'reason': CAST(reason AS VARCHAR)}
+    END;
+
+-- The entry for a value that was given but could not be typed: the typed
+-- value `v` is NULL while `raw` is not blank. `issue` is only evaluated for
+-- those rows (CASE evaluates a branch on its matching rows only), so the
+-- costly *_issue macros never run on clean values.
+CREATE OR REPLACE MACRO util.dq_typed(col, raw, v, issue) AS
+    CASE WHEN v IS NULL AND util.clean_text(raw) IS NOT NULL THEN
+        {'column': col, 'raw_value': CAST(raw AS VARCHAR), 'reason': coalesce(CAST(issue AS VARCHAR), 'could not be typed')}
+    END;
+
+-- A row's _dq column: the entries that are not NULL. Always a list (empty
+-- when the row is clean) of STRUCT("column", raw_value, reason).
+CREATE OR REPLACE MACRO util.dq_list(entries) AS
+    CAST(list_filter(entries, lambda e: e IS NOT NULL) AS STRUCT("column" VARCHAR, raw_value VARCHAR, reason VARCHAR)[]);

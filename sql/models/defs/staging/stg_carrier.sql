@@ -1,0 +1,22 @@
+-- Insurance carriers, typed.
+WITH typed AS (
+    SELECT
+        src AS r,
+        util.clean_text("Carrier") AS carrier_id,
+        util.clean_name("Name") AS name,
+        util.clean_text("ElectronicID") AS electronic_id,
+        util.clean_text("Address1") AS address1,
+        util.clean_text("City") AS city,
+        upper(util.clean_text("State")) AS state,
+        util.clean_text("Zip") AS zip,
+        util.phone_e164("Phone", 'US') AS phone,
+        util.clean_text("Website") AS website,
+        "_batch_id", "_source_file", "_source_record"
+    FROM {{ source "carrier" }} src
+)
+SELECT
+    * EXCLUDE (r),
+    util.dq_list([
+        util.dq('Phone', r."Phone", util.phone_e164_issue(r."Phone", 'US'))
+    ]) AS _dq
+FROM typed

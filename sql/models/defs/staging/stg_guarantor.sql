@@ -1,0 +1,25 @@
+-- Guarantors (responsible parties) kept apart from patients, typed.
+WITH typed AS (
+    SELECT
+        src AS r,
+        util.clean_text("Guarantor") AS guarantor_id,
+        util.clean_name("LastName") AS last_name,
+        util.clean_name("FirstName") AS first_name,
+        util.clean_text("Address1") AS address1,
+        util.clean_text("Address2") AS address2,
+        util.clean_text("City") AS city,
+        upper(util.clean_text("State")) AS state,
+        util.clean_text("Zip") AS zip,
+        util.phone_e164("Phone", 'US') AS phone,
+        util.clean_email("Email") AS email,
+        util.clean_text("Employer") AS employer,
+        "_batch_id", "_source_file", "_source_record"
+    FROM {{ source "guarantor" }} src
+)
+SELECT
+    * EXCLUDE (r),
+    util.dq_list([
+        util.dq('Phone', r."Phone", util.phone_e164_issue(r."Phone", 'US')),
+        util.dq('Email', r."Email", util.clean_email_issue(r."Email"))
+    ]) AS _dq
+FROM typed
