@@ -262,9 +262,26 @@ func (s *Set) renderer(ctx context.Context, conn *sql.Conn, objects []SourceObje
 		have[t][c] = true
 	}
 	rows.Close()
+	// Objects landed by one batch only need no "newest batch per key" window
+	// (a raw table the loader did not record keeps it, to be safe).
+	batches := map[string]int{}
+	rows, err = conn.QueryContext(ctx, "SELECT object, count(DISTINCT batch_id) FROM meta.load_file WHERE rows_loaded > 0 GROUP BY object")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var o string
+		var n int
+		if err := rows.Scan(&o, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		batches[o] = n
+	}
+	rows.Close()
 	r := &renderer{set: s, sources: map[string]string{}}
 	for _, o := range objects {
-		q, err := sourceSQL(o, have[o.Name])
+		q, err := sourceSQL(o, have[o.Name], batches[o.Name] != 1)
 		if err != nil {
 			return nil, err
 		}
@@ -300,9 +317,9 @@ func (r *renderer) render(m *Model) (string, error) {
 // sourceSQL is the current rows of one raw object: for each key, the rows
 // of the newest load batch that holds it (an older export's version of a
 // record is superseded; duplicates within one batch stay, for the tests to
-// find). Columns the models expect but the export lacks read as NULL; a raw
+// find). The window is left out while an object has a single batch. Columns the models expect but the export lacks read as NULL; a raw
 // table that was never loaded reads as no rows.
-func sourceSQL(o SourceObject, have map[string]bool) (string, error) {
+func sourceSQL(o SourceObject, have map[string]bool, severalBatches bool) (string, error) {
 	cols := []string{`"_batch_id"`, `"_source_file"`, `"_source_record"`, `"_row_hash"`}
 	types := []string{"BIGINT", "VARCHAR", "BIGINT", "UBIGINT"}
 	if have == nil {
@@ -328,6 +345,9 @@ func sourceSQL(o SourceObject, have map[string]bool) (string, error) {
 		}
 		keys = append(keys, warehouse.QuoteIdent(k))
 	}
-	return "(SELECT " + strings.Join(sel, ", ") + " FROM raw." + warehouse.QuoteIdent(o.Name) +
-		` QUALIFY "_batch_id" = max("_batch_id") OVER (PARTITION BY ` + strings.Join(keys, ", ") + "))", nil
+	q := "(SELECT " + strings.Join(sel, ", ") + " FROM raw." + warehouse.QuoteIdent(o.Name)
+	if severalBatches {
+		q += ` QUALIFY "_batch_id" = max("_batch_id") OVER (PARTITION BY ` + strings.Join(keys, ", ") + ")"
+	}
+	return q + ")", nil
 }
