@@ -251,3 +251,23 @@ func Catalog() []Object {
 		}},
 	}
 }
+
+// ColumnNames returns the object's canonical column names in order.
+func (o Object) ColumnNames() []string {
+	names := make([]string, len(o.Columns))
+	for i, c := range o.Columns {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// DefaultSpecs returns the catalog as a project without object
+// configuration loads it: default file patterns, encoding and delimiter
+// detected.
+func DefaultSpecs() []Spec {
+	var out []Spec
+	for _, o := range Catalog() {
+		out = append(out, Spec{Object: o, Files: DefaultPatterns(o.Name), Encoding: "auto", Delimiter: "auto"})
+	}
+	return out
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -169,7 +170,7 @@ func walkJSON(b []byte, recordsPath string, rec func(int64, record) error, rej f
 				return "", jsonErr(b, dec, err)
 			}
 			key, _ := kt.(string)
-			isWrapper := key == recordsPath || (recordsPath == "" && contains(wrapperKeys, key))
+			isWrapper := key == recordsPath || (recordsPath == "" && slices.Contains(wrapperKeys, key))
 			if isWrapper && peekByte(b, dec.InputOffset()) == '[' {
 				return "page", walkArray(b, dec, rec, rej)
 			}
@@ -277,7 +278,7 @@ func parseRecord(raw []byte) (record, bool) {
 			return record{}, false
 		}
 		key := kt.(string)
-		if i := indexOf(r.keys, key); i >= 0 {
+		if i := slices.Index(r.keys, key); i >= 0 {
 			r.vals[i] = jsonText(v) // a repeated key: the last one wins, as in most JSON readers
 			continue
 		}
@@ -354,15 +355,4 @@ func skipSpaceComma(b []byte, off int64) int64 {
 		break
 	}
 	return off
-}
-
-func contains(ss []string, s string) bool { return indexOf(ss, s) >= 0 }
-
-func indexOf(ss []string, s string) int {
-	for i, x := range ss {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }

@@ -34,13 +34,11 @@ func newProject(t *testing.T) *testProject {
 
 // specs returns the catalog's specs with overrides applied per object.
 func specs(over map[string]func(*loaders.Spec)) []loaders.Spec {
-	var out []loaders.Spec
-	for _, o := range loaders.Catalog() {
-		s := loaders.Spec{Object: o, Files: loaders.DefaultPatterns(o.Name), Encoding: "auto", Delimiter: "auto"}
-		if f := over[o.Name]; f != nil {
-			f(&s)
+	out := loaders.DefaultSpecs()
+	for i := range out {
+		if f := over[out[i].Object.Name]; f != nil {
+			f(&out[i])
 		}
-		out = append(out, s)
 	}
 	return out
 }

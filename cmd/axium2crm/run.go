@@ -57,15 +57,7 @@ func (p *project) sources() ([]models.SourceObject, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]models.SourceObject, len(specs))
-	for i, s := range specs {
-		cols := make([]string, len(s.Object.Columns))
-		for j, c := range s.Object.Columns {
-			cols[j] = c.Name
-		}
-		out[i] = models.SourceObject{Name: s.Object.Name, Key: s.Object.Key, Columns: cols}
-	}
-	return out, nil
+	return models.Sources(specs), nil
 }
 
 func runRun(cmd *cobra.Command, g *globals, o *runOptions) error {

@@ -22,25 +22,10 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files from this run")
 
 // catalogSources is the SourceObject list for the built-in catalog.
-func catalogSources() []models.SourceObject {
-	var out []models.SourceObject
-	for _, o := range loaders.Catalog() {
-		cols := make([]string, len(o.Columns))
-		for i, c := range o.Columns {
-			cols[i] = c.Name
-		}
-		out = append(out, models.SourceObject{Name: o.Name, Key: o.Key, Columns: cols})
-	}
-	return out
-}
+func catalogSources() []models.SourceObject { return models.Sources(loaders.DefaultSpecs()) }
 
-func catalogSpecs() []loaders.Spec {
-	var out []loaders.Spec
-	for _, o := range loaders.Catalog() {
-		out = append(out, loaders.Spec{Object: o, Files: loaders.DefaultPatterns(o.Name), Encoding: "auto", Delimiter: "auto"})
-	}
-	return out
-}
+// catalogSpecs is the built-in catalog as the loader sees it by default.
+func catalogSpecs() []loaders.Spec { return loaders.DefaultSpecs() }
 
 // buildFixture generates, loads and runs every embedded model.
 func buildFixture(t *testing.T, opt fixtures.Options) (*warehouse.Warehouse, *models.Set) {

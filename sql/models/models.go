@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -203,7 +204,7 @@ func Read(layers ...Layer) (*Set, error) {
 				return nil
 			}
 			base := path.Base(p)
-			if dir := path.Base(path.Dir(p)); strings.HasSuffix(base, ".sql") && contains(Schemas, dir) {
+			if dir := path.Base(path.Dir(p)); strings.HasSuffix(base, ".sql") && slices.Contains(Schemas, dir) {
 				schemaOf[base] = dir
 			}
 			if strings.HasSuffix(base, ".sql") || strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".csv") {
@@ -372,7 +373,7 @@ func topoSort(models map[string]*Model) ([]string, error) {
 		names = append(names, n)
 	}
 	rank := func(n string) string {
-		return fmt.Sprintf("%d/%s", indexOf(Schemas, models[n].Schema), n)
+		return fmt.Sprintf("%d/%s", slices.Index(Schemas, models[n].Schema), n)
 	}
 	sort.Slice(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
 	const (
@@ -386,7 +387,7 @@ func topoSort(models map[string]*Model) ([]string, error) {
 	visit = func(n string) error {
 		switch color[n] {
 		case grey:
-			i := indexOf(stack, n)
+			i := slices.Index(stack, n)
 			return &CycleError{Path: append(append([]string{}, stack[i:]...), n)}
 		case black:
 			return nil
@@ -417,7 +418,7 @@ func topoSort(models map[string]*Model) ([]string, error) {
 func (s *Set) Children(name string) []string {
 	var out []string
 	for _, n := range s.Order {
-		if contains(s.Models[n].Refs, name) {
+		if slices.Contains(s.Models[n].Refs, name) {
 			out = append(out, n)
 		}
 	}
@@ -440,7 +441,7 @@ func (s *Set) Select(selectors []string) ([]string, error) {
 			if tag, ok := strings.CutPrefix(part, "tag:"); ok {
 				found := false
 				for _, m := range s.Models {
-					if contains(m.Config.Tags, tag) {
+					if slices.Contains(m.Config.Tags, tag) {
 						picked[m.Name], found = true, true
 					}
 				}
@@ -480,15 +481,4 @@ func (s *Set) walk(from string, next func(string) []string, into map[string]bool
 			s.walk(n, next, into)
 		}
 	}
-}
-
-func contains(ss []string, s string) bool { return indexOf(ss, s) >= 0 }
-
-func indexOf(ss []string, s string) int {
-	for i, x := range ss {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }

@@ -33,25 +33,9 @@ var stgBenchPatients = flag.Int("stg-patients", 20000, "patients in the fixture 
 var stgSelect = []string{"tag:staging"}
 
 // stgSources is the SourceObject list of the built-in catalog.
-func stgSources() []models.SourceObject {
-	var out []models.SourceObject
-	for _, o := range loaders.Catalog() {
-		cols := make([]string, len(o.Columns))
-		for i, c := range o.Columns {
-			cols[i] = c.Name
-		}
-		out = append(out, models.SourceObject{Name: o.Name, Key: o.Key, Columns: cols})
-	}
-	return out
-}
+func stgSources() []models.SourceObject { return catalogSources() }
 
-func stgSpecs() []loaders.Spec {
-	var out []loaders.Spec
-	for _, o := range loaders.Catalog() {
-		out = append(out, loaders.Spec{Object: o, Files: loaders.DefaultPatterns(o.Name), Encoding: "auto", Delimiter: "auto"})
-	}
-	return out
-}
+func stgSpecs() []loaders.Spec { return catalogSpecs() }
 
 func stgSet(t testing.TB) *models.Set {
 	t.Helper()
