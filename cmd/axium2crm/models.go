@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,7 +50,11 @@ func newModelsCmd(g *globals) *cobra.Command {
 				m := set.Models[name]
 				parents := append(append([]string{}, m.Refs...), prefixed("source:", m.Sources)...)
 				parents = append(parents, prefixed("seed:", m.Seeds)...)
-				r := []any{m.Schema + "." + name, m.Config.Materialized, strings.Join(parents, ", "), m.Fingerprint, m.File}
+				shown := parents
+				if len(shown) > 3 {
+					shown = append(append([]string{}, shown[:3]...), fmt.Sprintf("… (%d in all)", len(parents)))
+				}
+				r := []any{m.Schema + "." + name, m.Config.Materialized, strings.Join(shown, ", "), m.Fingerprint, m.File}
 				if l, ok := last[name]; ok {
 					stale := ""
 					if l[3] != m.Fingerprint {
