@@ -112,6 +112,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed, 130 cancelled.`,
 		newSnapshotCmd(g),
 		newDiffCmd(g),
 		newRollbackCmd(g),
+		newMapCmd(g),
 	)
 	return root
 }
