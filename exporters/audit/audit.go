@@ -27,6 +27,8 @@ import (
 	"sync"
 	"text/template"
 	"time"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 //go:embed queries/*.sql
@@ -34,9 +36,11 @@ var queryFS embed.FS
 
 var queries = template.Must(template.New("audit").ParseFS(queryFS, "queries/*.sql"))
 
-func query(name string) string {
+func query(name string) string { return queryWith(name, nil) }
+
+func queryWith(name string, data any) string {
 	var b bytes.Buffer
-	if err := queries.ExecuteTemplate(&b, name, nil); err != nil {
+	if err := queries.ExecuteTemplate(&b, name, data); err != nil {
 		panic(err) // the templates are embedded: a failure is a build defect
 	}
 	return b.String()
@@ -71,6 +75,8 @@ type RunOptions struct {
 	// Resume reopens the newest unfinished run of this destination and
 	// mode instead of starting a new one.
 	Resume bool
+	// ParentRun is the push run a rollback or verify concerns.
+	ParentRun int64
 }
 
 // Run is one run being logged.
@@ -152,8 +158,8 @@ func Start(ctx context.Context, db *sql.DB, opt RunOptions) (*Run, error) {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	if _, err := db.ExecContext(ctx,
-		"INSERT INTO meta.push_run (run_id, destination, mode, target, args, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)",
-		id, opt.Destination, opt.Mode, opt.Target, opt.Args, time.Now().UTC()); err != nil {
+		"INSERT INTO meta.push_run (run_id, destination, mode, target, args, status, started_at, parent_run) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
+		id, opt.Destination, opt.Mode, opt.Target, opt.Args, time.Now().UTC(), nullID(opt.ParentRun)); err != nil {
 		return nil, fmt.Errorf("audit: start run: %w", err)
 	}
 	return &Run{ID: id, Destination: opt.Destination, Mode: opt.Mode, db: db}, nil
@@ -267,6 +273,80 @@ func LastHashes(ctx context.Context, db *sql.DB, destination, table string) (map
 			return nil, err
 		}
 		out[id] = Sent{PayloadHash: h.String, DBID: dbid.Int64}
+	}
+	return out, rows.Err()
+}
+
+// GoneRecord is a record the destination holds that the current table no
+// longer has.
+type GoneRecord struct {
+	DestID    string `json:"dest_id"`
+	SourceKey string `json:"source_key"`
+	DBID      int64  `json:"db_id,omitempty"`
+}
+
+// Gone lists the records of one warehouse table (schema.table, its id
+// column named idColumn) that the log says the destination holds but the
+// table no longer has: deleted in axiUm since they were pushed. Delta
+// pushes report them; only --propagate-deletes removes them.
+func Gone(ctx context.Context, db *sql.DB, destination, schema, table, idColumn string) ([]GoneRecord, error) {
+	q := queryWith("gone", struct{ Relation, IDColumn string }{
+		warehouse.QuoteIdent(schema) + "." + warehouse.QuoteIdent(table), warehouse.QuoteIdent(idColumn)})
+	rows, err := db.QueryContext(ctx, q, destination, schema+"."+table)
+	if err != nil {
+		return nil, fmt.Errorf("audit: records gone from %s.%s: %w", schema, table, err)
+	}
+	defer rows.Close()
+	var out []GoneRecord
+	for rows.Next() {
+		var g GoneRecord
+		if err := rows.Scan(&g.DestID, &g.SourceKey, &g.DBID); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// Undo is one record a push wrote, as a rollback must undo it: destroy
+// what it created, restore the pre-image of what it updated.
+type Undo struct {
+	Table     string
+	Object    string
+	DestID    string
+	DBID      int64
+	Action    string // create or update: what the push did
+	PreImage  string
+	SourceKey string
+}
+
+// UndoPlan lists what push run runID created and updated that no rollback
+// of it has undone yet, by table. The exporter orders the tables in reverse
+// load order.
+func UndoPlan(ctx context.Context, db *sql.DB, runID int64) (map[string][]Undo, error) {
+	var mode string
+	err := db.QueryRowContext(ctx, "SELECT mode FROM meta.push_run WHERE run_id = ?", runID).Scan(&mode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("push run %d: no such run (see meta.push_run)", runID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if mode != "push" {
+		return nil, fmt.Errorf("run %d is a %s run, not a push", runID, mode)
+	}
+	rows, err := db.QueryContext(ctx, query("undo_plan"), runID)
+	if err != nil {
+		return nil, fmt.Errorf("audit: undo plan of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	out := map[string][]Undo{}
+	for rows.Next() {
+		var u Undo
+		if err := rows.Scan(&u.Table, &u.Object, &u.DestID, &u.DBID, &u.Action, &u.PreImage, &u.SourceKey); err != nil {
+			return nil, err
+		}
+		out[u.Table] = append(out[u.Table], u)
 	}
 	return out, rows.Err()
 }

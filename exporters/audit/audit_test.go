@@ -133,3 +133,44 @@ func TestLogManyEntriesInChunks(t *testing.T) {
 	require.NoError(t, db.QueryRow("SELECT count(*) FROM meta.push_record WHERE run_id = ?", run.ID).Scan(&n))
 	assert.Equal(t, 1234, n)
 }
+
+func TestGoneAndUndoPlan(t *testing.T) {
+	ctx := context.Background()
+	db := open(t).DB()
+	_, err := db.Exec("CREATE TABLE twenty.person AS SELECT * FROM (VALUES ('a'), ('c')) v(id)")
+	require.NoError(t, err)
+	push, err := audit.Start(ctx, db, audit.RunOptions{Destination: "twenty"})
+	require.NoError(t, err)
+	require.NoError(t, push.Log(ctx, []audit.Entry{
+		{Object: "person", Table: "twenty.person", SourceKey: "1", DestID: "a", Action: audit.Create, PayloadHash: "1"},
+		{Object: "person", Table: "twenty.person", SourceKey: "2", DestID: "b", Action: audit.Create, PayloadHash: "2"},
+		{Object: "person", Table: "twenty.person", SourceKey: "3", DestID: "c", Action: audit.Update, PayloadHash: "3", PreImage: `{"name":"old"}`},
+		{Object: "person", Table: "twenty.person", SourceKey: "3", DestID: "c", Action: audit.Update, PayloadHash: "4", PreImage: `{"name":"between"}`},
+		{Object: "person", Table: "twenty.person", SourceKey: "4", DestID: "d", Action: audit.Fail, Reason: "bad"},
+	}))
+	require.NoError(t, push.Finish(ctx, nil))
+
+	gone, err := audit.Gone(ctx, db, "twenty", "twenty", "person", "id")
+	require.NoError(t, err)
+	assert.Equal(t, []audit.GoneRecord{{DestID: "b", SourceKey: "2"}}, gone, "b was pushed and is no longer in the table; d never landed")
+
+	plan, err := audit.UndoPlan(ctx, db, push.ID)
+	require.NoError(t, err)
+	require.Len(t, plan["twenty.person"], 3)
+	assert.Equal(t, audit.Undo{Table: "twenty.person", Object: "person", DestID: "c", Action: "update", PreImage: `{"name":"old"}`, SourceKey: "3"},
+		plan["twenty.person"][2], "the first pre-image of the run is the state before it")
+
+	// A rollback interrupted after undoing a: a re-run plans the rest only.
+	rb, err := audit.Start(ctx, db, audit.RunOptions{Destination: "twenty", Mode: "rollback", ParentRun: push.ID})
+	require.NoError(t, err)
+	require.NoError(t, rb.Log(ctx, []audit.Entry{{Object: "person", Table: "twenty.person", DestID: "a", Action: audit.Delete}}))
+	plan, err = audit.UndoPlan(ctx, db, push.ID)
+	require.NoError(t, err)
+	require.Len(t, plan["twenty.person"], 2)
+	assert.Equal(t, "b", plan["twenty.person"][0].DestID)
+
+	_, err = audit.UndoPlan(ctx, db, rb.ID)
+	assert.ErrorContains(t, err, "not a push")
+	_, err = audit.UndoPlan(ctx, db, 999)
+	assert.ErrorContains(t, err, "no such run")
+}

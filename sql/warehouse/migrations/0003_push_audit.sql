@@ -19,7 +19,9 @@ CREATE TABLE meta.push_run (
     started_at    TIMESTAMPTZ NOT NULL,
     finished_at   TIMESTAMPTZ,
     -- how many times the run was resumed after an interruption
-    resumes       INTEGER NOT NULL DEFAULT 0
+    resumes       INTEGER NOT NULL DEFAULT 0,
+    -- for a rollback or verify: the push run it concerns
+    parent_run    BIGINT
 );
 
 CREATE TABLE meta.push_record (
