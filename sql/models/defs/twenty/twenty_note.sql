@@ -160,7 +160,7 @@ WITH patient AS (
                         || coalesce(CAST(s.max_pd AS VARCHAR), '–') || ' mm; ' || s.sites_4mm || ' sites ≥ 4 mm, '
                         || s.sites_6mm || ' sites ≥ 6 mm',
                     '- Bleeding on probing: ' || s.bop_sites || ' of ' || s.bop_charted || ' sites'
-                        || CASE WHEN s.bop_charted > 0 THEN ' (' || round(100.0 * s.bop_sites / s.bop_charted) || '%)' ELSE '' END,
+                        || CASE WHEN s.bop_charted > 0 THEN ' (' || CAST(round(100.0 * s.bop_sites / s.bop_charted) AS INTEGER) || '%)' ELSE '' END,
                     '- Suppuration: ' || s.suppuration_sites || ' sites',
                     '- Max clinical attachment loss: ' || coalesce(CAST(s.max_cal AS VARCHAR) || ' mm', '–'),
                     '- Mobile teeth: ' || s.mobile_teeth || '; teeth with furcation involvement: ' || s.furcation_teeth) END),

@@ -9,8 +9,10 @@ SELECT
     p.name__first_name,
     p.name__last_name,
     v.email AS user_email,
-    p.provider_role,
-    p.axium_id,
+    -- Twenty's workspaceMember takes no custom fields: the role and the
+    -- axiUm id ride as metadata.
+    p.provider_role AS "_provider_role",
+    p.axium_id AS "_axium_id",
     p.id AS "_person_id",
     'provider' AS "_source_object",
     p."_source_key",
