@@ -36,7 +36,8 @@ WITH patient AS (
         string_agg(concat_ws(' ', coalesce(alert_text, alert_code),
             '(' || concat_ws(', ', category, severity, 'since ' || CAST(entered_date AS VARCHAR)) || ')',
             CASE WHEN is_inactive THEN '[inactive]' END), '; '
-            ORDER BY is_inactive, entered_date NULLS LAST, alert_id) AS medical_alerts
+            ORDER BY is_inactive, entered_date NULLS LAST, alert_id) AS medical_alerts,
+        count(*) AS alert_rows
     FROM (SELECT * FROM {{ ref "stg_medical_alert" }}
           QUALIFY row_number() OVER (PARTITION BY alert_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
     GROUP BY patient_id
@@ -70,7 +71,8 @@ WITH patient AS (
             CASE WHEN effective_date IS NOT NULL THEN 'from ' || CAST(effective_date AS VARCHAR) END,
             CASE WHEN term_date IS NOT NULL THEN 'to ' || CAST(term_date AS VARCHAR) END,
             '[policy ' || policy_id || ']'), '; '
-            ORDER BY term_date IS NOT NULL, ordinal NULLS LAST, effective_date, policy_id) AS insurance
+            ORDER BY term_date IS NOT NULL, ordinal NULLS LAST, effective_date, policy_id) AS insurance,
+        count(*) AS policy_rows
     FROM policy
     GROUP BY patient_id
 ), ledger AS (
@@ -141,6 +143,8 @@ WITH patient AS (
         CAST(NULL AS VARCHAR) AS provider_role,
         CAST(NULL AS VARCHAR) AS npi,
         x.extra_fields,
+        al.alert_rows,
+        ins.policy_rows,
         'patient' AS "_source_object", p.patient_id AS "_source_key",
         p."_batch_id", p."_source_file", p."_source_record"
     FROM patient p
@@ -172,6 +176,7 @@ WITH patient AS (
         util.option_value(v.role),
         v.npi,
         NULL,
+        NULL, NULL,
         'provider', v.provider_id,
         v."_batch_id", v."_source_file", v."_source_record"
     FROM provider v
@@ -234,5 +239,8 @@ SELECT
     extra_fields,
     "_source_object", "_source_key", "_batch_id", "_source_file", "_source_record",
     CASE WHEN email_rank > 1 THEN email END AS "_withheld_email",
-    CASE WHEN email_rank > 1 THEN email_holder END AS "_email_kept_on"
+    CASE WHEN email_rank > 1 THEN email_holder END AS "_email_kept_on",
+    -- How many alerts and policies merged into the record (reconciliation).
+    alert_rows AS "_merged_alerts",
+    policy_rows AS "_merged_policies"
 FROM ranked
