@@ -1,0 +1,37 @@
+-- The custom object perioRecord: one row per perio exam × tooth × site,
+-- linked to the patient (personId). Values staging could not trust (out of
+-- range, not a number) are NULL here and listed in staging.data_quality. A
+-- measurement of an exam that is not in the export, or of an exam whose
+-- patient is not, has no one to belong to and is left out (counted in
+-- twenty.reconciliation). The exam's facts are joined once per exam, not
+-- per row: this is the biggest table (about 90 rows per charted patient).
+WITH exam AS (
+    SELECT e.exam_id, e.exam_date, e.exam_type, p.id AS person_id
+    FROM (SELECT * FROM {{ ref "stg_perio_exam" }}
+          QUALIFY row_number() OVER (PARTITION BY exam_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) e
+    JOIN {{ ref "twenty_person" }} p ON p."_source_object" = 'patient' AND p."_source_key" = e.patient_id
+), measure AS (
+    SELECT * FROM {{ ref "stg_perio_measure" }}
+    QUALIFY row_number() OVER (PARTITION BY exam_id, tooth, site ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+)
+SELECT
+    util.det_uuid('perio_measure', concat_ws('|', m.exam_id, m.tooth, m.site)) AS id,
+    concat_ws(' ', CAST(e.exam_date AS VARCHAR), '#' || m.tooth, m.site) AS name,
+    e.person_id,
+    e.exam_date,
+    util.option_value(e.exam_type) AS exam_type,
+    m.tooth,
+    m.site,
+    m.probing_depth,
+    m.gingival_margin,
+    m.clinical_attachment_level,
+    m.bleeding,
+    m.suppuration,
+    m.mobility,
+    m.furcation_grade AS furcation,
+    'perio_exam:' || m.exam_id AS axium_exam_id,
+    'perio_measure' AS "_source_object",
+    concat_ws('|', m.exam_id, m.tooth, m.site) AS "_source_key",
+    m."_batch_id", m."_source_file", m."_source_record"
+FROM measure m
+JOIN exam e USING (exam_id)
