@@ -25,7 +25,8 @@ WITH p AS (
         patient_id,
         string_agg(alert_text, '; ' ORDER BY CASE severity WHEN 'Critical' THEN 0 WHEN 'High' THEN 1 WHEN 'Moderate' THEN 2 WHEN 'Low' THEN 3 ELSE 4 END,
             entered_date, alert_id) AS medical_alert,
-        string_agg(alert_text, '; ' ORDER BY entered_date, alert_id) FILTER (WHERE category = 'Allergy') AS allergy_list
+        string_agg(alert_text, '; ' ORDER BY entered_date, alert_id) FILTER (WHERE category = 'Allergy') AS allergy_list,
+        list(alert_id ORDER BY alert_id) AS alert_keys
     FROM alert
     GROUP BY patient_id
 ), policy AS (
@@ -95,6 +96,10 @@ SELECT
     u.id AS "x_assigned_provider_id/id",
     p.created_at AS x_axium_created_at,
     p.state AS "_state_code",
+    -- What was merged into this partner, for odoo.reconciliation.
+    a.alert_keys AS "_alert_keys",
+    pri.policy_id AS "_primary_policy_key",
+    sec.policy_id AS "_secondary_policy_key",
     'patient' AS "_source_object",
     p.patient_id AS "_source_key",
     p."_batch_id", p."_source_file", p."_source_record"
