@@ -1,0 +1,44 @@
+-- Perio chart measurements in the custom model x_perio_record (seed row
+-- Perio Chart: "a custom one2many ... field group"): one record per exam,
+-- tooth and site, linked to the patient partner by x_partner_id, so the
+-- partner form can show them as a one2many. The exam's header (date, type,
+-- provider) is repeated on each of its sites. Values staging found out of
+-- range are empty here and listed in staging.data_quality.
+--
+-- The biggest table (about 70 rows per charted patient): exams are
+-- filtered and keyed first (small), measurements joined to them once.
+WITH e AS (
+    SELECT e.exam_id, e.patient_id, e.provider_id, e.exam_date, e.exam_type
+    FROM {{ ref "stg_perio_exam" }} e
+    ANTI JOIN {{ ref "dq_duplicates" }} d
+        ON d.model = 'stg_perio_exam' AND d.record_key = e.exam_id AND d."_source_file" = e."_source_file" AND d."_source_record" = e."_source_record"
+    SEMI JOIN {{ ref "odoo_res_partner_patient" }} p ON p.x_source_system_id = e.patient_id
+), m AS (
+    SELECT m.* FROM {{ ref "stg_perio_measure" }} m
+    ANTI JOIN {{ ref "dq_duplicates" }} d
+        ON d.model = 'stg_perio_measure' AND d.record_key = concat_ws('|', m.exam_id, m.tooth, m.site)
+        AND d."_source_file" = m."_source_file" AND d."_source_record" = m."_source_record"
+)
+SELECT
+    util.odoo_xid('perio', concat_ws('|', m.exam_id, m.tooth, m.site)) AS id,
+    concat_ws(' ', CAST(e.exam_date AS VARCHAR), 'tooth', m.tooth, m.site) AS x_name,
+    util.odoo_xid('patient', e.patient_id) AS "x_partner_id/id",
+    u.id AS "x_provider_id/id",
+    m.exam_id AS x_exam_id,
+    e.exam_date AS x_exam_date,
+    util.odoo_sel(e.exam_type) AS x_exam_type,
+    m.tooth AS x_tooth,
+    util.odoo_sel(m.site) AS x_site,
+    m.probing_depth AS x_probing_depth,
+    m.gingival_margin AS x_gingival_margin,
+    m.clinical_attachment_level AS x_cal,
+    m.bleeding AS x_bleeding,
+    m.suppuration AS x_suppuration,
+    m.mobility AS x_mobility,
+    m.furcation_grade AS x_furcation,
+    'perio_measure' AS "_source_object",
+    concat_ws('|', m.exam_id, m.tooth, m.site) AS "_source_key",
+    m."_batch_id", m."_source_file", m."_source_record"
+FROM m
+JOIN e ON e.exam_id = m.exam_id
+LEFT JOIN {{ ref "odoo_res_users" }} u ON u.x_source_system_id = e.provider_id
