@@ -1,17 +1,22 @@
 package main
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/axium2crm/axium2crm/cmd/config"
 	"github.com/axium2crm/axium2crm/fixtures"
 	"github.com/axium2crm/axium2crm/loaders"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 type quickstartOptions struct {
@@ -142,19 +147,60 @@ Done. Look around:
 	return testErr
 }
 
-// printReconciliation prints source vs destination counts per mapping row,
-// when the reconciliation models exist.
+// printReconciliation prints, per destination, source vs destination
+// counts for each seed mapping row, from the <schema>.reconciliation models.
 func printReconciliation(cmd *cobra.Command, out io.Writer, p *project) error {
-	var n int
-	err := p.wh.DB().QueryRowContext(cmd.Context(),
-		"SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' AND table_name = 'reconciliation'").Scan(&n)
-	if err != nil || n == 0 {
-		return err
+	step := 6
+	for _, schema := range snapshotSchemas {
+		cols, err := tableColumns(cmd.Context(), p.wh.DB(), schema, "reconciliation")
+		if err != nil {
+			return err
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		// The compact view: the mapping row, the counts and why they differ.
+		var pick []string
+		for _, want := range [][]string{{"mapping", "seed_row"}, {"source_object"}, {"destination_table"}, {"source_rows"}, {"destination_rows"}, {"unexplained_rows"}, {"explanation", "difference"}} {
+			for _, c := range want {
+				if slices.Contains(cols, c) {
+					pick = append(pick, warehouse.QuoteIdent(c))
+					break
+				}
+			}
+		}
+		order := ""
+		if slices.Contains(cols, "seq") {
+			order = " ORDER BY seq"
+		}
+		t, err := query(cmd.Context(), p.wh.DB(), "SELECT "+strings.Join(pick, ", ")+" FROM "+warehouse.QuoteIdent(schema)+".reconciliation"+order)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%d. Reconciliation for %s: source rows vs destination rows per mapping row\n", step, schema)
+		step++
+		if err := printAligned(out, t); err != nil {
+			return err
+		}
 	}
-	t, err := query(cmd.Context(), p.wh.DB(), "SELECT * FROM staging.reconciliation")
+	return nil
+}
+
+// tableColumns lists a warehouse table's columns; none when it is absent.
+func tableColumns(ctx context.Context, db *sql.DB, schema, table string) ([]string, error) {
+	rows, err := db.QueryContext(ctx,
+		"SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position", schema, table)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	fmt.Fprintln(out, "6. Reconciliation: source rows vs destination rows per mapping row")
-	return printAligned(out, t)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

@@ -92,7 +92,19 @@ func Read(ctx context.Context, db *sql.DB, destination string) (*Map, error) {
 		if n == 0 {
 			return nil, fmt.Errorf("%s.%s: %w (run `axium2crm run` first)", destination, part.table, ErrNoPlan)
 		}
-		rows, err := db.QueryContext(ctx, "SELECT to_json(t)::VARCHAR AS j FROM "+rel+" t ORDER BY j")
+		// Row counts describe the data, not the map: they change with every
+		// delta load and must not ask for a new confirmation.
+		var countCols int
+		if err := db.QueryRowContext(ctx,
+			"SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND database_name = current_database() AND column_name IN ('rows', 'row_count')",
+			destination, part.table).Scan(&countCols); err != nil {
+			return nil, err
+		}
+		sel := rel
+		if countCols > 0 {
+			sel = "(SELECT COLUMNS(c -> c NOT IN ('rows', 'row_count')) FROM " + rel + ")"
+		}
+		rows, err := db.QueryContext(ctx, "SELECT to_json(t)::VARCHAR AS j FROM "+sel+" t ORDER BY j")
 		if err != nil {
 			return nil, fmt.Errorf("read %s.%s: %w", destination, part.table, err)
 		}

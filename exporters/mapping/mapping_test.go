@@ -29,7 +29,7 @@ func TestConfirmGatesTheMap(t *testing.T) {
 	require.ErrorIs(t, err, mapping.ErrNoPlan)
 
 	for _, s := range []string{
-		"CREATE TABLE twenty.object_plan AS SELECT * FROM (VALUES ('company', 1), ('person', 2)) v(object_name_singular, load_order)",
+		"CREATE TABLE twenty.object_plan AS SELECT * FROM (VALUES ('company', 1, 10), ('person', 2, 500)) v(object_name_singular, load_order, rows)",
 		"CREATE TABLE twenty.field_plan AS SELECT * FROM (VALUES ('person', 'alertFlag', 'MULTI_SELECT', '[\"LATEX\"]')) v(object, field_name, type, options)",
 	} {
 		_, err := db.Exec(s)
@@ -56,8 +56,8 @@ func TestConfirmGatesTheMap(t *testing.T) {
 	assert.Equal(t, "analyst", got.Confirmed.By)
 
 	// Rebuilding the same content keeps the confirmation.
-	_, err = db.Exec("CREATE OR REPLACE TABLE twenty.object_plan AS SELECT * FROM (VALUES ('person', 2), ('company', 1)) v(object_name_singular, load_order)")
-	require.NoError(t, err)
+	_, err = db.Exec("CREATE OR REPLACE TABLE twenty.object_plan AS SELECT * FROM (VALUES ('person', 2, 501), ('company', 1, 10)) v(object_name_singular, load_order, rows)")
+	require.NoError(t, err, "a new row count is not a new map")
 	_, err = mapping.Require(ctx, db, "twenty")
 	require.NoError(t, err)
 
