@@ -35,12 +35,18 @@ type fdef struct {
 	sel                   []string
 }
 
-func f(name, ttype string) fdef               { return fdef{name: name, ttype: ttype} }
-func req(name, ttype string) fdef             { return fdef{name: name, ttype: ttype, required: true} }
-func rel(name, ttype, comodel string) fdef    { return fdef{name: name, ttype: ttype, relation: comodel} }
-func sel(name string, values ...string) fdef  { return fdef{name: name, ttype: "selection", sel: values} }
-func reqsel(name string, v ...string) fdef    { d := sel(name, v...); d.required = true; return d }
-func reqrel(name, ttype, comodel string) fdef { d := rel(name, ttype, comodel); d.required = true; return d }
+func f(name, ttype string) fdef            { return fdef{name: name, ttype: ttype} }
+func req(name, ttype string) fdef          { return fdef{name: name, ttype: ttype, required: true} }
+func rel(name, ttype, comodel string) fdef { return fdef{name: name, ttype: ttype, relation: comodel} }
+func sel(name string, values ...string) fdef {
+	return fdef{name: name, ttype: "selection", sel: values}
+}
+func reqsel(name string, v ...string) fdef { d := sel(name, v...); d.required = true; return d }
+func reqrel(name, ttype, comodel string) fdef {
+	d := rel(name, ttype, comodel)
+	d.required = true
+	return d
+}
 
 // standardModels are the models (and the fields of them the mapping uses)
 // of Odoo 17 with base, contacts, crm, calendar and account installed.

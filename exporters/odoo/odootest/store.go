@@ -25,8 +25,8 @@ type store struct {
 	undo      []func()
 }
 
-func (s *store) begin()    { s.undo = s.undo[:0] }
-func (s *store) commit()   { s.undo = s.undo[:0] }
+func (s *store) begin()  { s.undo = s.undo[:0] }
+func (s *store) commit() { s.undo = s.undo[:0] }
 func (s *store) rollback() {
 	for i := len(s.undo) - 1; i >= 0; i-- {
 		s.undo[i]()
