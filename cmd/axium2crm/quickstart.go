@@ -100,7 +100,7 @@ func runQuickstart(cmd *cobra.Command, g *globals, o *quickstartOptions, dir str
 		return fmt.Errorf("some files failed to load: run `axium2crm load %s --project %s` to see them", export, projDir)
 	}
 	fmt.Fprintln(out, "4. Building the SQL models (staging, twenty, odoo)")
-	run, err := buildModels(cmd, p, nil)
+	run, snap, err := buildModels(cmd, p, nil)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func runQuickstart(cmd *cobra.Command, g *globals, o *quickstartOptions, dir str
 			fmt.Fprintf(out, "   %s: %s %s\n", r.Model, r.Status, r.Message)
 		}
 	}
-	fmt.Fprintf(out, "   run %d: %d of %d models built in %.1fs\n", run.RunID, built, len(run.Results), run.Seconds)
+	fmt.Fprintf(out, "   run %d: %d of %d models built in %.1fs; snapshot S%d kept\n", run.RunID, built, len(run.Results), run.Seconds, snap.ID)
 	if run.Failed() {
 		return fmt.Errorf("some models failed: run `axium2crm run --project %s` to see them", projDir)
 	}

@@ -109,6 +109,10 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed, 130 cancelled.`,
 		newModelsCmd(g),
 		newFixturesCmd(g),
 		newQuickstartCmd(g),
+		newSnapshotCmd(g),
+		newDiffCmd(g),
+		newRollbackCmd(g),
+		newMapCmd(g),
 	)
 	return root
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/axium2crm/axium2crm/sql/models"
+	"github.com/axium2crm/axium2crm/sql/snapshot"
 )
 
 type runOptions struct {
@@ -66,16 +67,20 @@ func runRun(cmd *cobra.Command, g *globals, o *runOptions) error {
 		return err
 	}
 	defer p.Close()
-	rep, err := buildModels(cmd, p, o.selectors)
+	rep, snap, err := buildModels(cmd, p, o.selectors)
 	if err != nil {
 		return err
 	}
 	if g.json {
-		if err := writeJSON(cmd.OutOrStdout(), rep); err != nil {
+		if err := writeJSON(cmd.OutOrStdout(), struct {
+			models.RunReport
+			Snapshot *snapshot.Snapshot `json:"snapshot"`
+		}{rep, snap}); err != nil {
 			return err
 		}
 	} else {
 		printRunReport(cmd.OutOrStdout(), rep)
+		printSnapshotLine(cmd.OutOrStdout(), snap)
 	}
 	if rep.Failed() {
 		return fmt.Errorf("run %d: some models failed (see above)", rep.RunID)
@@ -83,20 +88,45 @@ func runRun(cmd *cobra.Command, g *globals, o *runOptions) error {
 	return nil
 }
 
-func buildModels(cmd *cobra.Command, p *project, selectors []string) (models.RunReport, error) {
+// buildModels runs the models and keeps a snapshot of the destination
+// tables the run left behind (also when some models failed: the snapshot
+// records what the tables hold, failed models keeping their previous table).
+func buildModels(cmd *cobra.Command, p *project, selectors []string) (models.RunReport, *snapshot.Snapshot, error) {
 	set, err := readModels(p.dir)
 	if err != nil {
-		return models.RunReport{}, err
+		return models.RunReport{}, nil, err
 	}
 	sources, err := p.sources()
 	if err != nil {
-		return models.RunReport{}, err
+		return models.RunReport{}, nil, err
 	}
 	opt := models.RunOptions{Select: selectors, Sources: sources, TempDir: p.tempDir()}
 	if errOut := cmd.ErrOrStderr(); isTerminal(errOut) {
 		opt.Progress = func(m string) { fmt.Fprintf(errOut, "building %s\n", m) }
 	}
-	return set.Run(cmd.Context(), p.wh.DB(), opt)
+	rep, err := set.Run(cmd.Context(), p.wh.DB(), opt)
+	if err != nil {
+		return rep, nil, err
+	}
+	snap, err := takeSnapshot(cmd.Context(), p, set, rep.RunID)
+	if err != nil {
+		return rep, snap, fmt.Errorf("run %d: snapshot: %w", rep.RunID, err)
+	}
+	return rep, snap, nil
+}
+
+func printSnapshotLine(out io.Writer, s *snapshot.Snapshot) {
+	if s == nil {
+		return
+	}
+	shared := 0
+	for _, k := range s.Tables {
+		if k.Shared {
+			shared++
+		}
+	}
+	fmt.Fprintf(out, "Snapshot S%d: %d destination tables, %d rows (%d unchanged tables shared with earlier snapshots)\n",
+		s.ID, len(s.Tables), s.Rows, shared)
 }
 
 func printRunReport(out io.Writer, rep models.RunReport) {

@@ -34,6 +34,7 @@ type Config struct {
 	Version   int                     `yaml:"version"`
 	Warehouse Warehouse               `yaml:"warehouse"`
 	Load      Load                    `yaml:"load"`
+	Snapshots Snapshots               `yaml:"snapshots"`
 	Objects   map[string]ObjectConfig `yaml:"objects"`
 }
 
@@ -42,6 +43,12 @@ type Warehouse struct {
 	MemoryLimit   string `yaml:"memory_limit"`
 	Threads       int    `yaml:"threads"`
 	TempDirectory string `yaml:"temp_directory"`
+}
+
+// Snapshots hold the retention of the per-run snapshots.
+type Snapshots struct {
+	// Keep is how many of the newest snapshots to keep; 0 keeps all.
+	Keep int `yaml:"keep"`
 }
 
 // Load holds defaults for every object.
@@ -85,6 +92,7 @@ func Default() Config {
 		Version:   Version,
 		Warehouse: Warehouse{MemoryLimit: "4GB", Threads: 0, TempDirectory: "tmp"},
 		Load:      Load{Encoding: "auto", Delimiter: "auto"},
+		Snapshots: Snapshots{Keep: 30},
 		Objects:   map[string]ObjectConfig{},
 	}
 }
@@ -162,6 +170,9 @@ func Parse(name string, b []byte) (Config, error) {
 }
 
 func validate(cfg Config) error {
+	if cfg.Snapshots.Keep < 0 {
+		return fmt.Errorf("snapshots.keep: %d is negative (0 keeps every snapshot)", cfg.Snapshots.Keep)
+	}
 	known := map[string]bool{}
 	for _, o := range loaders.Catalog() {
 		known[o.Name] = true

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestSnapshotDiffRollback: two runs after a changed model give two
+// snapshots; diff names the changed rows and fields; rollback returns the
+// table to the first.
+func TestSnapshotDiffRollback(t *testing.T) {
+	dir := t.TempDir()
+	export := filepath.Join(dir, "export")
+	mig := filepath.Join(dir, "mig")
+	r := cli(t, "", "fixtures", "generate", "--out", export, "--patients", "40", "--seed", "11")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = cli(t, "", "init", mig)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = cli(t, "", "load", export, "--project", mig)
+	require.Equal(t, 0, r.code, r.stderr)
+
+	// A project-local destination model, as an institution would add one.
+	md := filepath.Join(mig, "models", "twenty")
+	require.NoError(t, os.MkdirAll(md, 0o700))
+	write := func(sql string) {
+		require.NoError(t, os.WriteFile(filepath.Join(md, "twenty_probe.sql"), []byte(sql), 0o600))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(md, "twenty_probe.yml"), []byte("key: [id]\n"), 0o600))
+	write(`SELECT patient_id AS id, last_name, city, "_batch_id" FROM {{ ref "stg_patient" }}`)
+	r = cli(t, "", "run", "--project", mig, "--select", "+twenty_probe")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Snapshot S1: 1 destination tables")
+
+	write(`SELECT patient_id AS id, CASE WHEN patient_id IN ('100003', '100005') THEN 'CHANGED' ELSE last_name END AS last_name, city, "_batch_id"
+FROM {{ ref "stg_patient" }} WHERE patient_id <> '100007'`)
+	r = cli(t, "", "run", "--project", mig, "--select", "+twenty_probe")
+	require.Equal(t, 0, r.code, r.stderr)
+
+	r = cli(t, "", "snapshot", "list", "--project", mig, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var list []struct {
+		ID     int64
+		Status string
+		Rows   int64
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &list))
+	require.Len(t, list, 2)
+	assert.Equal(t, int64(40), list[0].Rows)
+	assert.Equal(t, int64(39), list[1].Rows)
+
+	r = cli(t, "", "diff", "S1", "S2", "--project", mig, "--json", "--details")
+	require.Equal(t, 0, r.code, r.stderr)
+	var rep struct {
+		Tables []struct {
+			Model                   string
+			Added, Removed, Changed int64
+			FieldCounts             map[string]int64 `json:"field_counts"`
+			Rows                    []struct{ Key, Kind string }
+			Fields                  []struct {
+				Key, Field string
+				New        *string
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
+	require.Len(t, rep.Tables, 1)
+	d := rep.Tables[0]
+	assert.Equal(t, "twenty_probe", d.Model)
+	assert.Equal(t, int64(0), d.Added)
+	assert.Equal(t, int64(1), d.Removed)
+	assert.Equal(t, int64(2), d.Changed)
+	assert.Equal(t, map[string]int64{"last_name": 2}, d.FieldCounts)
+	require.Len(t, d.Rows, 1)
+	assert.Equal(t, "100007", d.Rows[0].Key)
+	require.Len(t, d.Fields, 2)
+	assert.Equal(t, "100003", d.Fields[0].Key)
+	assert.Equal(t, "CHANGED", *d.Fields[0].New)
+
+	r = cli(t, "", "diff", "S1", "S2", "--project", mig, "--details")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "removed  100007")
+
+	r = cli(t, "", "rollback", "--snapshot", "S1", "--project", mig)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Marked rolled back: S2")
+	r = cli(t, "", "sql", "--project", mig, "--format", "csv", "SELECT count(*) AS n, count(*) FILTER (WHERE last_name = 'CHANGED') AS changed FROM twenty.probe")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "n,changed\n40,0\n", r.stdout)
+
+	r = cli(t, "", "diff", "S1", "nope", "--project", mig)
+	assert.Equal(t, 2, r.code)
+	r = cli(t, "", "diff", "S1", "S9", "--project", mig)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "no such snapshot")
+}
