@@ -232,7 +232,8 @@ func (s *Server) handleXML(w http.ResponseWriter, r *http.Request) {
 	service := r.PathValue("service")
 	method, params, err := xmlrpc.DecodeCall(r.Body)
 	c := s.describe(service, method, params)
-	if s.injected(w, c, true) {
+	fail := s.decide(c)
+	if s.injected(w, fail, true) {
 		return
 	}
 	var res any
@@ -241,7 +242,7 @@ func (s *Server) handleXML(w http.ResponseWriter, r *http.Request) {
 	} else {
 		res, err = s.dispatch(service, method, params)
 	}
-	if s.injected(w, c, false) {
+	if s.injected(w, fail, false) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
@@ -275,7 +276,8 @@ func (s *Server) handleJSON(w http.ResponseWriter, r *http.Request) {
 	decErr := dec.Decode(&req)
 	params := jsonToWire(req.Params.Args).([]any)
 	c := s.describe(req.Params.Service, req.Params.Method, params)
-	if s.injected(w, c, true) {
+	fail := s.decide(c)
+	if s.injected(w, fail, true) {
 		return
 	}
 	var res any
@@ -285,7 +287,7 @@ func (s *Server) handleJSON(w http.ResponseWriter, r *http.Request) {
 	} else {
 		res, err = s.dispatch(req.Params.Service, req.Params.Method, params)
 	}
-	if s.injected(w, c, false) {
+	if s.injected(w, fail, false) {
 		return
 	}
 	out := map[string]any{"jsonrpc": "2.0", "id": req.ID}
@@ -369,15 +371,19 @@ func (s *Server) describe(service, method string, params []any) Call {
 	return c
 }
 
-// injected applies an injected failure; before says which side of the
-// work we are on. It reports whether the request was answered.
-func (s *Server) injected(w http.ResponseWriter, c Call, before bool) bool {
+// decide asks the injected function, once per call, what happens to it.
+func (s *Server) decide(c Call) Failure {
 	s.mu.Lock()
-	f := Pass
-	if s.inject != nil {
-		f = s.inject(c)
+	defer s.mu.Unlock()
+	if s.inject == nil {
+		return Pass
 	}
-	s.mu.Unlock()
+	return s.inject(c)
+}
+
+// injected applies a failure; before says which side of the work we are
+// on. It reports whether the request was answered.
+func (s *Server) injected(w http.ResponseWriter, f Failure, before bool) bool {
 	switch {
 	case f == DropBefore && before, f == DropAfter && !before:
 		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
