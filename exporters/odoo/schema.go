@@ -186,11 +186,17 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 		if !has {
 			rep.Actions = append(rep.Actions, SchemaAction{Kind: "access", Model: m, Name: "base.group_user", Detail: "read, write, create, unlink"})
 			if !dryRun {
-				_, err := c.Execute(ctx, "ir.model.access", "create", []any{[]any{map[string]any{
+				v, err := c.Execute(ctx, "ir.model.access", "create", []any{[]any{map[string]any{
 					"name": "axium2crm " + m + " user", "model_id": modelIDs[m], "group_id": guser,
 					"perm_read": true, "perm_write": true, "perm_create": true, "perm_unlink": true}}}, nil)
 				if err != nil {
 					return rep, fmt.Errorf("grant access to %s: %w", m, err)
+				}
+				// Odoo 17 keeps its creator's ACL cache stale after this create
+				// (no create right on the model) until the next cache clear;
+				// an empty write clears it.
+				if _, err := c.Execute(ctx, "ir.model.access", "write", []any{anyList64(ids(v)), map[string]any{}}, nil); err != nil {
+					return rep, fmt.Errorf("refresh access to %s: %w", m, err)
 				}
 			}
 		}
@@ -327,4 +333,12 @@ func (c *Client) resolveXIDs(ctx context.Context, xids []string) (map[string]XID
 		}
 	}
 	return out, nil
+}
+
+func anyList64(s []int64) []any {
+	out := make([]any, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
 }

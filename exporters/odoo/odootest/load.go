@@ -25,7 +25,8 @@ func (st *store) load(m *Model, fields []string, rows []any) (any, error) {
 		}
 		fl, ok := m.Fields[name]
 		if !ok {
-			return nil, serverError("ValueError: Invalid field %s on model %s", pyRepr(name), pyRepr(m.Name))
+			// Not an import message: Odoo 17 faults with a KeyError.
+			return nil, serverError("KeyError: %s", pyRepr(name))
 		}
 		cols[i] = col{name: name, sub: sub, fl: fl}
 	}
@@ -73,7 +74,11 @@ func (st *store) load(m *Model, fields []string, rows []any) (any, error) {
 		id, err := st.upsert(m, xid, dbid, vals)
 		if err != nil {
 			st.rollbackTo(rsp)
-			msg("", asFault(err).msg)
+			text := asFault(err).msg
+			if strings.HasPrefix(text, "Contacts require") {
+				text = "'" + text + "'" // Odoo 17 keeps the quotes of this one
+			}
+			msg("", text)
 			continue
 		}
 		ids = append(ids, id)

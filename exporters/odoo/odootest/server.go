@@ -207,9 +207,9 @@ func userError(format string, a ...any) *fault {
 	return &fault{code: 2, name: "odoo.exceptions.UserError", msg: fmt.Sprintf(format, a...)}
 }
 
-func missingError(model string) *fault {
+func missingError(model string, id int64) *fault {
 	return &fault{code: 2, name: "odoo.exceptions.MissingError",
-		msg: fmt.Sprintf("Record does not exist or has been deleted.\n(Record: %s, User: 2)", model)}
+		msg: fmt.Sprintf("Record does not exist or has been deleted.\n(Record: %s(%d,), User: 2)", model, id)}
 }
 
 func accessDenied() *fault {
@@ -481,7 +481,7 @@ func (s *Server) passwordOK(pw string) bool {
 }
 
 func newStore(modules []string) *store {
-	st := &store{models: map[string]*Model{}, tables: map[string]*table{}, xids: map[string]int64{}, installed: map[string]bool{}}
+	st := &store{models: map[string]*Model{}, tables: map[string]*table{}, xids: map[string]int64{}, installed: map[string]bool{}, staleACL: map[string]bool{}}
 	if modules == nil {
 		modules = standardModules
 	}

@@ -22,6 +22,7 @@ type store struct {
 	tables    map[string]*table
 	xids      map[string]int64 // "module.name" → ir.model.data id
 	installed map[string]bool
+	staleACL  map[string]bool
 	undo      []func()
 }
 
