@@ -1,0 +1,357 @@
+// Package odoo pushes the warehouse's odoo.* tables into an Odoo server over
+// XML-RPC (default) or JSON-RPC, and writes them as Odoo import CSVs.
+//
+// The client speaks the external API of Odoo 17/18: /xmlrpc/2/common and
+// /xmlrpc/2/object, or /jsonrpc. Faults become *Fault errors matching
+// ErrServer, ErrValidation, ErrAccessDenied or ErrAccess; transport failures
+// are retried with backoff, faults never are. The password or API key comes
+// only from Config and is scrubbed from every error the client returns.
+package odoo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/axium2crm/axium2crm/exporters/odoo/internal/xmlrpc"
+)
+
+// Config says how to reach and log in to Odoo. Only cmd/ fills it from the
+// environment; nothing here reads environment variables.
+type Config struct {
+	URL  string
+	DB   string
+	User string
+	// Password is the user's password or, preferably, an API key.
+	Password string
+	// Protocol is "xmlrpc" (default) or "jsonrpc".
+	Protocol string
+	// HTTPClient defaults to a client with a 5-minute timeout.
+	HTTPClient *http.Client
+	// Retries is how many times a transport failure is retried (default 3;
+	// negative for none). Backoff is the first wait (default 500ms), doubled
+	// each time with jitter.
+	Retries int
+	Backoff time.Duration
+}
+
+// String never shows the password.
+func (c Config) String() string {
+	return fmt.Sprintf("odoo.Config{URL: %s, DB: %s, User: %s, Protocol: %s}", redactURL(c.URL), c.DB, c.User, c.protocol())
+}
+
+// GoString never shows the password either (%#v).
+func (c Config) GoString() string { return c.String() }
+
+func (c Config) protocol() string {
+	if c.Protocol == "" {
+		return "xmlrpc"
+	}
+	return c.Protocol
+}
+
+// Caller is one RPC protocol. Call invokes service.method(args...) and
+// returns the decoded result: nil, bool, int64, float64, string, []byte,
+// []any or map[string]any. A fault is returned as *Fault; a failure to
+// reach the server or read its answer as *TransportError.
+type Caller interface {
+	Call(ctx context.Context, service, method string, args []any) (any, error)
+}
+
+// NewCaller returns the Caller for cfg.Protocol.
+func NewCaller(cfg Config) (Caller, error) {
+	u, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("odoo URL %q: want http(s)://host[:port]", redactURL(cfg.URL))
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 5 * time.Minute}
+	}
+	switch cfg.protocol() {
+	case "xmlrpc":
+		return &xmlrpcCaller{base: u.String(), http: hc}, nil
+	case "jsonrpc":
+		return &jsonrpcCaller{url: u.String() + "/jsonrpc", http: hc}, nil
+	}
+	return nil, fmt.Errorf("odoo protocol %q: use xmlrpc or jsonrpc", cfg.Protocol)
+}
+
+type xmlrpcCaller struct {
+	base string
+	http *http.Client
+}
+
+func (x *xmlrpcCaller) Call(ctx context.Context, service, method string, args []any) (any, error) {
+	body, err := xmlrpc.EncodeCall(method, args...)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := post(ctx, x.http, x.base+"/xmlrpc/2/"+service, "text/xml", body)
+	if err != nil {
+		return nil, err
+	}
+	v, err := xmlrpc.DecodeResponse(bytes.NewReader(resp))
+	var f *xmlrpc.Fault
+	if errors.As(err, &f) {
+		return nil, newXMLFault(f.Code, f.String)
+	}
+	if err != nil {
+		return nil, &TransportError{Op: "read answer", Err: err, Sent: true}
+	}
+	return v, nil
+}
+
+type jsonrpcCaller struct {
+	url  string
+	http *http.Client
+	seq  atomic.Int64
+}
+
+func (j *jsonrpcCaller) Call(ctx context.Context, service, method string, args []any) (any, error) {
+	req := map[string]any{
+		"jsonrpc": "2.0", "method": "call", "id": j.seq.Add(1),
+		"params": map[string]any{"service": service, "method": method, "args": nilToFalse(args)},
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := post(ctx, j.http, j.url, "application/json", body)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Result any `json:"result"`
+		Error  *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+			Data    struct {
+				Name    string `json:"name"`
+				Message string `json:"message"`
+				Debug   string `json:"debug"`
+			} `json:"data"`
+		} `json:"error"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(resp))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		return nil, &TransportError{Op: "read answer", Err: fmt.Errorf("not a JSON-RPC answer: %w", err), Sent: true}
+	}
+	if out.Error != nil {
+		msg := out.Error.Data.Message
+		if msg == "" {
+			msg = out.Error.Message
+		}
+		return nil, &Fault{Code: codeForName(out.Error.Data.Name), Name: out.Error.Data.Name, Message: msg, Debug: out.Error.Data.Debug}
+	}
+	return normalizeJSON(out.Result), nil
+}
+
+// normalizeJSON gives JSON results the types XML-RPC results have.
+func normalizeJSON(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return n
+		}
+		f, _ := v.Float64()
+		return f
+	case []any:
+		for i := range v {
+			v[i] = normalizeJSON(v[i])
+		}
+	case map[string]any:
+		for k := range v {
+			v[k] = normalizeJSON(v[k])
+		}
+	}
+	return v
+}
+
+// nilToFalse replaces nil by false: Odoo's empty value on both protocols.
+func nilToFalse(v any) any {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case []any:
+		out := make([]any, len(t))
+		for i := range t {
+			out[i] = nilToFalse(t[i])
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = nilToFalse(x)
+		}
+		return out
+	}
+	return v
+}
+
+func post(ctx context.Context, hc *http.Client, u, ctype string, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", ctype)
+	resp, err := hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &TransportError{Op: "POST " + redactURL(u), Err: unwrapURLError(err), Sent: !isDialError(err)}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &TransportError{Op: "read answer", Err: err, Sent: true}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &TransportError{Op: "POST " + redactURL(u), Err: fmt.Errorf("HTTP %s", resp.Status), Sent: true}
+	}
+	return b, nil
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = url.User("***")
+	return u.String()
+}
+
+// Client is a logged-in connection to one Odoo database.
+type Client struct {
+	cfg    Config
+	caller Caller
+	uid    int64
+}
+
+// Dial logs in and returns a client. A wrong login or password is
+// ErrAuthentication (Odoo answers False, not a fault).
+func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	caller, err := NewCaller(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Retries == 0 {
+		cfg.Retries = 3
+	}
+	if cfg.Backoff == 0 {
+		cfg.Backoff = 500 * time.Millisecond
+	}
+	c := &Client{cfg: cfg, caller: caller}
+	v, err := c.call(ctx, "common", "authenticate", []any{cfg.DB, cfg.User, cfg.Password, map[string]any{}}, true)
+	if err != nil {
+		return nil, fmt.Errorf("log in to %s as %s: %w", redactURL(cfg.URL), cfg.User, err)
+	}
+	uid, ok := v.(int64)
+	if !ok || uid == 0 {
+		return nil, fmt.Errorf("log in to %s database %s as %s: %w", redactURL(cfg.URL), cfg.DB, cfg.User, ErrAuthentication)
+	}
+	c.uid = uid
+	return c, nil
+}
+
+// UID is the logged-in user's database id.
+func (c *Client) UID() int64 { return c.uid }
+
+// Version is common.version(): server_version, protocol_version, ...
+func (c *Client) Version(ctx context.Context) (map[string]any, error) {
+	v, err := c.call(ctx, "common", "version", nil, true)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
+}
+
+// nonIdempotent methods are retried only when the request never left.
+var nonIdempotent = map[string]bool{"create": true, "load": true, "copy": true, "message_post": true}
+
+// Execute calls model.method(*args, **kwargs) through execute_kw.
+func (c *Client) Execute(ctx context.Context, model, method string, args []any, kwargs map[string]any) (any, error) {
+	if args == nil {
+		args = []any{}
+	}
+	if kwargs == nil {
+		kwargs = map[string]any{}
+	}
+	v, err := c.call(ctx, "object", "execute_kw",
+		[]any{c.cfg.DB, c.uid, c.cfg.Password, model, method, nilToFalse(args), nilToFalse(kwargs)}, !nonIdempotent[method])
+	var f *Fault
+	if errors.As(err, &f) {
+		f.Model, f.Method = model, method
+	}
+	return v, err
+}
+
+func (c *Client) call(ctx context.Context, service, method string, args []any, idempotent bool) (any, error) {
+	wait := c.cfg.Backoff
+	for attempt := 0; ; attempt++ {
+		v, err := c.caller.Call(ctx, service, method, args)
+		if err == nil {
+			return v, nil
+		}
+		err = c.scrub(err)
+		var te *TransportError
+		if !errors.As(err, &te) || attempt >= c.cfg.Retries || (te.Sent && !idempotent) {
+			return nil, err
+		}
+		d := wait/2 + rand.N(wait/2+1)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(d):
+		}
+		wait *= 2
+	}
+}
+
+// scrub removes the password from an error's text, wherever it came from.
+func (c *Client) scrub(err error) error {
+	if err == nil || c.cfg.Password == "" || !strings.Contains(err.Error(), c.cfg.Password) {
+		return err
+	}
+	var f *Fault
+	if errors.As(err, &f) {
+		g := *f
+		g.Message = strings.ReplaceAll(g.Message, c.cfg.Password, "***")
+		g.Debug = strings.ReplaceAll(g.Debug, c.cfg.Password, "***")
+		return &g
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		return &TransportError{Op: te.Op, Err: errors.New(strings.ReplaceAll(te.Err.Error(), c.cfg.Password, "***")), Sent: te.Sent}
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), c.cfg.Password, "***"))
+}

@@ -1,0 +1,233 @@
+package odootest
+
+import (
+	"fmt"
+	"strings"
+)
+
+// search evaluates an Odoo domain (Polish notation with '&', '|', '!'
+// and [field, operator, value] leaves) and returns matching ids in id order.
+func (st *store) search(m *Model, dv any) ([]int64, error) {
+	var domain []any
+	switch d := dv.(type) {
+	case nil, bool:
+	case []any:
+		domain = d
+	default:
+		return nil, serverError("ValueError: Invalid domain %v", dv)
+	}
+	for _, t := range domain {
+		if l, ok := t.([]any); ok {
+			if len(l) != 3 {
+				return nil, serverError("ValueError: Invalid leaf %v", l)
+			}
+			f, _ := l[0].(string)
+			if _, ok := m.Fields[strings.Split(f, ".")[0]]; !ok {
+				return nil, serverError("ValueError: Invalid field %s.%s in leaf %v", m.Name, f, l)
+			}
+		}
+	}
+	var out []int64
+	for _, id := range st.ids(m.Name) {
+		r := st.tables[m.Name].rows[id]
+		ok, rest, err := st.evalDomain(m, r, normalize(domain))
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) != 0 {
+			return nil, serverError("ValueError: Invalid domain %v", domain)
+		}
+		if ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// normalize adds the implicit '&' between consecutive terms.
+func normalize(d []any) []any {
+	if len(d) == 0 {
+		return []any{[]any{"id", "!=", false}}
+	}
+	var out []any
+	expected := 1
+	for _, t := range d {
+		if expected == 0 {
+			out = append([]any{"&"}, out...)
+			expected = 1
+		}
+		switch t {
+		case "&", "|":
+			expected++
+		case "!":
+		default:
+			expected--
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func (st *store) evalDomain(m *Model, r Record, d []any) (bool, []any, error) {
+	if len(d) == 0 {
+		return false, nil, serverError("ValueError: malformed domain")
+	}
+	switch d[0] {
+	case "!":
+		v, rest, err := st.evalDomain(m, r, d[1:])
+		return !v, rest, err
+	case "&", "|":
+		a, rest, err := st.evalDomain(m, r, d[1:])
+		if err != nil {
+			return false, nil, err
+		}
+		b, rest, err := st.evalDomain(m, r, rest)
+		if err != nil {
+			return false, nil, err
+		}
+		if d[0] == "&" {
+			return a && b, rest, nil
+		}
+		return a || b, rest, nil
+	}
+	leaf, _ := d[0].([]any)
+	ok, err := st.leaf(m, r, leaf)
+	return ok, d[1:], err
+}
+
+func (st *store) leaf(m *Model, r Record, l []any) (bool, error) {
+	field, _ := l[0].(string)
+	op, _ := l[1].(string)
+	want := l[2]
+	var got any = r[field]
+	if field == "id" {
+		got = r["id"]
+	}
+	if fl := m.Fields[field]; fl != nil && (fl.Type == "many2one") {
+		if got == int64(0) {
+			got = false
+		}
+	}
+	switch op {
+	case "=", "==":
+		return equal(got, want), nil
+	case "!=", "<>":
+		return !equal(got, want), nil
+	case "in", "not in":
+		list, ok := want.([]any)
+		if !ok {
+			list = []any{want}
+		}
+		in := false
+		if many, ok := got.([]int64); ok {
+			for _, g := range many {
+				for _, w := range list {
+					in = in || equal(g, w)
+				}
+			}
+		} else {
+			for _, w := range list {
+				in = in || equal(got, w)
+			}
+		}
+		return in == (op == "in"), nil
+	case "like", "ilike", "not like", "not ilike", "=like", "=ilike":
+		gs, _ := got.(string)
+		ws := fmt.Sprint(want)
+		if strings.HasSuffix(op, "ilike") {
+			gs, ws = strings.ToLower(gs), strings.ToLower(ws)
+		}
+		var hit bool
+		if strings.HasPrefix(op, "=") {
+			hit = likeMatch(gs, ws)
+		} else {
+			hit = strings.Contains(gs, ws)
+		}
+		return hit != strings.HasPrefix(op, "not"), nil
+	case ">", ">=", "<", "<=":
+		c, ok := compare(got, want)
+		if !ok {
+			return false, nil
+		}
+		switch op {
+		case ">":
+			return c > 0, nil
+		case ">=":
+			return c >= 0, nil
+		case "<":
+			return c < 0, nil
+		}
+		return c <= 0, nil
+	}
+	return false, serverError("ValueError: Invalid leaf operator %s", pyRepr(op))
+}
+
+func equal(a, b any) bool {
+	if af, ok := a.(float64); ok {
+		if bi, ok := b.(int64); ok {
+			return af == float64(bi)
+		}
+	}
+	if many, ok := a.([]int64); ok {
+		if b == false {
+			return len(many) == 0
+		}
+		for _, x := range many {
+			if x == b {
+				return true
+			}
+		}
+		return false
+	}
+	return a == b
+}
+
+func compare(a, b any) (int, bool) {
+	switch x := a.(type) {
+	case int64:
+		if y, ok := b.(int64); ok {
+			return cmp3(float64(x), float64(y)), true
+		}
+	case float64:
+		switch y := b.(type) {
+		case float64:
+			return cmp3(x, y), true
+		case int64:
+			return cmp3(x, float64(y)), true
+		}
+	case string:
+		if y, ok := b.(string); ok {
+			return strings.Compare(x, y), true
+		}
+	}
+	return 0, false
+}
+
+func cmp3(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// likeMatch is SQL LIKE with % and _.
+func likeMatch(s, p string) bool {
+	if p == "" {
+		return s == ""
+	}
+	switch p[0] {
+	case '%':
+		for i := 0; i <= len(s); i++ {
+			if likeMatch(s[i:], p[1:]) {
+				return true
+			}
+		}
+		return false
+	case '_':
+		return s != "" && likeMatch(s[1:], p[1:])
+	}
+	return s != "" && s[0] == p[0] && likeMatch(s[1:], p[1:])
+}
