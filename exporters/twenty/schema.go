@@ -18,8 +18,8 @@ type SchemaAction struct {
 	Type   string `json:"type,omitempty"`
 	Detail string `json:"detail,omitempty"`
 
-	plan   FieldPlan
-	obj    ObjectPlan
+	plan    FieldPlan
+	obj     ObjectPlan
 	fieldID string
 	options []Option
 }
