@@ -109,6 +109,8 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed, 130 cancelled.`,
 		newModelsCmd(g),
 		newFixturesCmd(g),
 		newQuickstartCmd(g),
+		newExportCmd(g),
+		newPushCmd(g),
 	)
 	return root
 }

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -35,6 +36,19 @@ type Config struct {
 	Warehouse Warehouse               `yaml:"warehouse"`
 	Load      Load                    `yaml:"load"`
 	Objects   map[string]ObjectConfig `yaml:"objects"`
+	Twenty    Twenty                  `yaml:"twenty"`
+}
+
+// Twenty holds the Twenty exporter's settings. The server URL and API key
+// come from TWENTY_URL and TWENTY_API_KEY, or the key from APIKeyFile.
+type Twenty struct {
+	// TimeZone (IANA) the warehouse's naive timestamps are read in: the
+	// clinic's wall clock, never the machine's.
+	TimeZone string `yaml:"time_zone"`
+	// CallsPerMinute the push allows itself (Twenty's API-key limit is 100).
+	CallsPerMinute int `yaml:"calls_per_minute"`
+	// APIKeyFile holds the API key; relative to the project, mode 0600.
+	APIKeyFile string `yaml:"api_key_file"`
 }
 
 // Warehouse holds DuckDB settings.
@@ -86,6 +100,7 @@ func Default() Config {
 		Warehouse: Warehouse{MemoryLimit: "4GB", Threads: 0, TempDirectory: "tmp"},
 		Load:      Load{Encoding: "auto", Delimiter: "auto"},
 		Objects:   map[string]ObjectConfig{},
+		Twenty:    Twenty{TimeZone: "America/New_York", CallsPerMinute: 100},
 	}
 }
 
@@ -162,6 +177,12 @@ func Parse(name string, b []byte) (Config, error) {
 }
 
 func validate(cfg Config) error {
+	if _, err := time.LoadLocation(cfg.Twenty.TimeZone); err != nil || cfg.Twenty.TimeZone == "" {
+		return fmt.Errorf("twenty.time_zone: %q is not an IANA time zone (e.g. America/Chicago)", cfg.Twenty.TimeZone)
+	}
+	if cfg.Twenty.CallsPerMinute <= 0 {
+		return fmt.Errorf("twenty.calls_per_minute: must be positive, got %d", cfg.Twenty.CallsPerMinute)
+	}
 	known := map[string]bool{}
 	for _, o := range loaders.Catalog() {
 		known[o.Name] = true
