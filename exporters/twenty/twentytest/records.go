@@ -84,6 +84,17 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 	}
 	var ops []op
 	pending := map[string]map[string]any{} // ids written earlier in this batch
+	// The stored unique values (soft-deleted rows included, as in Twenty's
+	// unique indexes), indexed once per call.
+	index := map[string]map[string][]string{}
+	for _, uf := range uniqueFields(o) {
+		index[uf.Name] = map[string][]string{}
+		for oid, other := range store {
+			if v := uniqueValue(uf, other); v != "" {
+				index[uf.Name][v] = append(index[uf.Name][v], oid)
+			}
+		}
+	}
 	for _, in := range body {
 		rec, err := s.validate(o, in, true)
 		if err != nil {
@@ -103,13 +114,11 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 			if v == "" {
 				continue
 			}
-			for oid, other := range store {
-				if uniqueValue(uf, other) == v {
-					if !upsert && oid != id {
-						return nil, badRequest("Duplicate %s. Please set a unique one.", uf.Label)
-					}
-					matches[oid] = true
+			for _, oid := range index[uf.Name][v] {
+				if !upsert && oid != id {
+					return nil, badRequest("Duplicate %s. Please set a unique one.", uf.Label)
 				}
+				matches[oid] = true
 			}
 			for oid, other := range pending {
 				if uniqueValue(uf, other) == v && oid != id {
