@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
 )
 
 func readCSV(t *testing.T, path string) [][]string {
@@ -125,4 +127,71 @@ func TestExportCSVRefusesUnlabelledColumn(t *testing.T) {
 	require.NoError(t, err)
 	_, err = ExportCSV(context.Background(), wh.DB(), CSVOptions{OutDir: t.TempDir()})
 	assert.ErrorContains(t, err, "twenty.person column chart_number: no twenty.field_plan row")
+}
+
+// importerLabels rebuilds, from a workspace's metadata, the column labels
+// Twenty's importer offers for an object (buildSpreadsheetImportFields):
+// the field label for simple fields, "<label> / <sub-label>" for the
+// importable sub-fields of composites, and "<relation label> / <label of a
+// unique field of the target>" for many-to-one relations.
+func importerLabels(o ObjectMeta, all []ObjectMeta) map[string]bool {
+	subs := map[string][]string{ // CompositeFieldSubFieldLabels, importable ones
+		"CURRENCY": {"Amount", "Currency"}, "EMAILS": {"Primary Email", "Additional Emails"},
+		"LINKS":     {"Link URL", "Link Label", "Secondary Links"},
+		"PHONES":    {"Primary Phone Calling Code", "Primary Phone Country Code", "Primary Phone Number", "Additional Phones"},
+		"FULL_NAME": {"First Name", "Last Name"}, "ADDRESS": {"Address 1", "Address 2", "City", "State", "Country", "Post Code"},
+		"RICH_TEXT": {"Markdown"}, "RICH_TEXT_V2": {"Markdown"},
+	}
+	out := map[string]bool{}
+	for _, f := range o.Fields {
+		switch {
+		case f.Type == "RELATION":
+			if f.Relation == nil || f.Relation.Type != "MANY_TO_ONE" {
+				continue
+			}
+			for _, t := range all {
+				if t.ID == f.Relation.TargetObjectMetadataID {
+					id, _ := t.Field("id")
+					out[f.Label+" / "+id.Label] = true
+				}
+			}
+		case subs[f.Type] != nil:
+			for _, s := range subs[f.Type] {
+				out[f.Label+" / "+s] = true
+			}
+		case f.Type == "ACTOR" || f.Type == "POSITION" || f.Type == "FILES" || f.Type == "TS_VECTOR":
+		default:
+			out[f.Label] = true
+		}
+	}
+	return out
+}
+
+// After a push created the custom fields, every CSV header is a column
+// Twenty's importer offers for that object in that workspace.
+func TestCSVHeadersMatchTheWorkspaceImporter(t *testing.T) {
+	wh, _ := openFixture(t, fixtureOpts{People: 3})
+	passTests(t, wh)
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	o := pushOpts(t, srv, nil)
+	o.Force = true
+	_, err := Push(context.Background(), wh.DB(), o)
+	require.NoError(t, err)
+	objs, err := o.Client.Objects(context.Background())
+	require.NoError(t, err)
+	out := t.TempDir()
+	rep, err := ExportCSV(context.Background(), wh.DB(), CSVOptions{OutDir: out})
+	require.NoError(t, err)
+	for _, f := range rep.Files {
+		var meta ObjectMeta
+		for _, om := range objs {
+			if om.NameSingular == f.Object {
+				meta = om
+			}
+		}
+		labels := importerLabels(meta, objs)
+		for _, h := range readCSV(t, f.Path)[0] {
+			assert.True(t, labels[h], "%s: header %q is not a column Twenty's importer offers", filepath.Base(f.Path), h)
+		}
+	}
 }
