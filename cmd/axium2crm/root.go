@@ -113,6 +113,8 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed, 130 cancelled.`,
 		newDiffCmd(g),
 		newRollbackCmd(g),
 		newMapCmd(g),
+		newExportCmd(g),
+		newPushCmd(g),
 	)
 	return root
 }

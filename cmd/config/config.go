@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -36,6 +37,19 @@ type Config struct {
 	Load      Load                    `yaml:"load"`
 	Snapshots Snapshots               `yaml:"snapshots"`
 	Objects   map[string]ObjectConfig `yaml:"objects"`
+	Twenty    Twenty                  `yaml:"twenty"`
+}
+
+// Twenty holds the Twenty exporter's settings. The server URL and API key
+// come from TWENTY_URL and TWENTY_API_KEY, or the key from APIKeyFile.
+type Twenty struct {
+	// TimeZone (IANA) the warehouse's naive timestamps are read in: the
+	// clinic's wall clock, never the machine's.
+	TimeZone string `yaml:"time_zone"`
+	// CallsPerMinute the push allows itself (Twenty's API-key limit is 100).
+	CallsPerMinute int `yaml:"calls_per_minute"`
+	// APIKeyFile holds the API key; relative to the project, mode 0600.
+	APIKeyFile string `yaml:"api_key_file"`
 }
 
 // Warehouse holds DuckDB settings.
@@ -94,6 +108,7 @@ func Default() Config {
 		Load:      Load{Encoding: "auto", Delimiter: "auto"},
 		Snapshots: Snapshots{Keep: 30},
 		Objects:   map[string]ObjectConfig{},
+		Twenty:    Twenty{TimeZone: "America/New_York", CallsPerMinute: 100},
 	}
 }
 
@@ -172,6 +187,12 @@ func Parse(name string, b []byte) (Config, error) {
 func validate(cfg Config) error {
 	if cfg.Snapshots.Keep < 0 {
 		return fmt.Errorf("snapshots.keep: %d is negative (0 keeps every snapshot)", cfg.Snapshots.Keep)
+	}
+	if _, err := time.LoadLocation(cfg.Twenty.TimeZone); err != nil || cfg.Twenty.TimeZone == "" {
+		return fmt.Errorf("twenty.time_zone: %q is not an IANA time zone (e.g. America/Chicago)", cfg.Twenty.TimeZone)
+	}
+	if cfg.Twenty.CallsPerMinute <= 0 {
+		return fmt.Errorf("twenty.calls_per_minute: must be positive, got %d", cfg.Twenty.CallsPerMinute)
 	}
 	known := map[string]bool{}
 	for _, o := range loaders.Catalog() {

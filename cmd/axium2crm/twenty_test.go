@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"text/template"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+const cliSecret = "tw-key-CLI-SECRET-91b2"
+
+// newTwentyProject creates a project whose warehouse holds small twenty.*
+// tables (the exporter's test fixture) and passing data tests.
+func newTwentyProject(t *testing.T, people int) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "mig")
+	r := cli(t, "", "init", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	// The test server does not limit calls; the client's pacing would only slow the test.
+	cfgPath := filepath.Join(dir, "axium2crm.yaml")
+	cfg, err := os.ReadFile(cfgPath)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), "calls_per_minute: 100", "calls_per_minute: 60000", 1)), 0o600))
+	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(dir, warehouse.FileName)})
+	require.NoError(t, err)
+	defer wh.Close()
+	tmpl := template.Must(template.ParseFiles("../../exporters/twenty/testdata/fixture.sql.tmpl"))
+	var b bytes.Buffer
+	require.NoError(t, tmpl.Execute(&b, map[string]any{"People": people, "Companies": 2, "ExportDir": "'" + dir + "'"}))
+	for _, st := range strings.Split(b.String(), ";\n") {
+		var lines []string
+		for _, l := range strings.Split(st, "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(l), "--") {
+				lines = append(lines, l)
+			}
+		}
+		if s := strings.TrimSpace(strings.Join(lines, "\n")); s != "" {
+			_, err := wh.DB().Exec(s)
+			require.NoError(t, err, s)
+		}
+	}
+	_, err = wh.DB().Exec(`INSERT INTO meta.test_result VALUES (1, 'twenty_person', 'fp', 'unique(id)', 'pass', 0, NULL, NULL, now())`)
+	require.NoError(t, err)
+	return dir
+}
+
+func TestExportTwentyCommand(t *testing.T) {
+	dir := newTwentyProject(t, 5)
+	out := filepath.Join(t.TempDir(), "csv")
+	r := cli(t, "", "export", "twenty", "--out", out, "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "02_people.csv")
+	assert.Contains(t, r.stdout, "taskTarget")
+	_, err := os.Stat(filepath.Join(out, "README.txt"))
+	require.NoError(t, err)
+
+	r = cli(t, "", "export", "twenty", "--project", dir)
+	assert.Equal(t, exitUsage, r.code)
+}
+
+func TestPushTwentyCommand(t *testing.T) {
+	dir := newTwentyProject(t, 12)
+	srv := twentytest.New(t, twentytest.Options{APIKey: cliSecret, RateLimit: -1})
+	t.Setenv("TWENTY_URL", srv.URL)
+
+	t.Run("no key", func(t *testing.T) {
+		t.Setenv("TWENTY_API_KEY", "")
+		r := cli(t, "", "push", "twenty", "--project", dir)
+		assert.Equal(t, exitUsage, r.code)
+		assert.Contains(t, r.stderr, "TWENTY_API_KEY")
+	})
+	t.Run("key file readable by others is refused", func(t *testing.T) {
+		t.Setenv("TWENTY_API_KEY", "")
+		cfg := filepath.Join(dir, "axium2crm.yaml")
+		orig, err := os.ReadFile(cfg)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = os.WriteFile(cfg, orig, 0o600) })
+		require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(orig), "# api_key_file:", "api_key_file:", 1)), 0o600))
+		key := filepath.Join(dir, "twenty.key")
+		require.NoError(t, os.WriteFile(key, []byte(cliSecret+"\n"), 0o600))
+		require.NoError(t, os.Chmod(key, 0o644))
+		r := cli(t, "", "push", "twenty", "--dry-run", "--project", dir)
+		assert.Equal(t, exitValidation, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "chmod 600")
+		require.NoError(t, os.Chmod(key, 0o600))
+		r = cli(t, "", "push", "twenty", "--dry-run", "--project", dir)
+		assert.Equal(t, 0, r.code, r.stderr)
+		assert.NotContains(t, r.stdout+r.stderr, cliSecret)
+	})
+
+	t.Setenv("TWENTY_API_KEY", cliSecret)
+	r := cli(t, "", "push", "twenty", "--dry-run", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Dry run")
+	assert.Contains(t, r.stdout, "create object")
+	assert.Zero(t, srv.Count("person"))
+
+	r = cli(t, "", "push", "twenty", "--project", dir, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var rep struct {
+		RunID   int64 `json:"run_id"`
+		Objects []struct {
+			Object string
+			Create int
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
+	assert.Positive(t, rep.RunID)
+	assert.Equal(t, 12, srv.Count("person"))
+	assert.NotContains(t, r.stdout+r.stderr, cliSecret)
+
+	r = cli(t, "", "push", "twenty", "--resume", "--project", dir)
+	assert.Equal(t, exitError, r.code, "nothing to resume")
+
+	t.Run("bad key", func(t *testing.T) {
+		t.Setenv("TWENTY_API_KEY", cliSecret+"-wrong")
+		r := cli(t, "", "push", "twenty", "--project", dir)
+		assert.Equal(t, exitError, r.code)
+		assert.Contains(t, r.stderr, "401")
+		assert.NotContains(t, r.stdout+r.stderr, "CLI-SECRET")
+	})
+}

@@ -1,0 +1,439 @@
+// Package twenty exports the warehouse's twenty.* tables to Twenty CRM:
+// import CSVs (ExportCSV) and a push through Twenty's REST API (Push) that
+// creates the custom objects and fields first, sends records in load order
+// in batches of at most 200 upserts keyed by the models' deterministic ids,
+// uploads attachments, and writes every outcome to the audit log so a
+// repeated push skips what did not change and an interrupted one resumes.
+//
+// The package is generic over the destination-table conventions (snake_case
+// columns, composite sub-fields as <field>__<sub>, metadata columns starting
+// with "_", extra_fields JSON, object_plan and field_plan): it knows no
+// table by name.
+package twenty
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// MaxBatch is Twenty's QUERY_MAX_RECORDS: the most records one create-many
+// call accepts.
+const MaxBatch = 200
+
+// Config is how the exporter reaches a workspace. The API key arrives only
+// here; it is never logged nor put in an error.
+type Config struct {
+	// BaseURL of the Twenty server, e.g. https://crm.example.edu.
+	BaseURL string
+	APIKey  string
+	// Calls per Window the client allows itself (Twenty's default rate
+	// limit for API keys is 100 per 60 s). Zero means those defaults.
+	Calls  int
+	Window time.Duration
+	// BatchSize records per create-many call, at most MaxBatch.
+	BatchSize int
+	// MaxRetries of one call on 5xx and network errors (429s are waited
+	// out separately). Zero means 6.
+	MaxRetries int
+	// RetryBase is the first backoff; it doubles per retry, capped at 30 s,
+	// with jitter. Zero means 500 ms.
+	RetryBase time.Duration
+	// HTTPClient defaults to one with a 2-minute timeout.
+	HTTPClient *http.Client
+	// Logger receives retries and rejected records; nil discards them.
+	Logger *slog.Logger
+}
+
+// Client talks to one Twenty workspace.
+type Client struct {
+	cfg     Config
+	base    *url.URL
+	limiter *rate.Limiter
+	log     *slog.Logger
+	http    *http.Client
+}
+
+// NewClient checks the configuration and builds a client.
+func NewClient(cfg Config) (*Client, error) {
+	if cfg.BaseURL == "" {
+		return nil, errors.New("twenty: no server URL (set TWENTY_URL)")
+	}
+	if cfg.APIKey == "" {
+		return nil, errors.New("twenty: no API key (set TWENTY_API_KEY or twenty.api_key_file)")
+	}
+	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("twenty: server URL %q is not an http(s) URL", cfg.BaseURL)
+	}
+	if u.User != nil {
+		return nil, errors.New("twenty: the server URL must not carry credentials")
+	}
+	if cfg.Calls <= 0 {
+		cfg.Calls = 100
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = time.Minute
+	}
+	if cfg.BatchSize <= 0 || cfg.BatchSize > MaxBatch {
+		cfg.BatchSize = MaxBatch
+	}
+	if cfg.MaxRetries <= 0 {
+		cfg.MaxRetries = 6
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = 500 * time.Millisecond
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 2 * time.Minute}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// Burst 1: the server's bucket may already be partly spent by other
+	// clients, so the client paces itself evenly at the configured rate.
+	lim := rate.NewLimiter(rate.Every(cfg.Window/time.Duration(cfg.Calls)), 1)
+	return &Client{cfg: cfg, base: u, limiter: lim, log: log, http: hc}, nil
+}
+
+// Target is the server the client writes to, safe to record.
+func (c *Client) Target() string { return c.base.String() }
+
+// APIError is a refusal from Twenty, with its messages.
+type APIError struct {
+	Method   string
+	Path     string
+	Status   int
+	Messages []string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("twenty: %s %s: %d %s", e.Method, e.Path, e.Status, e.Message())
+}
+
+// Message is Twenty's explanation.
+func (e *APIError) Message() string {
+	if len(e.Messages) == 0 {
+		return http.StatusText(e.Status)
+	}
+	return strings.Join(e.Messages, "; ")
+}
+
+// clientError reports a 4xx other than 429: the request itself is wrong.
+func clientError(err error) (*APIError, bool) {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests {
+		return ae, true
+	}
+	return nil, false
+}
+
+// do sends one request with rate limiting and retries. Retrying writes is
+// safe because the exporter only sends upserts keyed by id.
+func (c *Client) do(ctx context.Context, method, path string, body []byte, contentType string) ([]byte, error) {
+	retries, throttled := 0, 0
+	for {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, err
+		}
+		status, respBody, hdr, err := c.send(ctx, method, path, body, contentType)
+		if err == nil && status < 300 {
+			return respBody, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var wait time.Duration
+		switch {
+		case err != nil:
+			if retries >= c.cfg.MaxRetries {
+				return nil, fmt.Errorf("twenty: %s %s: %w (after %d retries)", method, path, err, retries)
+			}
+			wait = c.backoff(retries)
+			retries++
+			c.log.Warn("twenty: network error, retrying", "method", method, "path", path, "error", err.Error(), "wait", wait)
+		case status == http.StatusTooManyRequests:
+			throttled++
+			if throttled > 50 {
+				return nil, apiError(method, path, status, respBody)
+			}
+			wait = retryAfter(hdr.Get("Retry-After"))
+			if wait <= 0 {
+				wait = max(c.backoff(min(throttled-1, 5)), c.cfg.Window/time.Duration(c.cfg.Calls))
+			}
+			c.log.Warn("twenty: rate limited (429), waiting", "path", path, "wait", wait)
+		case status >= 500:
+			if retries >= c.cfg.MaxRetries {
+				return nil, apiError(method, path, status, respBody)
+			}
+			wait = c.backoff(retries)
+			retries++
+			c.log.Warn("twenty: server error, retrying", "method", method, "path", path, "status", status, "wait", wait)
+		default:
+			return nil, apiError(method, path, status, respBody)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Client) send(ctx context.Context, method, path string, body []byte, contentType string) (int, []byte, http.Header, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, rd)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
+	req.Header.Set("Accept", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		// *url.Error quotes the URL, which holds no secret; the key is
+		// only in a header.
+		return 0, nil, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return res.StatusCode, b, res.Header, nil
+}
+
+// backoff is exponential with jitter in [d/2, d].
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.cfg.RetryBase << attempt
+	if d > 30*time.Second || d <= 0 {
+		d = 30 * time.Second
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return time.Until(t)
+	}
+	return 0
+}
+
+func apiError(method, path string, status int, body []byte) *APIError {
+	e := &APIError{Method: method, Path: path, Status: status}
+	var rest struct {
+		Messages []string `json:"messages"`
+		Message  any      `json:"message"`
+		Errors   []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &rest) == nil {
+		e.Messages = rest.Messages
+		if len(e.Messages) == 0 && rest.Message != nil {
+			e.Messages = []string{fmt.Sprint(rest.Message)}
+		}
+		for _, ge := range rest.Errors {
+			e.Messages = append(e.Messages, ge.Message)
+		}
+	}
+	if len(e.Messages) == 0 && len(body) > 0 {
+		e.Messages = []string{strings.TrimSpace(string(body[:min(len(body), 300)]))}
+	}
+	return e
+}
+
+// Record is one record's payload, keyed by API field name.
+type Record = map[string]any
+
+// Rejected is a record Twenty refused, with its explanation.
+type Rejected struct {
+	ID     string
+	Reason string
+}
+
+// BatchResult tells which records of an upsert landed.
+type BatchResult struct {
+	OK       []string
+	Rejected []Rejected
+	Calls    int
+}
+
+// Upsert sends records to POST /rest/batch/<plural>?upsert=true in batches
+// of at most BatchSize. A batch Twenty refuses with a 4xx is split in
+// halves until the bad records are isolated: they are returned (and
+// logged) with Twenty's message while the others land. An error is
+// returned only when the server cannot be reached or the context ends;
+// records already acknowledged are in the result.
+func (c *Client) Upsert(ctx context.Context, plural string, records []Record) (BatchResult, error) {
+	var res BatchResult
+	for start := 0; start < len(records); start += c.cfg.BatchSize {
+		chunk := records[start:min(start+c.cfg.BatchSize, len(records))]
+		if err := c.upsertBisect(ctx, plural, chunk, &res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func (c *Client) upsertBisect(ctx context.Context, plural string, recs []Record, res *BatchResult) error {
+	body, err := json.Marshal(recs)
+	if err != nil {
+		return fmt.Errorf("twenty: encode %s: %w", plural, err)
+	}
+	res.Calls++
+	_, err = c.do(ctx, http.MethodPost, "/rest/batch/"+url.PathEscape(plural)+"?upsert=true", body, "application/json")
+	if err == nil {
+		for _, r := range recs {
+			res.OK = append(res.OK, recordID(r))
+		}
+		return nil
+	}
+	ae, bad := clientError(err)
+	if !bad {
+		return err
+	}
+	if len(recs) == 1 {
+		id := recordID(recs[0])
+		res.Rejected = append(res.Rejected, Rejected{ID: id, Reason: ae.Message()})
+		c.log.Warn("twenty: record rejected", "object", plural, "id", id, "reason", ae.Message())
+		return nil
+	}
+	mid := len(recs) / 2
+	if err := c.upsertBisect(ctx, plural, recs[:mid], res); err != nil {
+		return err
+	}
+	return c.upsertBisect(ctx, plural, recs[mid:], res)
+}
+
+func recordID(r Record) string {
+	id, _ := r["id"].(string)
+	return id
+}
+
+// Existing returns which of ids exist (not soft-deleted) in an object.
+func (c *Client) Existing(ctx context.Context, plural string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for start := 0; start < len(ids); start += MaxBatch {
+		chunk := ids[start:min(start+MaxBatch, len(ids))]
+		list, _ := json.Marshal(chunk)
+		q := url.Values{"filter": {"id[in]:" + string(list)}, "limit": {strconv.Itoa(MaxBatch)}}
+		b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"?"+q.Encode(), nil, "")
+		if err != nil {
+			return nil, err
+		}
+		var resp struct {
+			Data map[string][]struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(b, &resp); err != nil {
+			return nil, fmt.Errorf("twenty: list %s: %w", plural, err)
+		}
+		for _, r := range resp.Data[plural] {
+			out[r.ID] = true
+		}
+	}
+	return out, nil
+}
+
+// Get reads one record; ok is false when it does not exist.
+func (c *Client) Get(ctx context.Context, plural, singular, id string) (Record, bool, error) {
+	b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"/"+url.PathEscape(id), nil, "")
+	if ae, isAPI := clientError(err); isAPI && ae.Status == http.StatusNotFound {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var resp struct {
+		Data map[string]Record `json:"data"`
+	}
+	if err := json.Unmarshal(b, &resp); err != nil {
+		return nil, false, fmt.Errorf("twenty: get %s: %w", plural, err)
+	}
+	r, ok := resp.Data[singular]
+	return r, ok, nil
+}
+
+// Upload sends a file through the GraphQL multipart uploadFile mutation
+// and returns the path Twenty stored it under (an attachment's fullPath).
+func (c *Client) Upload(ctx context.Context, filename string, data []byte) (string, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	ops := `{"query":"mutation UploadFile($file: Upload!, $fileFolder: FileFolder) { uploadFile(file: $file, fileFolder: $fileFolder) { path token } }","variables":{"file":null,"fileFolder":"Attachment"}}`
+	if err := mw.WriteField("operations", ops); err != nil {
+		return "", err
+	}
+	if err := mw.WriteField("map", `{"0":["variables.file"]}`); err != nil {
+		return "", err
+	}
+	fw, err := mw.CreateFormFile("0", filename)
+	if err != nil {
+		return "", err
+	}
+	if _, err := fw.Write(data); err != nil {
+		return "", err
+	}
+	if err := mw.Close(); err != nil {
+		return "", err
+	}
+	b, err := c.do(ctx, http.MethodPost, "/graphql", body.Bytes(), mw.FormDataContentType())
+	if err != nil {
+		return "", err
+	}
+	var resp struct {
+		Data struct {
+			UploadFile json.RawMessage `json:"uploadFile"`
+		} `json:"data"`
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(b, &resp); err != nil {
+		return "", fmt.Errorf("twenty: upload %s: %w", filename, err)
+	}
+	if len(resp.Errors) > 0 {
+		return "", &APIError{Method: http.MethodPost, Path: "/graphql", Status: http.StatusBadRequest, Messages: []string{resp.Errors[0].Message}}
+	}
+	// Older servers answer the path as a string, newer ones {path, token}.
+	var p string
+	if json.Unmarshal(resp.Data.UploadFile, &p) == nil && p != "" {
+		return p, nil
+	}
+	var signed struct {
+		Path string `json:"path"`
+	}
+	if json.Unmarshal(resp.Data.UploadFile, &signed) == nil && signed.Path != "" {
+		return signed.Path, nil
+	}
+	return "", fmt.Errorf("twenty: upload %s: no path in the answer", filename)
+}

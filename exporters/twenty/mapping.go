@@ -1,0 +1,316 @@
+package twenty
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+	"unicode"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// DefaultTimeZone is the zone naive warehouse timestamps are read in when
+// the project does not name one. axiUm records the clinic's wall clock;
+// the zone must be the clinic's, never the machine's, so the same data
+// gives the same instants wherever the export runs.
+const DefaultTimeZone = "America/New_York"
+
+// Row is one warehouse row made ready for Twenty.
+type Row struct {
+	ID           string
+	SourceKey    string
+	SourceObject string
+	// Payload is the record as the REST API takes it.
+	Payload Record
+	// Meta holds the "_"-prefixed columns, which are never sent.
+	Meta map[string]any
+}
+
+// Mapper turns warehouse rows into Twenty payloads.
+type Mapper struct {
+	Loc *time.Location
+}
+
+// NewMapper reads naive timestamps in the named IANA zone ("" means
+// DefaultTimeZone).
+func NewMapper(zone string) (*Mapper, error) {
+	if zone == "" {
+		zone = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", zone, err)
+	}
+	return &Mapper{Loc: loc}, nil
+}
+
+// wallClock reads a naive timestamp (returned by the driver as UTC) as the
+// wall clock of the mapper's zone. A wall time that does not exist (the
+// spring-forward gap) moves forward by the gap, as PostgreSQL and java.time
+// do: 02:30 becomes 03:30 daylight time. A repeated wall time (fall back)
+// takes the earlier instant, daylight time.
+func (m *Mapper) wallClock(x time.Time) time.Time {
+	t := time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), m.Loc)
+	if t.Hour() == x.Hour() && t.Minute() == x.Minute() {
+		return t
+	}
+	// In a gap: use the offset in force before the transition.
+	_, before := t.Add(-6 * time.Hour).Zone()
+	wall := time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), time.UTC)
+	return wall.Add(-time.Duration(before) * time.Second).In(m.Loc)
+}
+
+// CamelCase turns a snake_case column name into Twenty's camelCase API
+// name: created_at → createdAt, body_v2 → bodyV2, address_street1 →
+// addressStreet1.
+func CamelCase(s string) string {
+	parts := strings.Split(s, "_")
+	var b strings.Builder
+	for i, p := range parts {
+		if p == "" {
+			continue
+		}
+		if i > 0 && b.Len() > 0 {
+			r := []rune(p)
+			r[0] = unicode.ToUpper(r[0])
+			p = string(r)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// ExtraFieldsColumn holds per-record custom-form answers as a JSON object
+// of camelCase field name → value, merged into the record's top level.
+const ExtraFieldsColumn = "extra_fields"
+
+// columnInfo is how one column maps.
+type columnInfo struct {
+	name   string
+	dbType string
+	meta   bool
+	extra  bool
+	field  string // camelCase field
+	sub    string // camelCase sub-field of a composite, or ""
+}
+
+func describeColumns(cols []*sql.ColumnType) []columnInfo {
+	out := make([]columnInfo, len(cols))
+	for i, c := range cols {
+		ci := columnInfo{name: c.Name(), dbType: strings.ToUpper(c.DatabaseTypeName())}
+		switch {
+		case strings.HasPrefix(ci.name, "_"):
+			ci.meta = true
+		case ci.name == ExtraFieldsColumn:
+			ci.extra = true
+		default:
+			f, sub, composite := strings.Cut(ci.name, "__")
+			ci.field = CamelCase(f)
+			if composite {
+				ci.sub = CamelCase(sub)
+			}
+		}
+		out[i] = ci
+	}
+	return out
+}
+
+// TableQuery is the statement that reads a destination table in id order.
+func TableQuery(table string) string {
+	return "SELECT * FROM twenty." + warehouse.QuoteIdent(table) + " ORDER BY " + warehouse.QuoteIdent("id")
+}
+
+// ReadTable reads every row of twenty.<table> (keep selects a subset by
+// id; nil keeps all). Rows are read whole before returning: the warehouse
+// has one connection, and the caller writes the audit log through it.
+func (m *Mapper) ReadTable(ctx context.Context, db *sql.DB, table string, keep map[string]bool) ([]Row, error) {
+	rows, err := db.QueryContext(ctx, TableQuery(table))
+	if err != nil {
+		return nil, fmt.Errorf("read twenty.%s: %w", table, err)
+	}
+	defer rows.Close()
+	cts, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	cols := describeColumns(cts)
+	var out []Row
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	line := 0
+	for rows.Next() {
+		line++
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("read twenty.%s row %d: %w", table, line, err)
+		}
+		r, err := m.row(cols, vals)
+		if err != nil {
+			return nil, fmt.Errorf("twenty.%s row %d (id %v): %w", table, line, r.ID, err)
+		}
+		if keep != nil && !keep[r.ID] {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (m *Mapper) row(cols []columnInfo, vals []any) (Row, error) {
+	r := Row{Payload: Record{}, Meta: map[string]any{}}
+	composites := map[string]map[string]any{}
+	var extra any
+	for i, c := range cols {
+		v := vals[i]
+		switch {
+		case c.meta:
+			r.Meta[c.name] = v
+			continue
+		case c.extra:
+			extra = v
+			continue
+		}
+		cv, err := m.Value(v, c.dbType)
+		if err != nil {
+			return r, fmt.Errorf("column %s: %w", c.name, err)
+		}
+		if c.sub == "" {
+			r.Payload[c.field] = cv
+			continue
+		}
+		if composites[c.field] == nil {
+			composites[c.field] = map[string]any{}
+		}
+		// A null sub-field is left out: Twenty keeps its default for it.
+		if cv != nil {
+			composites[c.field][c.sub] = cv
+		}
+	}
+	for f, sub := range composites {
+		if _, clash := r.Payload[f]; clash {
+			return r, fmt.Errorf("field %s is both a column and a composite prefix", f)
+		}
+		if len(sub) > 0 {
+			r.Payload[f] = sub
+		}
+	}
+	if err := mergeExtra(r.Payload, extra); err != nil {
+		return r, err
+	}
+	r.ID, _ = r.Payload["id"].(string)
+	r.SourceKey = fmt.Sprint(orEmpty(r.Meta["_source_key"]))
+	r.SourceObject = fmt.Sprint(orEmpty(r.Meta["_source_object"]))
+	return r, nil
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return ""
+	}
+	return v
+}
+
+func mergeExtra(p Record, extra any) error {
+	var raw []byte
+	switch x := extra.(type) {
+	case nil:
+		return nil
+	case string:
+		raw = []byte(x)
+	case []byte:
+		raw = x
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Errorf("column %s: %w", ExtraFieldsColumn, err)
+		}
+		raw = b
+	}
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return fmt.Errorf("column %s: not a JSON object: %w", ExtraFieldsColumn, err)
+	}
+	for k, v := range m {
+		if _, clash := p[k]; clash {
+			return fmt.Errorf("column %s: field %q is also a column", ExtraFieldsColumn, k)
+		}
+		p[k] = v
+	}
+	return nil
+}
+
+// Value converts one DuckDB value to its JSON form for Twenty: naive
+// TIMESTAMP read in the mapper's zone and written ISO-8601 with offset,
+// TIMESTAMPTZ as the same instant in that zone, DATE as YYYY-MM-DD,
+// DECIMAL exactly (as a JSON number, never through float), lists as
+// arrays.
+func (m *Mapper) Value(v any, dbType string) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case time.Time:
+		switch {
+		case dbType == "DATE":
+			return x.Format(time.DateOnly), nil
+		case strings.Contains(dbType, "TIME ZONE") || dbType == "TIMESTAMPTZ":
+			return x.In(m.Loc).Format(time.RFC3339Nano), nil
+		case strings.HasPrefix(dbType, "TIMESTAMP"):
+			return m.wallClock(x).Format(time.RFC3339Nano), nil
+		case dbType == "TIME":
+			return x.Format("15:04:05"), nil
+		}
+		return x.Format(time.RFC3339Nano), nil
+	case duckdb.Decimal:
+		return json.Number(x.String()), nil
+	case *big.Int:
+		return json.Number(x.String()), nil
+	case duckdb.UUID:
+		return x.String(), nil
+	case []byte:
+		if dbType == "UUID" && len(x) == 16 {
+			var u duckdb.UUID
+			copy(u[:], x)
+			return u.String(), nil
+		}
+		return nil, fmt.Errorf("binary values (%s) cannot be sent to Twenty", dbType)
+	case []any:
+		elem := strings.TrimSuffix(dbType, "[]")
+		out := make([]any, len(x))
+		for i, e := range x {
+			ev, err := m.Value(e, elem)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = ev
+		}
+		return out, nil
+	case duckdb.Interval:
+		return nil, fmt.Errorf("INTERVAL values cannot be sent to Twenty")
+	}
+	if dbType == "JSON" {
+		if s, ok := v.(string); ok {
+			dec := json.NewDecoder(strings.NewReader(s))
+			dec.UseNumber()
+			var out any
+			if err := dec.Decode(&out); err != nil {
+				return nil, fmt.Errorf("invalid JSON: %w", err)
+			}
+			return out, nil
+		}
+	}
+	return v, nil
+}

@@ -1,0 +1,367 @@
+package twenty
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// tableRows counts the rows of every table of the object plan.
+func tableRows(t *testing.T, wh *warehouse.Warehouse) map[string]int {
+	t.Helper()
+	plan, err := ReadPlan(context.Background(), wh.DB())
+	require.NoError(t, err)
+	out := map[string]int{}
+	for _, o := range plan.Objects {
+		var n int
+		require.NoError(t, wh.DB().QueryRow("SELECT count(*) FROM twenty."+warehouse.QuoteIdent(o.Table)).Scan(&n))
+		out[o.NameSingular] = n
+	}
+	return out
+}
+
+func serverCounts(srv *twentytest.Server, objects map[string]int) map[string]int {
+	out := map[string]int{}
+	for o := range objects {
+		out[o] = srv.Count(o)
+	}
+	return out
+}
+
+func pushOpts(t *testing.T, srv *twentytest.Server, mod func(*Config)) PushOptions {
+	c, _ := testClient(t, srv, mod)
+	m, err := NewMapper("America/New_York")
+	require.NoError(t, err)
+	return PushOptions{Client: c, Mapper: m, Args: "push twenty"}
+}
+
+func auditCounts(t *testing.T, wh *warehouse.Warehouse, runID int64) map[string]int64 {
+	t.Helper()
+	sum, err := audit.Summary(context.Background(), wh.DB(), runID)
+	require.NoError(t, err)
+	out := map[string]int64{}
+	for _, c := range sum {
+		out[c.Action] += c.Records
+	}
+	return out
+}
+
+func TestPushCreatesOneRecordPerRowThenNothing(t *testing.T) {
+	wh, _ := openFixture(t, fixtureOpts{People: 230, Files: 3})
+	passTests(t, wh)
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	ctx := context.Background()
+	want := tableRows(t, wh)
+
+	rep, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+	require.NoError(t, err)
+	assert.Empty(t, rep.Failures)
+	assert.Equal(t, want, serverCounts(srv, want), "one destination record per table row")
+	stats := srv.Stats()
+	for o, n := range want {
+		assert.Equal(t, n, stats.Created[o], "created %s", o)
+		assert.Zero(t, stats.Updated[o], "updated %s", o)
+	}
+	for _, n := range stats.BatchSizes {
+		assert.LessOrEqual(t, n, MaxBatch)
+	}
+	assert.Equal(t, 3, stats.Uploads)
+
+	perio, ok := srv.Object("perioRecord")
+	require.True(t, ok, "custom object created")
+	assert.True(t, perio.IsCustom)
+	kinds := map[string]int{}
+	for _, a := range rep.Schema {
+		kinds[a.Kind]++
+	}
+	assert.Equal(t, 1, kinds["create object"])
+	assert.Positive(t, kinds["create field"])
+
+	// Spot-check one person and one attachment as stored.
+	m, _ := NewMapper("America/New_York")
+	rows, err := m.ReadTable(ctx, wh.DB(), "person", nil)
+	require.NoError(t, err)
+	rec, ok := srv.Record("person", rows[0].ID)
+	require.True(t, ok)
+	assert.Equal(t, rows[0].Payload["patientSince"], rec["patientSince"])
+	assert.Equal(t, rows[0].Payload["emails"].(map[string]any)["primaryEmail"], rec["emails"].(map[string]any)["primaryEmail"])
+	for _, a := range srv.Records("attachment") {
+		data, ok := srv.File(a["fullPath"].(string))
+		require.True(t, ok)
+		assert.True(t, strings.HasPrefix(string(data), "%PDF-1.4 consent form"))
+	}
+	assert.EqualValues(t, totalRows(want), auditCounts(t, wh, rep.RunID)["create"], "every record sent is logged")
+
+	// Again: nothing is created or updated, everything is logged as skipped.
+	before := srv.Stats()
+	rep2, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+	require.NoError(t, err)
+	after := srv.Stats()
+	assert.Equal(t, before.Created, after.Created)
+	assert.Equal(t, before.Updated, after.Updated)
+	assert.Equal(t, len(before.BatchSizes), len(after.BatchSizes), "no batch call")
+	assert.Empty(t, rep2.Schema)
+	assert.EqualValues(t, totalRows(want), auditCounts(t, wh, rep2.RunID)["skip"])
+
+	// A changed row is updated, and only it.
+	_, err = wh.DB().Exec(`UPDATE twenty.person SET name__first_name = 'Changed' WHERE _source_key = 'P7'`)
+	require.NoError(t, err)
+	rep3, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Stats().Updated["person"])
+	assert.EqualValues(t, 1, auditCounts(t, wh, rep3.RunID)["update"])
+}
+
+func totalRows(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// comparable strips what the server sets itself.
+func comparable(recs map[string]map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range recs {
+		c := map[string]any{}
+		for k, v := range r {
+			// The server stamps updatedAt, and createdAt when the payload has
+			// none (in UTC, "Z"); upload paths are random.
+			if k == "updatedAt" || k == "fullPath" || (k == "createdAt" && strings.HasSuffix(fmt.Sprint(v), "Z")) {
+				continue
+			}
+			c[k] = v
+		}
+		out[id] = c
+	}
+	return out
+}
+
+func TestPushResumeAfterInterruption(t *testing.T) {
+	wh, _ := openFixture(t, fixtureOpts{People: 450, Files: 2})
+	passTests(t, wh)
+	want := tableRows(t, wh)
+	ctx := context.Background()
+
+	// Reference: an uninterrupted push.
+	refWh, _ := openFixture(t, fixtureOpts{People: 450, Files: 2})
+	passTests(t, refWh)
+	ref := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	_, err := Push(ctx, refWh.DB(), pushOpts(t, ref, nil))
+	require.NoError(t, err)
+
+	// Killed halfway: the 5th batch reaches the server and is written, but
+	// the process dies before the answer arrives.
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	kctx, kill := context.WithCancel(ctx)
+	var batches atomic.Int32
+	srv.FailWhen(func(_ int, r *http.Request) twentytest.Fault {
+		if strings.HasPrefix(r.URL.Path, "/rest/batch/") && batches.Add(1) == 5 {
+			kill()
+			return twentytest.DropAfter
+		}
+		return twentytest.NoFault
+	})
+	rep, err := Push(kctx, wh.DB(), pushOpts(t, srv, nil))
+	require.ErrorIs(t, err, context.Canceled)
+	partial := totalRows(serverCounts(srv, want))
+	require.Greater(t, partial, 0)
+	require.Less(t, partial, totalRows(want))
+	u, err := audit.Unfinished(ctx, wh.DB(), Destination, "push")
+	require.NoError(t, err)
+	require.NotNil(t, u)
+	assert.Equal(t, rep.RunID, u.RunID)
+
+	// A new push is refused until the interrupted one is resumed.
+	srv.FailWhen(nil)
+	_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+	var ue *audit.UnfinishedError
+	require.ErrorAs(t, err, &ue)
+
+	o := pushOpts(t, srv, nil)
+	o.Resume = true
+	rep2, err := Push(ctx, wh.DB(), o)
+	require.NoError(t, err)
+	assert.True(t, rep2.Resumed)
+	assert.Equal(t, rep.RunID, rep2.RunID)
+
+	assert.Equal(t, want, serverCounts(srv, want))
+	stats := srv.Stats()
+	for obj, n := range want {
+		assert.Equal(t, n, stats.Created[obj], "each %s created once", obj)
+		assert.Zero(t, stats.Updated[obj], "nothing sent twice (%s)", obj)
+	}
+	for obj := range want {
+		assert.Equal(t, comparable(ref.Records(obj)), comparable(srv.Records(obj)), "%s same as an uninterrupted push", obj)
+	}
+	counts := auditCounts(t, wh, rep.RunID)
+	assert.EqualValues(t, totalRows(want), counts["create"], "each record logged once as created")
+	u, err = audit.Unfinished(ctx, wh.DB(), Destination, "push")
+	require.NoError(t, err)
+	assert.Nil(t, u)
+}
+
+func TestPushIsolatesBadRecord(t *testing.T) {
+	wh, _ := openFixture(t, fixtureOpts{People: 60})
+	passTests(t, wh)
+	_, err := wh.DB().Exec(`UPDATE twenty.person SET patient_status = 'DECEASED' WHERE _source_key = 'P13'`)
+	require.NoError(t, err)
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	rep, err := Push(context.Background(), wh.DB(), pushOpts(t, srv, nil))
+	require.NoError(t, err)
+	require.Len(t, rep.Failures, 4, "the person, then its task target, note target and perio record, whose person is missing")
+	byObject := map[string]Failure{}
+	for _, f := range rep.Failures {
+		byObject[f.Object] = f
+	}
+	assert.Equal(t, "P13", byObject["person"].SourceKey)
+	assert.Contains(t, byObject["person"].Reason, "Invalid value 'DECEASED'")
+	assert.Equal(t, 59, srv.Count("person"))
+	assert.Equal(t, 60, srv.Count("task"))
+	var reason string
+	require.NoError(t, wh.DB().QueryRow(`SELECT reason FROM meta.push_record WHERE action = 'fail' AND object = 'person'`).Scan(&reason))
+	assert.Contains(t, reason, "DECEASED")
+}
+
+func TestPushRefusals(t *testing.T) {
+	ctx := context.Background()
+	t.Run("no data test results", func(t *testing.T) {
+		wh, _ := openFixture(t, fixtureOpts{People: 2})
+		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+		_, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		var te *TestsFailedError
+		require.ErrorAs(t, err, &te)
+		assert.Zero(t, srv.CallCount())
+	})
+	t.Run("failed data test, then forced", func(t *testing.T) {
+		wh, _ := openFixture(t, fixtureOpts{People: 2})
+		passTests(t, wh)
+		_, err := wh.DB().Exec(`INSERT INTO meta.test_result VALUES (2, 'twenty_person', 'fp', 'unique(emails__primary_email)', 'fail', 2, NULL, NULL, now())`)
+		require.NoError(t, err)
+		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		var te *TestsFailedError
+		require.ErrorAs(t, err, &te)
+		assert.Contains(t, err.Error(), "unique(emails__primary_email)")
+		o := pushOpts(t, srv, nil)
+		o.Force = true
+		_, err = Push(ctx, wh.DB(), o)
+		require.NoError(t, err)
+		assert.Equal(t, 2, srv.Count("person"))
+	})
+	t.Run("type conflict stops before any record", func(t *testing.T) {
+		wh, _ := openFixture(t, fixtureOpts{People: 2})
+		passTests(t, wh)
+		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+		c, _ := testClient(t, srv, nil)
+		p, _ := srv.Object("person")
+		_, err := c.CreateField(ctx, FieldInput{ObjectMetadataID: p.ID, Type: "TEXT", Name: "patientStatus", Label: "Patient Status"})
+		require.NoError(t, err)
+		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		var ce *ConflictError
+		require.ErrorAs(t, err, &ce)
+		assert.Contains(t, err.Error(), "person.patientStatus: the workspace field is TEXT, the plan needs SELECT")
+		assert.Zero(t, srv.Count("company"))
+		_, ok := srv.Object("perioRecord")
+		assert.False(t, ok, "no schema change either")
+		var runs int
+		require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.push_run`).Scan(&runs))
+		assert.Zero(t, runs)
+	})
+	t.Run("column without a field", func(t *testing.T) {
+		wh, _ := openFixture(t, fixtureOpts{People: 2})
+		passTests(t, wh)
+		_, err := wh.DB().Exec(`ALTER TABLE twenty.person ADD COLUMN chart_number VARCHAR`)
+		require.NoError(t, err)
+		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		assert.ErrorContains(t, err, "twenty.person column chart_number: no field chartNumber")
+	})
+}
+
+func TestPushDryRunAndSample(t *testing.T) {
+	wh, _ := openFixture(t, fixtureOpts{People: 20, Files: 20})
+	passTests(t, wh)
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	ctx := context.Background()
+	o := pushOpts(t, srv, nil)
+	o.DryRun = true
+	rep, err := Push(ctx, wh.DB(), o)
+	require.NoError(t, err)
+	assert.True(t, rep.DryRun)
+	assert.NotEmpty(t, rep.Schema)
+	creates := map[string]int{}
+	for _, c := range rep.Objects {
+		creates[c.Object] = c.Create
+	}
+	assert.Equal(t, 20, creates["person"])
+	assert.Equal(t, 20, creates["attachment"])
+	assert.Equal(t, 1, srv.CallCount(), "a dry run only reads the data model")
+	_, ok := srv.Object("perioRecord")
+	assert.False(t, ok)
+
+	o = pushOpts(t, srv, nil)
+	o.Sample = 3
+	rep, err = Push(ctx, wh.DB(), o)
+	require.NoError(t, err)
+	got := map[string]int{}
+	for _, obj := range []string{"person", "task", "taskTarget", "note", "noteTarget", "perioRecord", "attachment", "company", "workspaceMember"} {
+		got[obj] = srv.Count(obj)
+	}
+	assert.Equal(t, 3, got["person"])
+	for _, obj := range []string{"task", "taskTarget", "note", "noteTarget", "perioRecord"} {
+		assert.Equal(t, 3, got[obj], obj)
+	}
+	assert.Equal(t, 3, got["attachment"])
+	assert.LessOrEqual(t, got["company"], 2)
+	assert.LessOrEqual(t, got["workspaceMember"], 2)
+	// Every relation stored points to a record the sample sent.
+	for _, tt := range srv.Records("taskTarget") {
+		_, ok := srv.Record("person", tt["personId"].(string))
+		assert.True(t, ok)
+	}
+}
+
+func TestPushAttachmentChecksum(t *testing.T) {
+	wh, export := openFixture(t, fixtureOpts{People: 3, Files: 2})
+	passTests(t, wh)
+	require.NoError(t, os.WriteFile(filepath.Join(export, "attachments", "consent_2.pdf"), []byte("tampered"), 0o600))
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	rep, err := Push(context.Background(), wh.DB(), pushOpts(t, srv, nil))
+	require.NoError(t, err)
+	require.Len(t, rep.Failures, 1)
+	assert.Contains(t, rep.Failures[0].Reason, "SHA-256")
+	assert.Equal(t, 1, srv.Count("attachment"))
+}
+
+func TestPushUnder429AndNoSecretInAudit(t *testing.T) {
+	wh, _ := openFixture(t, fixtureOpts{People: 30, Files: 1})
+	passTests(t, wh)
+	srv := twentytest.New(t, twentytest.Options{APIKey: secretKey, RateLimit: 10, RateWindow: 200 * time.Millisecond})
+	o := pushOpts(t, srv, func(c *Config) { c.BatchSize = 10; c.RetryBase = 20 * time.Millisecond })
+	rep, err := Push(context.Background(), wh.DB(), o)
+	require.NoError(t, err)
+	assert.Empty(t, rep.Failures)
+	assert.Positive(t, srv.Stats().Throttled, "the server throttled")
+	assert.Equal(t, 30, srv.Count("person"))
+	var leaks int
+	require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.push_run r FULL JOIN meta.push_record p USING (run_id)
+		WHERE concat_ws('|', r.target, r.args, r.message, p.reason, p.pre_image) LIKE '%DO-NOT-LEAK%'`).Scan(&leaks))
+	assert.Zero(t, leaks)
+	assert.False(t, errors.Is(err, context.Canceled))
+}

@@ -1,0 +1,266 @@
+package twenty
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// SchemaAction is one change the push makes to the workspace's data model
+// before any record moves.
+type SchemaAction struct {
+	Kind   string `json:"kind"` // create object, create field, add options
+	Object string `json:"object"`
+	Field  string `json:"field,omitempty"`
+	Type   string `json:"type,omitempty"`
+	Detail string `json:"detail,omitempty"`
+
+	plan    FieldPlan
+	obj     ObjectPlan
+	fieldID string
+	options []Option
+}
+
+// ConflictError stops a push before any record moves: the workspace's
+// data model cannot take the data as planned.
+type ConflictError struct {
+	Conflicts []string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("the Twenty workspace's data model conflicts with the plan (nothing was sent):\n  %s",
+		strings.Join(e.Conflicts, "\n  "))
+}
+
+// reserved is Twenty's RESERVED_METADATA_NAME_KEYWORDS.
+var reserved = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`approvedAccessDomain approvedAccessDomains appToken appTokens
+		billingCustomer billingCustomers billingEntitlement billingEntitlements billingMeter billingMeters
+		billingProduct billingProducts billingSubscription billingSubscriptions billingSubscriptionItem
+		billingSubscriptionItems featureFlag featureFlags job jobs keyValuePair keyValuePairs pageLayout
+		pageLayouts pageLayoutTab pageLayoutTabs pageLayoutWidget pageLayoutWidgets postgresCredential
+		postgresCredentials twoFactorMethod twoFactorMethods user users userWorkspace userWorkspaces
+		workspace workspaces role roles userWorkspaceRole userWorkspaceRoles
+		plan plans event events field fields link links currency currencies fullNames address addresses
+		type types object objects index relation relations aggregate`) {
+		reserved[n] = true
+	}
+}
+
+var metaNameRE = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
+
+// checkMetaName applies Twenty's rules for object and field names.
+func checkMetaName(name string) string {
+	switch {
+	case !metaNameRE.MatchString(name):
+		return "is not camelCase (letters and digits, starting lower case)"
+	case len(name) > 63:
+		return "is longer than 63 characters"
+	case reserved[name]:
+		return "is a name Twenty reserves"
+	}
+	return ""
+}
+
+// sameType says whether a workspace field can hold the planned type.
+func sameType(have, want string) bool {
+	norm := func(t string) string {
+		if t == "RICH_TEXT_V2" {
+			return "RICH_TEXT"
+		}
+		return t
+	}
+	return norm(have) == norm(want)
+}
+
+// diffSchema compares the plan with the workspace and lists the changes to
+// make, or the conflicts that forbid the push.
+func diffSchema(ctx context.Context, db *sql.DB, plan Plan, ws []ObjectMeta) ([]SchemaAction, error) {
+	var actions []SchemaAction
+	var conflicts []string
+	byName := map[string]ObjectMeta{}
+	byID := map[string]string{}
+	for _, o := range ws {
+		byName[o.NameSingular] = o
+		byID[o.ID] = o.NameSingular
+	}
+	planned := map[string]bool{}
+	for _, o := range plan.Objects {
+		planned[o.NameSingular] = true
+		if _, ok := byName[o.NameSingular]; ok {
+			continue
+		}
+		for _, n := range []string{o.NameSingular, o.NamePlural} {
+			if why := checkMetaName(n); why != "" {
+				conflicts = append(conflicts, fmt.Sprintf("object name %q %s", n, why))
+			}
+		}
+		actions = append(actions, SchemaAction{Kind: "create object", Object: o.NameSingular, Detail: o.LabelSingular, obj: o})
+	}
+	var relations []SchemaAction
+	for _, f := range plan.Fields {
+		name := f.RelationName()
+		where := fmt.Sprintf("%s.%s", f.Object, name)
+		if !planned[f.Object] && byName[f.Object].ID == "" {
+			conflicts = append(conflicts, fmt.Sprintf("%s: object %s is neither in the workspace nor in twenty.object_plan", where, f.Object))
+			continue
+		}
+		have, exists := byName[f.Object].Field(name)
+		if !exists && byName[f.Object].ID == "" && baseObjectFields[name] {
+			continue // created with the object
+		}
+		if !exists {
+			if why := checkMetaName(name); why != "" {
+				conflicts = append(conflicts, fmt.Sprintf("%s: field name %s", where, why))
+				continue
+			}
+			if f.Type == "RELATION" {
+				if f.RelationTarget == "" || (!planned[f.RelationTarget] && byName[f.RelationTarget].ID == "") {
+					conflicts = append(conflicts, fmt.Sprintf("%s: relation target %q is not an object", where, f.RelationTarget))
+					continue
+				}
+				relations = append(relations, SchemaAction{Kind: "create field", Object: f.Object, Field: name, Type: f.Type,
+					Detail: "→ " + f.RelationTarget, plan: f})
+				continue
+			}
+			detail := f.Label
+			if !f.IsCustom {
+				detail += " (standard field absent from this workspace: created as custom)"
+			}
+			actions = append(actions, SchemaAction{Kind: "create field", Object: f.Object, Field: name, Type: f.Type, Detail: detail, plan: f})
+			continue
+		}
+		if !sameType(have.Type, f.Type) {
+			conflicts = append(conflicts, fmt.Sprintf("%s: the workspace field is %s, the plan needs %s", where, have.Type, f.Type))
+			continue
+		}
+		if f.Type == "RELATION" && have.Relation != nil && byID[have.Relation.TargetObjectMetadataID] != f.RelationTarget {
+			conflicts = append(conflicts, fmt.Sprintf("%s: the workspace relation points to %s, the plan to %s", where,
+				byID[have.Relation.TargetObjectMetadataID], f.RelationTarget))
+			continue
+		}
+		if f.Type == "SELECT" || f.Type == "MULTI_SELECT" {
+			merged, added := mergeOptions(have.Options, f.Options)
+			if len(added) > 0 {
+				actions = append(actions, SchemaAction{Kind: "add options", Object: f.Object, Field: name, Type: f.Type,
+					Detail: strings.Join(added, ", "), fieldID: have.ID, options: merged})
+			}
+		}
+	}
+	// Every column of every table must land in a field that exists or will.
+	for _, o := range plan.Objects {
+		cols, err := columnNames(ctx, db, o.Table)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
+			if strings.HasPrefix(c, "_") || c == ExtraFieldsColumn {
+				continue
+			}
+			prefix, _, _ := strings.Cut(c, "__")
+			if !fieldKnown(byName[o.NameSingular], plan, o.NameSingular, CamelCase(prefix)) {
+				conflicts = append(conflicts, fmt.Sprintf("twenty.%s column %s: no field %s on %s in the workspace or twenty.field_plan",
+					o.Table, c, CamelCase(prefix), o.NameSingular))
+			}
+		}
+	}
+	if len(conflicts) > 0 {
+		return nil, &ConflictError{Conflicts: conflicts}
+	}
+	return append(actions, relations...), nil
+}
+
+// fieldKnown says whether payload key name (a field, or a relation's join
+// column like personId) exists on the object or is planned.
+func fieldKnown(o ObjectMeta, plan Plan, object, name string) bool {
+	if o.ID == "" && baseObjectFields[name] {
+		return true // Twenty gives every new object these
+	}
+	for _, f := range o.Fields {
+		if f.Name == name || (f.Type == "RELATION" && f.Relation != nil && f.Relation.Type == "MANY_TO_ONE" && f.Name+"Id" == name) {
+			return true
+		}
+	}
+	for _, f := range plan.FieldsOf(object) {
+		if f.Name == name || (f.Type == "RELATION" && f.RelationName()+"Id" == name) {
+			return true
+		}
+	}
+	return false
+}
+
+// baseObjectFields are the fields Twenty creates with a custom object.
+var baseObjectFields = map[string]bool{"id": true, "name": true, "createdAt": true, "updatedAt": true,
+	"deletedAt": true, "position": true, "createdBy": true}
+
+// mergeOptions keeps the workspace's options (and their ids) and appends
+// the planned values it lacks.
+func mergeOptions(have, want []Option) ([]Option, []string) {
+	out := slices.Clone(have)
+	var added []string
+	for _, w := range want {
+		if slices.ContainsFunc(have, func(h Option) bool { return h.Value == w.Value }) {
+			continue
+		}
+		w.ID = ""
+		w.Position = len(out)
+		out = append(out, w)
+		added = append(added, w.Value)
+	}
+	return out, added
+}
+
+// applySchema makes the changes, objects first and relations last, and
+// returns the workspace's metadata afterwards.
+func applySchema(ctx context.Context, c *Client, actions []SchemaAction) ([]ObjectMeta, error) {
+	ws, err := c.Objects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := func() map[string]string {
+		m := map[string]string{}
+		for _, o := range ws {
+			m[o.NameSingular] = o.ID
+		}
+		return m
+	}
+	for _, a := range actions {
+		if a.Kind != "create object" {
+			continue
+		}
+		if _, err := c.CreateObject(ctx, ObjectInput{NameSingular: a.obj.NameSingular, NamePlural: a.obj.NamePlural,
+			LabelSingular: a.obj.LabelSingular, LabelPlural: a.obj.LabelPlural, Icon: a.obj.Icon}); err != nil {
+			return nil, fmt.Errorf("create object %s: %w", a.Object, err)
+		}
+	}
+	if ws, err = c.Objects(ctx); err != nil {
+		return nil, err
+	}
+	objID := ids()
+	for _, a := range actions {
+		switch a.Kind {
+		case "create field":
+			f := a.plan
+			in := FieldInput{ObjectMetadataID: objID[f.Object], Type: f.Type, Name: a.Field, Label: f.Label,
+				Description: f.Description, IsNullable: true, Options: f.Options}
+			if f.Type == "RELATION" {
+				in.Options = nil
+				in.RelationCreationPayload = &RelationInput{Type: orDefault(f.RelationType, "MANY_TO_ONE"),
+					TargetObjectMetadataID: objID[f.RelationTarget], TargetFieldLabel: orDefault(f.TargetFieldLabel, f.Object)}
+			}
+			if _, err := c.CreateField(ctx, in); err != nil {
+				return nil, fmt.Errorf("create field %s.%s: %w", a.Object, a.Field, err)
+			}
+		case "add options":
+			if err := c.SetOptions(ctx, a.fieldID, a.options); err != nil {
+				return nil, fmt.Errorf("add options to %s.%s: %w", a.Object, a.Field, err)
+			}
+		}
+	}
+	return c.Objects(ctx)
+}

@@ -1,0 +1,356 @@
+package twentytest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"unicode"
+
+	"github.com/google/uuid"
+)
+
+// handleMetadata serves /rest/metadata/{objects,fields}[/{id}], the REST
+// face of Twenty's /metadata GraphQL API (accepted with API keys). Answers
+// have cleanGraphQLResponse's shape: {"data":{"objects":[...]}} for lists,
+// {"data":{"createOneObject":{...}}} for creations.
+func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, parts []string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kind := parts[0]
+	switch {
+	case r.Method == http.MethodGet && kind == "objects" && len(parts) == 1:
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"objects": s.objects},
+			"pageInfo": map[string]any{"hasNextPage": false}, "totalCount": len(s.objects)})
+	case r.Method == http.MethodGet && kind == "fields" && len(parts) == 1:
+		var all []*Field
+		for _, o := range s.objects {
+			all = append(all, o.Fields...)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"fields": all},
+			"pageInfo": map[string]any{"hasNextPage": false}, "totalCount": len(all)})
+	case r.Method == http.MethodPost && kind == "objects" && len(parts) == 1:
+		var in struct {
+			NameSingular, NamePlural, LabelSingular, LabelPlural, Icon, Description string
+		}
+		if err := decodeBody(r, &in); err != nil {
+			return err
+		}
+		o, err := s.createObject(in.NameSingular, in.NamePlural, in.LabelSingular, in.LabelPlural, in.Icon, in.Description)
+		if err != nil {
+			return err
+		}
+		s.stats.MetaCreated++
+		writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{"createOneObject": o}})
+	case r.Method == http.MethodPost && kind == "fields" && len(parts) == 1:
+		var in fieldInput
+		if err := decodeBody(r, &in); err != nil {
+			return err
+		}
+		f, err := s.createField(in)
+		if err != nil {
+			return err
+		}
+		s.stats.MetaCreated++
+		writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{"createOneField": f}})
+	case (r.Method == http.MethodPatch || r.Method == http.MethodPut) && kind == "fields" && len(parts) == 2:
+		var in struct {
+			Label   *string  `json:"label"`
+			Options []Option `json:"options"`
+		}
+		if err := decodeBody(r, &in); err != nil {
+			return err
+		}
+		var f *Field
+		for _, o := range s.objects {
+			for _, c := range o.Fields {
+				if c.ID == parts[1] {
+					f = c
+				}
+			}
+		}
+		if f == nil {
+			return &apiError{status: 404, msg: "Field metadata not found"}
+		}
+		if in.Options != nil {
+			if f.Type != "SELECT" && f.Type != "MULTI_SELECT" {
+				return badRequest("Options are only allowed on SELECT and MULTI_SELECT fields")
+			}
+			opts, err := checkOptions(in.Options)
+			if err != nil {
+				return err
+			}
+			f.Options = opts
+		}
+		if in.Label != nil {
+			f.Label = *in.Label
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"updateOneField": f}})
+	default:
+		return &apiError{status: 404, msg: "Cannot " + r.Method + " " + r.URL.Path}
+	}
+	return nil
+}
+
+func checkName(name string) *apiError {
+	switch {
+	case name == "":
+		return badRequest("Name is required")
+	case len(name) > identifierMax:
+		return badRequest("Name is too long: it exceeds the %d characters limit", identifierMax)
+	case !nameRE.MatchString(name):
+		return badRequest("%s should be in camelCase", name)
+	case reservedNames[name]:
+		return badRequest("The name \"%s\" is not available", name)
+	}
+	return nil
+}
+
+func (s *Server) createObject(singular, plural, labelS, labelP, icon, desc string) (*Object, *apiError) {
+	for _, n := range []string{singular, plural} {
+		if err := checkName(n); err != nil {
+			return nil, err
+		}
+	}
+	if singular == plural {
+		return nil, badRequest("The singular and plural name cannot be the same for an object")
+	}
+	if labelS == "" || labelP == "" {
+		return nil, badRequest("Label is required")
+	}
+	for _, o := range s.objects {
+		if o.NameSingular == singular || o.NamePlural == plural || o.NameSingular == plural || o.NamePlural == singular {
+			return nil, badRequest("Object already exists")
+		}
+	}
+	o := &Object{ID: uuid.NewString(), NameSingular: singular, NamePlural: plural, LabelSingular: labelS,
+		LabelPlural: labelP, Icon: icon, Description: desc, IsCustom: true, IsActive: true}
+	// A custom object gets the base fields and a Name field, and can be the
+	// target of notes, tasks and attachments (Twenty adds those relations).
+	for _, fs := range append(append([]fieldSpec{}, baseFields...),
+		fieldSpec{name: "name", label: "Name", typ: "TEXT"},
+		fieldSpec{name: "position", label: "Position", typ: "POSITION"},
+		fieldSpec{name: "createdBy", label: "Created by", typ: "ACTOR"}) {
+		o.Fields = append(o.Fields, &Field{ID: uuid.NewString(), ObjectMetadataID: o.ID, Name: fs.name,
+			Label: fs.label, Type: fs.typ, IsActive: true, IsNullable: fs.name != "id", IsUnique: fs.name == "id"})
+	}
+	for _, holder := range []string{"taskTarget", "noteTarget", "attachment"} {
+		h := s.objectByName(holder)
+		f := &Field{ID: uuid.NewString(), ObjectMetadataID: h.ID, Name: singular, Label: labelS, Type: "RELATION",
+			IsActive: true, IsNullable: true, IsCustom: true,
+			Relation: &Relation{Type: "MANY_TO_ONE", TargetObjectMetadataID: o.ID, TargetObject: singular, TargetFieldName: h.NamePlural}}
+		h.Fields = append(h.Fields, f)
+		o.Fields = append(o.Fields, &Field{ID: uuid.NewString(), ObjectMetadataID: o.ID, Name: h.NamePlural,
+			Label: h.LabelPlural, Type: "RELATION", IsActive: true, IsNullable: true, IsCustom: true,
+			Relation: &Relation{Type: "ONE_TO_MANY", TargetObjectMetadataID: h.ID, TargetObject: holder, TargetFieldName: singular}})
+	}
+	s.objects = append(s.objects, o)
+	s.records[singular] = map[string]map[string]any{}
+	return o, nil
+}
+
+type fieldInput struct {
+	ObjectMetadataID        string   `json:"objectMetadataId"`
+	Type                    string   `json:"type"`
+	Name                    string   `json:"name"`
+	Label                   string   `json:"label"`
+	Description             string   `json:"description"`
+	Icon                    string   `json:"icon"`
+	IsNullable              *bool    `json:"isNullable"`
+	Options                 []Option `json:"options"`
+	RelationCreationPayload *struct {
+		Type                   string `json:"type"`
+		TargetObjectMetadataID string `json:"targetObjectMetadataId"`
+		TargetFieldLabel       string `json:"targetFieldLabel"`
+		TargetFieldIcon        string `json:"targetFieldIcon"`
+	} `json:"relationCreationPayload"`
+}
+
+func (s *Server) createField(in fieldInput) (*Field, *apiError) {
+	o := s.objectByID(in.ObjectMetadataID)
+	if o == nil {
+		return nil, badRequest("Object metadata does not exist")
+	}
+	if err := checkName(in.Name); err != nil {
+		return nil, err
+	}
+	if in.Label == "" {
+		return nil, badRequest("Label is required")
+	}
+	if !fieldTypes[in.Type] {
+		return nil, badRequest("Invalid field type %s", in.Type)
+	}
+	if o.field(in.Name) != nil || o.fieldByJoinColumn(in.Name) != nil {
+		return nil, badRequest("Field with name \"%s\" already exists on object %s", in.Name, o.NameSingular)
+	}
+	f := &Field{ID: uuid.NewString(), ObjectMetadataID: o.ID, Name: in.Name, Label: in.Label, Type: in.Type,
+		Description: in.Description, Icon: in.Icon, IsCustom: true, IsActive: true, IsNullable: true}
+	if in.IsNullable != nil {
+		f.IsNullable = *in.IsNullable
+	}
+	switch in.Type {
+	case "SELECT", "MULTI_SELECT":
+		opts, err := checkOptions(in.Options)
+		if err != nil {
+			return nil, err
+		}
+		f.Options = opts
+	case "RELATION":
+		p := in.RelationCreationPayload
+		if p == nil {
+			return nil, badRequest("Relation creation payload is required for RELATION fields")
+		}
+		if p.Type != "MANY_TO_ONE" && p.Type != "ONE_TO_MANY" {
+			return nil, badRequest("Invalid relation type %s", p.Type)
+		}
+		t := s.objectByID(p.TargetObjectMetadataID)
+		if t == nil {
+			return nil, badRequest("Target object metadata does not exist")
+		}
+		revName := lowerCamel(p.TargetFieldLabel)
+		if err := checkName(revName); err != nil {
+			return nil, err
+		}
+		if t.field(revName) != nil {
+			return nil, badRequest("Field with name \"%s\" already exists on object %s", revName, t.NameSingular)
+		}
+		if o.field(in.Name+"Id") != nil {
+			return nil, badRequest("Field with name \"%sId\" already exists on object %s", in.Name, o.NameSingular)
+		}
+		revType := "ONE_TO_MANY"
+		if p.Type == "ONE_TO_MANY" {
+			revType = "MANY_TO_ONE"
+		}
+		f.Relation = &Relation{Type: p.Type, TargetObjectMetadataID: t.ID, TargetObject: t.NameSingular, TargetFieldName: revName}
+		t.Fields = append(t.Fields, &Field{ID: uuid.NewString(), ObjectMetadataID: t.ID, Name: revName,
+			Label: p.TargetFieldLabel, Icon: p.TargetFieldIcon, Type: "RELATION", IsCustom: true, IsActive: true, IsNullable: true,
+			Relation: &Relation{Type: revType, TargetObjectMetadataID: o.ID, TargetObject: o.NameSingular, TargetFieldName: in.Name}})
+	default:
+		if len(in.Options) > 0 {
+			return nil, badRequest("Options are only allowed on SELECT and MULTI_SELECT fields")
+		}
+	}
+	o.Fields = append(o.Fields, f)
+	return f, nil
+}
+
+// checkOptions applies Twenty's option rules: present, UPPER_SNAKE_CASE
+// values, labels of 1..63 characters without commas, no duplicates. Ids
+// are generated when absent.
+func checkOptions(in []Option) ([]Option, *apiError) {
+	if len(in) == 0 {
+		return nil, badRequest("Options are required for enum fields")
+	}
+	seen := map[string]bool{}
+	out := make([]Option, len(in))
+	for i, o := range in {
+		switch {
+		case o.Value == "":
+			return nil, badRequest("Option value is required")
+		case len(o.Value) > identifierMax:
+			return nil, badRequest("Option value exceeds 63 characters")
+		case !optionValueRE.MatchString(o.Value):
+			return nil, badRequest("Value must be in UPPER_CASE and follow snake_case \"%s\"", o.Value)
+		case o.Label == "" || o.Label == " ":
+			return nil, badRequest("Label must not be empty")
+		case len(o.Label) > identifierMax:
+			return nil, badRequest("Option label exceeds 63 characters")
+		case strings.Contains(o.Label, ","):
+			return nil, badRequest("Label must not contain a comma")
+		case seen[o.Value]:
+			return nil, badRequest("Duplicated option value")
+		}
+		seen[o.Value] = true
+		if o.ID == "" {
+			o.ID = uuid.NewString()
+		} else if uuid.Validate(o.ID) != nil {
+			return nil, badRequest("Option id is invalid")
+		}
+		out[i] = o
+	}
+	return out, nil
+}
+
+// lowerCamel turns a label into a camelCase name ("Perio Records" →
+// "perioRecords"), as Twenty computes relation target field names.
+func lowerCamel(label string) string {
+	words := strings.FieldsFunc(label, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	var b strings.Builder
+	for i, w := range words {
+		w = strings.ToLower(w)
+		if i > 0 {
+			w = capitalize(w)
+		}
+		b.WriteString(w)
+	}
+	return b.String()
+}
+
+// handleGraphQL serves the GraphQL multipart file upload (the
+// graphql-multipart-request spec Twenty uses through graphql-upload):
+// parts "operations" (the uploadFile mutation), "map" and the file.
+func (s *Server) handleGraphQL(w http.ResponseWriter, r *http.Request) {
+	gqlError := func(msg string) {
+		writeJSON(w, http.StatusOK, map[string]any{"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": "BAD_USER_INPUT"}}}})
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		gqlError("this test server only serves the uploadFile multipart mutation")
+		return
+	}
+	if err := r.ParseMultipartForm(64 << 20); err != nil {
+		gqlError("invalid multipart body: " + err.Error())
+		return
+	}
+	var ops struct {
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables"`
+	}
+	if err := json.Unmarshal([]byte(r.FormValue("operations")), &ops); err != nil {
+		gqlError("invalid operations: " + err.Error())
+		return
+	}
+	if !strings.Contains(ops.Query, "uploadFile") {
+		gqlError("this test server only serves the uploadFile mutation")
+		return
+	}
+	var fmap map[string][]string
+	if err := json.Unmarshal([]byte(r.FormValue("map")), &fmap); err != nil {
+		gqlError("invalid map: " + err.Error())
+		return
+	}
+	var part string
+	for k, v := range fmap {
+		if len(v) == 1 && v[0] == "variables.file" {
+			part = k
+		}
+	}
+	file, hdr, err := r.FormFile(part)
+	if part == "" || err != nil {
+		gqlError("Variable \"$file\" of required type \"Upload!\" was not provided.")
+		return
+	}
+	defer file.Close()
+	data, err := io.ReadAll(file)
+	if err != nil {
+		gqlError(err.Error())
+		return
+	}
+	folder, _ := ops.Variables["fileFolder"].(string)
+	if folder == "" {
+		folder = "Attachment"
+	}
+	var tok [16]byte
+	_, _ = rand.Read(tok[:])
+	p := strings.ToLower(folder) + "/" + uuid.NewString() + path.Ext(hdr.Filename)
+	s.mu.Lock()
+	s.files[p] = data
+	s.stats.Uploads++
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"uploadFile": map[string]any{
+		"path": p, "token": hex.EncodeToString(tok[:])}}})
+}

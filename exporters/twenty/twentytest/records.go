@@ -1,0 +1,562 @@
+package twentytest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// queryMaxRecords is QUERY_MAX_RECORDS (twenty-shared constants).
+const queryMaxRecords = 200
+
+var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+func decodeBody(r *http.Request, v any) *apiError {
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("Invalid JSON body: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, plural string) *apiError {
+	var body []map[string]any
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	upsert := r.URL.Query().Get("upsert") == "true"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.objectByPlural(plural)
+	if o == nil {
+		return badRequest("object '%s' not found", plural)
+	}
+	if len(body) == 0 {
+		return badRequest("Input must not be empty")
+	}
+	if len(body) > queryMaxRecords {
+		return badRequest("Maximum number of records to upsert is %d.", queryMaxRecords)
+	}
+	s.stats.BatchSizes = append(s.stats.BatchSizes, len(body))
+	out, err := s.writeMany(o, body, upsert)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{o.NamePlural: out}})
+	return nil
+}
+
+func (s *Server) handleCreateOne(w http.ResponseWriter, r *http.Request, plural string) *apiError {
+	var body map[string]any
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.objectByPlural(plural)
+	if o == nil {
+		return badRequest("object '%s' not found", plural)
+	}
+	out, err := s.writeMany(o, []map[string]any{body}, r.URL.Query().Get("upsert") == "true")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{"create" + capitalize(o.NameSingular): out[0]}})
+	return nil
+}
+
+// writeMany validates every record, then writes all or none: Twenty runs a
+// create-many in one transaction.
+func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map[string]any, *apiError) {
+	store := s.records[o.NameSingular]
+	type op struct {
+		id     string
+		rec    map[string]any
+		update bool
+	}
+	var ops []op
+	pending := map[string]map[string]any{} // ids written earlier in this batch
+	// The stored unique values (soft-deleted rows included, as in Twenty's
+	// unique indexes), indexed once per call.
+	index := map[string]map[string][]string{}
+	for _, uf := range uniqueFields(o) {
+		index[uf.Name] = map[string][]string{}
+		for oid, other := range store {
+			if v := uniqueValue(uf, other); v != "" {
+				index[uf.Name][v] = append(index[uf.Name][v], oid)
+			}
+		}
+	}
+	for _, in := range body {
+		rec, err := s.validate(o, in, true)
+		if err != nil {
+			return nil, err
+		}
+		id, _ := rec["id"].(string)
+		matches := map[string]bool{}
+		if id != "" {
+			if _, ok := store[id]; ok {
+				matches[id] = true
+			} else if _, ok := pending[id]; ok {
+				matches[id] = true
+			}
+		}
+		for _, uf := range uniqueFields(o) {
+			v := uniqueValue(uf, rec)
+			if v == "" {
+				continue
+			}
+			for _, oid := range index[uf.Name][v] {
+				if !upsert && oid != id {
+					return nil, badRequest("Duplicate %s. Please set a unique one.", uf.Label)
+				}
+				matches[oid] = true
+			}
+			for oid, other := range pending {
+				if uniqueValue(uf, other) == v && oid != id {
+					return nil, badRequest("Duplicate %s. Please set a unique one.", uf.Label)
+				}
+			}
+		}
+		if !upsert && id != "" && matches[id] {
+			return nil, badRequest("A duplicate entry was detected")
+		}
+		if len(matches) > 1 {
+			return nil, badRequest("Multiple records found with the same unique field values for %s. Cannot determine which record to update.", describeUnique(o, rec))
+		}
+		if len(matches) == 1 {
+			for mid := range matches {
+				rec["id"] = mid
+				ops = append(ops, op{id: mid, rec: rec, update: true})
+				pending[mid] = rec
+			}
+			continue
+		}
+		if id == "" {
+			id = uuid.NewString()
+			rec["id"] = id
+		}
+		ops = append(ops, op{id: id, rec: rec})
+		pending[id] = rec
+	}
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	out := make([]map[string]any, 0, len(ops))
+	for _, p := range ops {
+		if p.update {
+			cur := store[p.id]
+			if cur == nil {
+				cur = map[string]any{}
+			}
+			for k, v := range p.rec {
+				cur[k] = v
+			}
+			cur["deletedAt"] = nil // upsert revives a soft-deleted match
+			cur["updatedAt"] = now
+			store[p.id] = cur
+			s.stats.Updated[o.NameSingular]++
+			out = append(out, cloneRecord(cur))
+			continue
+		}
+		rec := p.rec
+		if rec["createdAt"] == nil {
+			rec["createdAt"] = now
+		}
+		rec["updatedAt"] = now
+		rec["deletedAt"] = nil
+		store[p.id] = rec
+		s.stats.Created[o.NameSingular]++
+		out = append(out, cloneRecord(rec))
+	}
+	return out, nil
+}
+
+func uniqueFields(o *Object) []*Field {
+	var out []*Field
+	for _, f := range o.Fields {
+		if f.IsUnique && f.Name != "id" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// uniqueValue is the normalised value a unique index compares, "" when
+// unset.
+func uniqueValue(f *Field, rec map[string]any) string {
+	v := rec[f.Name]
+	if f.uniqueSub != "" {
+		m, _ := v.(map[string]any)
+		v = m[f.uniqueSub]
+	}
+	str, _ := v.(string)
+	return strings.ToLower(strings.TrimSpace(str))
+}
+
+func describeUnique(o *Object, rec map[string]any) string {
+	parts := []string{}
+	if id, ok := rec["id"].(string); ok {
+		parts = append(parts, "id (id: "+id+")")
+	}
+	for _, f := range uniqueFields(o) {
+		if v := uniqueValue(f, rec); v != "" {
+			p := f.Name
+			if f.uniqueSub != "" {
+				p += "." + f.uniqueSub
+			}
+			parts = append(parts, fmt.Sprintf("%s (%s: %s)", f.Name, p, v))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// validate checks one input record against the object's fields and returns
+// the record as stored. create is false for PATCH.
+func (s *Server) validate(o *Object, in map[string]any, create bool) (map[string]any, *apiError) {
+	rec := map[string]any{}
+	keys := make([]string, 0, len(in))
+	for k := range in {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := in[k]
+		if jc := o.fieldByJoinColumn(k); jc != nil {
+			if v == nil {
+				rec[k] = nil
+				continue
+			}
+			id, ok := v.(string)
+			if !ok || uuid.Validate(id) != nil {
+				return nil, badRequest("Invalid UUID format for %s", k)
+			}
+			target := s.objectByID(jc.Relation.TargetObjectMetadataID)
+			if _, ok := s.records[target.NameSingular][id]; !ok {
+				return nil, badRequest("insert or update on table \"%s\" violates foreign key constraint: %s %s does not exist in %s",
+					o.NameSingular, k, id, target.NameSingular)
+			}
+			rec[k] = id
+			continue
+		}
+		f := o.field(k)
+		if f == nil {
+			return nil, badRequest("Object %s doesn't have any \"%s\" field.", o.NameSingular, k)
+		}
+		cv, err := checkValue(o, f, v)
+		if err != nil {
+			return nil, err
+		}
+		// Stricter than Twenty, which stores any text: an attachment must
+		// point at a file this server received, so tests prove the upload.
+		if o.NameSingular == "attachment" && k == "fullPath" && cv != nil {
+			if _, ok := s.files[cv.(string)]; !ok {
+				return nil, badRequest("fullPath %q is not an uploaded file", cv)
+			}
+		}
+		rec[k] = cv
+	}
+	if id, ok := rec["id"]; ok && id != nil {
+		str, ok := id.(string)
+		if !ok || uuid.Validate(str) != nil {
+			return nil, badRequest("Invalid UUID format: %v", id)
+		}
+	}
+	return rec, nil
+}
+
+func checkValue(o *Object, f *Field, v any) (any, *apiError) {
+	if v == nil {
+		return nil, nil
+	}
+	bad := func(want string) *apiError {
+		return badRequest("Invalid value for field \"%s\" of object %s: expected %s, got %v", f.Name, o.NameSingular, want, v)
+	}
+	switch f.Type {
+	case "TEXT", "UUID":
+		str, ok := v.(string)
+		if !ok {
+			return nil, bad("a string")
+		}
+		if f.Type == "UUID" && uuid.Validate(str) != nil {
+			return nil, badRequest("Invalid UUID format: %s", str)
+		}
+		return str, nil
+	case "NUMBER", "NUMERIC", "RATING", "POSITION":
+		n, ok := v.(json.Number)
+		if !ok {
+			if str, isStr := v.(string); isStr && f.Type == "NUMERIC" {
+				n = json.Number(str)
+			} else {
+				return nil, bad("a number")
+			}
+		}
+		if _, err := strconv.ParseFloat(string(n), 64); err != nil {
+			return nil, bad("a number")
+		}
+		return n, nil
+	case "BOOLEAN":
+		if _, ok := v.(bool); !ok {
+			return nil, bad("a boolean")
+		}
+		return v, nil
+	case "DATE":
+		str, ok := v.(string)
+		if !ok || !dateRE.MatchString(str) {
+			return nil, bad("a date YYYY-MM-DD")
+		}
+		if _, err := time.Parse("2006-01-02", str); err != nil {
+			return nil, bad("a date YYYY-MM-DD")
+		}
+		return str, nil
+	case "DATE_TIME":
+		str, ok := v.(string)
+		if !ok {
+			return nil, bad("an ISO-8601 date-time")
+		}
+		if _, err := time.Parse(time.RFC3339Nano, str); err != nil {
+			return nil, bad("an ISO-8601 date-time with offset")
+		}
+		return str, nil
+	case "SELECT":
+		str, ok := v.(string)
+		if !ok {
+			return nil, bad("an option value")
+		}
+		if !hasOption(f, str) {
+			return nil, badRequest("Invalid value '%s' for field \"%s\": expected one of %s", str, f.Name, optionValues(f))
+		}
+		return str, nil
+	case "MULTI_SELECT", "ARRAY":
+		arr, ok := v.([]any)
+		if !ok {
+			return nil, bad("an array")
+		}
+		for _, e := range arr {
+			str, ok := e.(string)
+			if !ok {
+				return nil, bad("an array of strings")
+			}
+			if f.Type == "MULTI_SELECT" && !hasOption(f, str) {
+				return nil, badRequest("Invalid value '%s' for field \"%s\": expected one of %s", str, f.Name, optionValues(f))
+			}
+		}
+		return arr, nil
+	case "RAW_JSON":
+		return v, nil
+	case "RELATION", "MORPH_RELATION", "ACTOR", "TS_VECTOR", "FILES":
+		return nil, badRequest("Field \"%s\" of object %s cannot be written directly", f.Name, o.NameSingular)
+	}
+	subs, composite := compositeSubFields[f.Type]
+	if !composite {
+		return nil, badRequest("Unsupported field type %s", f.Type)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, bad("an object")
+	}
+	for k, sv := range m {
+		known := false
+		for _, s := range subs {
+			known = known || s == k
+		}
+		if !known {
+			return nil, badRequest("Invalid composite field: \"%s\" is not a sub-field of %s (%s)", k, f.Name, f.Type)
+		}
+		switch {
+		case f.Type == "CURRENCY" && k == "amountMicros":
+			if _, isNum := sv.(json.Number); !isNum && sv != nil {
+				return nil, bad("amountMicros as a number")
+			}
+		case k == "additionalEmails" || k == "additionalPhones" || k == "secondaryLinks":
+			if _, isArr := sv.([]any); !isArr && sv != nil {
+				return nil, bad(k + " as an array")
+			}
+		case k == "addressLat" || k == "addressLng":
+		default:
+			if _, isStr := sv.(string); !isStr && sv != nil {
+				return nil, bad(k + " as a string")
+			}
+		}
+	}
+	if f.Type == "EMAILS" {
+		if pe, ok := m["primaryEmail"].(string); ok {
+			m["primaryEmail"] = strings.ToLower(pe)
+		}
+	}
+	return m, nil
+}
+
+func hasOption(f *Field, v string) bool {
+	for _, o := range f.Options {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+func optionValues(f *Field) string {
+	vals := make([]string, len(f.Options))
+	for i, o := range f.Options {
+		vals[i] = o.Value
+	}
+	return strings.Join(vals, ", ")
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func (s *Server) handleGetOne(w http.ResponseWriter, plural, id string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.objectByPlural(plural)
+	if o == nil {
+		return badRequest("object '%s' not found", plural)
+	}
+	if uuid.Validate(id) != nil {
+		return badRequest("Invalid UUID format: %s", id)
+	}
+	rec, ok := s.records[o.NameSingular][id]
+	if !ok || rec["deletedAt"] != nil {
+		return &apiError{status: 404, msg: "Record not found"}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{o.NameSingular: cloneRecord(rec)}})
+	return nil
+}
+
+// filterIDRE reads the id filters the exporter uses: id[in]:[...] and id[eq]:x.
+var filterIDRE = regexp.MustCompile(`^id\[(in|eq)\]:(.*)$`)
+
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request, plural string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.objectByPlural(plural)
+	if o == nil {
+		return badRequest("object '%s' not found", plural)
+	}
+	limit := 60
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			return badRequest("limit must be a positive integer")
+		}
+		if n > queryMaxRecords {
+			return badRequest("Limit cannot exceed %d", queryMaxRecords)
+		}
+		limit = n
+	}
+	var ids map[string]bool
+	if f := r.URL.Query().Get("filter"); f != "" {
+		m := filterIDRE.FindStringSubmatch(f)
+		if m == nil {
+			return badRequest("this test server only filters by id[in] and id[eq]: %s", f)
+		}
+		ids = map[string]bool{}
+		if m[1] == "eq" {
+			ids[strings.Trim(m[2], `"`)] = true
+		} else {
+			var list []string
+			if err := json.Unmarshal([]byte(m[2]), &list); err != nil {
+				return badRequest("Invalid filter value: %s", m[2])
+			}
+			for _, id := range list {
+				ids[id] = true
+			}
+		}
+	}
+	var keys []string
+	for id, rec := range s.records[o.NameSingular] {
+		if rec["deletedAt"] != nil || (ids != nil && !ids[id]) {
+			continue
+		}
+		keys = append(keys, id)
+	}
+	sort.Strings(keys)
+	total := len(keys)
+	if len(keys) > limit {
+		keys = keys[:limit]
+	}
+	out := make([]map[string]any, len(keys))
+	for i, k := range keys {
+		out[i] = cloneRecord(s.records[o.NameSingular][k])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"data":       map[string]any{o.NamePlural: out},
+		"pageInfo":   map[string]any{"hasNextPage": total > len(keys)},
+		"totalCount": total,
+	})
+	return nil
+}
+
+func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, plural, id string) *apiError {
+	var body map[string]any
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.objectByPlural(plural)
+	if o == nil {
+		return badRequest("object '%s' not found", plural)
+	}
+	cur, ok := s.records[o.NameSingular][id]
+	if !ok || cur["deletedAt"] != nil {
+		return &apiError{status: 404, msg: "Record not found"}
+	}
+	delete(body, "id")
+	rec, err := s.validate(o, body, false)
+	if err != nil {
+		return err
+	}
+	for _, uf := range uniqueFields(o) {
+		v := uniqueValue(uf, rec)
+		if v == "" {
+			continue
+		}
+		for oid, other := range s.records[o.NameSingular] {
+			if oid != id && uniqueValue(uf, other) == v {
+				return badRequest("Duplicate %s. Please set a unique one.", uf.Label)
+			}
+		}
+	}
+	for k, v := range rec {
+		cur[k] = v
+	}
+	cur["updatedAt"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	s.stats.Updated[o.NameSingular]++
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"update" + capitalize(o.NameSingular): cloneRecord(cur)}})
+	return nil
+}
+
+// handleDelete destroys the record (hard delete) unless soft_delete=true,
+// as Twenty's REST DELETE does.
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, plural, id string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.objectByPlural(plural)
+	if o == nil {
+		return badRequest("object '%s' not found", plural)
+	}
+	cur, ok := s.records[o.NameSingular][id]
+	if !ok {
+		return &apiError{status: 404, msg: "Record not found"}
+	}
+	if r.URL.Query().Get("soft_delete") == "true" {
+		cur["deletedAt"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	} else {
+		delete(s.records[o.NameSingular], id)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"delete" + capitalize(o.NameSingular): map[string]any{"id": id}}})
+	return nil
+}

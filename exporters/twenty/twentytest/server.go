@@ -1,0 +1,395 @@
+// Package twentytest is an in-process Twenty CRM server for tests. It
+// enforces the contract the exporter relies on, as Twenty's own source
+// defines it (see the project's Twenty reference): Bearer API-key auth,
+// REST record endpoints with the 200-record batch cap and Twenty's upsert
+// semantics (matching by id and by unique fields, soft-deleted rows
+// included and revived), unique primary email and company domain, unknown
+// fields and bad select values refused with Twenty's messages, relation ids
+// that must exist, the REST metadata API with Twenty's naming rules, file
+// upload through GraphQL multipart, and the per-workspace token-bucket rate
+// limit answering 429.
+//
+// Tests can inspect the store (counts, records by id, uploaded files) and
+// inject faults (fail the Nth call with 500, drop the connection before or
+// after the call takes effect) to prove retries and resume.
+package twentytest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a server.
+type Options struct {
+	// APIKey is the only Bearer token accepted.
+	APIKey string
+	// RateLimit tokens per RateWindow (Twenty's API_RATE_LIMITING_LONG_*:
+	// 100 per 60 s). Zero means the default; negative disables the limit.
+	RateLimit  int
+	RateWindow time.Duration
+	// RetryAfter adds a Retry-After header to 429 answers. Twenty's
+	// throttler does not send one; a client must cope either way.
+	RetryAfter bool
+}
+
+// Fault is an injected failure.
+type Fault int
+
+const (
+	// NoFault lets the call through.
+	NoFault Fault = iota
+	// Fail500 answers 500 without doing anything.
+	Fail500
+	// DropBefore closes the connection without doing anything.
+	DropBefore
+	// DropAfter does the work, then closes the connection without an
+	// answer: the client cannot know the write happened.
+	DropAfter
+)
+
+// Stats counts what the server did.
+type Stats struct {
+	Calls       int            // authenticated calls admitted (not 429)
+	Throttled   int            // 429 answers
+	Created     map[string]int // records inserted, by object
+	Updated     map[string]int // records updated (upsert match or PATCH), by object
+	BatchSizes  []int          // size of each batch create call
+	Uploads     int
+	MetaCreated int // objects and fields created through the metadata API
+}
+
+// Server is a running test server.
+type Server struct {
+	*httptest.Server
+	opt Options
+
+	mu       sync.Mutex
+	objects  []*Object
+	records  map[string]map[string]map[string]any // object → id → record
+	files    map[string][]byte
+	stats    Stats
+	tokens   float64
+	lastFill time.Time
+	calls    int // every request that reached the handler
+	faults   map[int]Fault
+	faultFn  func(call int, r *http.Request) Fault
+}
+
+// New starts a server; it is closed when the test ends.
+func New(t interface{ Cleanup(func()) }, opt Options) *Server {
+	if opt.APIKey == "" {
+		opt.APIKey = "test-api-key"
+	}
+	if opt.RateLimit == 0 {
+		opt.RateLimit = 100
+	}
+	if opt.RateWindow == 0 {
+		opt.RateWindow = 60 * time.Second
+	}
+	s := &Server{
+		opt:      opt,
+		objects:  standardObjects(),
+		records:  map[string]map[string]map[string]any{},
+		files:    map[string][]byte{},
+		tokens:   float64(opt.RateLimit),
+		lastFill: time.Now(),
+		faults:   map[int]Fault{},
+		stats:    Stats{Created: map[string]int{}, Updated: map[string]int{}},
+	}
+	for _, o := range s.objects {
+		s.records[o.NameSingular] = map[string]map[string]any{}
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// APIKey returns the accepted key.
+func (s *Server) APIKey() string { return s.opt.APIKey }
+
+// FailCall makes the nth call (counting every request from the start, 1
+// based) fail with f.
+func (s *Server) FailCall(n int, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[n] = f
+}
+
+// FailWhen decides a fault for every call; nil removes it.
+func (s *Server) FailWhen(fn func(call int, r *http.Request) Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faultFn = fn
+}
+
+// CallCount is the number of requests received so far.
+func (s *Server) CallCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.stats
+	c.Created = copyCounts(s.stats.Created)
+	c.Updated = copyCounts(s.stats.Updated)
+	c.BatchSizes = append([]int(nil), s.stats.BatchSizes...)
+	return c
+}
+
+func copyCounts(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Count is the number of live (not soft-deleted) records of an object.
+func (s *Server) Count(object string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.records[object] {
+		if r["deletedAt"] == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Record returns a copy of one record (soft-deleted ones included).
+func (s *Server) Record(object, id string) (map[string]any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[object][id]
+	if !ok {
+		return nil, false
+	}
+	return cloneRecord(r), true
+}
+
+// Records returns copies of every record of an object, by id.
+func (s *Server) Records(object string) map[string]map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]map[string]any{}
+	for id, r := range s.records[object] {
+		out[id] = cloneRecord(r)
+	}
+	return out
+}
+
+// File returns an uploaded file's bytes by the path uploadFile answered.
+func (s *Server) File(path string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.files[path]
+	return b, ok
+}
+
+// Object returns an object's metadata by singular name.
+func (s *Server) Object(name string) (*Object, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.objectByName(name)
+	return o, o != nil
+}
+
+func cloneRecord(r map[string]any) map[string]any {
+	b, _ := json.Marshal(r)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+func (s *Server) objectByName(name string) *Object {
+	for _, o := range s.objects {
+		if o.NameSingular == name {
+			return o
+		}
+	}
+	return nil
+}
+
+func (s *Server) objectByPlural(name string) *Object {
+	for _, o := range s.objects {
+		if o.NamePlural == name {
+			return o
+		}
+	}
+	return nil
+}
+
+func (s *Server) objectByID(id string) *Object {
+	for _, o := range s.objects {
+		if o.ID == id {
+			return o
+		}
+	}
+	return nil
+}
+
+// apiError is an answer in Twenty's REST error shape.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(format string, a ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, a...)}
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	name := map[int]string{400: "BadRequestException", 401: "UnauthorizedException", 404: "NotFoundException",
+		429: "TooManyRequestsException", 500: "InternalServerErrorException"}[e.status]
+	writeJSON(w, e.status, map[string]any{"statusCode": e.status, "error": name, "messages": []string{e.msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.calls++
+	call := s.calls
+	fault := s.faults[call]
+	if fault == NoFault && s.faultFn != nil {
+		fault = s.faultFn(call, r)
+	}
+	s.mu.Unlock()
+
+	switch fault {
+	case Fail500:
+		writeError(w, &apiError{status: 500, msg: "Internal server error (injected)"})
+		return
+	case DropBefore:
+		drop(w)
+		return
+	}
+
+	// Auth first, as Twenty's guards run before the throttler.
+	auth := r.Header.Get("Authorization")
+	if !strings.HasPrefix(auth, "Bearer ") || strings.TrimPrefix(auth, "Bearer ") != s.opt.APIKey {
+		writeError(w, &apiError{status: 401, msg: "Token invalid."})
+		return
+	}
+	if wait, ok := s.take(); !ok {
+		if s.opt.RetryAfter {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		}
+		writeError(w, &apiError{status: 429, msg: fmt.Sprintf("Limit reached (%d tokens per %d ms)",
+			s.opt.RateLimit, s.opt.RateWindow.Milliseconds())})
+		return
+	}
+
+	rec := &recorder{header: http.Header{}, status: 200}
+	s.route(rec, r)
+	if fault == DropAfter {
+		drop(w)
+		return
+	}
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(rec.body)
+}
+
+// take spends one token of the workspace bucket, refilled continuously at
+// RateLimit per RateWindow with RateLimit as burst (Twenty's throttler).
+func (s *Server) take() (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opt.RateLimit < 0 {
+		s.stats.Calls++
+		return 0, true
+	}
+	now := time.Now()
+	rate := float64(s.opt.RateLimit) / s.opt.RateWindow.Seconds()
+	s.tokens = min(float64(s.opt.RateLimit), s.tokens+now.Sub(s.lastFill).Seconds()*rate)
+	s.lastFill = now
+	if s.tokens < 1 {
+		s.stats.Throttled++
+		return time.Duration((1 - s.tokens) / rate * float64(time.Second)), false
+	}
+	s.tokens--
+	s.stats.Calls++
+	return 0, true
+}
+
+func drop(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("twentytest: response writer cannot be hijacked")
+	}
+	conn, _, err := hj.Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+// recorder buffers an answer so DropAfter can discard it.
+type recorder struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) WriteHeader(code int)        { r.status = code }
+func (r *recorder) Write(b []byte) (int, error) { r.body = append(r.body, b...); return len(b), nil }
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	p := strings.Trim(r.URL.Path, "/")
+	parts := strings.Split(p, "/")
+	var err *apiError
+	switch {
+	case p == "graphql" && r.Method == http.MethodPost:
+		s.handleGraphQL(w, r)
+		return
+	case len(parts) >= 3 && parts[0] == "rest" && parts[1] == "metadata":
+		err = s.handleMetadata(w, r, parts[2:])
+	case len(parts) == 3 && parts[0] == "rest" && parts[1] == "batch" && r.Method == http.MethodPost:
+		err = s.handleBatch(w, r, parts[2])
+	case len(parts) == 2 && parts[0] == "rest":
+		switch r.Method {
+		case http.MethodPost:
+			err = s.handleCreateOne(w, r, parts[1])
+		case http.MethodGet:
+			err = s.handleList(w, r, parts[1])
+		default:
+			err = &apiError{status: 404, msg: "Cannot " + r.Method + " " + r.URL.Path}
+		}
+	case len(parts) == 3 && parts[0] == "rest":
+		switch r.Method {
+		case http.MethodGet:
+			err = s.handleGetOne(w, parts[1], parts[2])
+		case http.MethodPatch, http.MethodPut:
+			err = s.handlePatch(w, r, parts[1], parts[2])
+		case http.MethodDelete:
+			err = s.handleDelete(w, r, parts[1], parts[2])
+		default:
+			err = &apiError{status: 404, msg: "Cannot " + r.Method + " " + r.URL.Path}
+		}
+	default:
+		err = &apiError{status: 404, msg: "Cannot " + r.Method + " " + r.URL.Path}
+	}
+	if err != nil {
+		writeError(w, err)
+	}
+}
