@@ -115,6 +115,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed, 130 cancelled.`,
 		newMapCmd(g),
 		newExportCmd(g),
 		newPushCmd(g),
+		newVerifyCmd(g),
 	)
 	return root
 }
