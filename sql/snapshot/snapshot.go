@@ -172,20 +172,25 @@ type queryer interface {
 
 // columns lists a table's columns in order; none when it does not exist.
 func columns(ctx context.Context, db queryer, schema, table string) ([]string, error) {
-	rows, err := db.QueryContext(ctx,
+	return column[string](ctx, db,
 		"SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND database_name = current_database() ORDER BY column_index",
 		schema, table)
+}
+
+// column runs a one-column query and returns its values.
+func column[T any](ctx context.Context, db queryer, q string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -320,19 +325,9 @@ func Restore(ctx context.Context, db *sql.DB, id int64) (*Restored, error) {
 		}
 		out.Tables = append(out.Tables, k.Schema+"."+k.Table)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT snapshot_id FROM meta.snapshot WHERE snapshot_id > ? AND status = 'active' ORDER BY 1", id)
-	if err != nil {
+	if out.RolledBack, err = column[int64](ctx, tx, "SELECT snapshot_id FROM meta.snapshot WHERE snapshot_id > ? AND status = 'active' ORDER BY 1", id); err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var later int64
-		if err := rows.Scan(&later); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out.RolledBack = append(out.RolledBack, later)
-	}
-	rows.Close()
 	if _, err := tx.ExecContext(ctx, "UPDATE meta.snapshot SET status = 'rolled_back' WHERE snapshot_id > ? AND status = 'active'", id); err != nil {
 		return nil, err
 	}
@@ -368,19 +363,9 @@ func Prune(ctx context.Context, db *sql.DB, keep int) (*Pruned, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, "SELECT snapshot_id FROM meta.snapshot ORDER BY snapshot_id DESC OFFSET ?", keep)
-	if err != nil {
+	if out.Snapshots, err = column[int64](ctx, tx, "SELECT snapshot_id FROM meta.snapshot ORDER BY snapshot_id DESC OFFSET ?", keep); err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out.Snapshots = append(out.Snapshots, id)
-	}
-	rows.Close()
 	for _, id := range out.Snapshots {
 		for _, q := range []string{"DELETE FROM meta.snapshot_table WHERE snapshot_id = ?", "DELETE FROM meta.snapshot WHERE snapshot_id = ?"} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {
@@ -392,19 +377,9 @@ func Prune(ctx context.Context, db *sql.DB, keep int) (*Pruned, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err = tx.QueryContext(ctx, q)
-	if err != nil {
+	if out.Copies, err = column[string](ctx, tx, q); err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out.Copies = append(out.Copies, name)
-	}
-	rows.Close()
 	for _, name := range out.Copies {
 		if _, err := tx.ExecContext(ctx, "DROP TABLE snap."+warehouse.QuoteIdent(name)); err != nil {
 			return nil, err
