@@ -13,6 +13,7 @@ import (
 
 	"github.com/axium2crm/axium2crm/cmd/config"
 	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/exporters/twenty"
 )
 
@@ -47,8 +48,9 @@ is finished with --resume, which sends nothing twice.
 
 The server and key come from TWENTY_URL and TWENTY_API_KEY (or
 twenty.api_key_file in axium2crm.yaml, which must be mode 0600); never pass a
-key on the command line. The push refuses to run while the twenty models'
-data tests fail (axium2crm test) unless --force.`,
+key on the command line. The push refuses to run on a map nobody confirmed
+(axium2crm map twenty --confirm; a dry run is allowed) and while the twenty
+models' data tests fail (axium2crm test) unless --force.`,
 		Example: `  TWENTY_URL=https://crm.example.edu axium2crm push twenty --dry-run --project ./mig
   axium2crm push twenty --sample 20 --project ./mig
   axium2crm push twenty --resume --project ./mig`,
@@ -129,8 +131,9 @@ func runPushTwenty(cmd *cobra.Command, g *globals, o *pushOptions) error {
 	var te *twenty.TestsFailedError
 	var ce *twenty.ConflictError
 	var ue *audit.UnfinishedError
+	var nc *mapping.NotConfirmedError
 	switch {
-	case errors.As(err, &te), errors.As(err, &ce):
+	case errors.As(err, &te), errors.As(err, &ce), errors.As(err, &nc):
 		return validationError{err.Error()}
 	case errors.As(err, &ue):
 		return err

@@ -33,7 +33,6 @@ func newTwentyProject(t *testing.T, people int) string {
 	require.NoError(t, os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), "calls_per_minute: 100", "calls_per_minute: 60000", 1)), 0o600))
 	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(dir, warehouse.FileName)})
 	require.NoError(t, err)
-	defer wh.Close()
 	tmpl := template.Must(template.ParseFiles("../../exporters/twenty/testdata/fixture.sql.tmpl"))
 	var b bytes.Buffer
 	require.NoError(t, tmpl.Execute(&b, map[string]any{"People": people, "Companies": 2, "ExportDir": "'" + dir + "'"}))
@@ -51,6 +50,9 @@ func newTwentyProject(t *testing.T, people int) string {
 	}
 	_, err = wh.DB().Exec(`INSERT INTO meta.test_result VALUES (1, 'twenty_person', 'fp', 'unique(id)', 'pass', 0, NULL, NULL, now())`)
 	require.NoError(t, err)
+	require.NoError(t, wh.Close())
+	r = cli(t, "", "map", "twenty", "--confirm", "--by", "test", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
 	return dir
 }
 
@@ -99,6 +101,19 @@ func TestPushTwentyCommand(t *testing.T) {
 	})
 
 	t.Setenv("TWENTY_API_KEY", cliSecret)
+	t.Run("map changed since confirmed", func(t *testing.T) {
+		r := cli(t, "", "sql", "--write", "--project", dir, "UPDATE twenty.field_plan SET label = 'Chart' WHERE field_name = 'patientSince'")
+		require.Equal(t, 0, r.code, r.stderr)
+		calls := srv.CallCount()
+		r = cli(t, "", "push", "twenty", "--project", dir)
+		assert.Equal(t, exitValidation, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "map twenty --confirm")
+		assert.Equal(t, calls, srv.CallCount(), "refused before any call")
+		r = cli(t, "", "push", "twenty", "--dry-run", "--project", dir)
+		assert.Equal(t, 0, r.code, r.stderr)
+		r = cli(t, "", "map", "twenty", "--confirm", "--by", "test", "--project", dir)
+		require.Equal(t, 0, r.code, r.stderr)
+	})
 	r := cli(t, "", "push", "twenty", "--dry-run", "--project", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "Dry run")

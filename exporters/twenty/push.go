@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters/mapping"
 )
 
 // Destination is the audit log's name for Twenty.
@@ -132,6 +133,7 @@ type pending struct {
 }
 
 // Push sends the twenty.* tables to the workspace: it refuses when the
+// map was not confirmed (mapping.Require; a dry run passes) or the
 // models' data tests fail (unless forced), creates missing custom objects
 // and fields (a type conflict stops it before any record moves), then
 // upserts records in load order in batches of at most 200, keyed by the
@@ -154,6 +156,11 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 			return rep, err
 		}
 		opt.Mapper = m
+	}
+	// The map gate: a person must have confirmed exactly this map before
+	// any record moves. A dry run is how they review it, so it passes.
+	if _, err := mapping.Require(ctx, db, Destination); err != nil && !opt.DryRun {
+		return rep, err
 	}
 	if !opt.Force {
 		if err := CheckTests(ctx, db); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
@@ -240,8 +241,36 @@ func TestPushIsolatesBadRecord(t *testing.T) {
 
 func TestPushRefusals(t *testing.T) {
 	ctx := context.Background()
+	t.Run("map never confirmed, then changed since confirmed", func(t *testing.T) {
+		wh, _ := openFixture(t, fixtureOpts{People: 2})
+		_, err := wh.DB().Exec(`INSERT INTO meta.test_result VALUES (1, 'twenty_person', 'fp', 'unique(id)', 'pass', 0, NULL, NULL, now())`)
+		require.NoError(t, err)
+		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		var nc *mapping.NotConfirmedError
+		require.ErrorAs(t, err, &nc)
+		assert.Contains(t, err.Error(), "never been confirmed")
+		assert.Zero(t, srv.CallCount(), "refused before any call")
+
+		o := pushOpts(t, srv, nil)
+		o.DryRun = true
+		_, err = Push(ctx, wh.DB(), o)
+		require.NoError(t, err, "a dry run is how the map is reviewed")
+
+		confirmMap(t, wh)
+		_, err = wh.DB().Exec(`UPDATE twenty.field_plan SET label = 'Chart' WHERE field_name = 'patientSince'`)
+		require.NoError(t, err)
+		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		require.ErrorAs(t, err, &nc)
+		assert.Contains(t, err.Error(), "changed since test confirmed it")
+		assert.Zero(t, srv.Count("person"))
+		var runs int
+		require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.push_run`).Scan(&runs))
+		assert.Zero(t, runs)
+	})
 	t.Run("no data test results", func(t *testing.T) {
 		wh, _ := openFixture(t, fixtureOpts{People: 2})
+		confirmMap(t, wh)
 		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
 		_, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
 		var te *TestsFailedError
