@@ -189,6 +189,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 	rep.Schema = actions
+	names := renames(plan, ws)
 	var keep map[string]map[string]bool
 	if opt.Sample > 0 {
 		if keep, err = sampleIDs(ctx, db, plan, opt.Sample); err != nil {
@@ -214,6 +215,9 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		rows, err := opt.Mapper.ReadTable(ctx, db, o.Table, k)
 		if err != nil {
 			return rep, err
+		}
+		for _, r := range rows {
+			rename(r.Payload, names[o.NameSingular])
 		}
 		last, err := audit.LastHashes(ctx, db, Destination, o.QualifiedTable())
 		if err != nil {
@@ -311,10 +315,12 @@ func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, actions [
 			continue
 		}
 		progress(fmt.Sprintf("pushing %d %s", len(send), o.NamePlural))
-		for start := 0; start < len(send); start += MaxBatch {
-			chunk := send[start:min(start+MaxBatch, len(send))]
-			if err := pushChunk(ctx, opt.Client, o, chunk, batchDirs, run, rep, count); err != nil {
-				return err
+		for _, level := range selfLevels(plan, o, send) {
+			for start := 0; start < len(level); start += MaxBatch {
+				chunk := level[start:min(start+MaxBatch, len(level))]
+				if err := pushChunk(ctx, opt.Client, o, chunk, batchDirs, run, rep, count); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -484,4 +490,63 @@ func readBatchDirs(ctx context.Context, db *sql.DB) (map[int64]string, error) {
 		out[id] = dir
 	}
 	return out, rows.Err()
+}
+
+// selfLevels orders an object's records so a record that points at another
+// record of the same object (a patient's assigned provider, both people)
+// is sent in a later batch than its target: Twenty checks the target
+// exists when the record is written. Level 0 references no record of the
+// batch set; level n references records of levels below n. Records in a
+// reference cycle go last, where Twenty refuses them with its message.
+func selfLevels(plan Plan, o ObjectPlan, send []*pending) [][]*pending {
+	var keys []string
+	for _, f := range plan.FieldsOf(o.NameSingular) {
+		if f.Type == "RELATION" && f.RelationTarget == o.NameSingular {
+			keys = append(keys, f.RelationName()+"Id")
+		}
+	}
+	if len(keys) == 0 {
+		return [][]*pending{send}
+	}
+	inSet := map[string]*pending{}
+	for _, p := range send {
+		inSet[p.row.ID] = p
+	}
+	level := map[string]int{}
+	var depth func(p *pending, seen map[string]bool) int
+	depth = func(p *pending, seen map[string]bool) int {
+		if d, ok := level[p.row.ID]; ok {
+			return d
+		}
+		if seen[p.row.ID] {
+			return len(send) // a cycle
+		}
+		seen[p.row.ID] = true
+		d := 0
+		for _, k := range keys {
+			ref, _ := p.row.Payload[k].(string)
+			if t, ok := inSet[ref]; ok && ref != p.row.ID {
+				d = max(d, depth(t, seen)+1)
+			}
+		}
+		level[p.row.ID] = d
+		return d
+	}
+	var out [][]*pending
+	cycle := []*pending{}
+	for _, p := range send {
+		d := depth(p, map[string]bool{})
+		if d >= len(send) {
+			cycle = append(cycle, p)
+			continue
+		}
+		for len(out) <= d {
+			out = append(out, nil)
+		}
+		out[d] = append(out[d], p)
+	}
+	if len(cycle) > 0 {
+		out = append(out, cycle)
+	}
+	return out
 }

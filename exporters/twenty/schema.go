@@ -110,6 +110,8 @@ func diffSchema(ctx context.Context, db *sql.DB, plan Plan, ws []ObjectMeta) ([]
 			conflicts = append(conflicts, fmt.Sprintf("%s: object %s is neither in the workspace nor in twenty.object_plan", where, f.Object))
 			continue
 		}
+		name = workspaceName(byName[f.Object], name)
+		where = fmt.Sprintf("%s.%s", f.Object, name)
 		have, exists := byName[f.Object].Field(name)
 		if !exists && byName[f.Object].ID == "" && baseObjectFields[name] {
 			continue // created with the object
@@ -173,6 +175,50 @@ func diffSchema(ctx context.Context, db *sql.DB, plan Plan, ws []ObjectMeta) ([]
 		return nil, &ConflictError{Conflicts: conflicts}
 	}
 	return append(actions, relations...), nil
+}
+
+// workspaceName is the name a planned field has (or will have) in the
+// workspace. A name Twenty reserves for itself ("address" on a person) is
+// refused for a custom field, and Twenty's own UI adds the suffix "Custom"
+// to it (addCustomSuffixIfIsReserved): the exporter does the same, so the
+// field is the one a person creating it by hand would get.
+func workspaceName(o ObjectMeta, name string) string {
+	if _, ok := o.Field(name); ok || !reserved[name] {
+		return name
+	}
+	return name + "Custom"
+}
+
+// renames lists, per object, the payload keys that the workspace holds
+// under another name (see workspaceName).
+func renames(plan Plan, ws []ObjectMeta) map[string]map[string]string {
+	byName := map[string]ObjectMeta{}
+	for _, o := range ws {
+		byName[o.NameSingular] = o
+	}
+	out := map[string]map[string]string{}
+	for _, f := range plan.Fields {
+		if f.Type == "RELATION" {
+			continue
+		}
+		if n := workspaceName(byName[f.Object], f.Name); n != f.Name {
+			if out[f.Object] == nil {
+				out[f.Object] = map[string]string{}
+			}
+			out[f.Object][f.Name] = n
+		}
+	}
+	return out
+}
+
+// rename moves payload keys to their workspace names.
+func rename(p Record, names map[string]string) {
+	for from, to := range names {
+		if v, ok := p[from]; ok {
+			delete(p, from)
+			p[to] = v
+		}
+	}
 }
 
 // fieldKnown says whether payload key name (a field, or a relation's join
