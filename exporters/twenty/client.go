@@ -365,6 +365,54 @@ func (c *Client) Existing(ctx context.Context, plural string, ids []string) (map
 	return out, nil
 }
 
+// Records reads the records of an object that have the given ids (ids
+// that do not exist are absent from the map), through the list endpoint
+// filtered by id, at most MaxBatch ids a call.
+func (c *Client) Records(ctx context.Context, plural string, ids []string) (map[string]Record, int, error) {
+	out := map[string]Record{}
+	calls := 0
+	for start := 0; start < len(ids); start += MaxBatch {
+		chunk := ids[start:min(start+MaxBatch, len(ids))]
+		list, _ := json.Marshal(chunk)
+		q := url.Values{"filter": {"id[in]:" + string(list)}, "limit": {strconv.Itoa(MaxBatch)}}
+		calls++
+		b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"?"+q.Encode(), nil, "")
+		if err != nil {
+			return nil, calls, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var resp struct {
+			Data map[string][]Record `json:"data"`
+		}
+		if err := dec.Decode(&resp); err != nil {
+			return nil, calls, fmt.Errorf("twenty: list %s: %w", plural, err)
+		}
+		for _, r := range resp.Data[plural] {
+			out[recordID(r)] = r
+		}
+	}
+	return out, calls, nil
+}
+
+// Total is the number of (not deleted) records an object holds.
+func (c *Client) Total(ctx context.Context, plural string) (int, error) {
+	b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"?limit=1", nil, "")
+	if err != nil {
+		return 0, err
+	}
+	var resp struct {
+		TotalCount *int `json:"totalCount"`
+	}
+	if err := json.Unmarshal(b, &resp); err != nil {
+		return 0, fmt.Errorf("twenty: count %s: %w", plural, err)
+	}
+	if resp.TotalCount == nil {
+		return 0, fmt.Errorf("twenty: count %s: the answer has no totalCount", plural)
+	}
+	return *resp.TotalCount, nil
+}
+
 // Get reads one record; ok is false when it does not exist.
 func (c *Client) Get(ctx context.Context, plural, singular, id string) (Record, bool, error) {
 	b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"/"+url.PathEscape(id), nil, "")

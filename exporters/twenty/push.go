@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -65,7 +66,11 @@ type PushReport struct {
 	Schema   []SchemaAction `json:"schema"`
 	Objects  []ObjectCount  `json:"objects"`
 	Failures []Failure      `json:"failures,omitempty"`
-	Calls    int            `json:"calls"`
+	// Calls are the record writes sent; ReadCalls the reads before them
+	// (counts, pre-images); SchemaCalls the data-model calls.
+	Calls       int `json:"calls"`
+	ReadCalls   int `json:"read_calls"`
+	SchemaCalls int `json:"schema_calls"`
 }
 
 // Records sums the records sent (created + updated).
@@ -130,6 +135,9 @@ type pending struct {
 	hash   string
 	action string
 	reason string
+	// pre is the destination's record before an update (JSON of the
+	// fields the push writes), for rollback.
+	pre string
 }
 
 // Push sends the twenty.* tables to the workspace: it refuses when the
@@ -204,6 +212,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 	// Read and classify every table before anything is written: the plan
 	// of a dry run and the work of a real run are the same.
 	work := make([][]*pending, len(plan.Objects))
+	held := make([]int, len(plan.Objects))
 	for i, o := range plan.Objects {
 		var k map[string]bool
 		if keep != nil {
@@ -223,6 +232,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		if err != nil {
 			return rep, err
 		}
+		held[i] = len(last)
 		dups := duplicateUniques(rows)
 		count := ObjectCount{Object: o.NameSingular, Table: o.QualifiedTable(), Rows: len(rows)}
 		for _, r := range rows {
@@ -268,14 +278,14 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 	rep.RunID, rep.Resumed = run.ID, run.Resumed
-	err = push(ctx, db, opt, plan, actions, work, batchDirs, run, &rep, progress)
+	err = push(ctx, db, opt, plan, actions, work, held, batchDirs, run, &rep, progress)
 	if ferr := run.Finish(ctx, err); ferr != nil && err == nil {
 		err = ferr
 	}
 	return rep, err
 }
 
-func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, actions []SchemaAction, work [][]*pending,
+func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, actions []SchemaAction, work [][]*pending, held []int,
 	batchDirs map[int64]string, run *audit.Run, rep *PushReport, progress func(string)) error {
 	if len(actions) > 0 {
 		progress(fmt.Sprintf("creating %d custom objects, fields and options", len(actions)))
@@ -314,11 +324,21 @@ func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, actions [
 		if len(send) == 0 {
 			continue
 		}
+		// Records the log does not know may already be at the destination
+		// (created by hand, or by an earlier tool): when the object holds
+		// more records than the log says it sent, every batch first reads
+		// which of its ids exist, so their update keeps a pre-image.
+		total, err := opt.Client.Total(ctx, o.NamePlural)
+		rep.ReadCalls++
+		if err != nil {
+			return err
+		}
+		foreign := total > held[i]
 		progress(fmt.Sprintf("pushing %d %s", len(send), o.NamePlural))
 		for _, level := range selfLevels(plan, o, send) {
 			for start := 0; start < len(level); start += MaxBatch {
 				chunk := level[start:min(start+MaxBatch, len(level))]
-				if err := pushChunk(ctx, opt.Client, o, chunk, batchDirs, run, rep, count); err != nil {
+				if err := pushChunk(ctx, opt.Client, o, chunk, foreign, batchDirs, run, rep, count); err != nil {
 					return err
 				}
 			}
@@ -357,8 +377,11 @@ func settleInterrupted(ctx context.Context, c *Client, o ObjectPlan, send []*pen
 	return rest, run.Log(ctx, entries)
 }
 
-func pushChunk(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, batchDirs map[int64]string,
+func pushChunk(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, foreign bool, batchDirs map[int64]string,
 	run *audit.Run, rep *PushReport, count *ObjectCount) error {
+	if err := readPreImages(ctx, c, o, chunk, foreign, rep); err != nil {
+		return err
+	}
 	var entries []audit.Entry
 	fail := func(p *pending, reason string) {
 		entries = append(entries, entry(o, p, audit.Fail, reason))
@@ -402,8 +425,66 @@ func pushChunk(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, b
 }
 
 func entry(o ObjectPlan, p *pending, action, reason string) audit.Entry {
-	return audit.Entry{Object: o.NameSingular, Table: o.QualifiedTable(), SourceKey: p.row.SourceKey,
+	e := audit.Entry{Object: o.NameSingular, Table: o.QualifiedTable(), SourceKey: p.row.SourceKey,
 		DestID: p.row.ID, Action: action, Reason: reason, PayloadHash: p.hash}
+	if action == audit.Update {
+		e.PreImage = p.pre
+	}
+	return e
+}
+
+// readPreImages reads, before a batch is written, the destination's
+// values of the records it will update (all of its records when the
+// object holds records the log does not know), in one list call per 200
+// ids. A record found becomes an update whose pre-image is kept; a record
+// the log thought sent but the destination no longer has becomes a create.
+func readPreImages(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, foreign bool, rep *PushReport) error {
+	var ids []string
+	for _, p := range chunk {
+		if foreign || p.action == audit.Update {
+			ids = append(ids, p.row.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	found, calls, err := c.Records(ctx, o.NamePlural, ids)
+	rep.ReadCalls += calls
+	if err != nil {
+		return err
+	}
+	for _, p := range chunk {
+		cur, ok := found[p.row.ID]
+		switch {
+		case ok:
+			pre, err := preImage(cur, p.row.Payload, o.NameSingular == "attachment")
+			if err != nil {
+				return fmt.Errorf("%s %s: pre-image: %w", o.NamePlural, p.row.ID, err)
+			}
+			p.action, p.pre = audit.Update, pre
+		case p.action == audit.Update:
+			p.action = audit.Create
+		}
+	}
+	return nil
+}
+
+// preImage keeps the destination's values of the fields the payload
+// writes (null for a field the record lacks): restoring them undoes the
+// update exactly, without touching what the push never wrote.
+func preImage(cur, payload Record, attachment bool) (string, error) {
+	out := map[string]any{}
+	for k := range payload {
+		if k == "id" {
+			continue
+		}
+		out[k] = cur[k]
+	}
+	if attachment {
+		out["fullPath"] = cur["fullPath"]
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
 }
 
 // payloadHash is the audit hash of what is sent. An attachment's fullPath
