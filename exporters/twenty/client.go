@@ -413,6 +413,28 @@ func (c *Client) Total(ctx context.Context, plural string) (int, error) {
 	return *resp.TotalCount, nil
 }
 
+// Destroy hard-deletes one record (Twenty's REST DELETE without
+// soft_delete: a soft-deleted record would keep its unique e-mail or
+// domain). A record already gone is not an error: found says whether it
+// was there.
+func (c *Client) Destroy(ctx context.Context, plural, id string) (found bool, err error) {
+	_, err = c.do(ctx, http.MethodDelete, "/rest/"+url.PathEscape(plural)+"/"+url.PathEscape(id), nil, "")
+	if ae, isAPI := clientError(err); isAPI && ae.Status == http.StatusNotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Patch writes fields of one record (PATCH /rest/<plural>/<id>).
+func (c *Client) Patch(ctx context.Context, plural, id string, fields Record) error {
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	_, err = c.do(ctx, http.MethodPatch, "/rest/"+url.PathEscape(plural)+"/"+url.PathEscape(id), b, "application/json")
+	return err
+}
+
 // Get reads one record; ok is false when it does not exist.
 func (c *Client) Get(ctx context.Context, plural, singular, id string) (Record, bool, error) {
 	b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"/"+url.PathEscape(id), nil, "")

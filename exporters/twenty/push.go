@@ -34,8 +34,22 @@ type PushOptions struct {
 	Force bool
 	// Args are recorded in the audit log (never a secret).
 	Args string
+	// PropagateDeletes destroys (hard delete) the records the log says
+	// the destination holds but the current tables no longer have. Without
+	// it they are only reported (PushReport.Gone).
+	PropagateDeletes bool
 	// Progress receives one line per step; nil is quiet.
 	Progress func(string)
+}
+
+// GoneObject lists the records of one table that were pushed but are no
+// longer in the table (deleted or filtered out in axiUm since).
+type GoneObject struct {
+	Object  string             `json:"object"`
+	Table   string             `json:"table"`
+	Records []audit.GoneRecord `json:"records"`
+	// Deleted is how many were destroyed (--propagate-deletes).
+	Deleted int `json:"deleted"`
 }
 
 // ObjectCount is what a push does (or would do) to one object.
@@ -66,6 +80,7 @@ type PushReport struct {
 	Schema   []SchemaAction `json:"schema"`
 	Objects  []ObjectCount  `json:"objects"`
 	Failures []Failure      `json:"failures,omitempty"`
+	Gone     []GoneObject   `json:"gone,omitempty"`
 	// Calls are the record writes sent; ReadCalls the reads before them
 	// (counts, pre-images); SchemaCalls the data-model calls.
 	Calls       int `json:"calls"`
@@ -268,6 +283,15 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 			}
 		}
 		rep.Objects = append(rep.Objects, count)
+		if opt.Sample == 0 {
+			gone, err := audit.Gone(ctx, db, Destination, "twenty", o.Table, "id")
+			if err != nil {
+				return rep, err
+			}
+			if len(gone) > 0 {
+				rep.Gone = append(rep.Gone, GoneObject{Object: o.NameSingular, Table: o.QualifiedTable(), Records: gone})
+			}
+		}
 	}
 	if opt.DryRun {
 		return rep, nil
@@ -342,6 +366,40 @@ func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, actions [
 					return err
 				}
 			}
+		}
+	}
+	if opt.PropagateDeletes {
+		return propagateDeletes(ctx, opt.Client, plan, run, rep, progress)
+	}
+	return nil
+}
+
+// propagateDeletes destroys the records gone from the tables, children
+// first (reverse load order), logging each as deleted once Twenty
+// acknowledged it.
+func propagateDeletes(ctx context.Context, c *Client, plan Plan, run *audit.Run, rep *PushReport, progress func(string)) error {
+	for i := len(rep.Gone) - 1; i >= 0; i-- {
+		g := &rep.Gone[i]
+		o, ok := plan.Object(g.Object)
+		if !ok {
+			continue
+		}
+		progress(fmt.Sprintf("destroying %d %s gone from %s", len(g.Records), o.NamePlural, g.Table))
+		for _, r := range g.Records {
+			found, err := c.Destroy(ctx, o.NamePlural, r.DestID)
+			rep.Calls++
+			if err != nil {
+				return err
+			}
+			reason := "gone from " + g.Table + " since the last push (--propagate-deletes)"
+			if !found {
+				reason += "; already absent at the destination"
+			}
+			if err := run.Log(ctx, []audit.Entry{{Object: o.NameSingular, Table: g.Table, SourceKey: r.SourceKey,
+				DestID: r.DestID, Action: audit.Delete, Reason: reason}}); err != nil {
+				return err
+			}
+			g.Deleted++
 		}
 	}
 	return nil
