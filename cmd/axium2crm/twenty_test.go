@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 	"text/template"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters/twenty"
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
@@ -144,4 +146,33 @@ func TestPushTwentyCommand(t *testing.T) {
 		assert.Contains(t, r.stderr, "401")
 		assert.NotContains(t, r.stdout+r.stderr, "CLI-SECRET")
 	})
+}
+
+func TestVerifyTwentyCommand(t *testing.T) {
+	dir := newTwentyProject(t, 6)
+	srv := twentytest.New(t, twentytest.Options{APIKey: cliSecret, RateLimit: -1})
+	t.Setenv("TWENTY_URL", srv.URL)
+	t.Setenv("TWENTY_API_KEY", cliSecret)
+
+	r := cli(t, "", "verify", "twenty", "--project", dir)
+	assert.Equal(t, exitError, r.code, "nothing pushed yet")
+	assert.Contains(t, r.stderr, "nothing was pushed")
+
+	r = cli(t, "", "push", "twenty", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = cli(t, "", "verify", "twenty", "--sample", "9", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "No difference")
+	assert.Contains(t, r.stdout, "Side by side")
+
+	for id := range srv.Records("person") {
+		c, err := twenty.NewClient(twenty.Config{BaseURL: srv.URL, APIKey: cliSecret, Calls: 1000, Window: time.Second})
+		require.NoError(t, err)
+		require.NoError(t, c.Patch(context.Background(), "people", id, twenty.Record{"name": map[string]any{"firstName": "Edited"}}))
+		break
+	}
+	r = cli(t, "", "verify", "twenty", "--project", dir)
+	assert.Equal(t, exitValidation, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Edited")
+	assert.NotContains(t, r.stdout+r.stderr, cliSecret)
 }

@@ -395,6 +395,46 @@ func (c *Client) Records(ctx context.Context, plural string, ids []string) (map[
 	return out, calls, nil
 }
 
+// List reads every record of an object matching filter (Twenty's REST
+// filter syntax, e.g. personId[in]:["..."]), 200 a page, following the
+// cursor.
+func (c *Client) List(ctx context.Context, plural, filter string) ([]Record, int, error) {
+	var out []Record
+	calls := 0
+	cursor := ""
+	for {
+		q := url.Values{"limit": {strconv.Itoa(MaxBatch)}}
+		if filter != "" {
+			q.Set("filter", filter)
+		}
+		if cursor != "" {
+			q.Set("starting_after", cursor)
+		}
+		calls++
+		b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"?"+q.Encode(), nil, "")
+		if err != nil {
+			return nil, calls, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var resp struct {
+			Data     map[string][]Record `json:"data"`
+			PageInfo struct {
+				HasNextPage bool   `json:"hasNextPage"`
+				EndCursor   string `json:"endCursor"`
+			} `json:"pageInfo"`
+		}
+		if err := dec.Decode(&resp); err != nil {
+			return nil, calls, fmt.Errorf("twenty: list %s: %w", plural, err)
+		}
+		out = append(out, resp.Data[plural]...)
+		if !resp.PageInfo.HasNextPage || resp.PageInfo.EndCursor == "" || resp.PageInfo.EndCursor == cursor {
+			return out, calls, nil
+		}
+		cursor = resp.PageInfo.EndCursor
+	}
+}
+
 // Total is the number of (not deleted) records an object holds.
 func (c *Client) Total(ctx context.Context, plural string) (int, error) {
 	b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"?limit=1", nil, "")
