@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,4 +176,27 @@ func TestVerifyTwentyCommand(t *testing.T) {
 	assert.Equal(t, exitValidation, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "Edited")
 	assert.NotContains(t, r.stdout+r.stderr, cliSecret)
+}
+
+func TestRollbackTwentyCommand(t *testing.T) {
+	dir := newTwentyProject(t, 6)
+	srv := twentytest.New(t, twentytest.Options{APIKey: cliSecret, RateLimit: -1})
+	t.Setenv("TWENTY_URL", srv.URL)
+	t.Setenv("TWENTY_API_KEY", cliSecret)
+	r := cli(t, "", "push", "twenty", "--project", dir, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var rep struct {
+		RunID int64 `json:"run_id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
+	require.Equal(t, 6, srv.Count("person"))
+
+	r = cli(t, "", "rollback", "twenty", "--project", dir)
+	assert.Equal(t, exitUsage, r.code)
+	r = cli(t, "", "rollback", "twenty", "--push", fmt.Sprint(rep.RunID), "--schema", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "removed object perioRecord")
+	assert.Zero(t, srv.Count("person"))
+	_, ok := srv.Object("perioRecord")
+	assert.False(t, ok)
 }

@@ -313,7 +313,11 @@ func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, actions [
 	batchDirs map[int64]string, run *audit.Run, rep *PushReport, progress func(string)) error {
 	if len(actions) > 0 {
 		progress(fmt.Sprintf("creating %d custom objects, fields and options", len(actions)))
-		if _, err := applySchema(ctx, opt.Client, actions); err != nil {
+		logCreated := func(table, name, id string) error {
+			return run.Log(ctx, []audit.Entry{{Object: name, Table: table, DestID: id, Action: audit.Create,
+				Reason: "data model change made by the push"}})
+		}
+		if _, err := applySchema(ctx, opt.Client, actions, logCreated); err != nil {
 			return err
 		}
 	}

@@ -261,9 +261,17 @@ func mergeOptions(have, want []Option) ([]Option, []string) {
 	return out, added
 }
 
+// Audit-log tables of the data-model changes a push makes, so a rollback
+// with --schema can remove what the push created.
+const (
+	SchemaObjectsTable = "twenty:metadata/objects"
+	SchemaFieldsTable  = "twenty:metadata/fields"
+)
+
 // applySchema makes the changes, objects first and relations last, and
-// returns the workspace's metadata afterwards.
-func applySchema(ctx context.Context, c *Client, actions []SchemaAction) ([]ObjectMeta, error) {
+// returns the workspace's metadata afterwards. created receives each
+// object and field as soon as Twenty acknowledged it.
+func applySchema(ctx context.Context, c *Client, actions []SchemaAction, created func(table, name, id string) error) ([]ObjectMeta, error) {
 	ws, err := c.Objects(ctx)
 	if err != nil {
 		return nil, err
@@ -279,9 +287,13 @@ func applySchema(ctx context.Context, c *Client, actions []SchemaAction) ([]Obje
 		if a.Kind != "create object" {
 			continue
 		}
-		if _, err := c.CreateObject(ctx, ObjectInput{NameSingular: a.obj.NameSingular, NamePlural: a.obj.NamePlural,
-			LabelSingular: a.obj.LabelSingular, LabelPlural: a.obj.LabelPlural, Icon: a.obj.Icon}); err != nil {
+		om, err := c.CreateObject(ctx, ObjectInput{NameSingular: a.obj.NameSingular, NamePlural: a.obj.NamePlural,
+			LabelSingular: a.obj.LabelSingular, LabelPlural: a.obj.LabelPlural, Icon: a.obj.Icon})
+		if err != nil {
 			return nil, fmt.Errorf("create object %s: %w", a.Object, err)
+		}
+		if err := created(SchemaObjectsTable, a.Object, om.ID); err != nil {
+			return nil, err
 		}
 	}
 	if ws, err = c.Objects(ctx); err != nil {
@@ -299,8 +311,12 @@ func applySchema(ctx context.Context, c *Client, actions []SchemaAction) ([]Obje
 				in.RelationCreationPayload = &RelationInput{Type: orDefault(f.RelationType, "MANY_TO_ONE"),
 					TargetObjectMetadataID: objID[f.RelationTarget], TargetFieldLabel: orDefault(f.TargetFieldLabel, f.Object)}
 			}
-			if _, err := c.CreateField(ctx, in); err != nil {
+			fm, err := c.CreateField(ctx, in)
+			if err != nil {
 				return nil, fmt.Errorf("create field %s.%s: %w", a.Object, a.Field, err)
+			}
+			if err := created(SchemaFieldsTable, a.Object+"."+a.Field, fm.ID); err != nil {
+				return nil, err
 			}
 		case "add options":
 			if err := c.SetOptions(ctx, a.fieldID, a.options); err != nil {
