@@ -13,6 +13,7 @@ import (
 
 	"github.com/axium2crm/axium2crm/cmd/config"
 	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/exporters/twenty"
 )
 
@@ -21,6 +22,8 @@ type pushOptions struct {
 	resume bool
 	sample int
 	force  bool
+	// propagateDeletes destroys records gone from the source since pushed.
+	propagateDeletes bool
 }
 
 func newPushCmd(g *globals) *cobra.Command {
@@ -42,13 +45,17 @@ fields (a conflict with the workspace's data model stops before any record
 moves), then upsert records in load order in batches of 200 keyed by their
 deterministic ids, uploading attachment files first. Every record is logged
 in meta.push_record; a record unchanged since its last push is skipped, so
-pushing again sends nothing new. An interrupted push (Ctrl-C, network loss)
+pushing again sends nothing new: after a newer export is loaded and the
+models re-run, only new and changed rows are sent. Records pushed earlier
+that the tables no longer have are reported, and destroyed only with
+--propagate-deletes. An interrupted push (Ctrl-C, network loss)
 is finished with --resume, which sends nothing twice.
 
 The server and key come from TWENTY_URL and TWENTY_API_KEY (or
 twenty.api_key_file in axium2crm.yaml, which must be mode 0600); never pass a
-key on the command line. The push refuses to run while the twenty models'
-data tests fail (axium2crm test) unless --force.`,
+key on the command line. The push refuses to run on a map nobody confirmed
+(axium2crm map twenty --confirm; a dry run is allowed) and while the twenty
+models' data tests fail (axium2crm test) unless --force.`,
 		Example: `  TWENTY_URL=https://crm.example.edu axium2crm push twenty --dry-run --project ./mig
   axium2crm push twenty --sample 20 --project ./mig
   axium2crm push twenty --resume --project ./mig`,
@@ -60,6 +67,7 @@ data tests fail (axium2crm test) unless --force.`,
 	f.BoolVar(&o.resume, "resume", false, "finish the interrupted push")
 	f.IntVar(&o.sample, "sample", 0, "push only N patients and what links to them")
 	f.BoolVar(&o.force, "force", false, "push even though data tests fail")
+	f.BoolVar(&o.propagateDeletes, "propagate-deletes", false, "destroy (hard delete) the records gone from the source since they were pushed")
 	return cmd
 }
 
@@ -99,6 +107,9 @@ func runPushTwenty(cmd *cobra.Command, g *globals, o *pushOptions) error {
 	if o.sample < 0 {
 		return usageError{errors.New("--sample must be positive")}
 	}
+	if o.propagateDeletes && o.sample > 0 {
+		return usageError{errors.New("--propagate-deletes needs the whole data set, not --sample")}
+	}
 	if o.dryRun && o.resume {
 		return usageError{errors.New("--dry-run and --resume do not go together")}
 	}
@@ -123,14 +134,17 @@ func runPushTwenty(cmd *cobra.Command, g *globals, o *pushOptions) error {
 	}
 	rep, err := twenty.Push(cmd.Context(), p.wh.DB(), twenty.PushOptions{
 		Client: client, Mapper: m, DryRun: o.dryRun, Resume: o.resume, Sample: o.sample, Force: o.force,
-		Args:     fmt.Sprintf("dry_run=%t resume=%t sample=%d force=%t", o.dryRun, o.resume, o.sample, o.force),
+		PropagateDeletes: o.propagateDeletes,
+		Args: fmt.Sprintf("dry_run=%t resume=%t sample=%d force=%t propagate_deletes=%t",
+			o.dryRun, o.resume, o.sample, o.force, o.propagateDeletes),
 		Progress: func(s string) { fmt.Fprintln(errOut, s) },
 	})
 	var te *twenty.TestsFailedError
 	var ce *twenty.ConflictError
 	var ue *audit.UnfinishedError
+	var nc *mapping.NotConfirmedError
 	switch {
-	case errors.As(err, &te), errors.As(err, &ce):
+	case errors.As(err, &te), errors.As(err, &ce), errors.As(err, &nc):
 		return validationError{err.Error()}
 	case errors.As(err, &ue):
 		return err
@@ -179,6 +193,21 @@ func printPushReport(out io.Writer, rep twenty.PushReport) {
 		t.rows = append(t.rows, []any{o.Object, o.Table, o.Rows, o.Create, o.Update, o.Skip, o.Fail})
 	}
 	_ = printAligned(out, t)
+	if len(rep.Gone) > 0 {
+		fmt.Fprintln(out, "\nGone from the source since pushed:")
+		gt := table{columns: []string{"object", "table", "records", "destroyed", "examples (destination id / source key)"}}
+		for _, g := range rep.Gone {
+			var ex []string
+			for _, r := range g.Records[:min(3, len(g.Records))] {
+				ex = append(ex, r.DestID+" / "+r.SourceKey)
+			}
+			gt.rows = append(gt.rows, []any{g.Object, g.Table, len(g.Records), g.Deleted, strings.Join(ex, ", ")})
+		}
+		_ = printAligned(out, gt)
+		if !rep.DryRun && rep.Gone[0].Deleted == 0 {
+			fmt.Fprintln(out, "They were left in Twenty; push with --propagate-deletes to destroy them.")
+		}
+	}
 	if len(rep.Failures) > 0 {
 		fmt.Fprintln(out, "\nRefused records:")
 		ft := table{columns: []string{"object", "id", "source key", "reason"}}

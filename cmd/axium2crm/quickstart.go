@@ -133,6 +133,9 @@ func runQuickstart(cmd *cobra.Command, g *globals, o *quickstartOptions, dir str
 	} else {
 		fmt.Fprintf(out, "   %d tests passed\n", len(res))
 	}
+	if err := quickstartTwentyImport(cmd, out, p, filepath.Join(dir, "twenty-import")); err != nil {
+		return err
+	}
 	if err := printReconciliation(cmd, out, p); err != nil {
 		return err
 	}
@@ -150,7 +153,7 @@ Done. Look around:
 // printReconciliation prints, per destination, source vs destination
 // counts for each seed mapping row, from the <schema>.reconciliation models.
 func printReconciliation(cmd *cobra.Command, out io.Writer, p *project) error {
-	step := 6
+	step := 7
 	for _, schema := range snapshotSchemas {
 		cols, err := tableColumns(cmd.Context(), p.wh.DB(), schema, "reconciliation")
 		if err != nil {

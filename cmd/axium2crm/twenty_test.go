@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"text/template"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters/twenty"
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
@@ -33,7 +36,6 @@ func newTwentyProject(t *testing.T, people int) string {
 	require.NoError(t, os.WriteFile(cfgPath, []byte(strings.Replace(string(cfg), "calls_per_minute: 100", "calls_per_minute: 60000", 1)), 0o600))
 	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(dir, warehouse.FileName)})
 	require.NoError(t, err)
-	defer wh.Close()
 	tmpl := template.Must(template.ParseFiles("../../exporters/twenty/testdata/fixture.sql.tmpl"))
 	var b bytes.Buffer
 	require.NoError(t, tmpl.Execute(&b, map[string]any{"People": people, "Companies": 2, "ExportDir": "'" + dir + "'"}))
@@ -51,6 +53,9 @@ func newTwentyProject(t *testing.T, people int) string {
 	}
 	_, err = wh.DB().Exec(`INSERT INTO meta.test_result VALUES (1, 'twenty_person', 'fp', 'unique(id)', 'pass', 0, NULL, NULL, now())`)
 	require.NoError(t, err)
+	require.NoError(t, wh.Close())
+	r = cli(t, "", "map", "twenty", "--confirm", "--by", "test", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
 	return dir
 }
 
@@ -99,6 +104,19 @@ func TestPushTwentyCommand(t *testing.T) {
 	})
 
 	t.Setenv("TWENTY_API_KEY", cliSecret)
+	t.Run("map changed since confirmed", func(t *testing.T) {
+		r := cli(t, "", "sql", "--write", "--project", dir, "UPDATE twenty.field_plan SET label = 'Chart' WHERE field_name = 'patientSince'")
+		require.Equal(t, 0, r.code, r.stderr)
+		calls := srv.CallCount()
+		r = cli(t, "", "push", "twenty", "--project", dir)
+		assert.Equal(t, exitValidation, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "map twenty --confirm")
+		assert.Equal(t, calls, srv.CallCount(), "refused before any call")
+		r = cli(t, "", "push", "twenty", "--dry-run", "--project", dir)
+		assert.Equal(t, 0, r.code, r.stderr)
+		r = cli(t, "", "map", "twenty", "--confirm", "--by", "test", "--project", dir)
+		require.Equal(t, 0, r.code, r.stderr)
+	})
 	r := cli(t, "", "push", "twenty", "--dry-run", "--project", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "Dry run")
@@ -129,4 +147,56 @@ func TestPushTwentyCommand(t *testing.T) {
 		assert.Contains(t, r.stderr, "401")
 		assert.NotContains(t, r.stdout+r.stderr, "CLI-SECRET")
 	})
+}
+
+func TestVerifyTwentyCommand(t *testing.T) {
+	dir := newTwentyProject(t, 6)
+	srv := twentytest.New(t, twentytest.Options{APIKey: cliSecret, RateLimit: -1})
+	t.Setenv("TWENTY_URL", srv.URL)
+	t.Setenv("TWENTY_API_KEY", cliSecret)
+
+	r := cli(t, "", "verify", "twenty", "--project", dir)
+	assert.Equal(t, exitError, r.code, "nothing pushed yet")
+	assert.Contains(t, r.stderr, "nothing was pushed")
+
+	r = cli(t, "", "push", "twenty", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = cli(t, "", "verify", "twenty", "--sample", "9", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "No difference")
+	assert.Contains(t, r.stdout, "Side by side")
+
+	for id := range srv.Records("person") {
+		c, err := twenty.NewClient(twenty.Config{BaseURL: srv.URL, APIKey: cliSecret, Calls: 1000, Window: time.Second})
+		require.NoError(t, err)
+		require.NoError(t, c.Patch(context.Background(), "people", id, twenty.Record{"name": map[string]any{"firstName": "Edited"}}))
+		break
+	}
+	r = cli(t, "", "verify", "twenty", "--project", dir)
+	assert.Equal(t, exitValidation, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Edited")
+	assert.NotContains(t, r.stdout+r.stderr, cliSecret)
+}
+
+func TestRollbackTwentyCommand(t *testing.T) {
+	dir := newTwentyProject(t, 6)
+	srv := twentytest.New(t, twentytest.Options{APIKey: cliSecret, RateLimit: -1})
+	t.Setenv("TWENTY_URL", srv.URL)
+	t.Setenv("TWENTY_API_KEY", cliSecret)
+	r := cli(t, "", "push", "twenty", "--project", dir, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var rep struct {
+		RunID int64 `json:"run_id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
+	require.Equal(t, 6, srv.Count("person"))
+
+	r = cli(t, "", "rollback", "twenty", "--project", dir)
+	assert.Equal(t, exitUsage, r.code)
+	r = cli(t, "", "rollback", "twenty", "--push", fmt.Sprint(rep.RunID), "--schema", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "removed object perioRecord")
+	assert.Zero(t, srv.Count("person"))
+	_, ok := srv.Object("perioRecord")
+	assert.False(t, ok)
 }

@@ -13,5 +13,6 @@ func newVerifyCmd(g *globals) *cobra.Command {
 		Short: "Read pushed records back from a CRM and compare them field by field",
 		Args:  argsUsage(cobra.NoArgs),
 	}
+	cmd.AddCommand(newVerifyTwentyCmd(g))
 	return cmd
 }

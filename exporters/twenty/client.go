@@ -365,6 +365,116 @@ func (c *Client) Existing(ctx context.Context, plural string, ids []string) (map
 	return out, nil
 }
 
+// Records reads the records of an object that have the given ids (ids
+// that do not exist are absent from the map), through the list endpoint
+// filtered by id, at most MaxBatch ids a call.
+func (c *Client) Records(ctx context.Context, plural string, ids []string) (map[string]Record, int, error) {
+	out := map[string]Record{}
+	calls := 0
+	for start := 0; start < len(ids); start += MaxBatch {
+		chunk := ids[start:min(start+MaxBatch, len(ids))]
+		list, _ := json.Marshal(chunk)
+		q := url.Values{"filter": {"id[in]:" + string(list)}, "limit": {strconv.Itoa(MaxBatch)}}
+		calls++
+		b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"?"+q.Encode(), nil, "")
+		if err != nil {
+			return nil, calls, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var resp struct {
+			Data map[string][]Record `json:"data"`
+		}
+		if err := dec.Decode(&resp); err != nil {
+			return nil, calls, fmt.Errorf("twenty: list %s: %w", plural, err)
+		}
+		for _, r := range resp.Data[plural] {
+			out[recordID(r)] = r
+		}
+	}
+	return out, calls, nil
+}
+
+// List reads every record of an object matching filter (Twenty's REST
+// filter syntax, e.g. personId[in]:["..."]), 200 a page, following the
+// cursor.
+func (c *Client) List(ctx context.Context, plural, filter string) ([]Record, int, error) {
+	var out []Record
+	calls := 0
+	cursor := ""
+	for {
+		q := url.Values{"limit": {strconv.Itoa(MaxBatch)}}
+		if filter != "" {
+			q.Set("filter", filter)
+		}
+		if cursor != "" {
+			q.Set("starting_after", cursor)
+		}
+		calls++
+		b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"?"+q.Encode(), nil, "")
+		if err != nil {
+			return nil, calls, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var resp struct {
+			Data     map[string][]Record `json:"data"`
+			PageInfo struct {
+				HasNextPage bool   `json:"hasNextPage"`
+				EndCursor   string `json:"endCursor"`
+			} `json:"pageInfo"`
+		}
+		if err := dec.Decode(&resp); err != nil {
+			return nil, calls, fmt.Errorf("twenty: list %s: %w", plural, err)
+		}
+		out = append(out, resp.Data[plural]...)
+		if !resp.PageInfo.HasNextPage || resp.PageInfo.EndCursor == "" || resp.PageInfo.EndCursor == cursor {
+			return out, calls, nil
+		}
+		cursor = resp.PageInfo.EndCursor
+	}
+}
+
+// Total is the number of (not deleted) records an object holds.
+func (c *Client) Total(ctx context.Context, plural string) (int, error) {
+	b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"?limit=1", nil, "")
+	if err != nil {
+		return 0, err
+	}
+	var resp struct {
+		TotalCount *int `json:"totalCount"`
+	}
+	if err := json.Unmarshal(b, &resp); err != nil {
+		return 0, fmt.Errorf("twenty: count %s: %w", plural, err)
+	}
+	if resp.TotalCount == nil {
+		return 0, fmt.Errorf("twenty: count %s: the answer has no totalCount", plural)
+	}
+	return *resp.TotalCount, nil
+}
+
+// Destroy hard-deletes one record (Twenty's REST DELETE without
+// soft_delete: a soft-deleted record would keep its unique e-mail or
+// domain). A record already gone is not an error: found says whether it
+// was there.
+func (c *Client) Destroy(ctx context.Context, plural, id string) (found bool, err error) {
+	_, err = c.do(ctx, http.MethodDelete, "/rest/"+url.PathEscape(plural)+"/"+url.PathEscape(id), nil, "")
+	if ae, isAPI := clientError(err); isAPI && ae.Status == http.StatusNotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Patch writes fields of one record (PATCH /rest/<plural>/<id>).
+func (c *Client) Patch(ctx context.Context, plural, id string, fields Record) error {
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return err
+	}
+	_, err = c.do(ctx, http.MethodPatch, "/rest/"+url.PathEscape(plural)+"/"+url.PathEscape(id), b, "application/json")
+	return err
+}
+
 // Get reads one record; ok is false when it does not exist.
 func (c *Client) Get(ctx context.Context, plural, singular, id string) (Record, bool, error) {
 	b, err := c.do(ctx, http.MethodGet, "/rest/"+url.PathEscape(plural)+"/"+url.PathEscape(id), nil, "")

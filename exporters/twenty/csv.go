@@ -156,7 +156,7 @@ func csvColumns(ctx context.Context, db *sql.DB, plan Plan, o ObjectPlan, rows [
 			if !ok {
 				return nil, fmt.Errorf("%s: no twenty.field_plan row for %s (its label names the CSV header)", where(col), prefix)
 			}
-			subName := CamelCase(sub)
+			subName := SubFieldName(sub)
 			sl, ok := subLabel(f.Type, subName)
 			if !ok {
 				return nil, fmt.Errorf("%s: Twenty's importer has no sub-field %s for a %s field", where(col), subName, f.Type)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -80,9 +81,20 @@ func splitStatements(s string) []string {
 }
 
 // passTests records passing data tests for the twenty models, as
-// `axium2crm test` would.
+// `axium2crm test` would, and confirms the map, as `map twenty --confirm`
+// would: the two gates a push passes.
 func passTests(t testing.TB, wh *warehouse.Warehouse) {
 	t.Helper()
 	_, err := wh.DB().Exec(`INSERT INTO meta.test_result VALUES (1, 'twenty_person', 'fp', 'unique(id)', 'pass', 0, NULL, NULL, now())`)
+	require.NoError(t, err)
+	confirmMap(t, wh)
+}
+
+// confirmMap confirms the twenty map the warehouse holds now.
+func confirmMap(t testing.TB, wh *warehouse.Warehouse) {
+	t.Helper()
+	m, err := mapping.Read(context.Background(), wh.DB(), Destination)
+	require.NoError(t, err)
+	_, err = mapping.Confirm(context.Background(), wh.DB(), m, "test", "", 0)
 	require.NoError(t, err)
 }

@@ -87,6 +87,31 @@ func CamelCase(s string) string {
 	return b.String()
 }
 
+// subFields are the sub-field names of Twenty's composite types. Not all
+// follow camelCase word splits ("addressPostcode", not addressPostCode),
+// so a column's sub-field is matched to them ignoring case.
+var subFields = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range strings.Fields(`amountMicros currencyCode primaryEmail additionalEmails
+		primaryLinkLabel primaryLinkUrl secondaryLinks primaryPhoneNumber primaryPhoneCountryCode
+		primaryPhoneCallingCode additionalPhones firstName lastName addressStreet1 addressStreet2
+		addressCity addressState addressCountry addressPostcode addressLat addressLng blocknote markdown
+		source workspaceMemberId context`) {
+		m[strings.ToLower(n)] = n
+	}
+	return m
+}()
+
+// SubFieldName is the API name of a composite column's sub-field
+// (address__address_post_code → addressPostcode).
+func SubFieldName(column string) string {
+	c := CamelCase(column)
+	if n, ok := subFields[strings.ToLower(c)]; ok {
+		return n
+	}
+	return c
+}
+
 // ExtraFieldsColumn holds per-record custom-form answers as a JSON object
 // of camelCase field name → value, merged into the record's top level.
 const ExtraFieldsColumn = "extra_fields"
@@ -114,7 +139,7 @@ func describeColumns(cols []*sql.ColumnType) []columnInfo {
 			f, sub, composite := strings.Cut(ci.name, "__")
 			ci.field = CamelCase(f)
 			if composite {
-				ci.sub = CamelCase(sub)
+				ci.sub = SubFieldName(sub)
 			}
 		}
 		out[i] = ci

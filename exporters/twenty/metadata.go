@@ -151,3 +151,22 @@ func (c *Client) postJSON(ctx context.Context, path string, in, out any) error {
 	}
 	return nil
 }
+
+// DeleteMetadata removes a custom field or object (kind "fields" or
+// "objects"): Twenty deletes only inactive ones, so it is deactivated
+// first. One already gone is not an error; found says whether it was there.
+func (c *Client) DeleteMetadata(ctx context.Context, kind, id string) (found bool, err error) {
+	path := "/rest/metadata/" + url.PathEscape(kind) + "/" + url.PathEscape(id)
+	_, err = c.do(ctx, http.MethodPatch, path, []byte(`{"isActive":false}`), "application/json")
+	if ae, isAPI := clientError(err); isAPI && ae.Status == http.StatusNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	_, err = c.do(ctx, http.MethodDelete, path, nil, "")
+	if ae, isAPI := clientError(err); isAPI && ae.Status == http.StatusNotFound {
+		return false, nil
+	}
+	return err == nil, err
+}

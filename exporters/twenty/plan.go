@@ -126,8 +126,26 @@ func ReadPlan(ctx context.Context, db *sql.DB) (Plan, error) {
 				return p, fmt.Errorf("twenty.field_plan %s.%s: options are not a JSON array of {value,label,position,color}: %w", f.Object, f.Name, err)
 			}
 		}
+		for i := range f.Options {
+			f.Options[i].Label = optionLabel(f.Options[i].Label, f.Options[i].Value)
+		}
 		f.Type = strings.ToUpper(f.Type)
 		p.Fields = append(p.Fields, f)
 	}
 	return p, rows.Err()
+}
+
+// optionLabel makes a select option's label one Twenty accepts: no comma
+// (Twenty splits multi-select cells on it and refuses the label), at most
+// 63 characters, not blank. The label is what people read; the value, which
+// the records carry, is untouched.
+func optionLabel(label, value string) string {
+	l := strings.TrimSpace(strings.ReplaceAll(label, ",", ";"))
+	if r := []rune(l); len(r) > 63 {
+		l = strings.TrimSpace(string(r[:62])) + "…"
+	}
+	if l == "" {
+		l = value
+	}
+	return l
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters/mapping"
 )
 
 // Destination is the audit log's name for Twenty.
@@ -32,8 +34,22 @@ type PushOptions struct {
 	Force bool
 	// Args are recorded in the audit log (never a secret).
 	Args string
+	// PropagateDeletes destroys (hard delete) the records the log says
+	// the destination holds but the current tables no longer have. Without
+	// it they are only reported (PushReport.Gone).
+	PropagateDeletes bool
 	// Progress receives one line per step; nil is quiet.
 	Progress func(string)
+}
+
+// GoneObject lists the records of one table that were pushed but are no
+// longer in the table (deleted or filtered out in axiUm since).
+type GoneObject struct {
+	Object  string             `json:"object"`
+	Table   string             `json:"table"`
+	Records []audit.GoneRecord `json:"records"`
+	// Deleted is how many were destroyed (--propagate-deletes).
+	Deleted int `json:"deleted"`
 }
 
 // ObjectCount is what a push does (or would do) to one object.
@@ -64,7 +80,12 @@ type PushReport struct {
 	Schema   []SchemaAction `json:"schema"`
 	Objects  []ObjectCount  `json:"objects"`
 	Failures []Failure      `json:"failures,omitempty"`
-	Calls    int            `json:"calls"`
+	Gone     []GoneObject   `json:"gone,omitempty"`
+	// Calls are the record writes sent; ReadCalls the reads before them
+	// (counts, pre-images); SchemaCalls the data-model calls.
+	Calls       int `json:"calls"`
+	ReadCalls   int `json:"read_calls"`
+	SchemaCalls int `json:"schema_calls"`
 }
 
 // Records sums the records sent (created + updated).
@@ -129,9 +150,13 @@ type pending struct {
 	hash   string
 	action string
 	reason string
+	// pre is the destination's record before an update (JSON of the
+	// fields the push writes), for rollback.
+	pre string
 }
 
 // Push sends the twenty.* tables to the workspace: it refuses when the
+// map was not confirmed (mapping.Require; a dry run passes) or the
 // models' data tests fail (unless forced), creates missing custom objects
 // and fields (a type conflict stops it before any record moves), then
 // upserts records in load order in batches of at most 200, keyed by the
@@ -154,6 +179,11 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 			return rep, err
 		}
 		opt.Mapper = m
+	}
+	// The map gate: a person must have confirmed exactly this map before
+	// any record moves. A dry run is how they review it, so it passes.
+	if _, err := mapping.Require(ctx, db, Destination); err != nil && !opt.DryRun {
+		return rep, err
 	}
 	if !opt.Force {
 		if err := CheckTests(ctx, db); err != nil {
@@ -182,6 +212,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 	rep.Schema = actions
+	names := renames(plan, ws)
 	var keep map[string]map[string]bool
 	if opt.Sample > 0 {
 		if keep, err = sampleIDs(ctx, db, plan, opt.Sample); err != nil {
@@ -196,6 +227,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 	// Read and classify every table before anything is written: the plan
 	// of a dry run and the work of a real run are the same.
 	work := make([][]*pending, len(plan.Objects))
+	held := make([]int, len(plan.Objects))
 	for i, o := range plan.Objects {
 		var k map[string]bool
 		if keep != nil {
@@ -208,10 +240,14 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		if err != nil {
 			return rep, err
 		}
+		for _, r := range rows {
+			rename(r.Payload, names[o.NameSingular])
+		}
 		last, err := audit.LastHashes(ctx, db, Destination, o.QualifiedTable())
 		if err != nil {
 			return rep, err
 		}
+		held[i] = len(last)
 		dups := duplicateUniques(rows)
 		count := ObjectCount{Object: o.NameSingular, Table: o.QualifiedTable(), Rows: len(rows)}
 		for _, r := range rows {
@@ -247,6 +283,15 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 			}
 		}
 		rep.Objects = append(rep.Objects, count)
+		if opt.Sample == 0 {
+			gone, err := audit.Gone(ctx, db, Destination, "twenty", o.Table, "id")
+			if err != nil {
+				return rep, err
+			}
+			if len(gone) > 0 {
+				rep.Gone = append(rep.Gone, GoneObject{Object: o.NameSingular, Table: o.QualifiedTable(), Records: gone})
+			}
+		}
 	}
 	if opt.DryRun {
 		return rep, nil
@@ -257,18 +302,22 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 	rep.RunID, rep.Resumed = run.ID, run.Resumed
-	err = push(ctx, db, opt, plan, actions, work, batchDirs, run, &rep, progress)
+	err = push(ctx, db, opt, plan, actions, work, held, batchDirs, run, &rep, progress)
 	if ferr := run.Finish(ctx, err); ferr != nil && err == nil {
 		err = ferr
 	}
 	return rep, err
 }
 
-func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, actions []SchemaAction, work [][]*pending,
+func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, actions []SchemaAction, work [][]*pending, held []int,
 	batchDirs map[int64]string, run *audit.Run, rep *PushReport, progress func(string)) error {
 	if len(actions) > 0 {
 		progress(fmt.Sprintf("creating %d custom objects, fields and options", len(actions)))
-		if _, err := applySchema(ctx, opt.Client, actions); err != nil {
+		logCreated := func(table, name, id string) error {
+			return run.Log(ctx, []audit.Entry{{Object: name, Table: table, DestID: id, Action: audit.Create,
+				Reason: "data model change made by the push"}})
+		}
+		if _, err := applySchema(ctx, opt.Client, actions, logCreated); err != nil {
 			return err
 		}
 	}
@@ -303,12 +352,58 @@ func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, actions [
 		if len(send) == 0 {
 			continue
 		}
+		// Records the log does not know may already be at the destination
+		// (created by hand, or by an earlier tool): when the object holds
+		// more records than the log says it sent, every batch first reads
+		// which of its ids exist, so their update keeps a pre-image.
+		total, err := opt.Client.Total(ctx, o.NamePlural)
+		rep.ReadCalls++
+		if err != nil {
+			return err
+		}
+		foreign := total > held[i]
 		progress(fmt.Sprintf("pushing %d %s", len(send), o.NamePlural))
-		for start := 0; start < len(send); start += MaxBatch {
-			chunk := send[start:min(start+MaxBatch, len(send))]
-			if err := pushChunk(ctx, opt.Client, o, chunk, batchDirs, run, rep, count); err != nil {
+		for _, level := range selfLevels(plan, o, send) {
+			for start := 0; start < len(level); start += MaxBatch {
+				chunk := level[start:min(start+MaxBatch, len(level))]
+				if err := pushChunk(ctx, opt.Client, o, chunk, foreign, batchDirs, run, rep, count); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if opt.PropagateDeletes {
+		return propagateDeletes(ctx, opt.Client, plan, run, rep, progress)
+	}
+	return nil
+}
+
+// propagateDeletes destroys the records gone from the tables, children
+// first (reverse load order), logging each as deleted once Twenty
+// acknowledged it.
+func propagateDeletes(ctx context.Context, c *Client, plan Plan, run *audit.Run, rep *PushReport, progress func(string)) error {
+	for i := len(rep.Gone) - 1; i >= 0; i-- {
+		g := &rep.Gone[i]
+		o, ok := plan.Object(g.Object)
+		if !ok {
+			continue
+		}
+		progress(fmt.Sprintf("destroying %d %s gone from %s", len(g.Records), o.NamePlural, g.Table))
+		for _, r := range g.Records {
+			found, err := c.Destroy(ctx, o.NamePlural, r.DestID)
+			rep.Calls++
+			if err != nil {
 				return err
 			}
+			reason := "gone from " + g.Table + " since the last push (--propagate-deletes)"
+			if !found {
+				reason += "; already absent at the destination"
+			}
+			if err := run.Log(ctx, []audit.Entry{{Object: o.NameSingular, Table: g.Table, SourceKey: r.SourceKey,
+				DestID: r.DestID, Action: audit.Delete, Reason: reason}}); err != nil {
+				return err
+			}
+			g.Deleted++
 		}
 	}
 	return nil
@@ -344,8 +439,11 @@ func settleInterrupted(ctx context.Context, c *Client, o ObjectPlan, send []*pen
 	return rest, run.Log(ctx, entries)
 }
 
-func pushChunk(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, batchDirs map[int64]string,
+func pushChunk(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, foreign bool, batchDirs map[int64]string,
 	run *audit.Run, rep *PushReport, count *ObjectCount) error {
+	if err := readPreImages(ctx, c, o, chunk, foreign, rep); err != nil {
+		return err
+	}
 	var entries []audit.Entry
 	fail := func(p *pending, reason string) {
 		entries = append(entries, entry(o, p, audit.Fail, reason))
@@ -389,8 +487,66 @@ func pushChunk(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, b
 }
 
 func entry(o ObjectPlan, p *pending, action, reason string) audit.Entry {
-	return audit.Entry{Object: o.NameSingular, Table: o.QualifiedTable(), SourceKey: p.row.SourceKey,
+	e := audit.Entry{Object: o.NameSingular, Table: o.QualifiedTable(), SourceKey: p.row.SourceKey,
 		DestID: p.row.ID, Action: action, Reason: reason, PayloadHash: p.hash}
+	if action == audit.Update {
+		e.PreImage = p.pre
+	}
+	return e
+}
+
+// readPreImages reads, before a batch is written, the destination's
+// values of the records it will update (all of its records when the
+// object holds records the log does not know), in one list call per 200
+// ids. A record found becomes an update whose pre-image is kept; a record
+// the log thought sent but the destination no longer has becomes a create.
+func readPreImages(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, foreign bool, rep *PushReport) error {
+	var ids []string
+	for _, p := range chunk {
+		if foreign || p.action == audit.Update {
+			ids = append(ids, p.row.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	found, calls, err := c.Records(ctx, o.NamePlural, ids)
+	rep.ReadCalls += calls
+	if err != nil {
+		return err
+	}
+	for _, p := range chunk {
+		cur, ok := found[p.row.ID]
+		switch {
+		case ok:
+			pre, err := preImage(cur, p.row.Payload, o.NameSingular == "attachment")
+			if err != nil {
+				return fmt.Errorf("%s %s: pre-image: %w", o.NamePlural, p.row.ID, err)
+			}
+			p.action, p.pre = audit.Update, pre
+		case p.action == audit.Update:
+			p.action = audit.Create
+		}
+	}
+	return nil
+}
+
+// preImage keeps the destination's values of the fields the payload
+// writes (null for a field the record lacks): restoring them undoes the
+// update exactly, without touching what the push never wrote.
+func preImage(cur, payload Record, attachment bool) (string, error) {
+	out := map[string]any{}
+	for k := range payload {
+		if k == "id" {
+			continue
+		}
+		out[k] = cur[k]
+	}
+	if attachment {
+		out["fullPath"] = cur["fullPath"]
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
 }
 
 // payloadHash is the audit hash of what is sent. An attachment's fullPath
@@ -477,4 +633,63 @@ func readBatchDirs(ctx context.Context, db *sql.DB) (map[int64]string, error) {
 		out[id] = dir
 	}
 	return out, rows.Err()
+}
+
+// selfLevels orders an object's records so a record that points at another
+// record of the same object (a patient's assigned provider, both people)
+// is sent in a later batch than its target: Twenty checks the target
+// exists when the record is written. Level 0 references no record of the
+// batch set; level n references records of levels below n. Records in a
+// reference cycle go last, where Twenty refuses them with its message.
+func selfLevels(plan Plan, o ObjectPlan, send []*pending) [][]*pending {
+	var keys []string
+	for _, f := range plan.FieldsOf(o.NameSingular) {
+		if f.Type == "RELATION" && f.RelationTarget == o.NameSingular {
+			keys = append(keys, f.RelationName()+"Id")
+		}
+	}
+	if len(keys) == 0 {
+		return [][]*pending{send}
+	}
+	inSet := map[string]*pending{}
+	for _, p := range send {
+		inSet[p.row.ID] = p
+	}
+	level := map[string]int{}
+	var depth func(p *pending, seen map[string]bool) int
+	depth = func(p *pending, seen map[string]bool) int {
+		if d, ok := level[p.row.ID]; ok {
+			return d
+		}
+		if seen[p.row.ID] {
+			return len(send) // a cycle
+		}
+		seen[p.row.ID] = true
+		d := 0
+		for _, k := range keys {
+			ref, _ := p.row.Payload[k].(string)
+			if t, ok := inSet[ref]; ok && ref != p.row.ID {
+				d = max(d, depth(t, seen)+1)
+			}
+		}
+		level[p.row.ID] = d
+		return d
+	}
+	var out [][]*pending
+	cycle := []*pending{}
+	for _, p := range send {
+		d := depth(p, map[string]bool{})
+		if d >= len(send) {
+			cycle = append(cycle, p)
+			continue
+		}
+		for len(out) <= d {
+			out = append(out, nil)
+		}
+		out[d] = append(out[d], p)
+	}
+	if len(cycle) > 0 {
+		out = append(out, cycle)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package twenty
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
@@ -55,6 +57,9 @@ func auditCounts(t *testing.T, wh *warehouse.Warehouse, runID int64) map[string]
 	require.NoError(t, err)
 	out := map[string]int64{}
 	for _, c := range sum {
+		if c.Table == SchemaObjectsTable || c.Table == SchemaFieldsTable {
+			continue // data-model changes, not records
+		}
 		out[c.Action] += c.Records
 	}
 	return out
@@ -240,8 +245,36 @@ func TestPushIsolatesBadRecord(t *testing.T) {
 
 func TestPushRefusals(t *testing.T) {
 	ctx := context.Background()
+	t.Run("map never confirmed, then changed since confirmed", func(t *testing.T) {
+		wh, _ := openFixture(t, fixtureOpts{People: 2})
+		_, err := wh.DB().Exec(`INSERT INTO meta.test_result VALUES (1, 'twenty_person', 'fp', 'unique(id)', 'pass', 0, NULL, NULL, now())`)
+		require.NoError(t, err)
+		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		var nc *mapping.NotConfirmedError
+		require.ErrorAs(t, err, &nc)
+		assert.Contains(t, err.Error(), "never been confirmed")
+		assert.Zero(t, srv.CallCount(), "refused before any call")
+
+		o := pushOpts(t, srv, nil)
+		o.DryRun = true
+		_, err = Push(ctx, wh.DB(), o)
+		require.NoError(t, err, "a dry run is how the map is reviewed")
+
+		confirmMap(t, wh)
+		_, err = wh.DB().Exec(`UPDATE twenty.field_plan SET label = 'Chart' WHERE field_name = 'patientSince'`)
+		require.NoError(t, err)
+		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		require.ErrorAs(t, err, &nc)
+		assert.Contains(t, err.Error(), "changed since test confirmed it")
+		assert.Zero(t, srv.Count("person"))
+		var runs int
+		require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.push_run`).Scan(&runs))
+		assert.Zero(t, runs)
+	})
 	t.Run("no data test results", func(t *testing.T) {
 		wh, _ := openFixture(t, fixtureOpts{People: 2})
+		confirmMap(t, wh)
 		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
 		_, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
 		var te *TestsFailedError
@@ -364,4 +397,72 @@ func TestPushUnder429AndNoSecretInAudit(t *testing.T) {
 		WHERE concat_ws('|', r.target, r.args, r.message, p.reason, p.pre_image) LIKE '%DO-NOT-LEAK%'`).Scan(&leaks))
 	assert.Zero(t, leaks)
 	assert.False(t, errors.Is(err, context.Canceled))
+}
+
+// preImages reads the pre-images a run logged, by destination id.
+func preImages(t *testing.T, wh *warehouse.Warehouse, runID int64) map[string]map[string]any {
+	t.Helper()
+	rows, err := wh.DB().Query(`SELECT dest_id, pre_image FROM meta.push_record WHERE run_id = ? AND action = 'update'`, runID)
+	require.NoError(t, err)
+	defer rows.Close()
+	out := map[string]map[string]any{}
+	for rows.Next() {
+		var id string
+		var pre *string
+		require.NoError(t, rows.Scan(&id, &pre))
+		require.NotNil(t, pre, "update of %s has a pre-image", id)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(*pre), &m))
+		out[id] = m
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+func TestPushKeepsPreImages(t *testing.T) {
+	ctx := context.Background()
+	t.Run("update of a record the last push sent", func(t *testing.T) {
+		wh, _ := openFixture(t, fixtureOpts{People: 5})
+		passTests(t, wh)
+		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+		_, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		require.NoError(t, err)
+		var id string
+		require.NoError(t, wh.DB().QueryRow(`SELECT id FROM twenty.person WHERE _source_key = 'P2'`).Scan(&id))
+		before, ok := srv.Record("person", id)
+		require.True(t, ok)
+		_, err = wh.DB().Exec(`UPDATE twenty.person SET name__first_name = 'Changed' WHERE _source_key = 'P2'`)
+		require.NoError(t, err)
+		rep, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		require.NoError(t, err)
+		pre := preImages(t, wh, rep.RunID)
+		require.Len(t, pre, 1)
+		assert.Equal(t, before["name"], pre[id]["name"], "the name as the destination held it")
+		assert.NotContains(t, pre[id], "id")
+		after, _ := srv.Record("person", id)
+		assert.Equal(t, "Changed", after["name"].(map[string]any)["firstName"])
+	})
+	t.Run("records already at the destination", func(t *testing.T) {
+		wh, _ := openFixture(t, fixtureOpts{People: 5})
+		passTests(t, wh)
+		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+		c, _ := testClient(t, srv, nil)
+		var id string
+		require.NoError(t, wh.DB().QueryRow(`SELECT id FROM twenty.company WHERE _source_key = '1'`).Scan(&id))
+		_, err := c.Upsert(ctx, "companies", []Record{{"id": id, "name": "Typed in by hand"}})
+		require.NoError(t, err)
+		rep, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		require.NoError(t, err)
+		counts := map[string]ObjectCount{}
+		for _, o := range rep.Objects {
+			counts[o.Object] = o
+		}
+		assert.Equal(t, 1, counts["company"].Update, "the hand-made company is updated, not created")
+		assert.Equal(t, 1, counts["company"].Create)
+		pre := preImages(t, wh, rep.RunID)
+		require.Len(t, pre, 1)
+		assert.Equal(t, "Typed in by hand", pre[id]["name"])
+		assert.Contains(t, pre[id], "domainName", "a field the record lacked is kept as null")
+		assert.Nil(t, pre[id]["domainName"])
+	})
 }

@@ -110,6 +110,8 @@ func diffSchema(ctx context.Context, db *sql.DB, plan Plan, ws []ObjectMeta) ([]
 			conflicts = append(conflicts, fmt.Sprintf("%s: object %s is neither in the workspace nor in twenty.object_plan", where, f.Object))
 			continue
 		}
+		name = workspaceName(byName[f.Object], name)
+		where = fmt.Sprintf("%s.%s", f.Object, name)
 		have, exists := byName[f.Object].Field(name)
 		if !exists && byName[f.Object].ID == "" && baseObjectFields[name] {
 			continue // created with the object
@@ -175,6 +177,50 @@ func diffSchema(ctx context.Context, db *sql.DB, plan Plan, ws []ObjectMeta) ([]
 	return append(actions, relations...), nil
 }
 
+// workspaceName is the name a planned field has (or will have) in the
+// workspace. A name Twenty reserves for itself ("address" on a person) is
+// refused for a custom field, and Twenty's own UI adds the suffix "Custom"
+// to it (addCustomSuffixIfIsReserved): the exporter does the same, so the
+// field is the one a person creating it by hand would get.
+func workspaceName(o ObjectMeta, name string) string {
+	if _, ok := o.Field(name); ok || !reserved[name] {
+		return name
+	}
+	return name + "Custom"
+}
+
+// renames lists, per object, the payload keys that the workspace holds
+// under another name (see workspaceName).
+func renames(plan Plan, ws []ObjectMeta) map[string]map[string]string {
+	byName := map[string]ObjectMeta{}
+	for _, o := range ws {
+		byName[o.NameSingular] = o
+	}
+	out := map[string]map[string]string{}
+	for _, f := range plan.Fields {
+		if f.Type == "RELATION" {
+			continue
+		}
+		if n := workspaceName(byName[f.Object], f.Name); n != f.Name {
+			if out[f.Object] == nil {
+				out[f.Object] = map[string]string{}
+			}
+			out[f.Object][f.Name] = n
+		}
+	}
+	return out
+}
+
+// rename moves payload keys to their workspace names.
+func rename(p Record, names map[string]string) {
+	for from, to := range names {
+		if v, ok := p[from]; ok {
+			delete(p, from)
+			p[to] = v
+		}
+	}
+}
+
 // fieldKnown says whether payload key name (a field, or a relation's join
 // column like personId) exists on the object or is planned.
 func fieldKnown(o ObjectMeta, plan Plan, object, name string) bool {
@@ -215,9 +261,17 @@ func mergeOptions(have, want []Option) ([]Option, []string) {
 	return out, added
 }
 
+// Audit-log tables of the data-model changes a push makes, so a rollback
+// with --schema can remove what the push created.
+const (
+	SchemaObjectsTable = "twenty:metadata/objects"
+	SchemaFieldsTable  = "twenty:metadata/fields"
+)
+
 // applySchema makes the changes, objects first and relations last, and
-// returns the workspace's metadata afterwards.
-func applySchema(ctx context.Context, c *Client, actions []SchemaAction) ([]ObjectMeta, error) {
+// returns the workspace's metadata afterwards. created receives each
+// object and field as soon as Twenty acknowledged it.
+func applySchema(ctx context.Context, c *Client, actions []SchemaAction, created func(table, name, id string) error) ([]ObjectMeta, error) {
 	ws, err := c.Objects(ctx)
 	if err != nil {
 		return nil, err
@@ -233,9 +287,13 @@ func applySchema(ctx context.Context, c *Client, actions []SchemaAction) ([]Obje
 		if a.Kind != "create object" {
 			continue
 		}
-		if _, err := c.CreateObject(ctx, ObjectInput{NameSingular: a.obj.NameSingular, NamePlural: a.obj.NamePlural,
-			LabelSingular: a.obj.LabelSingular, LabelPlural: a.obj.LabelPlural, Icon: a.obj.Icon}); err != nil {
+		om, err := c.CreateObject(ctx, ObjectInput{NameSingular: a.obj.NameSingular, NamePlural: a.obj.NamePlural,
+			LabelSingular: a.obj.LabelSingular, LabelPlural: a.obj.LabelPlural, Icon: a.obj.Icon})
+		if err != nil {
 			return nil, fmt.Errorf("create object %s: %w", a.Object, err)
+		}
+		if err := created(SchemaObjectsTable, a.Object, om.ID); err != nil {
+			return nil, err
 		}
 	}
 	if ws, err = c.Objects(ctx); err != nil {
@@ -253,8 +311,12 @@ func applySchema(ctx context.Context, c *Client, actions []SchemaAction) ([]Obje
 				in.RelationCreationPayload = &RelationInput{Type: orDefault(f.RelationType, "MANY_TO_ONE"),
 					TargetObjectMetadataID: objID[f.RelationTarget], TargetFieldLabel: orDefault(f.TargetFieldLabel, f.Object)}
 			}
-			if _, err := c.CreateField(ctx, in); err != nil {
+			fm, err := c.CreateField(ctx, in)
+			if err != nil {
 				return nil, fmt.Errorf("create field %s.%s: %w", a.Object, a.Field, err)
+			}
+			if err := created(SchemaFieldsTable, a.Object+"."+a.Field, fm.ID); err != nil {
+				return nil, err
 			}
 		case "add options":
 			if err := c.SetOptions(ctx, a.fieldID, a.options); err != nil {

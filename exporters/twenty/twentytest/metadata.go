@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -59,8 +60,9 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, parts []
 		writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{"createOneField": f}})
 	case (r.Method == http.MethodPatch || r.Method == http.MethodPut) && kind == "fields" && len(parts) == 2:
 		var in struct {
-			Label   *string  `json:"label"`
-			Options []Option `json:"options"`
+			Label    *string  `json:"label"`
+			Options  []Option `json:"options"`
+			IsActive *bool    `json:"isActive"`
 		}
 		if err := decodeBody(r, &in); err != nil {
 			return err
@@ -89,10 +91,111 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, parts []
 		if in.Label != nil {
 			f.Label = *in.Label
 		}
+		if in.IsActive != nil {
+			if !f.IsCustom && !*in.IsActive {
+				return badRequest("Standard fields cannot be deactivated")
+			}
+			f.IsActive = *in.IsActive
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"updateOneField": f}})
+	case (r.Method == http.MethodPatch || r.Method == http.MethodPut) && kind == "objects" && len(parts) == 2:
+		var in struct {
+			IsActive *bool `json:"isActive"`
+		}
+		if err := decodeBody(r, &in); err != nil {
+			return err
+		}
+		o := s.objectByID(parts[1])
+		if o == nil {
+			return &apiError{status: 404, msg: "Object does not exist"}
+		}
+		if in.IsActive != nil {
+			if !o.IsCustom {
+				return badRequest("Standard objects cannot be deactivated")
+			}
+			o.IsActive = *in.IsActive
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"updateOneObject": o}})
+	case r.Method == http.MethodDelete && kind == "fields" && len(parts) == 2:
+		if err := s.deleteField(parts[1]); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"deleteOneField": map[string]any{"id": parts[1]}}})
+	case r.Method == http.MethodDelete && kind == "objects" && len(parts) == 2:
+		if err := s.deleteObject(parts[1]); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"deleteOneObject": map[string]any{"id": parts[1]}}})
 	default:
 		return &apiError{status: 404, msg: "Cannot " + r.Method + " " + r.URL.Path}
 	}
+	return nil
+}
+
+// deleteField removes a custom field that was deactivated first (Twenty
+// refuses to delete an active field), the reverse side of a relation, and
+// the field's values.
+func (s *Server) deleteField(id string) *apiError {
+	for _, o := range s.objects {
+		for i, f := range o.Fields {
+			if f.ID != id {
+				continue
+			}
+			if !f.IsCustom {
+				return badRequest("Standard fields cannot be deleted")
+			}
+			if f.IsActive {
+				return badRequest("Active fields cannot be deleted: deactivate the field first")
+			}
+			o.Fields = append(o.Fields[:i:i], o.Fields[i+1:]...)
+			if f.Relation != nil {
+				if t := s.objectByID(f.Relation.TargetObjectMetadataID); t != nil {
+					t.Fields = slices.DeleteFunc(t.Fields, func(x *Field) bool {
+						return x.Relation != nil && x.Relation.TargetObjectMetadataID == o.ID && x.Name == f.Relation.TargetFieldName
+					})
+				}
+			}
+			for _, rec := range s.records[o.NameSingular] {
+				delete(rec, f.Name)
+				delete(rec, f.Name+"Id")
+			}
+			return nil
+		}
+	}
+	return &apiError{status: 404, msg: "Field metadata not found"}
+}
+
+// deleteObject removes a deactivated custom object, its records and every
+// relation field pointing at it.
+func (s *Server) deleteObject(id string) *apiError {
+	o := s.objectByID(id)
+	if o == nil {
+		return &apiError{status: 404, msg: "Object does not exist"}
+	}
+	if !o.IsCustom {
+		return badRequest("Standard objects cannot be deleted")
+	}
+	if o.IsActive {
+		return badRequest("Active objects cannot be deleted: deactivate the object first")
+	}
+	s.objects = slices.DeleteFunc(s.objects, func(x *Object) bool { return x.ID == id })
+	for _, other := range s.objects {
+		var gone []string
+		other.Fields = slices.DeleteFunc(other.Fields, func(f *Field) bool {
+			if f.Relation != nil && f.Relation.TargetObjectMetadataID == id {
+				gone = append(gone, f.Name)
+				return true
+			}
+			return false
+		})
+		for _, rec := range s.records[other.NameSingular] {
+			for _, n := range gone {
+				delete(rec, n)
+				delete(rec, n+"Id")
+			}
+		}
+	}
+	delete(s.records, o.NameSingular)
 	return nil
 }
 

@@ -435,9 +435,12 @@ func (s *Server) handleGetOne(w http.ResponseWriter, plural, id string) *apiErro
 	return nil
 }
 
-// filterIDRE reads the id filters the exporter uses: id[in]:[...] and id[eq]:x.
-var filterIDRE = regexp.MustCompile(`^id\[(in|eq)\]:(.*)$`)
+// filterRE reads the filters the exporter uses: <field>[in]:[...] and
+// <field>[eq]:x on a top-level field (id, personId, ...).
+var filterRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9]*)\[(in|eq)\]:(.*)$`)
 
+// handleList lists records in id order, filtered, limit at most 200, with
+// cursor pagination: pageInfo.endCursor passed back as starting_after.
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request, plural string) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -456,28 +459,34 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, plural strin
 		}
 		limit = n
 	}
-	var ids map[string]bool
+	var field string
+	var values map[string]bool
 	if f := r.URL.Query().Get("filter"); f != "" {
-		m := filterIDRE.FindStringSubmatch(f)
+		m := filterRE.FindStringSubmatch(f)
 		if m == nil {
-			return badRequest("this test server only filters by id[in] and id[eq]: %s", f)
+			return badRequest("this test server only filters by <field>[in] and <field>[eq]: %s", f)
 		}
-		ids = map[string]bool{}
-		if m[1] == "eq" {
-			ids[strings.Trim(m[2], `"`)] = true
+		field = m[1]
+		if o.field(field) == nil && o.fieldByJoinColumn(field) == nil {
+			return badRequest("Object %s doesn't have any \"%s\" field.", o.NameSingular, field)
+		}
+		values = map[string]bool{}
+		if m[2] == "eq" {
+			values[strings.Trim(m[3], `"`)] = true
 		} else {
 			var list []string
-			if err := json.Unmarshal([]byte(m[2]), &list); err != nil {
-				return badRequest("Invalid filter value: %s", m[2])
+			if err := json.Unmarshal([]byte(m[3]), &list); err != nil {
+				return badRequest("Invalid filter value: %s", m[3])
 			}
-			for _, id := range list {
-				ids[id] = true
+			for _, v := range list {
+				values[v] = true
 			}
 		}
 	}
+	after := r.URL.Query().Get("starting_after")
 	var keys []string
 	for id, rec := range s.records[o.NameSingular] {
-		if rec["deletedAt"] != nil || (ids != nil && !ids[id]) {
+		if rec["deletedAt"] != nil || (values != nil && !values[fmt.Sprint(rec[field])]) || (after != "" && id <= after) {
 			continue
 		}
 		keys = append(keys, id)
@@ -491,9 +500,13 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, plural strin
 	for i, k := range keys {
 		out[i] = cloneRecord(s.records[o.NameSingular][k])
 	}
+	end := ""
+	if len(keys) > 0 {
+		end = keys[len(keys)-1]
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"data":       map[string]any{o.NamePlural: out},
-		"pageInfo":   map[string]any{"hasNextPage": total > len(keys)},
+		"pageInfo":   map[string]any{"hasNextPage": total > len(keys), "endCursor": end},
 		"totalCount": total,
 	})
 	return nil

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestQuickstartWritesTwentyImport(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "qs")
+	r := cli(t, "", "quickstart", dir, "--patients", "12")
+	require.Equal(t, 0, r.code, r.stderr+r.stdout)
+	readme := filepath.Join(dir, "twenty-import", "README.txt")
+	assert.Contains(t, r.stdout, "Read "+readme+" first")
+	_, err := os.Stat(readme)
+	require.NoError(t, err)
+	_, err = os.Stat(filepath.Join(dir, "twenty-import", "02_people.csv"))
+	assert.NoError(t, err)
+}

@@ -1,0 +1,132 @@
+package twenty
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
+)
+
+var allObjects = []string{"company", "person", "workspaceMember", "task", "taskTarget", "note", "noteTarget", "perioRecord", "attachment"}
+
+// storeState is every record of the server, without what the server
+// stamps on each write (updatedAt) and without null fields (a restored
+// field the record never had comes back as null).
+func storeState(srv *twentytest.Server) map[string]map[string]map[string]any {
+	out := map[string]map[string]map[string]any{}
+	for _, o := range allObjects {
+		out[o] = map[string]map[string]any{}
+		for id, r := range srv.Records(o) {
+			c := map[string]any{}
+			for k, v := range r {
+				if k != "updatedAt" && v != nil {
+					c[k] = v
+				}
+			}
+			out[o][id] = c
+		}
+	}
+	return out
+}
+
+// TestRollbackTwenty pushes into a workspace that already holds records
+// (a company and a person the push updates, and a person it never
+// touches), rolls back with an interruption half-way, runs the rollback
+// again, and finds the workspace exactly as before the push; verify then
+// finds nothing of the push; --schema removes the custom object and fields.
+func TestRollbackTwenty(t *testing.T) {
+	ctx := context.Background()
+	wh, _ := openFixture(t, fixtureOpts{People: 40, Files: 2})
+	passTests(t, wh)
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	c, _ := testClient(t, srv, nil)
+
+	var company, person string
+	require.NoError(t, wh.DB().QueryRow(`SELECT id FROM twenty.company WHERE _source_key = '1'`).Scan(&company))
+	require.NoError(t, wh.DB().QueryRow(`SELECT id FROM twenty.person WHERE _source_key = 'P3'`).Scan(&person))
+	_, err := c.Upsert(ctx, "companies", []Record{{"id": company, "name": "Typed in by hand", "employees": 12}})
+	require.NoError(t, err)
+	_, err = c.Upsert(ctx, "people", []Record{
+		{"id": person, "name": map[string]any{"firstName": "Old", "lastName": "Name"}, "jobTitle": "kept"},
+		{"id": uuid.NewString(), "name": map[string]any{"firstName": "Not", "lastName": "Ours"}},
+	})
+	require.NoError(t, err)
+	before := storeState(srv)
+	_, hadPerio := srv.Object("perioRecord")
+	require.False(t, hadPerio)
+
+	rep, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+	require.NoError(t, err)
+	require.Empty(t, rep.Failures)
+	assert.NotEqual(t, before, storeState(srv))
+	pre := preImages(t, wh, rep.RunID)
+	assert.Len(t, pre, 2, "the company and the person already there were updated, with pre-images")
+
+	// Interrupted after 25 destroys.
+	var deletes atomic.Int32
+	kctx, kill := context.WithCancel(ctx)
+	srv.FailWhen(func(_ int, r *http.Request) twentytest.Fault {
+		if r.Method == http.MethodDelete && deletes.Add(1) == 25 {
+			kill()
+			return twentytest.DropBefore
+		}
+		return twentytest.NoFault
+	})
+	_, err = Rollback(kctx, wh.DB(), RollbackOptions{Client: c, PushRun: rep.RunID})
+	require.ErrorIs(t, err, context.Canceled)
+	srv.FailWhen(nil)
+	assert.NotEqual(t, before, storeState(srv), "half undone")
+
+	rb, err := Rollback(ctx, wh.DB(), RollbackOptions{Client: c, PushRun: rep.RunID})
+	require.NoError(t, err)
+	assert.True(t, rb.Resumed)
+	assert.Equal(t, before, storeState(srv), "created records destroyed, updated ones restored")
+	restored := 0
+	for _, tc := range rb.Tables {
+		restored += tc.Restored
+	}
+	assert.Equal(t, 2, restored)
+	assert.Positive(t, rb.SchemaLeft, "data-model changes kept without --schema")
+
+	var deleted, restores int
+	require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FILTER (action = 'delete'), count(*) FILTER (action = 'restore')
+		FROM meta.push_record p JOIN meta.push_run r USING (run_id) WHERE r.mode = 'rollback' AND r.parent_run = ?`, rep.RunID).Scan(&deleted, &restores))
+	assert.Equal(t, totalRows(tableRows(t, wh))-2, deleted, "each created record destroyed once, across both rollback runs")
+	assert.Equal(t, 2, restores)
+
+	// Again: nothing left to undo.
+	rb, err = Rollback(ctx, wh.DB(), RollbackOptions{Client: c, PushRun: rep.RunID})
+	require.NoError(t, err)
+	assert.Empty(t, rb.Tables)
+
+	m, _ := NewMapper("America/New_York")
+	v, err := Verify(ctx, wh.DB(), VerifyOptions{Client: c, Mapper: m})
+	require.NoError(t, err)
+	for _, ov := range v.Objects {
+		switch ov.Object {
+		case "company", "person":
+			assert.Equal(t, 1, ov.Found, "only the record that was there before (%s)", ov.Object)
+			assert.Equal(t, 1, ov.Mismatched, "and it holds its old values (%s)", ov.Object)
+		default:
+			assert.Zero(t, ov.Found, ov.Object)
+		}
+		assert.Zero(t, ov.Extra, ov.Object)
+	}
+
+	rb, err = Rollback(ctx, wh.DB(), RollbackOptions{Client: c, PushRun: rep.RunID, Schema: true})
+	require.NoError(t, err)
+	assert.NotEmpty(t, rb.Schema)
+	_, ok := srv.Object("perioRecord")
+	assert.False(t, ok, "custom object removed")
+	p, _ := srv.Object("person")
+	for _, f := range p.Fields {
+		assert.False(t, f.IsCustom && f.Name == "patientStatus", "custom field removed")
+	}
+	assert.Equal(t, before, storeState(srv))
+}

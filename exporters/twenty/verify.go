@@ -1,0 +1,408 @@
+package twenty
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/axium2crm/axium2crm/exporters/audit"
+)
+
+// VerifyOptions configure Verify.
+type VerifyOptions struct {
+	Client *Client
+	Mapper *Mapper
+	// Sample asks for a side-by-side report of this many records,
+	// spread over every object, for a person to review.
+	Sample int
+	// Examples is how many mismatches to keep per object (default 5).
+	Examples int
+	Args     string
+}
+
+// FieldDiff is one field whose destination value differs from the source.
+type FieldDiff struct {
+	ID          string `json:"id"`
+	SourceKey   string `json:"source_key"`
+	Field       string `json:"field"`
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+}
+
+// ObjectVerify is what verify found for one object.
+type ObjectVerify struct {
+	Object   string `json:"object"`
+	Table    string `json:"table"`
+	Expected int    `json:"expected"`
+	Found    int    `json:"found"`
+	Missing  int    `json:"missing"`
+	// Extra are records at the destination that are not in the table:
+	// pushed earlier (the log holds them) or linked to a migrated person.
+	Extra int `json:"extra"`
+	// Mismatched counts records with at least one differing field.
+	Mismatched  int         `json:"mismatched"`
+	MissingIDs  []string    `json:"missing_ids,omitempty"`
+	ExtraIDs    []string    `json:"extra_ids,omitempty"`
+	Differences []FieldDiff `json:"differences,omitempty"`
+}
+
+// SideBySide is one record of the --sample report.
+type SideBySide struct {
+	Object    string      `json:"object"`
+	ID        string      `json:"id"`
+	SourceKey string      `json:"source_key"`
+	Found     bool        `json:"found"`
+	Fields    []FieldPair `json:"fields"`
+}
+
+// FieldPair is a field's source and destination value, as compared.
+type FieldPair struct {
+	Field       string `json:"field"`
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	Same        bool   `json:"same"`
+}
+
+// VerifyReport is the outcome of Verify.
+type VerifyReport struct {
+	RunID     int64          `json:"run_id"`
+	PushRun   int64          `json:"push_run"`
+	Target    string         `json:"target"`
+	Objects   []ObjectVerify `json:"objects"`
+	Sample    []SideBySide   `json:"sample,omitempty"`
+	ReadCalls int            `json:"read_calls"`
+}
+
+// Differences counts missing, extra and mismatched records.
+func (r VerifyReport) Differences() int {
+	n := 0
+	for _, o := range r.Objects {
+		n += o.Missing + o.Extra + o.Mismatched
+	}
+	return n
+}
+
+// Verify reads the pushed records back from Twenty by id (one list call
+// per 200 ids) and compares them field by field with the rows of the
+// current twenty.* tables, after normalizing what Twenty legitimately
+// changes: phone formatting, e-mail case, the rich-text body's blocknote
+// (only its markdown is compared), how a timestamp or a number is written,
+// the order of multi-select values, empty versus absent. It also lists
+// records at the destination the tables no longer have: those the log
+// says were pushed, and those linked to a migrated person. The run is
+// logged in meta.push_run (mode verify); each difference as a fail entry.
+func Verify(ctx context.Context, db *sql.DB, opt VerifyOptions) (VerifyReport, error) {
+	var rep VerifyReport
+	if opt.Client == nil {
+		return rep, errors.New("twenty verify: no client")
+	}
+	if opt.Mapper == nil {
+		m, err := NewMapper("")
+		if err != nil {
+			return rep, err
+		}
+		opt.Mapper = m
+	}
+	if opt.Examples <= 0 {
+		opt.Examples = 5
+	}
+	rep.Target = opt.Client.Target()
+	err := db.QueryRowContext(ctx, query("last_push")).Scan(&rep.PushRun)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rep, errors.New("twenty verify: nothing was pushed to Twenty yet (meta.push_run has no finished push)")
+	}
+	if err != nil {
+		return rep, fmt.Errorf("read meta.push_run: %w", err)
+	}
+	plan, err := ReadPlan(ctx, db)
+	if err != nil {
+		return rep, err
+	}
+	ws, err := opt.Client.Objects(ctx)
+	rep.ReadCalls++
+	if err != nil {
+		return rep, err
+	}
+	names := renames(plan, ws)
+	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: Destination, Mode: "verify", Target: rep.Target,
+		Args: opt.Args, ParentRun: rep.PushRun})
+	if err != nil {
+		return rep, err
+	}
+	rep.RunID = run.ID
+	err = verify(ctx, db, opt, plan, names, run, &rep)
+	if ferr := run.Finish(ctx, err); ferr != nil && err == nil {
+		err = ferr
+	}
+	return rep, err
+}
+
+func verify(ctx context.Context, db *sql.DB, opt VerifyOptions, plan Plan, names map[string]map[string]string, run *audit.Run, rep *VerifyReport) error {
+	person, _ := plan.Object(PersonObject)
+	var personIDs []string
+	for oi, o := range plan.Objects {
+		// The sample spans every object: N records spread evenly, at
+		// least one per object.
+		quota := 0
+		if opt.Sample > 0 {
+			quota = opt.Sample / len(plan.Objects)
+			if oi < opt.Sample%len(plan.Objects) {
+				quota++
+			}
+			quota = max(quota, 1)
+		}
+		rows, err := opt.Mapper.ReadTable(ctx, db, o.Table, nil)
+		if err != nil {
+			return err
+		}
+		inTable := map[string]bool{}
+		ids := make([]string, 0, len(rows))
+		for _, r := range rows {
+			rename(r.Payload, names[o.NameSingular])
+			inTable[r.ID] = true
+			ids = append(ids, r.ID)
+		}
+		if o.NameSingular == person.NameSingular {
+			personIDs = ids
+		}
+		held, err := audit.LastHashes(ctx, db, Destination, o.QualifiedTable())
+		if err != nil {
+			return err
+		}
+		var gone []string
+		for id := range held {
+			if !inTable[id] {
+				gone = append(gone, id)
+			}
+		}
+		sort.Strings(gone)
+		found, calls, err := opt.Client.Records(ctx, o.NamePlural, append(slices.Clone(ids), gone...))
+		rep.ReadCalls += calls
+		if err != nil {
+			return err
+		}
+		ov := ObjectVerify{Object: o.NameSingular, Table: o.QualifiedTable(), Expected: len(rows)}
+		var entries []audit.Entry
+		fail := func(id, key, reason string) {
+			entries = append(entries, audit.Entry{Object: o.NameSingular, Table: o.QualifiedTable(), SourceKey: key,
+				DestID: id, Action: audit.Fail, Reason: "verify: " + reason})
+		}
+		for i, r := range rows {
+			got, ok := found[r.ID]
+			if i < quota {
+				rep.Sample = append(rep.Sample, sideBySide(o, r, got, ok))
+			}
+			if !ok {
+				ov.Missing++
+				ov.MissingIDs = append(ov.MissingIDs, r.ID)
+				fail(r.ID, r.SourceKey, "missing at the destination")
+				continue
+			}
+			ov.Found++
+			diffs := compareRecord(r, got, o.NameSingular == "attachment")
+			if len(diffs) == 0 {
+				continue
+			}
+			ov.Mismatched++
+			var fields []string
+			for _, d := range diffs {
+				fields = append(fields, d.Field)
+				if len(ov.Differences) < opt.Examples {
+					ov.Differences = append(ov.Differences, d)
+				}
+			}
+			fail(r.ID, r.SourceKey, "fields differ: "+strings.Join(fields, ", "))
+		}
+		extra := map[string]bool{}
+		for _, id := range gone {
+			if _, ok := found[id]; ok {
+				extra[id] = true
+			}
+		}
+		// Records linked to a migrated person that the tables do not have
+		// (added in Twenty after the push, or left by an earlier push).
+		for _, f := range plan.FieldsOf(o.NameSingular) {
+			if f.Type != "RELATION" || f.RelationTarget != person.NameSingular || len(personIDs) == 0 {
+				continue
+			}
+			for start := 0; start < len(personIDs); start += MaxBatch {
+				chunk := personIDs[start:min(start+MaxBatch, len(personIDs))]
+				list, _ := json.Marshal(chunk)
+				recs, calls, err := opt.Client.List(ctx, o.NamePlural, f.RelationName()+"Id[in]:"+string(list))
+				rep.ReadCalls += calls
+				if err != nil {
+					return err
+				}
+				for _, r := range recs {
+					if id := recordID(r); !inTable[id] {
+						extra[id] = true
+					}
+				}
+			}
+		}
+		for id := range extra {
+			ov.ExtraIDs = append(ov.ExtraIDs, id)
+			fail(id, "", "at the destination but not in "+o.QualifiedTable())
+		}
+		sort.Strings(ov.ExtraIDs)
+		ov.Extra = len(ov.ExtraIDs)
+		if err := run.Log(ctx, entries); err != nil {
+			return err
+		}
+		rep.Objects = append(rep.Objects, ov)
+	}
+	return nil
+}
+
+// compareRecord lists the payload fields whose destination value differs
+// after normalization.
+func compareRecord(r Row, got Record, attachment bool) []FieldDiff {
+	var out []FieldDiff
+	keys := make([]string, 0, len(r.Payload))
+	for k := range r.Payload {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k == "id" || (attachment && k == "fullPath") || (serverFilled[k] && r.Payload[k] == nil) {
+			continue
+		}
+		want, have := normalize(k, r.Payload[k]), normalize(k, got[k])
+		if !reflect.DeepEqual(want, have) {
+			out = append(out, FieldDiff{ID: r.ID, SourceKey: r.SourceKey, Field: k, Source: show(r.Payload[k]), Destination: show(got[k])})
+		}
+	}
+	return out
+}
+
+// serverFilled are fields Twenty fills itself when the payload leaves
+// them empty: no source value, nothing to compare.
+var serverFilled = map[string]bool{"createdAt": true, "updatedAt": true, "position": true}
+
+func sideBySide(o ObjectPlan, r Row, got Record, found bool) SideBySide {
+	s := SideBySide{Object: o.NameSingular, ID: r.ID, SourceKey: r.SourceKey, Found: found}
+	keys := make([]string, 0, len(r.Payload))
+	for k := range r.Payload {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k == "id" || (serverFilled[k] && r.Payload[k] == nil) {
+			continue
+		}
+		same := found && reflect.DeepEqual(normalize(k, r.Payload[k]), normalize(k, got[k]))
+		s.Fields = append(s.Fields, FieldPair{Field: k, Source: show(r.Payload[k]), Destination: show(got[k]), Same: same})
+	}
+	return s
+}
+
+func show(v any) string {
+	if v == nil {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+var nonDigits = regexp.MustCompile(`\D`)
+var spaces = regexp.MustCompile(`\s+`)
+
+// normalize puts a value in the form verify compares: what Twenty may
+// legitimately change about a value without changing it is erased.
+func normalize(key string, v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		s := strings.TrimSpace(x)
+		switch key {
+		case "primaryPhoneNumber", "primaryPhoneCallingCode", "number", "callingCode":
+			s = nonDigits.ReplaceAllString(s, "")
+		case "primaryEmail":
+			s = strings.ToLower(s)
+		case "markdown":
+			s = spaces.ReplaceAllString(s, " ")
+		case "primaryPhoneCountryCode", "countryCode", "currencyCode":
+			s = strings.ToUpper(s)
+		case "amountMicros":
+			return number(s)
+		}
+		if s == "" {
+			return nil
+		}
+		if len(s) >= 20 && s[4] == '-' && s[10] == 'T' {
+			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				return "time:" + t.UTC().Format(time.RFC3339Nano)
+			}
+		}
+		return s
+	case json.Number:
+		return number(string(x))
+	case float64:
+		return number(fmt.Sprint(x))
+	case int, int32, int64:
+		return number(fmt.Sprint(x))
+	case bool:
+		return x
+	case []any:
+		out := make([]any, 0, len(x))
+		allStrings := true
+		for _, e := range x {
+			n := normalize(key, e)
+			if n == nil {
+				continue
+			}
+			if _, ok := n.(string); !ok {
+				allStrings = false
+			}
+			if key == "additionalEmails" {
+				if s, ok := n.(string); ok {
+					n = strings.ToLower(s)
+				}
+			}
+			out = append(out, n)
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		if allStrings {
+			sort.Slice(out, func(i, j int) bool { return out[i].(string) < out[j].(string) })
+		}
+		return out
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if k == "blocknote" {
+				continue // derived by Twenty from the markdown
+			}
+			if n := normalize(k, e); n != nil {
+				out[k] = n
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return fmt.Sprint(v)
+}
+
+func number(s string) any {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return s
+	}
+	return "num:" + r.RatString()
+}
