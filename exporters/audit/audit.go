@@ -23,7 +23,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"text/template"
 	"time"
@@ -54,6 +53,11 @@ const (
 	Fail    = "fail"
 	Delete  = "delete"
 	Restore = "restore"
+	// Pending is a pre-image logged before its update is sent: until an
+	// entry of the same run acknowledges the record (create, update or
+	// fail), a resume and a rollback take the pre-image from it, so a
+	// process that dies between the write and its log loses nothing.
+	Pending = "pending"
 )
 
 // Run statuses.
@@ -191,34 +195,51 @@ func (r *Run) Log(ctx context.Context, entries []Entry) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now().UTC()
-	const cols = 13
-	// Rows in chunks: DuckDB binds every parameter of one statement.
-	for start := 0; start < len(entries); start += 500 {
-		chunk := entries[start:min(start+500, len(entries))]
-		var b strings.Builder
-		b.WriteString("INSERT INTO meta.push_record (run_id, destination, object, table_name, source_key, dest_id, dest_db_id, action, reason, payload_hash, pre_image, logged_at) VALUES ")
-		args := make([]any, 0, len(chunk)*cols)
-		for i, e := range chunk {
-			if err := checkAction(e.Action); err != nil {
-				return err
-			}
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, r.ID, r.Destination, e.Object, e.Table, nullIf(e.SourceKey), e.DestID,
-				nullID(e.DestDBID), e.Action, nullIf(e.Reason), nullIf(e.PayloadHash), nullIf(e.PreImage), now)
+	rows := make([]logRow, len(entries))
+	for i, e := range entries {
+		if err := checkAction(e.Action); err != nil {
+			return err
 		}
-		if _, err := r.db.ExecContext(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("audit: log %d entries: %w", len(chunk), err)
+		rows[i] = logRow{Object: e.Object, Table: e.Table, SourceKey: strPtr(e.SourceKey), DestID: e.DestID,
+			Action: e.Action, Reason: strPtr(e.Reason), PayloadHash: strPtr(e.PayloadHash), PreImage: strPtr(e.PreImage)}
+		if e.DestDBID != 0 {
+			id := e.DestDBID
+			rows[i].DestDBID = &id
 		}
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("audit: encode %d entries: %w", len(entries), err)
+	}
+	if _, err := r.db.ExecContext(ctx, query("log_entries"), r.ID, r.Destination, now, string(b)); err != nil {
+		return fmt.Errorf("audit: log %d entries: %w", len(entries), err)
 	}
 	return nil
 }
 
+// logRow is an entry as the log_entries statement reads it.
+type logRow struct {
+	Object      string  `json:"object"`
+	Table       string  `json:"table_name"`
+	SourceKey   *string `json:"source_key"`
+	DestID      string  `json:"dest_id"`
+	DestDBID    *int64  `json:"dest_db_id"`
+	Action      string  `json:"action"`
+	Reason      *string `json:"reason"`
+	PayloadHash *string `json:"payload_hash"`
+	PreImage    *string `json:"pre_image"`
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 func checkAction(a string) error {
 	switch a {
-	case Create, Update, Skip, Fail, Delete, Restore:
+	case Create, Update, Skip, Fail, Delete, Restore, Pending:
 		return nil
 	}
 	return fmt.Errorf("audit: unknown action %q", a)
@@ -347,6 +368,28 @@ func UndoPlan(ctx context.Context, db *sql.DB, runID int64) (map[string][]Undo, 
 			return nil, err
 		}
 		out[u.Table] = append(out[u.Table], u)
+	}
+	return out, rows.Err()
+}
+
+// PendingPreImages returns the pre-images run runID logged for table
+// before sending their update that no entry of the run acknowledged yet,
+// by destination id: the run was interrupted between the write and its
+// log, so the destination may hold the new values already and only these
+// are the record's values before the run.
+func PendingPreImages(ctx context.Context, db *sql.DB, runID int64, table string) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, query("pending"), runID, table)
+	if err != nil {
+		return nil, fmt.Errorf("audit: pending pre-images of %s: %w", table, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, pre string
+		if err := rows.Scan(&id, &pre); err != nil {
+			return nil, err
+		}
+		out[id] = pre
 	}
 	return out, rows.Err()
 }

@@ -2,8 +2,10 @@ package audit_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -119,6 +121,34 @@ func TestHashIsCanonical(t *testing.T) {
 	assert.Error(t, err)
 }
 
+// TestLogKeepsValuesExactly: entries travel to DuckDB as one JSON
+// document, so text full of JSON and escapes must come back byte for byte,
+// and empty values as NULL.
+func TestLogKeepsValuesExactly(t *testing.T) {
+	ctx := context.Background()
+	db := open(t).DB()
+	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: "odoo"})
+	require.NoError(t, err)
+	pre := "{\"name\":\"Latex, \\\"severe\\\"\\n\",\"n\":null,\"ü\":\"\u2028\"}"
+	require.NoError(t, run.Log(ctx, []audit.Entry{
+		{Object: "res.partner", Table: "odoo.t", SourceKey: "k|1", DestID: "axium.p_1", DestDBID: 42, Action: audit.Update,
+			Reason: "it's \"quoted\"", PayloadHash: "h", PreImage: pre},
+		{Object: "res.partner", Table: "odoo.t", DestID: "axium.p_2", Action: audit.Create},
+	}))
+	var key, reason, got string
+	var dbid int64
+	require.NoError(t, db.QueryRow(`SELECT source_key, dest_db_id, reason, pre_image FROM meta.push_record WHERE dest_id = 'axium.p_1'`).
+		Scan(&key, &dbid, &reason, &got))
+	assert.Equal(t, "k|1", key)
+	assert.EqualValues(t, 42, dbid)
+	assert.Equal(t, `it's "quoted"`, reason)
+	assert.Equal(t, pre, got)
+	var nulls int
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM meta.push_record WHERE dest_id = 'axium.p_2'
+		AND source_key IS NULL AND dest_db_id IS NULL AND reason IS NULL AND payload_hash IS NULL AND pre_image IS NULL`).Scan(&nulls))
+	assert.Equal(t, 1, nulls)
+}
+
 func TestLogManyEntriesInChunks(t *testing.T) {
 	ctx := context.Background()
 	db := open(t).DB()
@@ -173,4 +203,96 @@ func TestGoneAndUndoPlan(t *testing.T) {
 	assert.ErrorContains(t, err, "not a push")
 	_, err = audit.UndoPlan(ctx, db, 999)
 	assert.ErrorContains(t, err, "no such run")
+}
+
+// TestWriterLosesNothing queues entries from several goroutines, cancels
+// the run's context half-way, and finds every entry queued in the log once
+// the writer is closed; a second run's writer stops at the first failed
+// insert and says so.
+func TestWriterLosesNothing(t *testing.T) {
+	db := open(t).DB()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: "twenty"})
+	require.NoError(t, err)
+	w := run.Writer(ctx)
+	const senders, each = 4, 300
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if s == 0 && i == each/2 {
+					cancel()
+				}
+				id := fmt.Sprintf("%d-%d", s, i)
+				assert.NoError(t, w.Log([]audit.Entry{{Object: "person", Table: "twenty.person", DestID: id, Action: audit.Create}}))
+			}
+		}()
+	}
+	wg.Wait()
+	require.Error(t, ctx.Err())
+	require.NoError(t, w.Close())
+	require.NoError(t, w.Close(), "closing twice is harmless")
+	assert.ErrorIs(t, w.Log([]audit.Entry{{Object: "person", Table: "twenty.person", DestID: "late", Action: audit.Create}}), audit.ErrWriterClosed)
+	var n, distinct int
+	require.NoError(t, db.QueryRow("SELECT count(*), count(DISTINCT dest_id) FROM meta.push_record WHERE run_id = ?", run.ID).Scan(&n, &distinct))
+	assert.Equal(t, senders*each, n)
+	assert.Equal(t, senders*each, distinct)
+
+	t.Run("flush makes entries durable before it returns", func(t *testing.T) {
+		w := run.Writer(context.Background())
+		defer w.Close()
+		require.NoError(t, w.Log([]audit.Entry{{Object: "person", Table: "twenty.person", DestID: "flushed", Action: audit.Pending, PreImage: "{}"}}))
+		require.NoError(t, w.Flush())
+		var got int
+		require.NoError(t, db.QueryRow("SELECT count(*) FROM meta.push_record WHERE dest_id = 'flushed'").Scan(&got))
+		assert.Equal(t, 1, got)
+	})
+	t.Run("an insert error stops the writer", func(t *testing.T) {
+		w := run.Writer(context.Background())
+		_, err := db.Exec("ALTER TABLE meta.push_record RENAME TO push_record_away")
+		require.NoError(t, err)
+		require.NoError(t, w.Log([]audit.Entry{{Object: "person", Table: "twenty.person", DestID: "x", Action: audit.Create}}))
+		assert.Error(t, w.Flush())
+		assert.Error(t, w.Log([]audit.Entry{{Object: "person", Table: "twenty.person", DestID: "y", Action: audit.Create}}))
+		assert.Error(t, w.Close())
+		_, err = db.Exec("ALTER TABLE meta.push_record_away RENAME TO push_record")
+		require.NoError(t, err)
+	})
+}
+
+// TestPendingPreImages: a pre-image logged as pending stays pending until
+// an entry of the same run acknowledges the record; an unresolved one is
+// what a rollback restores.
+func TestPendingPreImages(t *testing.T) {
+	ctx := context.Background()
+	db := open(t).DB()
+	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: "twenty"})
+	require.NoError(t, err)
+	e := func(id, action, pre string) audit.Entry {
+		return audit.Entry{Object: "person", Table: "twenty.person", DestID: id, Action: action, PreImage: pre, PayloadHash: "h"}
+	}
+	require.NoError(t, run.Log(ctx, []audit.Entry{
+		e("a", audit.Pending, `{"name":"a0"}`), e("b", audit.Pending, `{"name":"b0"}`), e("c", audit.Pending, `{"name":"c0"}`),
+		e("a", audit.Update, `{"name":"a0"}`), e("c", audit.Fail, ""),
+	}))
+	// b written twice by an attempt and its resume: the first is the truth.
+	require.NoError(t, run.Log(ctx, []audit.Entry{e("b", audit.Pending, `{"name":"b-after-write"}`)}))
+	got, err := audit.PendingPreImages(ctx, db, run.ID, "twenty.person")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"b": `{"name":"b0"}`}, got)
+	other, err := audit.PendingPreImages(ctx, db, run.ID, "twenty.company")
+	require.NoError(t, err)
+	assert.Empty(t, other)
+
+	require.NoError(t, run.Finish(ctx, context.Canceled))
+	plan, err := audit.UndoPlan(ctx, db, run.ID)
+	require.NoError(t, err)
+	var acts []string
+	for _, u := range plan["twenty.person"] {
+		acts = append(acts, u.DestID+":"+u.Action+":"+u.PreImage)
+	}
+	assert.Equal(t, []string{`a:update:{"name":"a0"}`, `b:update:{"name":"b0"}`}, acts)
 }

@@ -43,13 +43,37 @@ WHERE l.rn = 1 AND l.action <> 'delete'
 ORDER BY l.dest_id
 {{end}}
 
+{{define "pending"}}
+-- Pre-images logged before their update was sent that no entry of the same
+-- run acknowledged: the earliest is the record's value before the run.
+SELECT p.dest_id, p.pre_image
+FROM meta.push_record p
+WHERE p.run_id = ? AND p.table_name = ? AND p.action = 'pending' AND p.pre_image IS NOT NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM meta.push_record a
+      WHERE a.run_id = p.run_id AND a.table_name = p.table_name AND a.dest_id = p.dest_id
+        AND a.action IN ('create', 'update', 'fail')
+  )
+QUALIFY row_number() OVER (PARTITION BY p.dest_id ORDER BY p.logged_at) = 1
+{{end}}
+
 {{define "undo_plan"}}
 -- What a push run wrote (creates and updates, with pre-images), minus what
 -- an earlier rollback of that run already undid: a rollback re-run after an
--- interruption carries on where it stopped.
-SELECT p.table_name, p.object, p.dest_id, coalesce(p.dest_db_id, 0), p.action, coalesce(p.pre_image, ''), coalesce(p.source_key, '')
+-- interruption carries on where it stopped. A pending pre-image no entry of
+-- the run acknowledged counts as an update: the run died after sending it,
+-- so the write may have landed, and restoring the pre-image is right
+-- either way.
+SELECT p.table_name, p.object, p.dest_id, coalesce(p.dest_db_id, 0),
+       CASE WHEN p.action = 'pending' THEN 'update' ELSE p.action END,
+       coalesce(p.pre_image, ''), coalesce(p.source_key, '')
 FROM meta.push_record p
-WHERE p.run_id = ? AND p.action IN ('create', 'update')
+WHERE p.run_id = ?
+  AND (p.action IN ('create', 'update')
+       OR (p.action = 'pending' AND NOT EXISTS (
+           SELECT 1 FROM meta.push_record a
+           WHERE a.run_id = p.run_id AND a.table_name = p.table_name AND a.dest_id = p.dest_id
+             AND a.action IN ('create', 'update', 'fail'))))
   AND NOT EXISTS (
       SELECT 1 FROM meta.push_record u JOIN meta.push_run r ON r.run_id = u.run_id
       WHERE r.mode = 'rollback' AND r.parent_run = p.run_id
@@ -57,4 +81,16 @@ WHERE p.run_id = ? AND p.action IN ('create', 'update')
   )
 QUALIFY row_number() OVER (PARTITION BY p.table_name, p.dest_id ORDER BY p.logged_at) = 1
 ORDER BY p.table_name, p.dest_id
+{{end}}
+
+{{define "log_entries"}}
+-- One statement for many entries, all in one JSON parameter: DuckDB parses
+-- and plans a short statement once instead of one with a dozen parameters
+-- per row, which made the log the push's largest CPU cost.
+INSERT INTO meta.push_record (run_id, destination, object, table_name, source_key, dest_id, dest_db_id, action, reason, payload_hash, pre_image, logged_at)
+SELECT ?, ?, e.object, e.table_name, e.source_key, e.dest_id, e.dest_db_id, e.action, e.reason, e.payload_hash, e.pre_image, ?
+FROM (
+    SELECT unnest(from_json(CAST(? AS JSON),
+        '[{"object":"VARCHAR","table_name":"VARCHAR","source_key":"VARCHAR","dest_id":"VARCHAR","dest_db_id":"BIGINT","action":"VARCHAR","reason":"VARCHAR","payload_hash":"VARCHAR","pre_image":"VARCHAR"}]')) AS e
+)
 {{end}}
