@@ -105,9 +105,12 @@ func NewClient(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	// Burst 1: the server's bucket may already be partly spent by other
-	// clients, so the client paces itself evenly at the configured rate.
-	lim := rate.NewLimiter(rate.Every(cfg.Window/time.Duration(cfg.Calls)), 1)
+	// The client paces itself evenly at the configured rate, as the
+	// server's bucket may already be partly spent by other clients. Burst
+	// 2, not 1: a call that starts a little late (the machine was busy)
+	// still finds the token it missed, instead of losing it for good; over
+	// any stretch the client sends at most one call above the rate.
+	lim := rate.NewLimiter(rate.Every(cfg.Window/time.Duration(cfg.Calls)), 2)
 	return &Client{cfg: cfg, base: u, limiter: lim, log: log, http: hc}, nil
 }
 
@@ -463,6 +466,46 @@ func (c *Client) Destroy(ctx context.Context, plural, id string) (found bool, er
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// MaxMutation is Twenty's MUTATION_MAXIMUM_AFFECTED_RECORDS (default 100):
+// the most records one update-, delete- or destroy-many call may touch.
+const MaxMutation = 100
+
+// DestroyMany hard-deletes records by id, at most MaxMutation a call:
+// Twenty's REST DELETE without an id and without soft_delete is its
+// destroy-many, over the records the (mandatory) filter matches. It
+// returns the ids Twenty answered as destroyed; an id absent from the
+// answer was already gone. On an error, the ids of the calls that
+// succeeded before it are returned.
+func (c *Client) DestroyMany(ctx context.Context, plural string, ids []string) (map[string]bool, int, error) {
+	out := map[string]bool{}
+	calls := 0
+	for start := 0; start < len(ids); start += MaxMutation {
+		chunk := ids[start:min(start+MaxMutation, len(ids))]
+		list, _ := json.Marshal(chunk)
+		q := url.Values{"filter": {"id[in]:" + string(list)}}
+		calls++
+		b, err := c.do(ctx, http.MethodDelete, "/rest/"+url.PathEscape(plural)+"?"+q.Encode(), nil, "")
+		if err != nil {
+			return out, calls, err
+		}
+		// The answer is {"data": {"delete<Plural>": [{"id": ...}, ...]}}.
+		var resp struct {
+			Data map[string][]struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(b, &resp); err != nil {
+			return out, calls, fmt.Errorf("twenty: destroy %s: %w", plural, err)
+		}
+		for _, recs := range resp.Data {
+			for _, r := range recs {
+				out[r.ID] = true
+			}
+		}
+	}
+	return out, calls, nil
 }
 
 // Patch writes fields of one record (PATCH /rest/<plural>/<id>).

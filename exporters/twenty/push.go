@@ -40,6 +40,10 @@ type PushOptions struct {
 	PropagateDeletes bool
 	// Progress receives one line per step; nil is quiet.
 	Progress func(string)
+	// InFlight is how many record writes may be in flight at once when
+	// load order allows (0 means 2): with two, the rate limit's next token
+	// is spent while Twenty still works on the previous batch.
+	InFlight int
 }
 
 // GoneObject lists the records of one table that were pushed but are no
@@ -81,8 +85,9 @@ type PushReport struct {
 	Objects  []ObjectCount  `json:"objects"`
 	Failures []Failure      `json:"failures,omitempty"`
 	Gone     []GoneObject   `json:"gone,omitempty"`
-	// Calls are the record writes sent; ReadCalls the reads before them
-	// (counts, pre-images); SchemaCalls the data-model calls.
+	// Calls are the record writes sent (file uploads included); ReadCalls
+	// the reads (the data model, counts, pre-images, resume checks);
+	// SchemaCalls the data-model changes. Retries are not counted.
 	Calls       int `json:"calls"`
 	ReadCalls   int `json:"read_calls"`
 	SchemaCalls int `json:"schema_calls"`
@@ -153,6 +158,9 @@ type pending struct {
 	// pre is the destination's record before an update (JSON of the
 	// fields the push writes), for rollback.
 	pre string
+	// prePending: pre comes from the pending entry of an interrupted
+	// attempt of this run, not from reading the destination now.
+	prePending bool
 }
 
 // Push sends the twenty.* tables to the workspace: it refuses when the
@@ -204,6 +212,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 	}
 	progress("reading the workspace's data model")
 	ws, err := opt.Client.Objects(ctx)
+	rep.ReadCalls++
 	if err != nil {
 		return rep, err
 	}
@@ -224,11 +233,18 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 
-	// Read and classify every table before anything is written: the plan
-	// of a dry run and the work of a real run are the same.
+	// Each table is read and classified in load order. A dry run does it
+	// all before returning its plan; a real run does it while the data
+	// model is created and the earlier tables are sent, so the rate
+	// limit's tokens are not left unused while DuckDB works. A table that
+	// cannot be read then stops the run half-way: it is resumed once the
+	// table is fixed.
 	work := make([][]*pending, len(plan.Objects))
 	held := make([]int, len(plan.Objects))
-	for i, o := range plan.Objects {
+	gones := make([]*GoneObject, len(plan.Objects))
+	rep.Objects = make([]ObjectCount, len(plan.Objects))
+	classify := func(ctx context.Context, i int) error {
+		o := plan.Objects[i]
 		var k map[string]bool
 		if keep != nil {
 			k = keep[o.Table]
@@ -238,14 +254,14 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		}
 		rows, err := opt.Mapper.ReadTable(ctx, db, o.Table, k)
 		if err != nil {
-			return rep, err
+			return err
 		}
 		for _, r := range rows {
 			rename(r.Payload, names[o.NameSingular])
 		}
 		last, err := audit.LastHashes(ctx, db, Destination, o.QualifiedTable())
 		if err != nil {
-			return rep, err
+			return err
 		}
 		held[i] = len(last)
 		dups := duplicateUniques(rows)
@@ -258,7 +274,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 				p.action, p.reason = audit.Fail, why
 			} else {
 				if p.hash, err = payloadHash(r, o.NameSingular == "attachment"); err != nil {
-					return rep, fmt.Errorf("%s %s: %w", o.QualifiedTable(), r.ID, err)
+					return fmt.Errorf("%s %s: %w", o.QualifiedTable(), r.ID, err)
 				}
 				prev, sent := last[r.ID]
 				switch {
@@ -282,18 +298,32 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 				count.Fail++
 			}
 		}
-		rep.Objects = append(rep.Objects, count)
+		rep.Objects[i] = count
 		if opt.Sample == 0 {
 			gone, err := audit.Gone(ctx, db, Destination, "twenty", o.Table, "id")
 			if err != nil {
-				return rep, err
+				return err
 			}
 			if len(gone) > 0 {
-				rep.Gone = append(rep.Gone, GoneObject{Object: o.NameSingular, Table: o.QualifiedTable(), Records: gone})
+				gones[i] = &GoneObject{Object: o.NameSingular, Table: o.QualifiedTable(), Records: gone}
+			}
+		}
+		return nil
+	}
+	collectGone := func() {
+		for _, g := range gones {
+			if g != nil {
+				rep.Gone = append(rep.Gone, *g)
 			}
 		}
 	}
 	if opt.DryRun {
+		for i := range plan.Objects {
+			if err := classify(ctx, i); err != nil {
+				return rep, err
+			}
+		}
+		collectGone()
 		return rep, nil
 	}
 
@@ -302,188 +332,44 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 	rep.RunID, rep.Resumed = run.ID, run.Resumed
-	err = push(ctx, db, opt, plan, actions, work, held, batchDirs, run, &rep, progress)
+	// ready[i] is closed once table i is classified; the classifier stops
+	// at the first error, which the push then returns.
+	ready := make([]chan struct{}, len(plan.Objects))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	cctx, stop := context.WithCancel(ctx)
+	var classifyErr error
+	classified := make(chan struct{})
+	go func() {
+		defer close(classified)
+		for i := range plan.Objects {
+			if classifyErr = classify(cctx, i); classifyErr != nil {
+				return
+			}
+			close(ready[i])
+		}
+	}()
+	waitTable := func(i int) error {
+		select {
+		case <-ready[i]:
+			return nil
+		case <-classified:
+			select {
+			case <-ready[i]:
+				return nil
+			default:
+				return classifyErr
+			}
+		}
+	}
+	err = push(ctx, db, opt, plan, ws, actions, work, held, waitTable, collectGone, batchDirs, run, &rep, progress)
+	stop()
+	<-classified
 	if ferr := run.Finish(ctx, err); ferr != nil && err == nil {
 		err = ferr
 	}
 	return rep, err
-}
-
-func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, actions []SchemaAction, work [][]*pending, held []int,
-	batchDirs map[int64]string, run *audit.Run, rep *PushReport, progress func(string)) error {
-	if len(actions) > 0 {
-		progress(fmt.Sprintf("creating %d custom objects, fields and options", len(actions)))
-		logCreated := func(table, name, id string) error {
-			return run.Log(ctx, []audit.Entry{{Object: name, Table: table, DestID: id, Action: audit.Create,
-				Reason: "data model change made by the push"}})
-		}
-		if _, err := applySchema(ctx, opt.Client, actions, logCreated); err != nil {
-			return err
-		}
-	}
-	for i, o := range plan.Objects {
-		count := &rep.Objects[i]
-		*count = ObjectCount{Object: count.Object, Table: count.Table, Rows: count.Rows}
-		var entries []audit.Entry
-		var send []*pending
-		for _, p := range work[i] {
-			switch p.action {
-			case audit.Skip, audit.Fail:
-				entries = append(entries, entry(o, p, p.action, p.reason))
-				if p.action == audit.Skip {
-					count.Skip++
-				} else {
-					count.Fail++
-					rep.Failures = append(rep.Failures, Failure{o.NameSingular, p.row.ID, p.row.SourceKey, p.reason})
-				}
-			default:
-				send = append(send, p)
-			}
-		}
-		if err := run.Log(ctx, entries); err != nil {
-			return err
-		}
-		if run.Resumed {
-			var err error
-			if send, err = settleInterrupted(ctx, opt.Client, o, send, run, count); err != nil {
-				return err
-			}
-		}
-		if len(send) == 0 {
-			continue
-		}
-		// Records the log does not know may already be at the destination
-		// (created by hand, or by an earlier tool): when the object holds
-		// more records than the log says it sent, every batch first reads
-		// which of its ids exist, so their update keeps a pre-image.
-		total, err := opt.Client.Total(ctx, o.NamePlural)
-		rep.ReadCalls++
-		if err != nil {
-			return err
-		}
-		foreign := total > held[i]
-		progress(fmt.Sprintf("pushing %d %s", len(send), o.NamePlural))
-		for _, level := range selfLevels(plan, o, send) {
-			for start := 0; start < len(level); start += MaxBatch {
-				chunk := level[start:min(start+MaxBatch, len(level))]
-				if err := pushChunk(ctx, opt.Client, o, chunk, foreign, batchDirs, run, rep, count); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	if opt.PropagateDeletes {
-		return propagateDeletes(ctx, opt.Client, plan, run, rep, progress)
-	}
-	return nil
-}
-
-// propagateDeletes destroys the records gone from the tables, children
-// first (reverse load order), logging each as deleted once Twenty
-// acknowledged it.
-func propagateDeletes(ctx context.Context, c *Client, plan Plan, run *audit.Run, rep *PushReport, progress func(string)) error {
-	for i := len(rep.Gone) - 1; i >= 0; i-- {
-		g := &rep.Gone[i]
-		o, ok := plan.Object(g.Object)
-		if !ok {
-			continue
-		}
-		progress(fmt.Sprintf("destroying %d %s gone from %s", len(g.Records), o.NamePlural, g.Table))
-		for _, r := range g.Records {
-			found, err := c.Destroy(ctx, o.NamePlural, r.DestID)
-			rep.Calls++
-			if err != nil {
-				return err
-			}
-			reason := "gone from " + g.Table + " since the last push (--propagate-deletes)"
-			if !found {
-				reason += "; already absent at the destination"
-			}
-			if err := run.Log(ctx, []audit.Entry{{Object: o.NameSingular, Table: g.Table, SourceKey: r.SourceKey,
-				DestID: r.DestID, Action: audit.Delete, Reason: reason}}); err != nil {
-				return err
-			}
-			g.Deleted++
-		}
-	}
-	return nil
-}
-
-// settleInterrupted handles the records of a resumed run that the log
-// does not hold: if the destination has them, the interrupted run sent
-// them before it could log them, so they are logged now and not sent again.
-func settleInterrupted(ctx context.Context, c *Client, o ObjectPlan, send []*pending, run *audit.Run, count *ObjectCount) ([]*pending, error) {
-	var unknown []string
-	for _, p := range send {
-		if p.action == audit.Create {
-			unknown = append(unknown, p.row.ID)
-		}
-	}
-	if len(unknown) == 0 {
-		return send, nil
-	}
-	exists, err := c.Existing(ctx, o.NamePlural, unknown)
-	if err != nil {
-		return nil, err
-	}
-	var rest []*pending
-	var entries []audit.Entry
-	for _, p := range send {
-		if p.action == audit.Create && exists[p.row.ID] {
-			entries = append(entries, entry(o, p, audit.Create, "sent by the interrupted run; found at the destination, not sent again"))
-			count.Create++
-			continue
-		}
-		rest = append(rest, p)
-	}
-	return rest, run.Log(ctx, entries)
-}
-
-func pushChunk(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, foreign bool, batchDirs map[int64]string,
-	run *audit.Run, rep *PushReport, count *ObjectCount) error {
-	if err := readPreImages(ctx, c, o, chunk, foreign, rep); err != nil {
-		return err
-	}
-	var entries []audit.Entry
-	fail := func(p *pending, reason string) {
-		entries = append(entries, entry(o, p, audit.Fail, reason))
-		count.Fail++
-		rep.Failures = append(rep.Failures, Failure{o.NameSingular, p.row.ID, p.row.SourceKey, reason})
-	}
-	byID := map[string]*pending{}
-	var records []Record
-	for _, p := range chunk {
-		if o.NameSingular == "attachment" {
-			path, err := uploadAttachment(ctx, c, p.row, batchDirs)
-			if err != nil {
-				var ae *APIError
-				if errors.As(err, &ae) || errors.Is(err, errAttachmentFile) {
-					fail(p, err.Error())
-					continue
-				}
-				return errors.Join(err, run.Log(ctx, entries))
-			}
-			p.row.Payload["fullPath"] = path
-		}
-		byID[p.row.ID] = p
-		records = append(records, p.row.Payload)
-	}
-	res, err := c.Upsert(ctx, o.NamePlural, records)
-	rep.Calls += res.Calls
-	for _, id := range res.OK {
-		p := byID[id]
-		entries = append(entries, entry(o, p, p.action, ""))
-		if p.action == audit.Create {
-			count.Create++
-		} else {
-			count.Update++
-		}
-	}
-	for _, rj := range res.Rejected {
-		fail(byID[rj.ID], rj.Reason)
-	}
-	// What Twenty acknowledged is logged even when the run stops here.
-	return errors.Join(err, run.Log(ctx, entries))
 }
 
 func entry(o ObjectPlan, p *pending, action, reason string) audit.Entry {
@@ -500,35 +386,40 @@ func entry(o ObjectPlan, p *pending, action, reason string) audit.Entry {
 // object holds records the log does not know), in one list call per 200
 // ids. A record found becomes an update whose pre-image is kept; a record
 // the log thought sent but the destination no longer has becomes a create.
-func readPreImages(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, foreign bool, rep *PushReport) error {
+// A record whose pre-image an interrupted run already logged keeps that
+// one: the destination may hold the interrupted write by now. It returns
+// the calls made.
+func readPreImages(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, foreign bool) (int, error) {
 	var ids []string
 	for _, p := range chunk {
-		if foreign || p.action == audit.Update {
+		if !p.prePending && (foreign || p.action == audit.Update) {
 			ids = append(ids, p.row.ID)
 		}
 	}
 	if len(ids) == 0 {
-		return nil
+		return 0, nil
 	}
 	found, calls, err := c.Records(ctx, o.NamePlural, ids)
-	rep.ReadCalls += calls
 	if err != nil {
-		return err
+		return calls, err
 	}
 	for _, p := range chunk {
+		if p.prePending {
+			continue
+		}
 		cur, ok := found[p.row.ID]
 		switch {
 		case ok:
 			pre, err := preImage(cur, p.row.Payload, o.NameSingular == "attachment")
 			if err != nil {
-				return fmt.Errorf("%s %s: pre-image: %w", o.NamePlural, p.row.ID, err)
+				return calls, fmt.Errorf("%s %s: pre-image: %w", o.NamePlural, p.row.ID, err)
 			}
 			p.action, p.pre = audit.Update, pre
 		case p.action == audit.Update:
 			p.action = audit.Create
 		}
 	}
-	return nil
+	return calls, nil
 }
 
 // preImage keeps the destination's values of the fields the payload

@@ -466,3 +466,80 @@ func TestPushKeepsPreImages(t *testing.T) {
 		assert.Nil(t, pre[id]["domainName"])
 	})
 }
+
+// TestPushPreImageSurvivesCrash updates a record Twenty already holds
+// (typed in by hand, or sent by the last push) and kills the process right
+// after Twenty applied the write, before its answer arrives. The resumed
+// push still logs the record as an update whose pre-image is the value from
+// before the crashed write: not as a create (a rollback would destroy a
+// record the push did not make) and not with the new value it would read
+// back now. A rollback of the push then puts the workspace back as it was.
+func TestPushPreImageSurvivesCrash(t *testing.T) {
+	cases := []struct {
+		name, object, plural, key, want string
+		setup                           func(t *testing.T, wh *warehouse.Warehouse, srv *twentytest.Server, c *Client, id string)
+		value                           func(r map[string]any) any
+	}{
+		{name: "record typed in by hand", object: "company", plural: "companies", key: "1", want: "Typed in by hand",
+			setup: func(t *testing.T, _ *warehouse.Warehouse, _ *twentytest.Server, c *Client, id string) {
+				_, err := c.Upsert(context.Background(), "companies", []Record{{"id": id, "name": "Typed in by hand"}})
+				require.NoError(t, err)
+			},
+			value: func(r map[string]any) any { return r["name"] }},
+		{name: "record the last push sent", object: "person", plural: "people", key: "P2", want: "First2",
+			setup: func(t *testing.T, wh *warehouse.Warehouse, srv *twentytest.Server, _ *Client, _ string) {
+				_, err := Push(context.Background(), wh.DB(), pushOpts(t, srv, nil))
+				require.NoError(t, err)
+				_, err = wh.DB().Exec(`UPDATE twenty.person SET name__first_name = 'Changed' WHERE _source_key = 'P2'`)
+				require.NoError(t, err)
+			},
+			value: func(r map[string]any) any { return r["name"].(map[string]any)["firstName"] }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			wh, _ := openFixture(t, fixtureOpts{People: 5})
+			passTests(t, wh)
+			srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+			c, _ := testClient(t, srv, nil)
+			var id string
+			require.NoError(t, wh.DB().QueryRow(`SELECT id FROM twenty.`+tc.object+` WHERE _source_key = ?`, tc.key).Scan(&id))
+			tc.setup(t, wh, srv, c, id)
+			before := storeState(srv)
+
+			kctx, kill := context.WithCancel(ctx)
+			srv.FailWhen(func(_ int, r *http.Request) twentytest.Fault {
+				if r.URL.Path == "/rest/batch/"+tc.plural {
+					kill()
+					return twentytest.DropAfter
+				}
+				return twentytest.NoFault
+			})
+			_, err := Push(kctx, wh.DB(), pushOpts(t, srv, nil))
+			require.ErrorIs(t, err, context.Canceled)
+			srv.FailWhen(nil)
+			got, _ := srv.Record(tc.object, id)
+			require.NotEqual(t, tc.want, tc.value(got), "the crashed write landed")
+
+			o := pushOpts(t, srv, nil)
+			o.Resume = true
+			rep, err := Push(ctx, wh.DB(), o)
+			require.NoError(t, err)
+			require.True(t, rep.Resumed)
+			pre := preImages(t, wh, rep.RunID)
+			require.Contains(t, pre, id, "logged as an update")
+			assert.Equal(t, tc.want, tc.value(pre[id]), "the pre-image is the value before the crashed write")
+			var creates int
+			require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.push_record WHERE run_id = ? AND action = 'create' AND dest_id = ?`,
+				rep.RunID, id).Scan(&creates))
+			assert.Zero(t, creates, "not logged as created")
+			pend, err := audit.PendingPreImages(ctx, wh.DB(), rep.RunID, "twenty."+tc.object)
+			require.NoError(t, err)
+			assert.Empty(t, pend, "resolved by the acknowledged update")
+
+			_, err = Rollback(ctx, wh.DB(), RollbackOptions{Client: c, PushRun: rep.RunID})
+			require.NoError(t, err)
+			assert.Equal(t, before, storeState(srv), "the rollback put back the workspace as it was before the crashed push")
+		})
+	}
+}

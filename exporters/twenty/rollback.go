@@ -114,7 +114,7 @@ func Rollback(ctx context.Context, db *sql.DB, opt RollbackOptions) (RollbackRep
 	return rep, err
 }
 
-func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[string][]audit.Undo, run *audit.Run, rep *RollbackReport, progress func(string)) error {
+func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[string][]audit.Undo, run *audit.Run, rep *RollbackReport, progress func(string)) (err error) {
 	c := opt.Client
 	objects := slices.Clone(plan.Objects)
 	slices.Reverse(objects)
@@ -134,6 +134,8 @@ func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[stri
 		return fmt.Errorf("push run %d wrote tables twenty.object_plan no longer lists (%s): rebuild the models of that push first",
 			opt.PushRun, strings.Join(unknown, ", "))
 	}
+	w := run.Writer(ctx)
+	defer func() { err = errors.Join(err, w.Close()) }()
 	for _, o := range objects {
 		items := undo[o.QualifiedTable()]
 		if len(items) == 0 {
@@ -141,53 +143,22 @@ func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[stri
 		}
 		cnt := RollbackCount{Object: o.NameSingular, Table: o.QualifiedTable()}
 		progress(fmt.Sprintf("undoing %d %s", len(items), o.NamePlural))
+		var creates, updates []audit.Undo
 		for _, u := range items {
-			e := audit.Entry{Object: u.Object, Table: u.Table, SourceKey: u.SourceKey, DestID: u.DestID}
-			switch u.Action {
-			case audit.Create:
-				found, err := c.Destroy(ctx, o.NamePlural, u.DestID)
-				rep.Calls++
-				if err != nil {
-					return err
-				}
-				e.Action, e.Reason = audit.Delete, fmt.Sprintf("rollback of push run %d: created by it", opt.PushRun)
-				if found {
-					cnt.Destroyed++
-				} else {
-					cnt.AlreadyGone++
-					e.Reason += "; already gone"
-				}
-			case audit.Update:
-				if u.PreImage == "" {
-					cnt.NoPreImage++
-					continue
-				}
-				var pre Record
-				dec := json.NewDecoder(strings.NewReader(u.PreImage))
-				dec.UseNumber()
-				if err := dec.Decode(&pre); err != nil {
-					return fmt.Errorf("%s %s: pre-image: %w", u.Table, u.DestID, err)
-				}
-				err := c.Patch(ctx, o.NamePlural, u.DestID, pre)
-				rep.Calls++
-				if ae, isAPI := clientError(err); isAPI && ae.Status == 404 {
-					cnt.AlreadyGone++
-					e.Action, e.Reason = audit.Restore, fmt.Sprintf("rollback of push run %d: gone from Twenty, nothing to restore", opt.PushRun)
-					break
-				}
-				if err != nil {
-					return err
-				}
-				cnt.Restored++
-				e.Action, e.Reason, e.PreImage = audit.Restore, fmt.Sprintf("rollback of push run %d: pre-image restored", opt.PushRun), u.PreImage
-			default:
-				continue
+			switch {
+			case u.Action == audit.Create:
+				creates = append(creates, u)
+			case u.Action == audit.Update && u.PreImage == "":
+				cnt.NoPreImage++
+			case u.Action == audit.Update:
+				updates = append(updates, u)
 			}
-			// Logged one by one: a rollback interrupted anywhere resumes
-			// exactly after the last record Twenty acknowledged.
-			if err := run.Log(ctx, []audit.Entry{e}); err != nil {
-				return err
-			}
+		}
+		if err := destroyCreated(ctx, c, o, creates, opt.PushRun, w, rep, &cnt); err != nil {
+			return err
+		}
+		if err := restoreUpdated(ctx, c, o, updates, opt.PushRun, w, rep, &cnt); err != nil {
+			return err
 		}
 		rep.Tables = append(rep.Tables, cnt)
 	}
@@ -215,11 +186,126 @@ func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[stri
 			if !found {
 				reason += "; already gone"
 			}
-			if err := run.Log(ctx, []audit.Entry{{Object: u.Object, Table: u.Table, DestID: u.DestID, Action: audit.Delete, Reason: reason}}); err != nil {
+			if err := w.Log([]audit.Entry{{Object: u.Object, Table: u.Table, DestID: u.DestID, Action: audit.Delete, Reason: reason}}); err != nil {
 				return err
 			}
 			rep.Schema = append(rep.Schema, strings.TrimSuffix(part.kind, "s")+" "+u.Object)
 		}
 	}
 	return nil
+}
+
+// destroyCreated hard-deletes what the push created, MaxMutation records a
+// call, and logs each record once Twenty answered for its call: a rollback
+// interrupted anywhere resumes after the last call Twenty acknowledged.
+func destroyCreated(ctx context.Context, c *Client, o ObjectPlan, items []audit.Undo, pushRun int64, w *audit.Writer, rep *RollbackReport, cnt *RollbackCount) error {
+	for start := 0; start < len(items); start += MaxMutation {
+		chunk := items[start:min(start+MaxMutation, len(items))]
+		ids := make([]string, len(chunk))
+		for i, u := range chunk {
+			ids[i] = u.DestID
+		}
+		destroyed, calls, err := c.DestroyMany(ctx, o.NamePlural, ids)
+		rep.Calls += calls
+		if err != nil {
+			return err
+		}
+		entries := make([]audit.Entry, 0, len(chunk))
+		for _, u := range chunk {
+			e := audit.Entry{Object: u.Object, Table: u.Table, SourceKey: u.SourceKey, DestID: u.DestID, Action: audit.Delete,
+				Reason: fmt.Sprintf("rollback of push run %d: created by it", pushRun)}
+			if destroyed[u.DestID] {
+				cnt.Destroyed++
+			} else {
+				cnt.AlreadyGone++
+				e.Reason += "; already gone"
+			}
+			entries = append(entries, e)
+		}
+		if err := w.Log(entries); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restoreUpdated writes back the pre-images of what the push updated,
+// MaxMutation records a call: Twenty has no update-many taking a value per
+// record, so the restore is an upsert by id of the pre-images (one call)
+// after reading which records still exist (one call), as an upsert would
+// re-create a record deleted since. A record the upsert refuses is
+// restored alone by PATCH, whose error names it.
+func restoreUpdated(ctx context.Context, c *Client, o ObjectPlan, items []audit.Undo, pushRun int64, w *audit.Writer, rep *RollbackReport, cnt *RollbackCount) error {
+	for start := 0; start < len(items); start += MaxMutation {
+		chunk := items[start:min(start+MaxMutation, len(items))]
+		ids := make([]string, len(chunk))
+		for i, u := range chunk {
+			ids[i] = u.DestID
+		}
+		exists, err := c.Existing(ctx, o.NamePlural, ids)
+		rep.Calls++
+		if err != nil {
+			return err
+		}
+		var entries []audit.Entry
+		var records []Record
+		byID := map[string]audit.Undo{}
+		for _, u := range chunk {
+			e := audit.Entry{Object: u.Object, Table: u.Table, SourceKey: u.SourceKey, DestID: u.DestID, Action: audit.Restore}
+			if !exists[u.DestID] {
+				cnt.AlreadyGone++
+				e.Reason = fmt.Sprintf("rollback of push run %d: gone from Twenty, nothing to restore", pushRun)
+				entries = append(entries, e)
+				continue
+			}
+			pre, err := decodePreImage(u)
+			if err != nil {
+				return errors.Join(err, w.Log(entries))
+			}
+			pre["id"] = u.DestID
+			records = append(records, pre)
+			byID[u.DestID] = u
+		}
+		restored := func(id string) {
+			u := byID[id]
+			cnt.Restored++
+			entries = append(entries, audit.Entry{Object: u.Object, Table: u.Table, SourceKey: u.SourceKey, DestID: u.DestID,
+				Action: audit.Restore, Reason: fmt.Sprintf("rollback of push run %d: pre-image restored", pushRun), PreImage: u.PreImage})
+		}
+		var res BatchResult
+		if len(records) > 0 {
+			res, err = c.Upsert(ctx, o.NamePlural, records)
+			rep.Calls += res.Calls
+			for _, id := range res.OK {
+				restored(id)
+			}
+			if err != nil {
+				return errors.Join(err, w.Log(entries))
+			}
+		}
+		for _, rj := range res.Rejected {
+			u := byID[rj.ID]
+			pre, _ := decodePreImage(u)
+			err := c.Patch(ctx, o.NamePlural, u.DestID, pre)
+			rep.Calls++
+			if err != nil {
+				return errors.Join(fmt.Errorf("restore %s %s: %w", u.Table, u.DestID, err), w.Log(entries))
+			}
+			restored(rj.ID)
+		}
+		if err := w.Log(entries); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func decodePreImage(u audit.Undo) (Record, error) {
+	var pre Record
+	dec := json.NewDecoder(strings.NewReader(u.PreImage))
+	dec.UseNumber()
+	if err := dec.Decode(&pre); err != nil {
+		return nil, fmt.Errorf("%s %s: pre-image: %w", u.Table, u.DestID, err)
+	}
+	return pre, nil
 }

@@ -268,38 +268,35 @@ const (
 	SchemaFieldsTable  = "twenty:metadata/fields"
 )
 
-// applySchema makes the changes, objects first and relations last, and
-// returns the workspace's metadata afterwards. created receives each
-// object and field as soon as Twenty acknowledged it.
-func applySchema(ctx context.Context, c *Client, actions []SchemaAction, created func(table, name, id string) error) ([]ObjectMeta, error) {
-	ws, err := c.Objects(ctx)
-	if err != nil {
-		return nil, err
+// applySchema makes the changes, objects first and relations last, on the
+// workspace ws as read before the plan was made. created receives each
+// object and field as soon as Twenty acknowledged it. It returns the calls
+// it made: the workspace is not read again, as a created object's id is in
+// Twenty's answer, so the fixed cost of a push stays one call per change.
+func applySchema(ctx context.Context, c *Client, ws []ObjectMeta, actions []SchemaAction, created func(table, name, id string) error) (int, error) {
+	objID := map[string]string{}
+	for _, o := range ws {
+		objID[o.NameSingular] = o.ID
 	}
-	ids := func() map[string]string {
-		m := map[string]string{}
-		for _, o := range ws {
-			m[o.NameSingular] = o.ID
-		}
-		return m
-	}
+	calls := 0
 	for _, a := range actions {
 		if a.Kind != "create object" {
 			continue
 		}
+		calls++
 		om, err := c.CreateObject(ctx, ObjectInput{NameSingular: a.obj.NameSingular, NamePlural: a.obj.NamePlural,
 			LabelSingular: a.obj.LabelSingular, LabelPlural: a.obj.LabelPlural, Icon: a.obj.Icon})
 		if err != nil {
-			return nil, fmt.Errorf("create object %s: %w", a.Object, err)
+			return calls, fmt.Errorf("create object %s: %w", a.Object, err)
 		}
+		if om.ID == "" {
+			return calls, fmt.Errorf("create object %s: Twenty's answer has no id", a.Object)
+		}
+		objID[a.obj.NameSingular] = om.ID
 		if err := created(SchemaObjectsTable, a.Object, om.ID); err != nil {
-			return nil, err
+			return calls, err
 		}
 	}
-	if ws, err = c.Objects(ctx); err != nil {
-		return nil, err
-	}
-	objID := ids()
 	for _, a := range actions {
 		switch a.Kind {
 		case "create field":
@@ -311,18 +308,20 @@ func applySchema(ctx context.Context, c *Client, actions []SchemaAction, created
 				in.RelationCreationPayload = &RelationInput{Type: orDefault(f.RelationType, "MANY_TO_ONE"),
 					TargetObjectMetadataID: objID[f.RelationTarget], TargetFieldLabel: orDefault(f.TargetFieldLabel, f.Object)}
 			}
+			calls++
 			fm, err := c.CreateField(ctx, in)
 			if err != nil {
-				return nil, fmt.Errorf("create field %s.%s: %w", a.Object, a.Field, err)
+				return calls, fmt.Errorf("create field %s.%s: %w", a.Object, a.Field, err)
 			}
 			if err := created(SchemaFieldsTable, a.Object+"."+a.Field, fm.ID); err != nil {
-				return nil, err
+				return calls, err
 			}
 		case "add options":
+			calls++
 			if err := c.SetOptions(ctx, a.fieldID, a.options); err != nil {
-				return nil, fmt.Errorf("add options to %s.%s: %w", a.Object, a.Field, err)
+				return calls, fmt.Errorf("add options to %s.%s: %w", a.Object, a.Field, err)
 			}
 		}
 	}
-	return c.Objects(ctx)
+	return calls, nil
 }

@@ -439,6 +439,90 @@ func (s *Server) handleGetOne(w http.ResponseWriter, plural, id string) *apiErro
 // <field>[eq]:x on a top-level field (id, personId, ...).
 var filterRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9]*)\[(in|eq)\]:(.*)$`)
 
+// parseFilter reads a filter of the form the exporter sends; values is
+// nil when there is none.
+func parseFilter(o *Object, f string) (string, map[string]bool, *apiError) {
+	if f == "" {
+		return "", nil, nil
+	}
+	m := filterRE.FindStringSubmatch(f)
+	if m == nil {
+		return "", nil, badRequest("this test server only filters by <field>[in] and <field>[eq]: %s", f)
+	}
+	field := m[1]
+	if o.field(field) == nil && o.fieldByJoinColumn(field) == nil {
+		return "", nil, badRequest("Object %s doesn't have any \"%s\" field.", o.NameSingular, field)
+	}
+	values := map[string]bool{}
+	if m[2] == "eq" {
+		values[strings.Trim(m[3], `"`)] = true
+		return field, values, nil
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(m[3]), &list); err != nil {
+		return "", nil, badRequest("Invalid filter value: %s", m[3])
+	}
+	for _, v := range list {
+		if field == "id" && uuid.Validate(v) != nil {
+			return "", nil, badRequest("Invalid UUID format: %s", v)
+		}
+		values[v] = true
+	}
+	return field, values, nil
+}
+
+// mutationMaxAffected is MUTATION_MAXIMUM_AFFECTED_RECORDS, Twenty's cap
+// on the records one update-, delete- or destroy-many touches.
+const mutationMaxAffected = 100
+
+// handleDeleteMany is the REST DELETE without an id: Twenty's destroy-many
+// (hard delete) over the records the mandatory filter matches, or its
+// delete-many (soft) with soft_delete=true. More than
+// MUTATION_MAXIMUM_AFFECTED_RECORDS records in one call is refused, and
+// nothing is deleted (the message is this server's own).
+func (s *Server) handleDeleteMany(w http.ResponseWriter, r *http.Request, plural string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.objectByPlural(plural)
+	if o == nil {
+		return badRequest("object '%s' not found", plural)
+	}
+	field, values, err := parseFilter(o, r.URL.Query().Get("filter"))
+	if err != nil {
+		return err
+	}
+	if values == nil {
+		return badRequest("Filters are mandatory for bulk destroy operations. Please provide at least one filter to prevent accidental deletion of all records.")
+	}
+	soft := r.URL.Query().Get("soft_delete") == "true"
+	var ids []string
+	for id, rec := range s.records[o.NameSingular] {
+		if soft && rec["deletedAt"] != nil {
+			continue
+		}
+		if values[fmt.Sprint(rec[field])] {
+			ids = append(ids, id)
+		}
+	}
+	if len(values) > mutationMaxAffected || len(ids) > mutationMaxAffected {
+		return badRequest("Cannot affect more than %d records in one mutation (MUTATION_MAXIMUM_AFFECTED_RECORDS)", mutationMaxAffected)
+	}
+	sort.Strings(ids)
+	out := make([]map[string]any, len(ids))
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	for i, id := range ids {
+		if soft {
+			s.records[o.NameSingular][id]["deletedAt"] = now
+		} else {
+			delete(s.records[o.NameSingular], id)
+		}
+		s.stats.Destroyed[o.NameSingular]++
+		out[i] = map[string]any{"id": id}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"delete" + capitalize(o.NamePlural): out}})
+	return nil
+}
+
 // handleList lists records in id order, filtered, limit at most 200, with
 // cursor pagination: pageInfo.endCursor passed back as starting_after.
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request, plural string) *apiError {
@@ -459,29 +543,9 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, plural strin
 		}
 		limit = n
 	}
-	var field string
-	var values map[string]bool
-	if f := r.URL.Query().Get("filter"); f != "" {
-		m := filterRE.FindStringSubmatch(f)
-		if m == nil {
-			return badRequest("this test server only filters by <field>[in] and <field>[eq]: %s", f)
-		}
-		field = m[1]
-		if o.field(field) == nil && o.fieldByJoinColumn(field) == nil {
-			return badRequest("Object %s doesn't have any \"%s\" field.", o.NameSingular, field)
-		}
-		values = map[string]bool{}
-		if m[2] == "eq" {
-			values[strings.Trim(m[3], `"`)] = true
-		} else {
-			var list []string
-			if err := json.Unmarshal([]byte(m[3]), &list); err != nil {
-				return badRequest("Invalid filter value: %s", m[3])
-			}
-			for _, v := range list {
-				values[v] = true
-			}
-		}
+	field, values, err := parseFilter(o, r.URL.Query().Get("filter"))
+	if err != nil {
+		return err
 	}
 	after := r.URL.Query().Get("starting_after")
 	var keys []string

@@ -55,11 +55,15 @@ const (
 
 // Stats counts what the server did.
 type Stats struct {
-	Calls       int            // authenticated calls admitted (not 429)
-	Throttled   int            // 429 answers
-	Created     map[string]int // records inserted, by object
-	Updated     map[string]int // records updated (upsert match or PATCH), by object
-	BatchSizes  []int          // size of each batch create call
+	Calls     int            // authenticated calls admitted (not 429)
+	Throttled int            // 429 answers
+	Created   map[string]int // records inserted, by object
+	Updated   map[string]int // records updated (upsert match or PATCH), by object
+	Destroyed map[string]int // records deleted by a delete-many or destroy-many call, by object
+	// Kinds counts admitted calls by kind: "write" (record create, update,
+	// delete; file upload), "read" (record lists and gets), "metadata".
+	Kinds       map[string]int
+	BatchSizes  []int // size of each batch create call
 	Uploads     int
 	MetaCreated int // objects and fields created through the metadata API
 }
@@ -100,7 +104,7 @@ func New(t interface{ Cleanup(func()) }, opt Options) *Server {
 		tokens:   float64(opt.RateLimit),
 		lastFill: time.Now(),
 		faults:   map[int]Fault{},
-		stats:    Stats{Created: map[string]int{}, Updated: map[string]int{}},
+		stats:    Stats{Created: map[string]int{}, Updated: map[string]int{}, Destroyed: map[string]int{}, Kinds: map[string]int{}},
 	}
 	for _, o := range s.objects {
 		s.records[o.NameSingular] = map[string]map[string]any{}
@@ -142,6 +146,8 @@ func (s *Server) Stats() Stats {
 	c := s.stats
 	c.Created = copyCounts(s.stats.Created)
 	c.Updated = copyCounts(s.stats.Updated)
+	c.Destroyed = copyCounts(s.stats.Destroyed)
+	c.Kinds = copyCounts(s.stats.Kinds)
 	c.BatchSizes = append([]int(nil), s.stats.BatchSizes...)
 	return c
 }
@@ -288,7 +294,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: 401, msg: "Token invalid."})
 		return
 	}
-	if wait, ok := s.take(); !ok {
+	if wait, ok := s.take(callKind(r)); !ok {
 		if s.opt.RetryAfter {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		}
@@ -312,11 +318,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 // take spends one token of the workspace bucket, refilled continuously at
 // RateLimit per RateWindow with RateLimit as burst (Twenty's throttler).
-func (s *Server) take() (time.Duration, bool) {
+func (s *Server) take(kind string) (time.Duration, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.opt.RateLimit < 0 {
 		s.stats.Calls++
+		s.stats.Kinds[kind]++
 		return 0, true
 	}
 	now := time.Now()
@@ -329,7 +336,19 @@ func (s *Server) take() (time.Duration, bool) {
 	}
 	s.tokens--
 	s.stats.Calls++
+	s.stats.Kinds[kind]++
 	return 0, true
+}
+
+func callKind(r *http.Request) string {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/rest/metadata"):
+		return "metadata"
+	case r.Method == http.MethodGet:
+		return "read"
+	default:
+		return "write"
+	}
 }
 
 func drop(w http.ResponseWriter) {
@@ -372,6 +391,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			err = s.handleCreateOne(w, r, parts[1])
 		case http.MethodGet:
 			err = s.handleList(w, r, parts[1])
+		case http.MethodDelete:
+			err = s.handleDeleteMany(w, r, parts[1])
 		default:
 			err = &apiError{status: 404, msg: "Cannot " + r.Method + " " + r.URL.Path}
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -329,4 +330,53 @@ func TestUploadAndAttachment(t *testing.T) {
 	assert.Equal(t, 400, r.status)
 	r = call(t, s, k, "POST", "/rest/attachments", map[string]any{"name": "consent.pdf", "fullPath": out.Data.UploadFile.Path, "fileCategory": "TEXT_DOCUMENT"})
 	assert.Equal(t, 201, r.status, r.raw)
+}
+
+func TestDestroyMany(t *testing.T) {
+	s := newServer(t)
+	var ids []string
+	var batch []map[string]any
+	for i := range 150 {
+		id := uuid.NewString()
+		ids = append(ids, id)
+		batch = append(batch, person(id, fmt.Sprintf("p%d@example.com", i)))
+	}
+	require.Equal(t, 201, call(t, s, s.APIKey(), "POST", "/rest/batch/people", batch).status)
+	filter := func(list []string) string {
+		b, _ := json.Marshal(list)
+		return "/rest/people?filter=" + url.QueryEscape("id[in]:"+string(b))
+	}
+	cases := []struct {
+		name   string
+		key    string
+		path   string
+		status int
+		msg    string
+		left   int
+	}{
+		{"no API key", "", filter(ids[:2]), 401, "Token invalid", 150},
+		{"no filter", s.APIKey(), "/rest/people", 400, "Filters are mandatory", 150},
+		{"over the 100-record cap", s.APIKey(), filter(ids[:101]), 400, "more than 100", 150},
+		{"bad uuid", s.APIKey(), filter([]string{"x"}), 400, "Invalid UUID", 150},
+		{"100 destroyed", s.APIKey(), filter(ids[:100]), 200, "", 50},
+		{"soft delete keeps the row", s.APIKey(), filter(ids[100:110]) + "&soft_delete=true", 200, "", 40},
+		{"already gone is not an error", s.APIKey(), filter(ids[:3]), 200, "", 40},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(t, s, c.key, "DELETE", c.path, nil)
+			require.Equal(t, c.status, r.status, r.raw)
+			assert.Contains(t, r.msgs, c.msg)
+			assert.Equal(t, c.left, s.Count("person"))
+		})
+	}
+	_, kept := s.Record("person", ids[0])
+	assert.False(t, kept, "destroyed, not soft-deleted")
+	soft, kept := s.Record("person", ids[100])
+	require.True(t, kept, "soft_delete=true keeps the row")
+	assert.NotNil(t, soft["deletedAt"])
+	r := call(t, s, s.APIKey(), "DELETE", filter(ids[:3]), nil)
+	assert.Empty(t, r.body["data"].(map[string]any)["deletePeople"], "nothing left to destroy")
+	r = call(t, s, s.APIKey(), "DELETE", filter(ids[110:112]), nil)
+	assert.Len(t, r.body["data"].(map[string]any)["deletePeople"], 2)
 }
