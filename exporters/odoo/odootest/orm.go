@@ -189,7 +189,11 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 		if !ok {
 			return nil, serverError("TypeError: load() expects a list of rows")
 		}
-		return st.load(m, toStrings(fv), rows)
+		var tz string
+		if c, ok := kwargs["context"].(map[string]any); ok {
+			tz, _ = c["tz"].(string)
+		}
+		return st.load(m, toStrings(fv), rows, tz)
 	case "check_access_rights":
 		return true, nil
 	}
@@ -560,7 +564,18 @@ func (st *store) unlink(m *Model, ids []int64) error {
 			r := st.tables[m.Name].rows[id]
 			st.delXID(xidKey(r["module"].(string), r["name"].(string)))
 		}
+		parent := int64(0)
+		in, hasParent := inherits[m.Name]
+		if hasParent {
+			parent = num(st.tables[m.Name].rows[id][in[1]])
+		}
 		st.del(m.Name, id)
+		if parent != 0 && st.exists(in[0], parent) {
+			// Deleting the child deletes its delegated parent record.
+			if err := st.unlink(st.models[in[0]], []int64{parent}); err != nil {
+				return err
+			}
+		}
 		// Odoo removes the external ids of deleted records.
 		for _, xr := range st.tables["ir.model.data"].rows {
 			if xr["model"] == m.Name && xr["res_id"] == id {
@@ -705,6 +720,28 @@ func (st *store) checkXIDRow(r Record, self int64) error {
 }
 
 func (st *store) afterCreate(m *Model, r Record) error {
+	if in, ok := inherits[m.Name]; ok && num(r[in[1]]) == 0 {
+		parent := Record{}
+		switch in[0] {
+		case "product.template":
+			parent["name"] = r["name"]
+		case "account.move":
+			parent["move_type"] = "entry"
+			parent["partner_id"] = r["partner_id"]
+			parent["date"] = r["date"]
+		}
+		pm := st.models[in[0]]
+		st.fill(pm, parent)
+		pid := st.newID(in[0])
+		parent["id"] = pid
+		st.put(in[0], parent)
+		nr := Record{}
+		for k, v := range r {
+			nr[k] = v
+		}
+		nr[in[1]] = pid
+		st.put(m.Name, nr)
+	}
 	switch m.Name {
 	case "ir.model.access":
 		if mr, ok := st.tables["ir.model"].rows[num(r["model_id"])]; ok {

@@ -544,6 +544,9 @@ func newStore(modules []string) *store {
 	seed("res.country", "base", "us", Record{"name": "United States", "code": "US"})
 	seed("res.currency", "base", "USD", Record{"name": "USD"})
 	seed("mail.message.subtype", "mail", "mt_note", Record{"name": "Note", "internal": true})
+	for i, n := range []string{"New", "Qualified", "Proposition", "Won"} {
+		seed("crm.stage", "crm", fmt.Sprintf("stage_lead%d", i+1), Record{"name": n})
+	}
 	seed("mail.message.subtype", "mail", "mt_comment", Record{"name": "Discussions"})
 	for _, name := range standardModules {
 		state := "uninstalled"

@@ -2,6 +2,7 @@ package odootest
 
 import (
 	"fmt"
+	"time"
 	"sort"
 	"strings"
 )
@@ -24,6 +25,7 @@ type store struct {
 	installed map[string]bool
 	staleACL  map[string]bool
 	undo      []func()
+	loadTZ    *time.Location
 }
 
 func (s *store) begin()  { s.undo = s.undo[:0] }
