@@ -2,9 +2,9 @@ package odootest
 
 import (
 	"fmt"
-	"time"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // load is Model.load(fields, rows) as the CSV import uses it: fields may

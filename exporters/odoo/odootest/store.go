@@ -2,9 +2,9 @@ package odootest
 
 import (
 	"fmt"
-	"time"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Record is one stored record: field name → value as Odoo holds it.
