@@ -230,7 +230,12 @@ func (st *store) importValue(m *Model, fl *Field, sub, text string) (any, error)
 		return nil, fmt.Errorf("No matching record found for name '%s' in field '%s'", text, fl.Description)
 	}
 	if fl.Type == "datetime" {
-		t, err := time.ParseInLocation("2006-01-02 15:04:05", text, st.loadTZ)
+		layout := "2006-01-02 15:04:05"
+		if len(text) == 10 {
+			// fields.Datetime.from_string takes a bare date as midnight.
+			layout = "2006-01-02"
+		}
+		t, err := time.ParseInLocation(layout, text, st.loadTZ)
 		if err != nil {
 			return nil, fmt.Errorf("'%s' does not seem to be a valid datetime for field '%s'", text, fl.Description)
 		}

@@ -693,6 +693,9 @@ func (st *store) beforeCreate(m *Model, r Record) error {
 				return serverError("ValueError: malformed selection %v", r["selection"])
 			}
 		}
+		if r["ttype"] == "many2one" && r["required"] == true && r["on_delete"] != "cascade" && r["on_delete"] != "restrict" {
+			return validationError("The m2o field %s is required but declares its ondelete policy as being %s. Only 'restrict' and 'cascade' make sense.", name, pyRepr(fmt.Sprint(r["on_delete"])))
+		}
 	case "ir.model.data":
 		return st.checkXIDRow(r, 0)
 	case "ir.attachment":
@@ -781,6 +784,20 @@ func (st *store) afterCreate(m *Model, r Record) error {
 			return userError("Unable to set field %s as required: records without a value exist.", fl.Name)
 		}
 		st.addField(tm, fl)
+		// res.users _inherits res.partner: it gains the partner's new field.
+		if tm.Name == "res.partner" {
+			if um := st.models["res.users"]; um != nil {
+				if _, has := um.Fields[fl.Name]; !has {
+					uf := *fl
+					st.addField(um, &uf)
+					for _, ir := range st.tables["ir.model"].rows {
+						if ir["model"] == "res.users" {
+							st.putFieldRow(ir["id"].(int64), um, &uf, "manual")
+						}
+					}
+				}
+			}
+		}
 		for _, rid := range st.ids(tm.Name) {
 			old := st.tables[tm.Name].rows[rid]
 			nr := Record{}
