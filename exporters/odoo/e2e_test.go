@@ -224,3 +224,61 @@ func tableXIDs(t testing.TB, f *fixture) map[string]string {
 	}
 	return out
 }
+
+// TestDeltaPushSendsOnlyChangedRows: after the tables change (two patients
+// and three appointments edited, one note gone), a push writes exactly
+// those rows with their pre-images, reports the note as gone and keeps it;
+// --propagate-deletes then unlinks it and logs the delete.
+func TestDeltaPushSendsOnlyChangedRows(t *testing.T) {
+	f := newRealFixture(t)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	_, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+
+	exec1(t, f.db, "UPDATE odoo.res_partner_patient SET email = 'moved-' || id || '@example.org' WHERE id IN (SELECT id FROM odoo.res_partner_patient ORDER BY id LIMIT 2)")
+	exec1(t, f.db, "UPDATE odoo.calendar_event SET name = name || ' (rescheduled)' WHERE id IN (SELECT id FROM odoo.calendar_event ORDER BY id LIMIT 3)")
+	var goneID string
+	require.NoError(t, f.db.QueryRow("SELECT id FROM odoo.mail_message ORDER BY id LIMIT 1").Scan(&goneID))
+	exec1(t, f.db, "DELETE FROM odoo.mail_message WHERE id = ?", goneID)
+	f.confirm(t)
+
+	rep, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	changed := map[string]int{}
+	for _, tr := range rep.Tables {
+		assert.Zero(t, tr.Create, tr.Table)
+		if tr.Update > 0 {
+			changed[tr.Table] = tr.Update
+		}
+	}
+	assert.Equal(t, map[string]int{"res_partner_patient": 2, "calendar_event": 3}, changed)
+	require.Len(t, rep.Gone, 1)
+	assert.Equal(t, goneID, rep.Gone[0].XID)
+	assert.False(t, rep.Gone[0].Deleted)
+	_, _, kept := s.XID(goneID)
+	assert.True(t, kept, "not deleted without --propagate-deletes")
+	var pre string
+	require.NoError(t, f.db.QueryRow("SELECT pre_image FROM meta.push_record WHERE action = 'update' AND table_name = 'odoo.calendar_event' LIMIT 1").Scan(&pre))
+	assert.NotContains(t, pre, "(rescheduled)")
+	assert.Contains(t, pre, `"name"`)
+
+	o := pushOpts()
+	o.PropagateDeletes = true
+	rep, err = odoo.Push(context.Background(), f.db, c, o)
+	require.NoError(t, err)
+	for _, tr := range rep.Tables {
+		assert.Zero(t, tr.Create+tr.Update, tr.Table)
+	}
+	require.Len(t, rep.Gone, 1)
+	assert.True(t, rep.Gone[0].Deleted)
+	_, _, kept = s.XID(goneID)
+	assert.False(t, kept, "deleted with --propagate-deletes")
+	var n int
+	require.NoError(t, f.db.QueryRow("SELECT count(*) FROM meta.push_record WHERE action = 'delete' AND dest_id = ?", goneID).Scan(&n))
+	assert.Equal(t, 1, n)
+	// Once deleted it is no longer reported.
+	rep, err = odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	assert.Empty(t, rep.Gone)
+}
