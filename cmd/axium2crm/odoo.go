@@ -248,3 +248,65 @@ func printOdooPushReport(out io.Writer, rep *odoo.Report) {
 		_ = printAligned(out, ft)
 	}
 }
+
+type rollbackOdooOptions struct {
+	push   int64
+	schema bool
+}
+
+func newRollbackOdooCmd(g *globals) *cobra.Command {
+	o := &rollbackOdooOptions{}
+	cmd := &cobra.Command{
+		Use:   "odoo --push P [--schema]",
+		Short: "Undo an Odoo push: delete what it created, restore what it updated",
+		Long: `Undo push run P (see meta.push_run): delete in Odoo every record it created,
+in reverse load order (their external ids go with them), and write back the
+values it replaced in the records it updated. With --schema also remove the
+custom x_ fields and models it created. Logged as a rollback run whose
+parent is P; safe to run again after an interruption.`,
+		Example: `  axium2crm rollback odoo --push 12 --project ./mig
+  axium2crm rollback odoo --push 12 --schema --project ./mig`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.push <= 0 {
+				return usageError{errors.New("say which push to undo: --push P (a run id of meta.push_run)")}
+			}
+			p, err := openProject(cmd.Context(), g.project, false)
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			c, _, err := dialOdoo(cmd, p)
+			if err != nil {
+				return err
+			}
+			errOut := cmd.ErrOrStderr()
+			rep, err := odoo.Rollback(cmd.Context(), p.wh.DB(), c, odoo.RollbackOptions{PushRun: o.push, Schema: o.schema,
+				BatchSize: p.cfg.Odoo.BatchSize, Target: odooTarget(), Args: fmt.Sprintf("push=%d schema=%t", o.push, o.schema),
+				Progress: func(s string) { fmt.Fprintln(errOut, s) }})
+			if err != nil {
+				if rep != nil && rep.RunID > 0 {
+					return fmt.Errorf("rollback run %d stopped: %w (run the same command again to finish it)", rep.RunID, err)
+				}
+				return err
+			}
+			if g.json {
+				return writeJSON(cmd.OutOrStdout(), rep)
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "Rollback run %d of push %d\n", rep.RunID, rep.PushRun)
+			t := table{columns: []string{"table", "deleted", "restored", "already gone"}}
+			for _, r := range rep.Tables {
+				t.rows = append(t.rows, []any{r.Table, r.Deleted, r.Restored, r.Missing})
+			}
+			_ = printAligned(out, t)
+			if len(rep.Schema) > 0 {
+				fmt.Fprintf(out, "\nRemoved %d custom fields and models.\n", len(rep.Schema))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&o.push, "push", 0, "the push run to undo")
+	cmd.Flags().BoolVar(&o.schema, "schema", false, "also remove the custom fields and models the push created")
+	return cmd
+}

@@ -282,3 +282,64 @@ func TestDeltaPushSendsOnlyChangedRows(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, rep.Gone)
 }
+
+// TestRollbackUndoesAPush: a rollback interrupted half-way and run again
+// leaves Odoo as it was before the push: no axium external id, the same
+// number of partners, updated records back to their pre-images, and with
+// --schema no x_ field or model the push created.
+func TestRollbackUndoesAPush(t *testing.T) {
+	f := newRealFixture(t)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	before := map[string]int{}
+	for _, m := range realPushed {
+		before[m] = s.Count(m)
+	}
+	rep, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	first := rep.RunID
+	// A second push updates two patients: its rollback restores them.
+	exec1(t, f.db, "UPDATE odoo.res_partner_patient SET email = 'changed@example.org' WHERE id IN (SELECT id FROM odoo.res_partner_patient ORDER BY id LIMIT 2)")
+	f.confirm(t)
+	rep, err = odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	second := rep.RunID
+
+	_, err = odoo.Rollback(context.Background(), f.db, c, odoo.RollbackOptions{PushRun: second})
+	require.NoError(t, err)
+	for _, r := range state(s, []string{"res.partner"}) {
+		assert.NotEqual(t, "changed@example.org", r["email"])
+	}
+
+	// Interrupted while deleting the events, then run again.
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Inject(func(call odootest.Call) odootest.Failure {
+		if call.ORM == "unlink" && call.Model == "calendar.event" {
+			cancel()
+			return odootest.DropBefore
+		}
+		return odootest.Pass
+	})
+	_, err = odoo.Rollback(ctx, f.db, c, odoo.RollbackOptions{PushRun: first, Schema: true, BatchSize: 50})
+	require.Error(t, err)
+	s.Inject(nil)
+	assert.NotEmpty(t, ownXIDs(s), "stopped half-way")
+	rb, err := odoo.Rollback(context.Background(), f.db, c, odoo.RollbackOptions{PushRun: first, Schema: true, BatchSize: 50})
+	require.NoError(t, err)
+	assert.True(t, rb.Resumed)
+	assert.Empty(t, ownXIDs(s), "no axium external id left")
+	for _, m := range realPushed {
+		if m != "x_perio_record" {
+			assert.Equal(t, before[m], s.Count(m), m)
+		}
+	}
+	assert.False(t, s.HasModel("x_perio_record"), "custom model removed")
+	_, ok := s.Field("res.partner", "x_medical_alert")
+	assert.False(t, ok, "custom field removed")
+	var parent int64
+	require.NoError(t, f.db.QueryRow("SELECT parent_run FROM meta.push_run WHERE run_id = ?", rb.RunID).Scan(&parent))
+	assert.Equal(t, first, parent)
+	// Running it again changes nothing.
+	_, err = odoo.Rollback(context.Background(), f.db, c, odoo.RollbackOptions{PushRun: first, Schema: true})
+	require.NoError(t, err)
+}

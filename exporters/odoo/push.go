@@ -96,6 +96,9 @@ func (e *TestsFailedError) Error() string {
 	return fmt.Sprintf("%d data tests of the odoo models failed (%s); fix the data or pass --force", len(e.Failed), strings.Join(e.Failed, "; "))
 }
 
+// schemaTable names the schema step's entries in the audit log.
+const schemaTable = "odoo.schema"
+
 // loadContext is sent with every load: datetimes are UTC text; no
 // invitation e-mails to the patients an event names; no chatter lines
 // or tracking for records that are being migrated, not created by hand.
@@ -194,6 +197,29 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 			}
 		}
 		return p.rep, err
+	}
+
+	// What the schema step created is logged so rollback --schema can
+	// remove exactly that.
+	if p.rep.Schema.Applied {
+		var entries []audit.Entry
+		for _, a := range p.rep.Schema.Actions {
+			if a.Kind != "model" && a.Kind != "field" {
+				continue // access goes with its model; inherited with its parent's field
+			}
+			id := a.Model
+			if a.Kind == "field" {
+				id = a.Model + "." + a.Name
+			}
+			entries = append(entries, audit.Entry{Object: "ir.model." + map[string]string{"model": "", "field": "fields"}[a.Kind],
+				Table: schemaTable, DestID: id, Action: audit.Create, PreImage: a.Detail})
+		}
+		for i := range entries {
+			entries[i].Object = strings.TrimSuffix(entries[i].Object, ".")
+		}
+		if err := p.log(ctx, entries); err != nil {
+			return finish(err)
+		}
 	}
 	for _, t := range tables {
 		if err := p.pushTable(ctx, t); err != nil {

@@ -249,8 +249,16 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 			}
 			var todo []any
 			for _, x := range byModel[m] {
-				if !have[str(x.(map[string]any)["name"])] {
+				name := str(x.(map[string]any)["name"])
+				if !have[name] {
 					todo = append(todo, x)
+					continue
+				}
+				for i, a := range rep.Actions {
+					if a.Kind == "field" && a.Model == m && a.Name == name {
+						rep.Actions[i].Detail += " (inherited: created with its parent model's field)"
+						rep.Actions[i].Kind = "inherited"
+					}
 				}
 			}
 			if len(todo) == 0 {

@@ -564,6 +564,9 @@ func (st *store) unlink(m *Model, ids []int64) error {
 			r := st.tables[m.Name].rows[id]
 			st.delXID(xidKey(r["module"].(string), r["name"].(string)))
 		}
+		if err := st.dropSchema(m, id); err != nil {
+			return err
+		}
 		parent := int64(0)
 		in, hasParent := inherits[m.Name]
 		if hasParent {
@@ -890,4 +893,58 @@ func (st *store) clearStale() {
 			st.setStale(m, false)
 		}
 	}
+}
+
+// dropSchema: unlinking an ir.model.fields row drops the field (and the
+// copy res.users inherits from res.partner); unlinking an ir.model drops
+// the model with its records, fields and access rows.
+func (st *store) dropSchema(m *Model, id int64) error {
+	switch m.Name {
+	case "ir.model.fields":
+		r := st.tables[m.Name].rows[id]
+		if r["state"] != "manual" {
+			return userError("This column contains module data and cannot be removed!")
+		}
+		model, _ := r["model"].(string)
+		name, _ := r["name"].(string)
+		for _, tm := range []string{model, map[string]string{"res.partner": "res.users"}[model]} {
+			if mm := st.models[tm]; mm != nil {
+				if fl, ok := mm.Fields[name]; ok && fl.Custom {
+					delete(mm.Fields, name)
+					st.undo = append(st.undo, func() { mm.Fields[name] = fl })
+				}
+			}
+		}
+		if model == "res.partner" {
+			for _, fr := range st.tables["ir.model.fields"].rows {
+				if fr["model"] == "res.users" && fr["name"] == name && fr["id"] != id {
+					st.del("ir.model.fields", fr["id"].(int64))
+				}
+			}
+		}
+	case "ir.model":
+		r := st.tables[m.Name].rows[id]
+		if r["state"] != "manual" {
+			return userError("Model %s cannot be removed: it is not a custom model", r["model"])
+		}
+		name, _ := r["model"].(string)
+		for _, k := range []string{"ir.model.fields", "ir.model.access"} {
+			for _, fr := range st.tables[k].rows {
+				if num(fr["model_id"]) == id {
+					st.del(k, fr["id"].(int64))
+				}
+			}
+		}
+		om, ot := st.models[name], st.tables[name]
+		delete(st.models, name)
+		delete(st.tables, name)
+		st.undo = append(st.undo, func() { st.models[name] = om; st.tables[name] = ot })
+		for _, xr := range st.tables["ir.model.data"].rows {
+			if xr["model"] == name {
+				st.delXID(xidKey(xr["module"].(string), xr["name"].(string)))
+				st.del("ir.model.data", xr["id"].(int64))
+			}
+		}
+	}
+	return nil
 }

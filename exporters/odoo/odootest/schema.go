@@ -142,7 +142,9 @@ var standardModels = []struct {
 		sel("show_as", "free", "busy"), sel("privacy", "public", "private", "confidential"), f("start_date", "date"),
 		f("stop_date", "date"), f("res_model", "char"), f("res_id", "many2one_reference"), rel("categ_ids", "many2many", "calendar.event.type"),
 		f("active", "boolean"), rel("opportunity_id", "many2one", "crm.lead"), sel("month_by", "date", "day"), f("day", "integer"),
+		rel("recurrence_id", "many2one", "calendar.recurrence"),
 	}},
+	{"calendar.recurrence", "calendar", "Event Recurrence Rule", []fdef{f("name", "char")}},
 	{"calendar.event.type", "calendar", "Event Meeting Type", []fdef{req("name", "char")}},
 	{"account.move", "account", "Journal Entry", []fdef{
 		reqsel("move_type", "entry", "out_invoice", "out_refund", "in_invoice", "in_refund", "out_receipt", "in_receipt"),
