@@ -310,3 +310,17 @@ parent is P; safe to run again after an interruption.`,
 	cmd.Flags().BoolVar(&o.schema, "schema", false, "also remove the custom fields and models the push created")
 	return cmd
 }
+
+// quickstartOdooImport writes the Odoo import files of the quickstart.
+func quickstartOdooImport(cmd *cobra.Command, out io.Writer, p *project, dir string) error {
+	rep, err := exportOdoo(cmd, p, dir)
+	if err != nil {
+		return err
+	}
+	rows := 0
+	for _, f := range rep.Files {
+		rows += f.Rows
+	}
+	fmt.Fprintf(out, "Odoo import files: %d CSVs (%d rows) in %s; read %s first\n", len(rep.Files), rows, dir, rep.Readme)
+	return nil
+}
