@@ -18,7 +18,7 @@ func newExportCmd(g *globals) *cobra.Command {
 		Use:   "export",
 		Short: "Write import files for a CRM from the built models",
 	}
-	cmd.AddCommand(newExportTwentyCmd(g))
+	cmd.AddCommand(newExportTwentyCmd(g), newExportOdooCmd(g))
 	return cmd
 }
 

@@ -31,7 +31,7 @@ func newPushCmd(g *globals) *cobra.Command {
 		Use:   "push",
 		Short: "Send the built models to a CRM through its API, with an audit log",
 	}
-	cmd.AddCommand(newPushTwentyCmd(g))
+	cmd.AddCommand(newPushTwentyCmd(g), newPushOdooCmd(g))
 	return cmd
 }
 

@@ -139,6 +139,9 @@ func runQuickstart(cmd *cobra.Command, g *globals, o *quickstartOptions, dir str
 	if err := printReconciliation(cmd, out, p); err != nil {
 		return err
 	}
+	if err := quickstartOdooImport(cmd, out, p, filepath.Join(dir, "odoo-import")); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, `
 Done. Look around:
   axium2crm sql --project %[1]s "SELECT object, sum(rows_loaded) AS rows FROM meta.load_file GROUP BY ALL ORDER BY 1"

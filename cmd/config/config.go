@@ -38,6 +38,22 @@ type Config struct {
 	Snapshots Snapshots               `yaml:"snapshots"`
 	Objects   map[string]ObjectConfig `yaml:"objects"`
 	Twenty    Twenty                  `yaml:"twenty"`
+	Odoo      Odoo                    `yaml:"odoo"`
+}
+
+// Odoo holds the Odoo exporter's settings. The server, database, login
+// and password or API key come from ODOO_URL, ODOO_DB, ODOO_USER and
+// ODOO_PASSWORD or ODOO_API_KEY, never from this file.
+type Odoo struct {
+	// TimeZone (IANA) the warehouse's naive timestamps are read in; Odoo
+	// stores UTC.
+	TimeZone string `yaml:"time_zone"`
+	// Protocol is xmlrpc or jsonrpc.
+	Protocol string `yaml:"protocol"`
+	// BatchSize is the records per create/load call.
+	BatchSize int `yaml:"batch_size"`
+	// Connections is the calls in flight at once.
+	Connections int `yaml:"connections"`
 }
 
 // Twenty holds the Twenty exporter's settings. The server URL and API key
@@ -109,6 +125,7 @@ func Default() Config {
 		Snapshots: Snapshots{Keep: 30},
 		Objects:   map[string]ObjectConfig{},
 		Twenty:    Twenty{TimeZone: "America/New_York", CallsPerMinute: 100},
+		Odoo:      Odoo{TimeZone: "America/New_York", Protocol: "xmlrpc", BatchSize: 500, Connections: 2},
 	}
 }
 
@@ -193,6 +210,15 @@ func validate(cfg Config) error {
 	}
 	if cfg.Twenty.CallsPerMinute <= 0 {
 		return fmt.Errorf("twenty.calls_per_minute: must be positive, got %d", cfg.Twenty.CallsPerMinute)
+	}
+	if _, err := time.LoadLocation(cfg.Odoo.TimeZone); err != nil || cfg.Odoo.TimeZone == "" {
+		return fmt.Errorf("odoo.time_zone: %q is not an IANA time zone (e.g. America/Chicago)", cfg.Odoo.TimeZone)
+	}
+	if cfg.Odoo.Protocol != "xmlrpc" && cfg.Odoo.Protocol != "jsonrpc" {
+		return fmt.Errorf("odoo.protocol: %q is not xmlrpc or jsonrpc", cfg.Odoo.Protocol)
+	}
+	if cfg.Odoo.BatchSize <= 0 || cfg.Odoo.Connections <= 0 {
+		return fmt.Errorf("odoo.batch_size and odoo.connections must be positive, got %d and %d", cfg.Odoo.BatchSize, cfg.Odoo.Connections)
 	}
 	known := map[string]bool{}
 	for _, o := range loaders.Catalog() {

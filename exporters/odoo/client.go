@@ -296,7 +296,10 @@ func (c *Client) Version(ctx context.Context) (map[string]any, error) {
 }
 
 // nonIdempotent methods are retried only when the request never left.
-var nonIdempotent = map[string]bool{"create": true, "load": true, "copy": true, "message_post": true}
+// load is not among them: this package always loads with an id column,
+// and sending the same external ids again updates what the first call
+// created.
+var nonIdempotent = map[string]bool{"create": true, "copy": true, "message_post": true}
 
 // Execute calls model.method(*args, **kwargs) through execute_kw.
 func (c *Client) Execute(ctx context.Context, model, method string, args []any, kwargs map[string]any) (any, error) {

@@ -1,8 +1,12 @@
 package odoo_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,5 +66,83 @@ func TestIntegrationPush(t *testing.T) {
 			require.Len(t, rep.Failures, 1)
 			assert.Contains(t, rep.Failures[0].Reason, "Wrong value for res.partner.x_partner_type: 'alien'")
 		})
+	}
+}
+
+// cancelOn is a transport that cancels the push when it sends a request
+// containing every one of the given strings (a load of one model).
+type cancelOn struct {
+	match  []string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && c.cancel != nil {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		all := true
+		for _, m := range c.match {
+			all = all && bytes.Contains(b, []byte(m))
+		}
+		if all {
+			c.cancel()
+			c.cancel = nil
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// realOdooXIDs counts the axium external ids per model in the real Odoo,
+// without those of delegated parents.
+func realOdooXIDs(t testing.TB, c *odoo.Client) map[string]int {
+	t.Helper()
+	v, err := c.Execute(context.Background(), "ir.model.data", "search_read", []any{[]any{[]any{"module", "=", "axium"}}},
+		map[string]any{"fields": []any{"name", "model"}})
+	require.NoError(t, err)
+	out := map[string]int{}
+	for _, r := range v.([]any) {
+		m := r.(map[string]any)
+		name := m["name"].(string)
+		if strings.HasSuffix(name, "_product_template") || strings.HasSuffix(name, "_account_move") {
+			continue
+		}
+		out[m["model"].(string)]++
+	}
+	return out
+}
+
+// TestIntegrationEndToEnd pushes the real models of a 30-patient export to
+// the real Odoo ODOO_URL names (a fresh copy of the database: the records
+// stay there): interrupted half-way, resumed, then pushed again.
+func TestIntegrationEndToEnd(t *testing.T) {
+	if os.Getenv("ODOO_URL") == "" {
+		t.Skip("ODOO_URL not set")
+	}
+	f := newRealFixture(t)
+	want := f.rows(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rt := &cancelOn{match: []string{"crm.lead", "load"}, cancel: cancel}
+	c, err := odoo.Dial(context.Background(), odoo.Config{URL: os.Getenv("ODOO_URL"), DB: os.Getenv("ODOO_DB"), User: os.Getenv("ODOO_USER"),
+		Password: os.Getenv("ODOO_PASSWORD"), HTTPClient: &http.Client{Transport: rt}})
+	require.NoError(t, err)
+	_, err = odoo.Push(ctx, f.db, c, pushOpts())
+	require.ErrorIs(t, err, context.Canceled)
+	got := realOdooXIDs(t, c)
+	assert.Less(t, got["crm.lead"]+got["mail.message"], want["crm.lead"]+want["mail.message"], "stopped half-way")
+
+	o := pushOpts()
+	o.Resume = true
+	rep, err := odoo.Push(context.Background(), f.db, c, o)
+	require.NoError(t, err)
+	require.Empty(t, rep.Failures)
+	assert.Equal(t, want, realOdooXIDs(t, c), "exactly one record per odoo.* row")
+
+	rep, err = odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	for _, tr := range rep.Tables {
+		assert.Zero(t, tr.Create, tr.Table)
+		assert.Zero(t, tr.Update, tr.Table)
+		assert.Equal(t, tr.Rows, tr.Skip, tr.Table)
 	}
 }

@@ -43,8 +43,10 @@ type PlanField struct {
 	Type        string      `json:"ttype"`
 	Selection   [][2]string `json:"selection,omitempty"`
 	Relation    string      `json:"relation,omitempty"`
-	Required    bool        `json:"required"`
-	IsCustom    bool        `json:"is_custom"`
+	// RelationField is a one2many's inverse many2one on the comodel.
+	RelationField string `json:"relation_field,omitempty"`
+	Required      bool   `json:"required"`
+	IsCustom      bool   `json:"is_custom"`
 }
 
 // Plan is what the warehouse's odoo schema asks for.
@@ -79,11 +81,11 @@ func ReadPlan(ctx context.Context, db *sql.DB) (*Plan, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var f PlanField
-		var sel, rel sql.NullString
-		if err := rows.Scan(&f.Model, &f.Name, &f.Description, &f.Type, &sel, &rel, &f.Required, &f.IsCustom); err != nil {
+		var sel, rel, relField sql.NullString
+		if err := rows.Scan(&f.Model, &f.Name, &f.Description, &f.Type, &sel, &rel, &relField, &f.Required, &f.IsCustom); err != nil {
 			return nil, fmt.Errorf("odoo.field_plan: %w", err)
 		}
-		f.Relation = rel.String
+		f.Relation, f.RelationField = rel.String, relField.String
 		if sel.Valid && sel.String != "" && sel.String != "null" {
 			var opts [][]string
 			if err := json.Unmarshal([]byte(sel.String), &opts); err != nil {

@@ -23,7 +23,7 @@ import (
 
 // PushOptions tune a push.
 type PushOptions struct {
-	// BatchSize is the records per create call (default 500).
+	// BatchSize is the records per load call (default 500).
 	BatchSize int
 	// Workers is the calls in flight at once (default 2).
 	Workers int
@@ -40,6 +40,9 @@ type PushOptions struct {
 	Sample int
 	// SampleTable holds the patients (default res_partner_patient).
 	SampleTable string
+	// PropagateDeletes unlinks the records the log says Odoo holds that
+	// the tables no longer have; without it they are only reported.
+	PropagateDeletes bool
 	// Target and Args are recorded in the audit log (never a secret).
 	Target, Args string
 	// Progress, when set, hears one line per step.
@@ -55,6 +58,8 @@ type TableReport struct {
 	Update  int    `json:"update"`
 	Skip    int    `json:"skip"`
 	Fail    int    `json:"fail"`
+	Gone    int    `json:"gone"`
+	Delete  int    `json:"delete"`
 	Calls   int    `json:"calls"`
 	Seconds string `json:"seconds,omitempty"`
 }
@@ -66,12 +71,21 @@ type Failure struct {
 	Reason string `json:"reason"`
 }
 
+// GoneRecord is a record Odoo holds (by the log) that its table no longer has.
+type GoneRecord struct {
+	Table     string `json:"table"`
+	XID       string `json:"xid"`
+	SourceKey string `json:"source_key,omitempty"`
+	Deleted   bool   `json:"deleted"`
+}
+
 // Report is what a push did, or with DryRun would do.
 type Report struct {
 	RunID    int64         `json:"run_id,omitempty"`
 	DryRun   bool          `json:"dry_run"`
 	Schema   *SchemaReport `json:"schema"`
 	Tables   []TableReport `json:"tables"`
+	Gone     []GoneRecord  `json:"gone,omitempty"`
 	Failures []Failure     `json:"failures,omitempty"`
 }
 
@@ -82,16 +96,29 @@ func (e *TestsFailedError) Error() string {
 	return fmt.Sprintf("%d data tests of the odoo models failed (%s); fix the data or pass --force", len(e.Failed), strings.Join(e.Failed, "; "))
 }
 
+// schemaTable names the schema step's entries in the audit log.
+const schemaTable = "odoo.schema"
+
+// loadContext is sent with every load: datetimes are UTC text; no
+// invitation e-mails to the patients an event names; no chatter lines
+// or tracking for records that are being migrated, not created by hand.
+var loadContext = map[string]any{"tz": "UTC", "no_mail_to_attendees": true, "mail_create_nolog": true,
+	"mail_notrack": true, "tracking_disable": true}
+
 // rec is one row ready to send.
 type rec struct {
 	xid, key string
-	vals     map[string]any      // plain values
+	texts    []string            // values of the table's import columns, as Odoo's importer reads them
 	refs     map[string][]string // field → referenced external ids
+	resXID   string              // _res_xid: the record res_id must name
+	state    string              // _state_code
+	country  string              // country_id/id, for the state's lookup
 	file     string              // attachment file to send as datas
 	fileSHA  string
 	hash     string
 	err      string // a reason the record cannot be sent
 	dbID     int64
+	adopt    bool // in Odoo with no log entry: created by a call whose answer was lost
 }
 
 type pusher struct {
@@ -101,7 +128,8 @@ type pusher struct {
 	run    *audit.Run
 	mu     sync.Mutex
 	xids   map[string]XIDTarget
-	fields map[string]map[string]any // model → fields_get
+	states map[string]int64 // "country xid|code" → res.country.state id
+	fields map[string]map[string]any
 	dirs   map[int64]string
 	rep    *Report
 }
@@ -117,7 +145,7 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 	if opt.SampleTable == "" {
 		opt.SampleTable = "res_partner_patient"
 	}
-	p := &pusher{db: db, c: c, opt: opt, xids: map[string]XIDTarget{}, fields: map[string]map[string]any{}, rep: &Report{DryRun: opt.DryRun}}
+	p := &pusher{db: db, c: c, opt: opt, xids: map[string]XIDTarget{}, states: map[string]int64{}, fields: map[string]map[string]any{}, rep: &Report{DryRun: opt.DryRun}}
 	if _, err := mapping.Require(ctx, db, "odoo"); err != nil && !opt.DryRun {
 		return p.rep, err
 	}
@@ -162,29 +190,49 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 		}
 		p.rep.RunID = p.run.ID
 	}
+	finish := func(err error) (*Report, error) {
+		if p.run != nil {
+			if ferr := p.run.Finish(ctx, err); ferr != nil && err == nil {
+				err = ferr
+			}
+		}
+		return p.rep, err
+	}
+
+	// What the schema step created is logged so rollback --schema can
+	// remove exactly that.
+	if p.rep.Schema.Applied {
+		var entries []audit.Entry
+		for _, a := range p.rep.Schema.Actions {
+			if a.Kind != "model" && a.Kind != "field" {
+				continue // access goes with its model; inherited with its parent's field
+			}
+			id := a.Model
+			if a.Kind == "field" {
+				id = a.Model + "." + a.Name
+			}
+			entries = append(entries, audit.Entry{Object: "ir.model." + map[string]string{"model": "", "field": "fields"}[a.Kind],
+				Table: schemaTable, DestID: id, Action: audit.Create, PreImage: a.Detail})
+		}
+		for i := range entries {
+			entries[i].Object = strings.TrimSuffix(entries[i].Object, ".")
+		}
+		if err := p.log(ctx, entries); err != nil {
+			return finish(err)
+		}
+	}
 	for _, t := range tables {
 		if err := p.pushTable(ctx, t); err != nil {
-			err = fmt.Errorf("odoo.%s: %w", t.obj.Table, err)
-			if p.run != nil {
-				_ = p.run.Finish(ctx, err)
-			}
-			return p.rep, err
+			return finish(fmt.Errorf("odoo.%s: %w", t.obj.Table, err))
 		}
 	}
-	if p.run != nil {
-		if err := p.run.Finish(ctx, nil); err != nil {
-			return p.rep, err
+	if opt.Sample == 0 {
+		if err := p.gone(ctx, tables); err != nil {
+			return finish(err)
 		}
 	}
-	return p.rep, nil
+	return finish(nil)
 }
-
-func (p *pusher) progress(format string, a ...any) {
-	if p.opt.Progress != nil {
-		p.opt.Progress(fmt.Sprintf(format, a...))
-	}
-}
-
 func (p *pusher) checkTests(ctx context.Context) error {
 	rows, err := p.db.QueryContext(ctx, query("failed_tests"))
 	if err != nil {
@@ -240,34 +288,54 @@ func (p *pusher) fieldsOf(ctx context.Context, model string) (map[string]any, er
 	return m, nil
 }
 
-// build turns a table's rows into records: values converted, references
-// kept as external ids, the payload hashed.
+// loadFields is what a table's load call sends: the import columns, then
+// the values the exporter resolves itself.
+func loadFields(t *tableData) []string {
+	var out []string
+	for _, i := range importColumns(t) {
+		out = append(out, t.cols[i].name)
+	}
+	if t.col("_res_xid") >= 0 {
+		out = append(out, "res_id")
+	}
+	if t.col("_state_code") >= 0 {
+		out = append(out, "state_id/.id")
+	}
+	if t.col("_file_path") >= 0 {
+		out = append(out, "datas")
+	}
+	if t.obj.Model == "product.product" && t.col("taxes_id/id") < 0 {
+		// Dental services carry no sales tax: an empty value clears the
+		// default tax Odoo gives a new product.
+		out = append(out, "taxes_id/id")
+	}
+	return out
+}
+
+// build turns a table's rows into records: values as import text,
+// references kept as external ids, the payload hashed.
 func (p *pusher) build(ctx context.Context, t *tableData) ([]*rec, error) {
-	fields, err := p.fieldsOf(ctx, t.obj.Model)
-	if err != nil && !(p.opt.DryRun && errors.Is(err, ErrValidation)) {
-		return nil, err
-	}
-	if len(fields) == 0 {
-		// In a dry run the custom model may not exist yet.
-		fields = nil
-	}
-	if p.opt.DryRun {
-		// Fields the schema step would create are not there yet.
-		fields = nil
-	}
-	for _, c := range t.cols {
-		if c.name == "id" || strings.HasPrefix(c.name, "_") || fields == nil {
-			continue
+	if !p.opt.DryRun {
+		fields, err := p.fieldsOf(ctx, t.obj.Model)
+		if err != nil {
+			return nil, err
 		}
-		if _, ok := fields[c.field]; !ok {
-			return nil, fmt.Errorf("column %q: %s has no field %s (build the schema step or fix the model)", c.name, t.obj.Model, c.field)
+		for _, c := range t.cols {
+			if c.name == "id" || strings.HasPrefix(c.name, "_") {
+				continue
+			}
+			if _, ok := fields[c.field]; !ok {
+				return nil, fmt.Errorf("column %q: %s has no field %s (build the schema step or fix the model)", c.name, t.obj.Model, c.field)
+			}
 		}
 	}
-	idx := func(n string) int { return t.col(n) }
+	cols := importColumns(t)
+	idx := t.col
 	iID, iKey, iBatch, iPath, iSHA := idx("id"), idx("_source_key"), idx("_batch_id"), idx("_file_path"), idx("_file_sha256")
+	iRes, iState, iCountry := idx("_res_xid"), idx("_state_code"), idx("country_id/id")
 	out := make([]*rec, 0, len(t.rows))
-	for _, row := range t.rows {
-		r := &rec{vals: map[string]any{}, refs: map[string][]string{}}
+	for n, row := range t.rows {
+		r := &rec{refs: map[string][]string{}}
 		r.xid, _ = row[iID].(string)
 		if iKey >= 0 {
 			r.key, _ = text(row[iKey], "", nil)
@@ -275,15 +343,14 @@ func (p *pusher) build(ctx context.Context, t *tableData) ([]*rec, error) {
 		if !strings.Contains(r.xid, ".") {
 			r.err = fmt.Sprintf("id %q is not an external id module.name", r.xid)
 		}
-		for i, c := range t.cols {
-			if i == iID || strings.HasPrefix(c.name, "_") {
-				continue
+		for _, i := range cols {
+			c := t.cols[i]
+			s, err := importText(row[i], c.dbType, time.UTC, p.opt.TimeZone)
+			if err != nil {
+				return nil, fmt.Errorf("row %d (%s) column %s: %w", n+1, r.xid, c.name, err)
 			}
+			r.texts = append(r.texts, s)
 			if c.ref {
-				s, err := text(row[i], c.dbType, nil)
-				if err != nil {
-					return nil, err
-				}
 				var refs []string
 				for _, x := range strings.Split(s, ",") {
 					if x = strings.TrimSpace(x); x != "" {
@@ -291,13 +358,19 @@ func (p *pusher) build(ctx context.Context, t *tableData) ([]*rec, error) {
 					}
 				}
 				r.refs[c.field] = refs
-				continue
 			}
-			v, err := wireValue(row[i], c.dbType, p.opt.TimeZone)
-			if err != nil {
-				return nil, fmt.Errorf("column %s: %w", c.name, err)
+		}
+		if iRes >= 0 {
+			r.resXID, _ = text(row[iRes], "", nil)
+		}
+		if iState >= 0 {
+			r.state, _ = text(row[iState], "", nil)
+			if iCountry >= 0 {
+				r.country, _ = text(row[iCountry], "", nil)
 			}
-			r.vals[c.field] = v
+			if r.country == "" {
+				r.country = "base.us"
+			}
 		}
 		if iPath >= 0 && row[iPath] != nil {
 			rel, _ := text(row[iPath], "", nil)
@@ -314,7 +387,7 @@ func (p *pusher) build(ctx context.Context, t *tableData) ([]*rec, error) {
 				r.fileSHA, _ = text(row[iSHA], "", nil)
 			}
 		}
-		h, err := audit.Hash(map[string]any{"vals": r.vals, "refs": r.refs, "file_sha256": r.fileSHA})
+		h, err := audit.Hash(map[string]any{"texts": r.texts, "res_xid": r.resXID, "state": r.state, "file_sha256": r.fileSHA})
 		if err != nil {
 			return nil, err
 		}
@@ -347,8 +420,14 @@ func (p *pusher) pushTable(ctx context.Context, t *tableData) error {
 		for _, refs := range r.refs {
 			want = append(want, refs...)
 		}
+		if r.resXID != "" {
+			want = append(want, r.resXID)
+		}
 	}
 	if err := p.lookup(ctx, want); err != nil {
+		return err
+	}
+	if err := p.lookupStates(ctx, recs); err != nil {
 		return err
 	}
 	last := map[string]audit.Sent{}
@@ -365,17 +444,19 @@ func (p *pusher) pushTable(ctx context.Context, t *tableData) error {
 			continue
 		}
 		x, exists := p.xids[r.xid]
+		sent, logged := last[r.xid]
 		switch {
 		case exists && x.Model != t.obj.Model:
 			entries = append(entries, p.fail(t, &tr, r, fmt.Sprintf("external id %s already names a %s record, not a %s", r.xid, x.Model, t.obj.Model)))
 		case !exists:
 			creates = append(creates, r)
-		case last[r.xid].PayloadHash == r.hash:
+		case logged && sent.PayloadHash == r.hash:
 			r.dbID = x.ID
 			tr.Skip++
 			entries = append(entries, p.entry(t, r, audit.Skip, "unchanged since last sent"))
 		default:
 			r.dbID = x.ID
+			r.adopt = !logged && !p.everLogged(ctx, t, r.xid)
 			updates = append(updates, r)
 		}
 	}
@@ -406,12 +487,21 @@ func (p *pusher) pushTable(ctx context.Context, t *tableData) error {
 		if len(now) == 0 {
 			now, later = later, nil // a cycle: let references fail with their reason
 		}
-		if err := p.createAll(ctx, t, &tr, now); err != nil {
+		if err := p.sendAll(ctx, t, &tr, now, false); err != nil {
 			return err
 		}
 		pending = later
 	}
-	return p.updateAll(ctx, t, &tr, updates)
+	return p.sendAll(ctx, t, &tr, updates, true)
+}
+
+// everLogged: some entry of the log names this record (a skip, a failure,
+// a delete): the record is not one whose create answer was lost.
+func (p *pusher) everLogged(ctx context.Context, t *tableData, xid string) bool {
+	var n int
+	err := p.db.QueryRowContext(ctx, "SELECT count(*) FROM meta.push_record WHERE destination = 'odoo' AND table_name = ? AND dest_id = ? AND action IN ('create', 'update', 'restore', 'delete')",
+		"odoo."+t.obj.Table, xid).Scan(&n)
+	return err != nil || n > 0
 }
 
 // waiting: r refers to an external id another pending record will create.
@@ -423,7 +513,375 @@ func (p *pusher) waiting(r *rec, pending map[string]bool) bool {
 			}
 		}
 	}
-	return false
+	return r.resXID != "" && r.resXID != r.xid && pending[r.resXID]
+}
+
+// lookupStates resolves (country, state code) pairs to res.country.state ids.
+func (p *pusher) lookupStates(ctx context.Context, recs []*rec) error {
+	codes := map[string]bool{}
+	for _, r := range recs {
+		if r.state != "" {
+			if _, ok := p.states[r.country+"|"+r.state]; !ok {
+				codes[r.state] = true
+			}
+		}
+	}
+	if len(codes) == 0 || p.opt.DryRun && len(p.xids) == 0 {
+		return nil
+	}
+	countries := map[int64]string{}
+	for _, r := range recs {
+		if x, ok := p.xids[r.country]; ok {
+			countries[x.ID] = r.country
+		} else if r.state != "" {
+			if err := p.lookup(ctx, []string{r.country}); err != nil {
+				return err
+			}
+			if x, ok := p.xids[r.country]; ok {
+				countries[x.ID] = r.country
+			}
+		}
+	}
+	v, err := p.c.Execute(ctx, "res.country.state", "search_read", []any{[]any{[]any{"code", "in", anyList(sortedKeys(codes))}}},
+		map[string]any{"fields": []any{"code", "country_id"}})
+	if err != nil {
+		return fmt.Errorf("look up states: %w", err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range records(v) {
+		var cid int64
+		if l, ok := s["country_id"].([]any); ok && len(l) > 0 {
+			cid = num(l[0])
+		}
+		if cx, ok := countries[cid]; ok {
+			p.states[cx+"|"+str(s["code"])] = num(s["id"])
+		}
+	}
+	return nil
+}
+
+// row renders a record as its load row, resolving res_id, the state
+// and the attachment's file.
+func (p *pusher) row(t *tableData, r *rec) ([]any, error) {
+	out := make([]any, 0, len(r.texts)+3)
+	for _, s := range r.texts {
+		out = append(out, s)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for f, refs := range r.refs {
+		for _, x := range refs {
+			if _, ok := p.xids[x]; !ok {
+				return nil, fmt.Errorf("%s/id: no record has external id %s (it was not pushed, or failed)", f, x)
+			}
+		}
+	}
+	if t.col("_res_xid") >= 0 {
+		res := ""
+		if r.resXID != "" {
+			x, ok := p.xids[r.resXID]
+			if !ok {
+				return nil, fmt.Errorf("res_id: no record has external id %s (it was not pushed, or failed)", r.resXID)
+			}
+			if i := t.col("res_model"); i >= 0 && r.texts[indexOf(importColumns(t), i)] != x.Model {
+				return nil, fmt.Errorf("res_id: external id %s is a %s, but res_model is %s", r.resXID, x.Model, r.texts[indexOf(importColumns(t), i)])
+			}
+			if i := t.col("model"); i >= 0 && t.obj.Model == "mail.message" && r.texts[indexOf(importColumns(t), i)] != x.Model {
+				return nil, fmt.Errorf("res_id: external id %s is a %s, but model is %s", r.resXID, x.Model, r.texts[indexOf(importColumns(t), i)])
+			}
+			res = strconv.FormatInt(x.ID, 10)
+		}
+		out = append(out, res)
+	}
+	if t.col("_state_code") >= 0 {
+		st := ""
+		if r.state != "" {
+			id, ok := p.states[r.country+"|"+r.state]
+			if !ok {
+				return nil, fmt.Errorf("state_id: no state with code %s in country %s", r.state, r.country)
+			}
+			st = strconv.FormatInt(id, 10)
+		}
+		out = append(out, st)
+	}
+	if t.col("_file_path") >= 0 {
+		datas := ""
+		if r.file != "" {
+			b, err := os.ReadFile(r.file)
+			if err != nil {
+				return nil, fmt.Errorf("attachment file: %w", err)
+			}
+			sum := sha256.Sum256(b)
+			if got := hex.EncodeToString(sum[:]); r.fileSHA != "" && !strings.EqualFold(got, r.fileSHA) {
+				return nil, fmt.Errorf("attachment file %s: sha256 %s, the warehouse recorded %s (the file changed since it was loaded)", r.file, got, r.fileSHA)
+			}
+			datas = base64.StdEncoding.EncodeToString(b)
+		}
+		out = append(out, datas)
+	}
+	if t.obj.Model == "product.product" && t.col("taxes_id/id") < 0 {
+		out = append(out, "")
+	}
+	return out, nil
+}
+
+func indexOf(l []int, v int) int {
+	for i, x := range l {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// sendAll loads records in batches over the workers. Updates read the
+// values they replace first, for the log's pre-image.
+func (p *pusher) sendAll(ctx context.Context, t *tableData, tr *TableReport, recs []*rec, update bool) error {
+	var batches [][]*rec
+	for start := 0; start < len(recs); start += p.opt.BatchSize {
+		batches = append(batches, recs[start:min(start+p.opt.BatchSize, len(recs))])
+	}
+	return p.parallel(ctx, len(batches), func(ctx context.Context, i int) error {
+		var pre map[int64]string
+		if update {
+			var err error
+			if pre, err = p.preImages(ctx, t, tr, batches[i]); err != nil {
+				return err
+			}
+		}
+		return p.loadBatch(ctx, t, tr, batches[i], pre)
+	})
+}
+
+// preImages reads the current values of the fields a batch will write.
+func (p *pusher) preImages(ctx context.Context, t *tableData, tr *TableReport, recs []*rec) (map[int64]string, error) {
+	var fields []string
+	for _, f := range loadFields(t) {
+		name, _, _ := strings.Cut(f, "/")
+		if name != "id" && name != "datas" && name != "taxes_id" {
+			fields = append(fields, name)
+		}
+	}
+	idl := make([]any, len(recs))
+	for j, r := range recs {
+		idl[j] = r.dbID
+	}
+	p.count(tr)
+	v, err := p.c.Execute(ctx, t.obj.Model, "read", []any{idl, anyList(fields)}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read values before update: %w", err)
+	}
+	pre := map[int64]string{}
+	for _, r := range records(v) {
+		b, _ := json.Marshal(r)
+		pre[num(r["id"])] = string(b)
+	}
+	return pre, nil
+}
+
+// loadBatch sends records with one load call: Odoo creates each record
+// and its external id in one transaction (or updates the record the
+// external id names), so a call whose answer is lost can be sent again
+// without duplicating anything. A batch Odoo refuses is split in halves
+// until the refused records are isolated; the others go through.
+func (p *pusher) loadBatch(ctx context.Context, t *tableData, tr *TableReport, recs []*rec, pre map[int64]string) error {
+	var ok []*rec
+	var rows []any
+	var entries []audit.Entry
+	for _, r := range recs {
+		row, err := p.row(t, r)
+		if err != nil {
+			entries = append(entries, p.fail(t, tr, r, err.Error()))
+			continue
+		}
+		ok = append(ok, r)
+		rows = append(rows, row)
+	}
+	if err := p.log(ctx, entries); err != nil {
+		return err
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	p.count(tr)
+	fields := loadFields(t)
+	v, err := p.c.Execute(ctx, t.obj.Model, "load", []any{anyList(fields), rows}, map[string]any{"context": loadContext})
+	var reason string
+	switch {
+	case err == nil:
+		res, _ := v.(map[string]any)
+		got, isList := res["ids"].([]any)
+		if isList && len(got) == len(ok) {
+			return p.loaded(ctx, t, tr, ok, got, pre)
+		}
+		reason = loadMessages(res, ok)
+		if isList {
+			return fmt.Errorf("load answered %d ids for %d records", len(got), len(ok))
+		}
+	default:
+		var f *Fault
+		if !errors.As(err, &f) {
+			return err
+		}
+		reason = f.Message
+	}
+	if len(ok) == 1 {
+		return p.log(ctx, []audit.Entry{p.fail(t, tr, ok[0], reason)})
+	}
+	half := len(ok) / 2
+	if err := p.loadBatch(ctx, t, tr, ok[:half], pre); err != nil {
+		return err
+	}
+	return p.loadBatch(ctx, t, tr, ok[half:], pre)
+}
+
+// loadMessages joins the error messages of a refused load.
+func loadMessages(res map[string]any, recs []*rec) string {
+	var parts []string
+	msgs, _ := res["messages"].([]any)
+	for _, m := range msgs {
+		mm, _ := m.(map[string]any)
+		if str(mm["type"]) != "error" {
+			continue
+		}
+		s := str(mm["message"])
+		if f := str(mm["field"]); f != "" {
+			s = f + ": " + s
+		}
+		if n := int(num(mm["record"])); len(recs) > 1 && n < len(recs) {
+			s = recs[n].xid + ": " + s
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return "Odoo refused the records without a message"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// loaded records what a load did.
+func (p *pusher) loaded(ctx context.Context, t *tableData, tr *TableReport, recs []*rec, got []any, pre map[int64]string) error {
+	entries := make([]audit.Entry, len(recs))
+	p.mu.Lock()
+	for i, r := range recs {
+		r.dbID = num(got[i])
+		p.xids[r.xid] = XIDTarget{Model: t.obj.Model, ID: r.dbID}
+		switch {
+		case pre == nil:
+			tr.Create++
+			entries[i] = p.entry(t, r, audit.Create, "")
+		case r.adopt:
+			// Odoo holds it, the log does not: an earlier call created it
+			// and its answer was lost. It is this migration's record.
+			tr.Create++
+			entries[i] = p.entry(t, r, audit.Create, "created by an earlier call whose answer was lost")
+		default:
+			tr.Update++
+			entries[i] = p.entry(t, r, audit.Update, "")
+			entries[i].PreImage = pre[r.dbID]
+		}
+	}
+	p.mu.Unlock()
+	return p.log(ctx, entries)
+}
+
+// gone reports, per table, the records the log says Odoo holds that the
+// table no longer has; with PropagateDeletes it unlinks them, in reverse
+// load order so nothing still refers to them.
+func (p *pusher) gone(ctx context.Context, tables []*tableData) error {
+	byTable := map[string][]audit.GoneRecord{}
+	for _, t := range tables {
+		g, err := audit.Gone(ctx, p.db, "odoo", "odoo", t.obj.Table, "id")
+		if err != nil {
+			return err
+		}
+		byTable[t.obj.Table] = g
+	}
+	for i := len(tables) - 1; i >= 0; i-- {
+		t := tables[i]
+		g := byTable[t.obj.Table]
+		if len(g) == 0 {
+			continue
+		}
+		tr := p.tableReport(t.obj.Table)
+		tr.Gone = len(g)
+		for _, x := range g {
+			p.rep.Gone = append(p.rep.Gone, GoneRecord{Table: t.obj.Table, XID: x.DestID, SourceKey: x.SourceKey, Deleted: p.opt.PropagateDeletes && !p.opt.DryRun})
+		}
+		if !p.opt.PropagateDeletes || p.opt.DryRun {
+			continue
+		}
+		xs := make([]string, len(g))
+		for j, x := range g {
+			xs[j] = x.DestID
+		}
+		if err := p.lookup(ctx, xs); err != nil {
+			return err
+		}
+		var ids []any
+		var entries []audit.Entry
+		for _, x := range g {
+			e := audit.Entry{Object: t.obj.Model, Table: "odoo." + t.obj.Table, SourceKey: x.SourceKey, DestID: x.DestID, Action: audit.Delete}
+			if target, ok := p.xids[x.DestID]; ok && target.Model == t.obj.Model {
+				ids = append(ids, target.ID)
+				e.DestDBID = target.ID
+			} else {
+				e.Reason = "already gone from Odoo"
+			}
+			entries = append(entries, e)
+		}
+		if len(ids) > 0 {
+			tr.Calls++
+			if _, err := p.c.Execute(ctx, t.obj.Model, "unlink", []any{ids}, nil); err != nil {
+				return fmt.Errorf("odoo.%s: delete %d records gone from the table: %w", t.obj.Table, len(ids), err)
+			}
+		}
+		tr.Delete += len(entries)
+		if err := p.log(ctx, entries); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *pusher) tableReport(table string) *TableReport {
+	for i := range p.rep.Tables {
+		if p.rep.Tables[i].Table == table {
+			return &p.rep.Tables[i]
+		}
+	}
+	p.rep.Tables = append(p.rep.Tables, TableReport{Table: table})
+	return &p.rep.Tables[len(p.rep.Tables)-1]
+}
+
+func (p *pusher) count(tr *TableReport) {
+	p.mu.Lock()
+	tr.Calls++
+	p.mu.Unlock()
+}
+
+func (p *pusher) entry(t *tableData, r *rec, action, reason string) audit.Entry {
+	return audit.Entry{Object: t.obj.Model, Table: "odoo." + t.obj.Table, SourceKey: r.key, DestID: r.xid, DestDBID: r.dbID,
+		Action: action, Reason: reason, PayloadHash: r.hash}
+}
+
+func (p *pusher) fail(t *tableData, tr *TableReport, r *rec, reason string) audit.Entry {
+	p.mu.Lock()
+	tr.Fail++
+	p.rep.Failures = append(p.rep.Failures, Failure{Table: t.obj.Table, XID: r.xid, Reason: reason})
+	p.mu.Unlock()
+	e := p.entry(t, r, audit.Fail, reason)
+	e.PayloadHash = ""
+	return e
+}
+
+func (p *pusher) log(ctx context.Context, entries []audit.Entry) error {
+	if p.run == nil || len(entries) == 0 {
+		return nil
+	}
+	// Logged even while cancelling: Odoo already holds these records.
+	return p.run.Log(context.WithoutCancel(ctx), entries)
 }
 
 func (p *pusher) lookup(ctx context.Context, want []string) error {
@@ -450,76 +908,6 @@ func (p *pusher) lookup(ctx context.Context, want []string) error {
 	}
 	p.mu.Unlock()
 	return nil
-}
-
-// payload resolves a record's references and reads its file.
-func (p *pusher) payload(ctx context.Context, model string, r *rec) (map[string]any, error) {
-	fields, err := p.fieldsOf(ctx, model)
-	if err != nil {
-		return nil, err
-	}
-	vals := make(map[string]any, len(r.vals)+len(r.refs)+1)
-	for k, v := range r.vals {
-		vals[k] = v
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for f, refs := range r.refs {
-		fd, _ := fields[f].(map[string]any)
-		typ, relation := str(fd["type"]), str(fd["relation"])
-		var dbids []any
-		for _, x := range refs {
-			t, ok := p.xids[x]
-			if !ok {
-				return nil, fmt.Errorf("%s/id: no record has external id %s (it was not pushed, or failed)", f, x)
-			}
-			if relation != "" && t.Model != relation {
-				return nil, fmt.Errorf("%s/id: external id %s is a %s, not a %s", f, x, t.Model, relation)
-			}
-			if f == "res_id" {
-				if rm, ok := r.vals["res_model"].(string); ok && rm != t.Model {
-					return nil, fmt.Errorf("res_id/id: external id %s is a %s, but res_model is %s", x, t.Model, rm)
-				}
-			}
-			dbids = append(dbids, t.ID)
-		}
-		switch {
-		case typ == "many2many" || typ == "one2many":
-			if dbids == nil {
-				dbids = []any{}
-			}
-			vals[f] = []any{[]any{int64(6), int64(0), dbids}}
-		case len(dbids) == 0:
-			vals[f] = false
-		case len(dbids) > 1:
-			return nil, fmt.Errorf("%s/id: %d external ids for a single reference", f, len(dbids))
-		default:
-			vals[f] = dbids[0]
-		}
-	}
-	if r.file != "" {
-		b, err := os.ReadFile(r.file)
-		if err != nil {
-			return nil, fmt.Errorf("attachment file: %w", err)
-		}
-		sum := sha256.Sum256(b)
-		if got := hex.EncodeToString(sum[:]); r.fileSHA != "" && !strings.EqualFold(got, r.fileSHA) {
-			return nil, fmt.Errorf("attachment file %s: sha256 %s, the warehouse recorded %s (the file changed since it was loaded)", r.file, got, r.fileSHA)
-		}
-		vals["datas"] = base64.StdEncoding.EncodeToString(b)
-	}
-	return vals, nil
-}
-
-// createAll sends new records in batches over the workers.
-func (p *pusher) createAll(ctx context.Context, t *tableData, tr *TableReport, recs []*rec) error {
-	var batches [][]*rec
-	for start := 0; start < len(recs); start += p.opt.BatchSize {
-		batches = append(batches, recs[start:min(start+p.opt.BatchSize, len(recs))])
-	}
-	return p.parallel(ctx, len(batches), func(ctx context.Context, i int) error {
-		return p.createBatch(ctx, t, tr, batches[i])
-	})
 }
 
 // parallel runs n jobs on the workers; the first error stops the rest.
@@ -558,190 +946,6 @@ func (p *pusher) parallel(ctx context.Context, n int, job func(context.Context, 
 	return ctx.Err()
 }
 
-// createBatch creates records with one call, binds their external ids
-// with a second, and logs them. A record Odoo refuses is isolated by
-// splitting the batch in halves; the others go through.
-func (p *pusher) createBatch(ctx context.Context, t *tableData, tr *TableReport, recs []*rec) error {
-	var ok []*rec
-	var vals []any
-	var entries []audit.Entry
-	for _, r := range recs {
-		v, err := p.payload(ctx, t.obj.Model, r)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			entries = append(entries, p.fail(t, tr, r, err.Error()))
-			continue
-		}
-		ok = append(ok, r)
-		vals = append(vals, v)
-	}
-	if err := p.log(ctx, entries); err != nil {
-		return err
-	}
-	if len(ok) == 0 {
-		return nil
-	}
-	p.count(tr)
-	v, err := p.c.Execute(ctx, t.obj.Model, "create", []any{vals}, nil)
-	if err == nil {
-		got := ids(v)
-		if len(got) != len(ok) {
-			return fmt.Errorf("create answered %d ids for %d records", len(got), len(ok))
-		}
-		for i, r := range ok {
-			r.dbID = got[i]
-		}
-		err = p.bind(ctx, t, tr, ok)
-		if err == nil {
-			return nil
-		}
-	}
-	var f *Fault
-	if !errors.As(err, &f) {
-		return err
-	}
-	if len(ok) == 1 {
-		return p.log(ctx, []audit.Entry{p.fail(t, tr, ok[0], f.Message)})
-	}
-	half := len(ok) / 2
-	if err := p.createBatch(ctx, t, tr, ok[:half]); err != nil {
-		return err
-	}
-	return p.createBatch(ctx, t, tr, ok[half:])
-}
-
-// bind creates the ir.model.data rows naming new records, then logs them.
-// If Odoo refuses the binding, the just-created records are removed so no
-// record exists without its external id.
-func (p *pusher) bind(ctx context.Context, t *tableData, tr *TableReport, recs []*rec) error {
-	data := make([]any, len(recs))
-	created := make([]any, len(recs))
-	for i, r := range recs {
-		mod, name, _ := strings.Cut(r.xid, ".")
-		data[i] = map[string]any{"module": mod, "name": name, "model": t.obj.Model, "res_id": r.dbID, "noupdate": false}
-		created[i] = r.dbID
-	}
-	p.count(tr)
-	if _, err := p.c.Execute(ctx, "ir.model.data", "create", []any{data}, nil); err != nil {
-		var f *Fault
-		if errors.As(err, &f) {
-			p.count(tr)
-			if _, uerr := p.c.Execute(ctx, t.obj.Model, "unlink", []any{created}, nil); uerr != nil {
-				return fmt.Errorf("%w (and removing the unbound records failed: %v)", err, uerr)
-			}
-		}
-		return err
-	}
-	p.mu.Lock()
-	for _, r := range recs {
-		p.xids[r.xid] = XIDTarget{Model: t.obj.Model, ID: r.dbID}
-	}
-	tr.Create += len(recs)
-	p.mu.Unlock()
-	entries := make([]audit.Entry, len(recs))
-	for i, r := range recs {
-		entries[i] = p.entry(t, r, audit.Create, "")
-	}
-	return p.log(ctx, entries)
-}
-
-// updateAll writes changed records one call each (write applies one set
-// of values), keeping the values they had before.
-func (p *pusher) updateAll(ctx context.Context, t *tableData, tr *TableReport, recs []*rec) error {
-	var batches [][]*rec
-	for start := 0; start < len(recs); start += p.opt.BatchSize {
-		batches = append(batches, recs[start:min(start+p.opt.BatchSize, len(recs))])
-	}
-	return p.parallel(ctx, len(batches), func(ctx context.Context, i int) error {
-		batch := batches[i]
-		fieldSet := map[string]bool{}
-		for _, r := range batch {
-			for k := range r.vals {
-				fieldSet[k] = true
-			}
-			for k := range r.refs {
-				fieldSet[k] = true
-			}
-		}
-		delete(fieldSet, "datas")
-		idl := make([]any, len(batch))
-		for j, r := range batch {
-			idl[j] = r.dbID
-		}
-		p.count(tr)
-		v, err := p.c.Execute(ctx, t.obj.Model, "read", []any{idl, anyList(sortedKeys(fieldSet))}, nil)
-		if err != nil {
-			return fmt.Errorf("read values before update: %w", err)
-		}
-		pre := map[int64]string{}
-		for _, r := range records(v) {
-			b, _ := json.Marshal(r)
-			pre[num(r["id"])] = string(b)
-		}
-		for _, r := range batch {
-			vals, err := p.payload(ctx, t.obj.Model, r)
-			if err == nil {
-				p.count(tr)
-				_, err = p.c.Execute(ctx, t.obj.Model, "write", []any{[]any{r.dbID}, vals}, nil)
-			}
-			var f *Fault
-			switch {
-			case err == nil:
-				e := p.entry(t, r, audit.Update, "")
-				e.PreImage = pre[r.dbID]
-				p.mu.Lock()
-				tr.Update++
-				p.mu.Unlock()
-				err = p.log(ctx, []audit.Entry{e})
-			case errors.As(err, &f):
-				err = p.log(ctx, []audit.Entry{p.fail(t, tr, r, f.Message)})
-			case ctx.Err() == nil && !isTransport(err):
-				err = p.log(ctx, []audit.Entry{p.fail(t, tr, r, err.Error())})
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-func isTransport(err error) bool {
-	var te *TransportError
-	return errors.As(err, &te)
-}
-
-func (p *pusher) count(tr *TableReport) {
-	p.mu.Lock()
-	tr.Calls++
-	p.mu.Unlock()
-}
-
-func (p *pusher) entry(t *tableData, r *rec, action, reason string) audit.Entry {
-	return audit.Entry{Object: t.obj.Model, Table: "odoo." + t.obj.Table, SourceKey: r.key, DestID: r.xid, DestDBID: r.dbID,
-		Action: action, Reason: reason, PayloadHash: r.hash}
-}
-
-func (p *pusher) fail(t *tableData, tr *TableReport, r *rec, reason string) audit.Entry {
-	p.mu.Lock()
-	tr.Fail++
-	p.rep.Failures = append(p.rep.Failures, Failure{Table: t.obj.Table, XID: r.xid, Reason: reason})
-	p.mu.Unlock()
-	e := p.entry(t, r, audit.Fail, reason)
-	e.PayloadHash = ""
-	return e
-}
-
-func (p *pusher) log(ctx context.Context, entries []audit.Entry) error {
-	if p.run == nil || len(entries) == 0 {
-		return nil
-	}
-	// Logged even while cancelling: Odoo already holds these records.
-	return p.run.Log(context.WithoutCancel(ctx), entries)
-}
-
 // sample keeps n rows of the patient table and every row linked to them:
 // rows referring to a kept row (visits, events, notes, ...), transitively,
 // and the rows those refer to (guarantors, users, products).
@@ -758,7 +962,7 @@ func sample(tables []*tableData, patientTable string, n int) {
 	refsOf := func(t *tableData, row []any) []string {
 		var out []string
 		for i, c := range t.cols {
-			if c.ref && row[i] != nil {
+			if (c.ref || c.name == "_res_xid") && row[i] != nil {
 				for _, x := range strings.Split(fmt.Sprint(row[i]), ",") {
 					out = append(out, strings.TrimSpace(x))
 				}
@@ -814,4 +1018,10 @@ func sample(tables []*tableData, patientTable string, n int) {
 		t.rows = kept
 	}
 	sort.SliceStable(tables, func(i, j int) bool { return tables[i].obj.LoadOrder < tables[j].obj.LoadOrder })
+}
+
+func (p *pusher) progress(format string, a ...any) {
+	if p.opt.Progress != nil {
+		p.opt.Progress(fmt.Sprintf(format, a...))
+	}
 }

@@ -202,27 +202,79 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 		}
 	}
 	// Fields pointing at custom models go after the models exist; one call
-	// per model.
-	byModel := map[string][]any{}
+	// per model, one2many fields last (their inverse many2one first).
+	var plain, inverse []PlanField
 	for _, f := range toCreate {
 		rep.Actions = append(rep.Actions, SchemaAction{Kind: "field", Model: f.Model, Name: f.Name, Detail: f.Type})
-		vals := map[string]any{"model_id": modelIDs[f.Model], "name": f.Name, "ttype": f.Type,
-			"field_description": f.Description, "required": f.Required}
-		if f.Relation != "" {
-			vals["relation"] = f.Relation
+		if f.Type == "one2many" {
+			inverse = append(inverse, f)
+		} else {
+			plain = append(plain, f)
 		}
-		if f.Type == "selection" {
-			vals["selection"] = pySelection(f.Selection)
-		}
-		byModel[f.Model] = append(byModel[f.Model], vals)
 	}
 	if !dryRun {
-		for _, m := range sortedKeys(byModel) {
-			for _, vals := range byModel[m] {
-				vals.(map[string]any)["model_id"] = modelIDs[m]
+		vals := func(f PlanField) map[string]any {
+			v := map[string]any{"model_id": modelIDs[f.Model], "name": f.Name, "ttype": f.Type,
+				"field_description": f.Description, "required": f.Required}
+			if f.Relation != "" {
+				v["relation"] = f.Relation
 			}
-			if _, err := c.Execute(ctx, "ir.model.fields", "create", []any{byModel[m]}, nil); err != nil {
+			if f.RelationField != "" {
+				v["relation_field"] = f.RelationField
+			}
+			if f.Type == "many2one" && f.Required {
+				// Odoo refuses a required many2one whose ondelete is the
+				// default set null.
+				v["on_delete"] = "cascade"
+			}
+			if f.Type == "selection" {
+				v["selection"] = pySelection(f.Selection)
+			}
+			return v
+		}
+		byModel := map[string][]any{}
+		for _, f := range plain {
+			byModel[f.Model] = append(byModel[f.Model], vals(f))
+		}
+		for _, m := range sortedKeys(byModel) {
+			// A model inheriting another (res.users from res.partner through
+			// partner_id) gains the fields just created on its parent.
+			v, err := c.Execute(ctx, "ir.model.fields", "search_read", []any{[]any{[]any{"model", "=", m}}}, map[string]any{"fields": []any{"name"}})
+			if err != nil {
+				return rep, fmt.Errorf("read fields of %s: %w", m, err)
+			}
+			have := map[string]bool{}
+			for _, r := range records(v) {
+				have[str(r["name"])] = true
+			}
+			var todo []any
+			for _, x := range byModel[m] {
+				name := str(x.(map[string]any)["name"])
+				if !have[name] {
+					todo = append(todo, x)
+					continue
+				}
+				for i, a := range rep.Actions {
+					if a.Kind == "field" && a.Model == m && a.Name == name {
+						rep.Actions[i].Detail += " (inherited: created with its parent model's field)"
+						rep.Actions[i].Kind = "inherited"
+					}
+				}
+			}
+			if len(todo) == 0 {
+				continue
+			}
+			if _, err := c.Execute(ctx, "ir.model.fields", "create", []any{todo}, nil); err != nil {
 				return rep, fmt.Errorf("create fields on %s: %w", m, err)
+			}
+		}
+		if len(inverse) > 0 {
+			l := make([]any, len(inverse))
+			for i, f := range inverse {
+				l[i] = vals(f)
+			}
+			if _, err := c.Execute(ctx, "ir.model.fields", "create", []any{l}, nil); err != nil {
+				return rep, fmt.Errorf("create one2many fields: %w", err)
 			}
 		}
 		rep.Applied = true

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // load is Model.load(fields, rows) as the CSV import uses it: fields may
@@ -11,7 +12,16 @@ import (
 // external id), "f/.id". Values are text. Each row is created or, when its
 // external id exists, written. Any error rolls the whole call back and
 // answers ids False, with one message per error.
-func (st *store) load(m *Model, fields []string, rows []any) (any, error) {
+func (st *store) load(m *Model, fields []string, rows []any, tz string) (any, error) {
+	// Datetimes are read in the context's time zone (the user has none
+	// here), as ir.fields.converter._input_tz does.
+	st.loadTZ = time.UTC
+	if tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err == nil {
+			st.loadTZ = loc
+		}
+	}
 	type col struct {
 		name, sub string
 		fl        *Field
@@ -121,6 +131,14 @@ func (st *store) upsert(m *Model, xid string, dbid int64, vals map[string]any) (
 		st.seedXID(module, name, m.Name, ids[0])
 		r := st.tables["ir.model.data"].rows[st.xids[xid]]
 		r["noupdate"] = false
+		if in, ok := inherits[m.Name]; ok {
+			// _inherits: the delegated parent gets an external id too.
+			pname := name + "_" + strings.ReplaceAll(in[0], ".", "_")
+			if _, taken := st.xids[xidKey(module, pname)]; !taken {
+				st.seedXID(module, pname, in[0], num(st.tables[m.Name].rows[ids[0]][in[1]]))
+				st.tables["ir.model.data"].rows[st.xids[xidKey(module, pname)]]["noupdate"] = false
+			}
+		}
 	}
 	return ids[0], nil
 }
@@ -210,6 +228,18 @@ func (st *store) importValue(m *Model, fl *Field, sub, text string) (any, error)
 			}
 		}
 		return nil, fmt.Errorf("No matching record found for name '%s' in field '%s'", text, fl.Description)
+	}
+	if fl.Type == "datetime" {
+		layout := "2006-01-02 15:04:05"
+		if len(text) == 10 {
+			// fields.Datetime.from_string takes a bare date as midnight.
+			layout = "2006-01-02"
+		}
+		t, err := time.ParseInLocation(layout, text, st.loadTZ)
+		if err != nil {
+			return nil, fmt.Errorf("'%s' does not seem to be a valid datetime for field '%s'", text, fl.Description)
+		}
+		return t.UTC().Format("2006-01-02 15:04:05"), nil
 	}
 	v, err := st.convert(m, fl, text)
 	if err != nil {

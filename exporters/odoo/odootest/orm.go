@@ -189,7 +189,11 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 		if !ok {
 			return nil, serverError("TypeError: load() expects a list of rows")
 		}
-		return st.load(m, toStrings(fv), rows)
+		var tz string
+		if c, ok := kwargs["context"].(map[string]any); ok {
+			tz, _ = c["tz"].(string)
+		}
+		return st.load(m, toStrings(fv), rows, tz)
 	case "check_access_rights":
 		return true, nil
 	}
@@ -560,7 +564,21 @@ func (st *store) unlink(m *Model, ids []int64) error {
 			r := st.tables[m.Name].rows[id]
 			st.delXID(xidKey(r["module"].(string), r["name"].(string)))
 		}
+		if err := st.dropSchema(m, id); err != nil {
+			return err
+		}
+		parent := int64(0)
+		in, hasParent := inherits[m.Name]
+		if hasParent {
+			parent = num(st.tables[m.Name].rows[id][in[1]])
+		}
 		st.del(m.Name, id)
+		if parent != 0 && st.exists(in[0], parent) {
+			// Deleting the child deletes its delegated parent record.
+			if err := st.unlink(st.models[in[0]], []int64{parent}); err != nil {
+				return err
+			}
+		}
 		// Odoo removes the external ids of deleted records.
 		for _, xr := range st.tables["ir.model.data"].rows {
 			if xr["model"] == m.Name && xr["res_id"] == id {
@@ -678,6 +696,9 @@ func (st *store) beforeCreate(m *Model, r Record) error {
 				return serverError("ValueError: malformed selection %v", r["selection"])
 			}
 		}
+		if r["ttype"] == "many2one" && r["required"] == true && r["on_delete"] != "cascade" && r["on_delete"] != "restrict" {
+			return validationError("The m2o field %s is required but declares its ondelete policy as being %s. Only 'restrict' and 'cascade' make sense.", name, pyRepr(fmt.Sprint(r["on_delete"])))
+		}
 	case "ir.model.data":
 		return st.checkXIDRow(r, 0)
 	case "ir.attachment":
@@ -705,6 +726,28 @@ func (st *store) checkXIDRow(r Record, self int64) error {
 }
 
 func (st *store) afterCreate(m *Model, r Record) error {
+	if in, ok := inherits[m.Name]; ok && num(r[in[1]]) == 0 {
+		parent := Record{}
+		switch in[0] {
+		case "product.template":
+			parent["name"] = r["name"]
+		case "account.move":
+			parent["move_type"] = "entry"
+			parent["partner_id"] = r["partner_id"]
+			parent["date"] = r["date"]
+		}
+		pm := st.models[in[0]]
+		st.fill(pm, parent)
+		pid := st.newID(in[0])
+		parent["id"] = pid
+		st.put(in[0], parent)
+		nr := Record{}
+		for k, v := range r {
+			nr[k] = v
+		}
+		nr[in[1]] = pid
+		st.put(m.Name, nr)
+	}
 	switch m.Name {
 	case "ir.model.access":
 		if mr, ok := st.tables["ir.model"].rows[num(r["model_id"])]; ok {
@@ -744,6 +787,20 @@ func (st *store) afterCreate(m *Model, r Record) error {
 			return userError("Unable to set field %s as required: records without a value exist.", fl.Name)
 		}
 		st.addField(tm, fl)
+		// res.users _inherits res.partner: it gains the partner's new field.
+		if tm.Name == "res.partner" {
+			if um := st.models["res.users"]; um != nil {
+				if _, has := um.Fields[fl.Name]; !has {
+					uf := *fl
+					st.addField(um, &uf)
+					for _, ir := range st.tables["ir.model"].rows {
+						if ir["model"] == "res.users" {
+							st.putFieldRow(ir["id"].(int64), um, &uf, "manual")
+						}
+					}
+				}
+			}
+		}
 		for _, rid := range st.ids(tm.Name) {
 			old := st.tables[tm.Name].rows[rid]
 			nr := Record{}
@@ -836,4 +893,58 @@ func (st *store) clearStale() {
 			st.setStale(m, false)
 		}
 	}
+}
+
+// dropSchema: unlinking an ir.model.fields row drops the field (and the
+// copy res.users inherits from res.partner); unlinking an ir.model drops
+// the model with its records, fields and access rows.
+func (st *store) dropSchema(m *Model, id int64) error {
+	switch m.Name {
+	case "ir.model.fields":
+		r := st.tables[m.Name].rows[id]
+		if r["state"] != "manual" {
+			return userError("This column contains module data and cannot be removed!")
+		}
+		model, _ := r["model"].(string)
+		name, _ := r["name"].(string)
+		for _, tm := range []string{model, map[string]string{"res.partner": "res.users"}[model]} {
+			if mm := st.models[tm]; mm != nil {
+				if fl, ok := mm.Fields[name]; ok && fl.Custom {
+					delete(mm.Fields, name)
+					st.undo = append(st.undo, func() { mm.Fields[name] = fl })
+				}
+			}
+		}
+		if model == "res.partner" {
+			for _, fr := range st.tables["ir.model.fields"].rows {
+				if fr["model"] == "res.users" && fr["name"] == name && fr["id"] != id {
+					st.del("ir.model.fields", fr["id"].(int64))
+				}
+			}
+		}
+	case "ir.model":
+		r := st.tables[m.Name].rows[id]
+		if r["state"] != "manual" {
+			return userError("Model %s cannot be removed: it is not a custom model", r["model"])
+		}
+		name, _ := r["model"].(string)
+		for _, k := range []string{"ir.model.fields", "ir.model.access"} {
+			for _, fr := range st.tables[k].rows {
+				if num(fr["model_id"]) == id {
+					st.del(k, fr["id"].(int64))
+				}
+			}
+		}
+		om, ot := st.models[name], st.tables[name]
+		delete(st.models, name)
+		delete(st.tables, name)
+		st.undo = append(st.undo, func() { st.models[name] = om; st.tables[name] = ot })
+		for _, xr := range st.tables["ir.model.data"].rows {
+			if xr["model"] == name {
+				st.delXID(xidKey(xr["module"].(string), xr["name"].(string)))
+				st.del("ir.model.data", xr["id"].(int64))
+			}
+		}
+	}
+	return nil
 }

@@ -52,6 +52,14 @@ func reqrel(name, ttype, comodel string) fdef {
 // of Odoo 17 with base, contacts, crm, calendar and account installed.
 // Required flags follow Odoo's: res.partner's name is required through its
 // check_name constraint for contacts.
+// inherits are the _inherits delegations the mapping meets: a record of
+// the child creates its parent record, load binds the parent an external
+// id "<xid>_<parent model with underscores>", and unlink removes it.
+var inherits = map[string][2]string{
+	"product.product": {"product.template", "product_tmpl_id"},
+	"account.payment": {"account.move", "move_id"},
+}
+
 var standardModels = []struct {
 	name, module, description string
 	fields                    []fdef
@@ -70,7 +78,8 @@ var standardModels = []struct {
 	{"res.country", "base", "Country", []fdef{req("name", "char"), f("code", "char")}},
 	{"res.country.state", "base", "Country state", []fdef{req("name", "char"), f("code", "char"), reqrel("country_id", "many2one", "res.country")}},
 	{"res.company", "base", "Companies", []fdef{req("name", "char")}},
-	{"res.groups", "base", "Access Groups", []fdef{req("name", "char"), f("comment", "text"), rel("users", "many2many", "res.users")}},
+	{"res.groups", "base", "Access Groups", []fdef{req("name", "char"), f("comment", "text"), rel("users", "many2many", "res.users"),
+		rel("implied_ids", "many2many", "res.groups")}},
 	{"res.users", "base", "User", []fdef{
 		req("login", "char"), req("name", "char"), f("email", "char"), rel("partner_id", "many2one", "res.partner"),
 		rel("groups_id", "many2many", "res.groups"), f("active", "boolean"), f("share", "boolean"), f("phone", "char"),
@@ -104,15 +113,17 @@ var standardModels = []struct {
 		sel("message_type", "email", "comment", "notification", "user_notification", "auto_comment", "email_outgoing"),
 		rel("author_id", "many2one", "res.partner"), f("date", "datetime"), f("email_from", "char"),
 		rel("partner_ids", "many2many", "res.partner"), rel("subtype_id", "many2one", "mail.message.subtype"),
-		rel("attachment_ids", "many2many", "ir.attachment"),
+		rel("attachment_ids", "many2many", "ir.attachment"), f("is_internal", "boolean"),
 	}},
 	{"mail.message.subtype", "mail", "Message subtypes", []fdef{req("name", "char"), f("internal", "boolean")}},
 	{"product.product", "product", "Product Variant", []fdef{
 		req("name", "char"), f("default_code", "char"), f("list_price", "float"), f("standard_price", "float"),
 		sel("detailed_type", "consu", "service", "product"), sel("type", "consu", "service", "product"), f("sale_ok", "boolean"),
 		f("purchase_ok", "boolean"), f("description", "html"), f("description_sale", "text"), f("active", "boolean"), f("barcode", "char"),
-		rel("categ_id", "many2one", "product.category"),
+		rel("categ_id", "many2one", "product.category"), rel("taxes_id", "many2many", "account.tax"),
+		rel("product_tmpl_id", "many2one", "product.template"),
 	}},
+	{"product.template", "product", "Product", []fdef{req("name", "char")}},
 	{"product.category", "product", "Product Category", []fdef{req("name", "char")}},
 	{"crm.lead", "crm", "Lead/Opportunity", []fdef{
 		req("name", "char"), rel("partner_id", "many2one", "res.partner"), rel("user_id", "many2one", "res.users"),
@@ -130,8 +141,10 @@ var standardModels = []struct {
 		f("interval", "integer"), f("count", "integer"), sel("end_type", "count", "end_date", "forever"), f("until", "date"),
 		sel("show_as", "free", "busy"), sel("privacy", "public", "private", "confidential"), f("start_date", "date"),
 		f("stop_date", "date"), f("res_model", "char"), f("res_id", "many2one_reference"), rel("categ_ids", "many2many", "calendar.event.type"),
-		f("active", "boolean"),
+		f("active", "boolean"), rel("opportunity_id", "many2one", "crm.lead"), sel("month_by", "date", "day"), f("day", "integer"),
+		rel("recurrence_id", "many2one", "calendar.recurrence"),
 	}},
+	{"calendar.recurrence", "calendar", "Event Recurrence Rule", []fdef{f("name", "char")}},
 	{"calendar.event.type", "calendar", "Event Meeting Type", []fdef{req("name", "char")}},
 	{"account.move", "account", "Journal Entry", []fdef{
 		reqsel("move_type", "entry", "out_invoice", "out_refund", "in_invoice", "in_refund", "out_receipt", "in_receipt"),
@@ -139,6 +152,12 @@ var standardModels = []struct {
 		f("narration", "html"), rel("invoice_line_ids", "one2many", "account.move.line"), rel("line_ids", "one2many", "account.move.line"),
 		rel("currency_id", "many2one", "res.currency"), rel("journal_id", "many2one", "account.journal"), sel("state", "draft", "posted", "cancel"),
 		f("payment_reference", "char"), f("invoice_date_due", "date"), f("invoice_origin", "char"), f("amount_total", "monetary"),
+		rel("invoice_user_id", "many2one", "res.users"),
+	}},
+	{"account.payment", "account", "Payments", []fdef{
+		reqsel("payment_type", "outbound", "inbound"), sel("partner_type", "customer", "supplier"), rel("partner_id", "many2one", "res.partner"),
+		f("amount", "monetary"), f("date", "date"), f("payment_reference", "char"), f("ref", "char"),
+		rel("move_id", "many2one", "account.move"), sel("state", "draft", "posted", "cancel"),
 	}},
 	{"account.move.line", "account", "Journal Item", []fdef{
 		reqrel("move_id", "many2one", "account.move"), rel("product_id", "many2one", "product.product"), f("name", "char"),

@@ -541,9 +541,22 @@ func newStore(modules []string) *store {
 	seed("res.groups", "base", "group_portal", Record{"name": "Portal"})
 	seed("res.users", "base", "user_root", Record{"login": "__system__", "name": "OdooBot", "active": false})
 	seed("res.users", "base", "user_admin", Record{"login": "admin", "name": "Administrator", "partner_id": admin, "groups_id": []int64{guser}})
-	seed("res.country", "base", "us", Record{"name": "United States", "code": "US"})
+	us := seed("res.country", "base", "us", Record{"name": "United States", "code": "US"})
+	ca := seed("res.country", "base", "ca", Record{"name": "Canada", "code": "CA"})
+	// US states (and a Canadian one sharing a US code, as real data has):
+	// the exporter must pick the state by country and code.
+	for i, code := range strings.Fields("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY") {
+		seed("res.country.state", "base", fmt.Sprintf("state_us_%d", i+1), Record{"name": code, "code": code, "country_id": us})
+	}
+	seed("res.country.state", "base", "state_ca_ma", Record{"name": "Manitoba", "code": "MB", "country_id": ca})
+	seed("res.country.state", "base", "state_ca_nl", Record{"name": "Newfoundland", "code": "NL", "country_id": ca})
+	seed("res.country.state", "base", "state_ca_ns", Record{"name": "Nova Scotia", "code": "NS", "country_id": ca})
+	seed("res.country.state", "base", "state_ca_on", Record{"name": "Ontario", "code": "ON", "country_id": ca})
 	seed("res.currency", "base", "USD", Record{"name": "USD"})
 	seed("mail.message.subtype", "mail", "mt_note", Record{"name": "Note", "internal": true})
+	for i, n := range []string{"New", "Qualified", "Proposition", "Won"} {
+		seed("crm.stage", "crm", fmt.Sprintf("stage_lead%d", i+1), Record{"name": n})
+	}
 	seed("mail.message.subtype", "mail", "mt_comment", Record{"name": "Discussions"})
 	for _, name := range standardModules {
 		state := "uninstalled"

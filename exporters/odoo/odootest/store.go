@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Record is one stored record: field name → value as Odoo holds it.
@@ -24,6 +25,7 @@ type store struct {
 	installed map[string]bool
 	staleACL  map[string]bool
 	undo      []func()
+	loadTZ    *time.Location
 }
 
 func (s *store) begin()  { s.undo = s.undo[:0] }

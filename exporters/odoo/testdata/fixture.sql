@@ -26,6 +26,7 @@ SELECT * FROM (VALUES
     ('x_perio_record', 'x_depth_mm', 'Probing depth (mm)', 'float', NULL, NULL, false, true),
     ('x_perio_record', 'x_exam_date', 'Exam date', 'date', NULL, NULL, false, true)
 ) t(model, name, field_description, ttype, selection, relation, required, is_custom);
+ALTER TABLE odoo.field_plan ADD COLUMN relation_field VARCHAR;
 
 CREATE OR REPLACE TABLE odoo.res_partner_company AS
 SELECT 'axium.carrier_' || i AS id, 'Carrier ' || i AS name, true AS is_company, 'carrier' AS x_partner_type,
@@ -92,14 +93,14 @@ FROM range(1, (SELECT n FROM odoo.fixture_n) + 1) r(i);
 
 CREATE OR REPLACE TABLE odoo.ir_attachment AS
 SELECT 'axium.attachment_' || i AS id, 'xray_' || i || '.txt' AS name, 'res.partner' AS res_model,
-       'axium.patient_' || lpad(CAST(i AS VARCHAR), 5, '0') AS "res_id/id", 'text/plain' AS mimetype,
+       'axium.patient_' || lpad(CAST(i AS VARCHAR), 5, '0') AS _res_xid, 'text/plain' AS mimetype,
        'attachments/xray_' || i || '.txt' AS _file_path, sha256('attachment ' || i) AS _file_sha256,
        'attachment' AS _source_object, CAST(i AS VARCHAR) AS _source_key, 1 AS _batch_id
 FROM range(1, (SELECT n FROM odoo.fixture_n) // 4 + 2) r(i);
 
 CREATE OR REPLACE TABLE odoo.mail_message AS
 SELECT 'axium.note_' || i AS id, 'res.partner' AS model,
-       'axium.patient_' || lpad(CAST(i AS VARCHAR), 5, '0') AS "res_id/id", '<p>Note ' || i || '</p>' AS body,
+       'axium.patient_' || lpad(CAST(i AS VARCHAR), 5, '0') AS _res_xid, '<p>Note ' || i || '</p>' AS body,
        'comment' AS message_type, TIMESTAMP '2024-03-10 08:15:00' AS date,
        'clinical_note' AS _source_object, CAST(i AS VARCHAR) AS _source_key, 1 AS _batch_id
 FROM range(1, (SELECT n FROM odoo.fixture_n) // 2 + 1) r(i);

@@ -1,0 +1,345 @@
+package odoo_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters/odoo"
+	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
+	"github.com/axium2crm/axium2crm/fixtures"
+	"github.com/axium2crm/axium2crm/loaders"
+	"github.com/axium2crm/axium2crm/sql/models"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// realWarehouse is a warehouse built by the real pipeline: a generated
+// export of 30 patients, loaded, every embedded model run, the data tests
+// passing. It is built once per test binary and copied for each test, so
+// each has its own audit log.
+var realWarehouse struct {
+	once   sync.Once
+	dir    string
+	export string
+	err    error
+}
+
+func buildRealWarehouse(dir string, patients int, seed uint64) (string, error) {
+	ctx := context.Background()
+	export := filepath.Join(dir, "export")
+	if _, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: patients, Seed: seed, Format: "csv"}); err != nil {
+		return "", err
+	}
+	if err := runPipeline(ctx, filepath.Join(dir, "staging.duckdb"), export, dir); err != nil {
+		return "", err
+	}
+	return export, nil
+}
+
+// runPipeline loads an export into the warehouse at path and runs every
+// model and data test.
+func runPipeline(ctx context.Context, path, export, tmp string) error {
+	wh, err := warehouse.Open(ctx, warehouse.Options{Path: path})
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	rep, err := loaders.Load(ctx, wh.DB(), export, loaders.Options{Specs: loaders.DefaultSpecs(), TempDir: tmp})
+	if err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return io.ErrUnexpectedEOF
+	}
+	set, err := models.Read(models.Embedded())
+	if err != nil {
+		return err
+	}
+	sources := models.Sources(loaders.DefaultSpecs())
+	run, err := set.Run(ctx, wh.DB(), models.RunOptions{Sources: sources, TempDir: tmp})
+	if err != nil {
+		return err
+	}
+	for _, r := range run.Results {
+		if r.Status != "success" {
+			return &modelError{r.Model + ": " + r.Message}
+		}
+	}
+	res, err := set.Test(ctx, wh.DB(), nil, sources)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if r.Status != "pass" && strings.HasPrefix(r.Model, "odoo") {
+			return &modelError{r.Model + " " + r.Test + ": " + r.Status}
+		}
+	}
+	return nil
+}
+
+type modelError struct{ msg string }
+
+func (e *modelError) Error() string { return e.msg }
+
+// newRealFixture copies the built warehouse and confirms its map.
+func newRealFixture(t testing.TB) *fixture {
+	t.Helper()
+	realWarehouse.once.Do(func() {
+		realWarehouse.dir, realWarehouse.err = os.MkdirTemp("", "odoo-e2e-")
+		if realWarehouse.err == nil {
+			realWarehouse.export, realWarehouse.err = buildRealWarehouse(realWarehouse.dir, 30, 11)
+		}
+	})
+	require.NoError(t, realWarehouse.err)
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(realWarehouse.dir, "staging.duckdb"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "staging.duckdb"), b, 0o600))
+	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(dir, "staging.duckdb")})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = wh.Close() })
+	f := &fixture{db: wh.DB(), export: realWarehouse.export}
+	f.confirm(t)
+	return f
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if realWarehouse.dir != "" {
+		_ = os.RemoveAll(realWarehouse.dir)
+	}
+	os.Exit(code)
+}
+
+// realPushed are the models the real odoo.* tables fill.
+var realPushed = []string{"res.groups", "res.partner", "res.users", "product.product", "x_perio_record", "crm.lead", "calendar.event",
+	"account.move", "account.move.line", "account.payment", "ir.attachment", "mail.message"}
+
+func TestEndToEndRealModels(t *testing.T) {
+	f := newRealFixture(t)
+	want := f.rows(t)
+	require.Greater(t, want["res.partner"], 30)
+	for _, m := range realPushed {
+		require.Contains(t, want, m, "the real tables fill %s", m)
+	}
+
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	rep, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	require.Empty(t, rep.Failures)
+	assert.Equal(t, want, ownXIDs(s), "exactly one record per odoo.* row")
+	for xid, model := range tableXIDs(t, f) {
+		m, _, ok := s.XID(xid)
+		if assert.True(t, ok, xid) {
+			assert.Equal(t, model, m, xid)
+		}
+	}
+	end := state(s, realPushed)
+
+	t.Run("second push sends nothing", func(t *testing.T) {
+		calls := len(s.Calls())
+		rep, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+		require.NoError(t, err)
+		for _, tr := range rep.Tables {
+			assert.Zero(t, tr.Create, tr.Table)
+			assert.Zero(t, tr.Update, tr.Table)
+			assert.Equal(t, tr.Rows, tr.Skip, tr.Table)
+		}
+		for _, call := range s.Calls()[calls:] {
+			assert.NotContains(t, []string{"load", "create", "write", "unlink"}, call.ORM, "%s.%s", call.Model, call.ORM)
+		}
+		assert.Equal(t, end, state(s, realPushed))
+	})
+
+	t.Run("interrupted half-way then resumed ends the same", func(t *testing.T) {
+		g := newRealFixture(t)
+		s2 := newServer(t, odootest.Options{})
+		c2 := connect(t, s2, "jsonrpc")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		s2.Inject(func(call odootest.Call) odootest.Failure {
+			if call.ORM == "load" && call.Model == "crm.lead" {
+				cancel()
+			}
+			return odootest.Pass
+		})
+		_, err := odoo.Push(ctx, g.db, c2, pushOpts())
+		require.Error(t, err)
+		s2.Inject(nil)
+		got := ownXIDs(s2)
+		assert.Less(t, got["crm.lead"]+got["mail.message"], want["crm.lead"]+want["mail.message"], "stopped half-way")
+		o := pushOpts()
+		o.Resume = true
+		_, err = odoo.Push(context.Background(), g.db, c2, o)
+		require.NoError(t, err)
+		assert.Equal(t, want, ownXIDs(s2))
+		assert.Equal(t, end, state(s2, realPushed))
+	})
+}
+
+// ownXIDs counts the axium external ids per model, without those Odoo
+// gives a delegated parent (a product's template, a payment's move).
+func ownXIDs(s *odootest.Server) map[string]int {
+	out := map[string]int{}
+	for _, r := range s.Records("ir.model.data") {
+		name := r["name"].(string)
+		if r["module"] != "axium" || strings.HasSuffix(name, "_product_template") || strings.HasSuffix(name, "_account_move") {
+			continue
+		}
+		out[r["model"].(string)]++
+	}
+	return out
+}
+
+// tableXIDs maps every odoo.* row's external id to its model.
+func tableXIDs(t testing.TB, f *fixture) map[string]string {
+	t.Helper()
+	rows, err := f.db.Query("SELECT table_name, model FROM odoo.object_plan")
+	require.NoError(t, err)
+	var plan [][2]string
+	for rows.Next() {
+		var tb, m string
+		require.NoError(t, rows.Scan(&tb, &m))
+		plan = append(plan, [2]string{tb, m})
+	}
+	require.NoError(t, rows.Close())
+	out := map[string]string{}
+	for _, p := range plan {
+		rs, err := f.db.Query("SELECT id FROM odoo." + warehouse.QuoteIdent(p[0]))
+		require.NoError(t, err)
+		for rs.Next() {
+			var id string
+			require.NoError(t, rs.Scan(&id))
+			out[id] = p[1]
+		}
+		require.NoError(t, rs.Close())
+	}
+	return out
+}
+
+// TestDeltaPushSendsOnlyChangedRows: after the tables change (two patients
+// and three appointments edited, one note gone), a push writes exactly
+// those rows with their pre-images, reports the note as gone and keeps it;
+// --propagate-deletes then unlinks it and logs the delete.
+func TestDeltaPushSendsOnlyChangedRows(t *testing.T) {
+	f := newRealFixture(t)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	_, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+
+	exec1(t, f.db, "UPDATE odoo.res_partner_patient SET email = 'moved-' || id || '@example.org' WHERE id IN (SELECT id FROM odoo.res_partner_patient ORDER BY id LIMIT 2)")
+	exec1(t, f.db, "UPDATE odoo.calendar_event SET name = name || ' (rescheduled)' WHERE id IN (SELECT id FROM odoo.calendar_event ORDER BY id LIMIT 3)")
+	var goneID string
+	require.NoError(t, f.db.QueryRow("SELECT id FROM odoo.mail_message ORDER BY id LIMIT 1").Scan(&goneID))
+	exec1(t, f.db, "DELETE FROM odoo.mail_message WHERE id = ?", goneID)
+	f.confirm(t)
+
+	rep, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	changed := map[string]int{}
+	for _, tr := range rep.Tables {
+		assert.Zero(t, tr.Create, tr.Table)
+		if tr.Update > 0 {
+			changed[tr.Table] = tr.Update
+		}
+	}
+	assert.Equal(t, map[string]int{"res_partner_patient": 2, "calendar_event": 3}, changed)
+	require.Len(t, rep.Gone, 1)
+	assert.Equal(t, goneID, rep.Gone[0].XID)
+	assert.False(t, rep.Gone[0].Deleted)
+	_, _, kept := s.XID(goneID)
+	assert.True(t, kept, "not deleted without --propagate-deletes")
+	var pre string
+	require.NoError(t, f.db.QueryRow("SELECT pre_image FROM meta.push_record WHERE action = 'update' AND table_name = 'odoo.calendar_event' LIMIT 1").Scan(&pre))
+	assert.NotContains(t, pre, "(rescheduled)")
+	assert.Contains(t, pre, `"name"`)
+
+	o := pushOpts()
+	o.PropagateDeletes = true
+	rep, err = odoo.Push(context.Background(), f.db, c, o)
+	require.NoError(t, err)
+	for _, tr := range rep.Tables {
+		assert.Zero(t, tr.Create+tr.Update, tr.Table)
+	}
+	require.Len(t, rep.Gone, 1)
+	assert.True(t, rep.Gone[0].Deleted)
+	_, _, kept = s.XID(goneID)
+	assert.False(t, kept, "deleted with --propagate-deletes")
+	var n int
+	require.NoError(t, f.db.QueryRow("SELECT count(*) FROM meta.push_record WHERE action = 'delete' AND dest_id = ?", goneID).Scan(&n))
+	assert.Equal(t, 1, n)
+	// Once deleted it is no longer reported.
+	rep, err = odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	assert.Empty(t, rep.Gone)
+}
+
+// TestRollbackUndoesAPush: a rollback interrupted half-way and run again
+// leaves Odoo as it was before the push: no axium external id, the same
+// number of partners, updated records back to their pre-images, and with
+// --schema no x_ field or model the push created.
+func TestRollbackUndoesAPush(t *testing.T) {
+	f := newRealFixture(t)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	before := map[string]int{}
+	for _, m := range realPushed {
+		before[m] = s.Count(m)
+	}
+	rep, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	first := rep.RunID
+	// A second push updates two patients: its rollback restores them.
+	exec1(t, f.db, "UPDATE odoo.res_partner_patient SET email = 'changed@example.org' WHERE id IN (SELECT id FROM odoo.res_partner_patient ORDER BY id LIMIT 2)")
+	f.confirm(t)
+	rep, err = odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	second := rep.RunID
+
+	_, err = odoo.Rollback(context.Background(), f.db, c, odoo.RollbackOptions{PushRun: second})
+	require.NoError(t, err)
+	for _, r := range state(s, []string{"res.partner"}) {
+		assert.NotEqual(t, "changed@example.org", r["email"])
+	}
+
+	// Interrupted while deleting the events, then run again.
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Inject(func(call odootest.Call) odootest.Failure {
+		if call.ORM == "unlink" && call.Model == "calendar.event" {
+			cancel()
+			return odootest.DropBefore
+		}
+		return odootest.Pass
+	})
+	_, err = odoo.Rollback(ctx, f.db, c, odoo.RollbackOptions{PushRun: first, Schema: true, BatchSize: 50})
+	require.Error(t, err)
+	s.Inject(nil)
+	assert.NotEmpty(t, ownXIDs(s), "stopped half-way")
+	rb, err := odoo.Rollback(context.Background(), f.db, c, odoo.RollbackOptions{PushRun: first, Schema: true, BatchSize: 50})
+	require.NoError(t, err)
+	assert.True(t, rb.Resumed)
+	assert.Empty(t, ownXIDs(s), "no axium external id left")
+	for _, m := range realPushed {
+		if m != "x_perio_record" {
+			assert.Equal(t, before[m], s.Count(m), m)
+		}
+	}
+	assert.False(t, s.HasModel("x_perio_record"), "custom model removed")
+	_, ok := s.Field("res.partner", "x_medical_alert")
+	assert.False(t, ok, "custom field removed")
+	var parent int64
+	require.NoError(t, f.db.QueryRow("SELECT parent_run FROM meta.push_run WHERE run_id = ?", rb.RunID).Scan(&parent))
+	assert.Equal(t, first, parent)
+	// Running it again changes nothing.
+	_, err = odoo.Rollback(context.Background(), f.db, c, odoo.RollbackOptions{PushRun: first, Schema: true})
+	require.NoError(t, err)
+}
