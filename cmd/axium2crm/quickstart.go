@@ -149,6 +149,13 @@ Done. Look around:
   axium2crm sql --project %[1]s "SELECT * FROM meta.rejects"
   axium2crm sql --project %[1]s "SELECT model, reason, count(*) FROM staging.data_quality GROUP BY ALL ORDER BY 3 DESC"
   axium2crm models --project %[1]s
+  axium2crm snapshot list --project %[1]s
+
+Next, towards a CRM:
+  axium2crm map twenty --project %[1]s             # review the proposed map, then --confirm it
+  axium2crm push twenty --dry-run --project %[1]s  # with TWENTY_URL and TWENTY_API_KEY set
+  axium2crm map odoo --project %[1]s
+  axium2crm push odoo --dry-run --project %[1]s    # with ODOO_URL, ODOO_DB, ODOO_USER, ODOO_PASSWORD set
 `, projDir)
 	return testErr
 }
