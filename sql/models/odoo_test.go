@@ -23,23 +23,23 @@ var odooOwned = map[string]bool{
 	"crm.stage_lead1": true, "crm.stage_lead4": true,
 }
 
-// reconRow is one row of odoo.reconciliation.
-type reconRow struct {
+// odooReconRow is one row of odoo.reconciliation.
+type odooReconRow struct {
 	Seq                                                                 int
 	Object, Difference                                                  string
 	Source, Dest, Carried, Merged, Duplicate, Orphan, Filtered, Unknown int64
 	OneToOne                                                            bool
 }
 
-func reconciliation(t *testing.T, db *sql.DB) []reconRow {
+func odooReconciliation(t *testing.T, db *sql.DB) []odooReconRow {
 	t.Helper()
 	rs, err := db.Query(`SELECT seq, source_object, difference, source_rows, destination_rows, carried_rows, merged_rows,
 		duplicate_rows, orphan_rows, filtered_rows, unexplained_rows, one_to_one FROM odoo.reconciliation ORDER BY seq`)
 	require.NoError(t, err)
 	defer rs.Close()
-	var out []reconRow
+	var out []odooReconRow
 	for rs.Next() {
-		var r reconRow
+		var r odooReconRow
 		require.NoError(t, rs.Scan(&r.Seq, &r.Object, &r.Difference, &r.Source, &r.Dest, &r.Carried, &r.Merged,
 			&r.Duplicate, &r.Orphan, &r.Filtered, &r.Unknown, &r.OneToOne))
 		out = append(out, r)
@@ -58,11 +58,11 @@ func count(t *testing.T, db *sql.DB, q string, args ...any) int64 {
 // checkOdooReconciles asserts that every staging row of every catalog
 // object is accounted for in odoo.reconciliation, and returns the rows by
 // source object.
-func checkOdooReconciles(t *testing.T, db *sql.DB) map[string][]reconRow {
+func checkOdooReconciles(t *testing.T, db *sql.DB) map[string][]odooReconRow {
 	t.Helper()
-	rows := reconciliation(t, db)
+	rows := odooReconciliation(t, db)
 	require.NotEmpty(t, rows)
-	byObject := map[string][]reconRow{}
+	byObject := map[string][]odooReconRow{}
 	for _, r := range rows {
 		byObject[r.Object] = append(byObject[r.Object], r)
 		assert.Zero(t, r.Unknown, "%d %s: %s", r.Seq, r.Object, r.Difference)
