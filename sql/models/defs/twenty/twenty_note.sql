@@ -26,11 +26,13 @@ WITH patient AS (
 ), label AS (
     SELECT code, label FROM {{ seed "cdt_label" }}
 ), clinical AS (
-    SELECT * FROM {{ ref "stg_clinical_note" }}
-    QUALIFY row_number() OVER (PARTITION BY note_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_clinical_note" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_clinical_note'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), exam AS (
-    SELECT * FROM {{ ref "stg_perio_exam" }}
-    QUALIFY row_number() OVER (PARTITION BY exam_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_perio_exam" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_exam'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), measure_summary AS (
     SELECT
         exam_id,
@@ -46,12 +48,14 @@ WITH patient AS (
         max(clinical_attachment_level) AS max_cal,
         count(DISTINCT tooth) FILTER (WHERE mobility > 0) AS mobile_teeth,
         count(DISTINCT tooth) FILTER (WHERE furcation_grade IS NOT NULL) AS furcation_teeth
-    FROM (SELECT * FROM {{ ref "stg_perio_measure" }}
-          QUALIFY row_number() OVER (PARTITION BY exam_id, tooth, site ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+    FROM (SELECT t.* FROM {{ ref "stg_perio_measure" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_measure'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY exam_id
 ), treatment AS (
-    SELECT * FROM {{ ref "stg_treatment" }}
-    QUALIFY row_number() OVER (PARTITION BY treatment_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_treatment" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_treatment'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), treatment_history AS (
     SELECT
         patient_id,
@@ -86,8 +90,9 @@ WITH patient AS (
             util.md_cell(coalesce(description, payment_method)),
             util.md_cell(amount)) || ' |', E'\n'
             ORDER BY transaction_date NULLS LAST, try_cast(transaction_id AS BIGINT) NULLS LAST, transaction_id) AS rows
-    FROM (SELECT * FROM {{ ref "stg_transaction" }}
-          QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+    FROM (SELECT t.* FROM {{ ref "stg_transaction" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_transaction'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY patient_id
 ), claim_history AS (
     SELECT
@@ -103,15 +108,17 @@ WITH patient AS (
             util.md_cell(c.paid_amount),
             util.md_cell(c.paid_date)) || ' |', E'\n'
             ORDER BY c.submitted_date NULLS LAST, try_cast(c.claim_id AS BIGINT) NULLS LAST, c.claim_id) AS rows
-    FROM (SELECT * FROM {{ ref "stg_claim" }}
-          QUALIFY row_number() OVER (PARTITION BY claim_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) c
+    FROM (SELECT t.* FROM {{ ref "stg_claim" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_claim'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") c
     LEFT JOIN (SELECT DISTINCT ON (policy_id) policy_id, plan_id FROM {{ ref "stg_policy" }} ORDER BY policy_id, "_batch_id", "_source_file", "_source_record") pol USING (policy_id)
     LEFT JOIN (SELECT DISTINCT ON (plan_id) plan_id, carrier_id FROM {{ ref "stg_benefit_plan" }} ORDER BY plan_id, "_batch_id", "_source_file", "_source_record") bp USING (plan_id)
     LEFT JOIN (SELECT DISTINCT ON (carrier_id) carrier_id, name FROM {{ ref "stg_carrier" }} ORDER BY carrier_id, "_batch_id", "_source_file", "_source_record") k USING (carrier_id)
     GROUP BY c.patient_id
 ), attachment AS (
-    SELECT * FROM {{ ref "stg_attachment" }}
-    QUALIFY row_number() OVER (PARTITION BY attachment_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_attachment" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_attachment'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), notes AS (
     SELECT
         util.det_uuid('clinical_note', n.note_id) AS id,

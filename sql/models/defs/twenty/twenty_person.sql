@@ -22,11 +22,13 @@
 -- it in the metadata column _withheld_email, which twenty.data_quality
 -- reports.
 WITH patient AS (
-    SELECT * FROM {{ ref "stg_patient" }}
-    QUALIFY row_number() OVER (PARTITION BY patient_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_patient" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_patient'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), provider AS (
-    SELECT * FROM {{ ref "stg_provider" }}
-    QUALIFY row_number() OVER (PARTITION BY provider_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_provider" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_provider'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), company AS (
     SELECT id, "_source_object", "_source_key" FROM {{ ref "twenty_company" }}
 ), alerts AS (
@@ -38,20 +40,25 @@ WITH patient AS (
             CASE WHEN is_inactive THEN '[inactive]' END), '; '
             ORDER BY is_inactive, entered_date NULLS LAST, alert_id) AS medical_alerts,
         count(*) AS alert_rows
-    FROM (SELECT * FROM {{ ref "stg_medical_alert" }}
-          QUALIFY row_number() OVER (PARTITION BY alert_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+    FROM (SELECT t.* FROM {{ ref "stg_medical_alert" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_medical_alert'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY patient_id
 ), guarantor AS (
-    SELECT * FROM {{ ref "stg_guarantor" }}
-    QUALIFY row_number() OVER (PARTITION BY guarantor_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_guarantor" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_guarantor'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), policy AS (
     SELECT p.*, b.carrier_id, b.plan_type, b.group_name, b.group_number, c.name AS carrier_name
-    FROM (SELECT * FROM {{ ref "stg_policy" }}
-          QUALIFY row_number() OVER (PARTITION BY policy_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) p
-    LEFT JOIN (SELECT * FROM {{ ref "stg_benefit_plan" }}
-          QUALIFY row_number() OVER (PARTITION BY plan_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) b USING (plan_id)
-    LEFT JOIN (SELECT * FROM {{ ref "stg_carrier" }}
-          QUALIFY row_number() OVER (PARTITION BY carrier_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) c USING (carrier_id)
+    FROM (SELECT t.* FROM {{ ref "stg_policy" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_policy'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") p
+    LEFT JOIN (SELECT t.* FROM {{ ref "stg_benefit_plan" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_benefit_plan'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") b USING (plan_id)
+    LEFT JOIN (SELECT t.* FROM {{ ref "stg_carrier" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_carrier'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") c USING (carrier_id)
 ), primary_carrier AS (
     -- axiUm leaves TermDate blank while a policy is in force.
     SELECT p.patient_id, k.id AS company_id
@@ -83,8 +90,9 @@ WITH patient AS (
         coalesce(-sum(amount) FILTER (WHERE transaction_type IN ('Payment', 'Insurance Payment')), 0) AS payments,
         coalesce(-sum(amount) FILTER (WHERE transaction_type = 'Adjustment'), 0) AS adjustments,
         max(transaction_date) FILTER (WHERE transaction_type IN ('Payment', 'Insurance Payment')) AS last_payment_date
-    FROM (SELECT * FROM {{ ref "stg_transaction" }}
-          QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+    FROM (SELECT t.* FROM {{ ref "stg_transaction" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_transaction'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY patient_id
 ), answer AS (
     SELECT
