@@ -61,7 +61,11 @@ WITH patient AS (
         patient_id,
         count(*) AS n,
         max(coalesce(treatment_date, planned_date)) AS last_date,
-        string_agg('| ' || concat_ws(' | ',
+        util.join_sorted(list({
+            'k1': coalesce(treatment_date, planned_date) IS NULL, 'v1': coalesce(treatment_date, planned_date),
+            'k2': try_cast(treatment_id AS BIGINT) IS NULL, 'v2': try_cast(treatment_id AS BIGINT),
+            'k3': treatment_id IS NULL, 'v3': treatment_id,
+            'line': '| ' || concat_ws(' | ',
             util.md_cell(coalesce(treatment_date, planned_date)),
             util.md_cell(procedure_code),
             util.md_cell(description),
@@ -70,8 +74,7 @@ WITH patient AS (
             util.md_cell(CASE status WHEN 'P' THEN 'planned' WHEN 'I' THEN 'in progress' WHEN 'C' THEN 'completed'
                                      WHEN 'A' THEN 'condition' WHEN 'E' THEN 'existing' ELSE status END),
             util.md_cell(provider_id),
-            util.md_cell(fee)) || ' |', E'\n'
-            ORDER BY coalesce(treatment_date, planned_date) NULLS LAST, try_cast(treatment_id AS BIGINT) NULLS LAST, treatment_id) AS rows
+            util.md_cell(fee)) || ' |'}), E'\n') AS rows
     FROM treatment
     WHERE NOT is_deleted
     GROUP BY patient_id
@@ -83,13 +86,16 @@ WITH patient AS (
         coalesce(sum(amount) FILTER (WHERE transaction_type = 'Charge'), 0) AS charges,
         coalesce(-sum(amount) FILTER (WHERE transaction_type IN ('Payment', 'Insurance Payment')), 0) AS payments,
         coalesce(-sum(amount) FILTER (WHERE transaction_type = 'Adjustment'), 0) AS adjustments,
-        string_agg('| ' || concat_ws(' | ',
+        util.join_sorted(list({
+            'k1': transaction_date IS NULL, 'v1': transaction_date,
+            'k2': try_cast(transaction_id AS BIGINT) IS NULL, 'v2': try_cast(transaction_id AS BIGINT),
+            'k3': transaction_id IS NULL, 'v3': transaction_id,
+            'line': '| ' || concat_ws(' | ',
             util.md_cell(transaction_date),
             util.md_cell(transaction_type),
             util.md_cell(procedure_code),
             util.md_cell(coalesce(description, payment_method)),
-            util.md_cell(amount)) || ' |', E'\n'
-            ORDER BY transaction_date NULLS LAST, try_cast(transaction_id AS BIGINT) NULLS LAST, transaction_id) AS rows
+            util.md_cell(amount)) || ' |'}), E'\n') AS rows
     FROM (SELECT t.* FROM {{ ref "stg_transaction" }} t
           ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_transaction'
               AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
@@ -99,15 +105,18 @@ WITH patient AS (
         c.patient_id,
         count(*) AS n,
         max(coalesce(c.paid_date, c.submitted_date)) AS last_date,
-        string_agg('| ' || concat_ws(' | ',
+        util.join_sorted(list({
+            'k1': c.submitted_date IS NULL, 'v1': c.submitted_date,
+            'k2': try_cast(c.claim_id AS BIGINT) IS NULL, 'v2': try_cast(c.claim_id AS BIGINT),
+            'k3': c.claim_id IS NULL, 'v3': c.claim_id,
+            'line': '| ' || concat_ws(' | ',
             util.md_cell(c.submitted_date),
             util.md_cell(c.claim_number),
             util.md_cell(k.name),
             util.md_cell(c.status),
             util.md_cell(c.billed_amount),
             util.md_cell(c.paid_amount),
-            util.md_cell(c.paid_date)) || ' |', E'\n'
-            ORDER BY c.submitted_date NULLS LAST, try_cast(c.claim_id AS BIGINT) NULLS LAST, c.claim_id) AS rows
+            util.md_cell(c.paid_date)) || ' |'}), E'\n') AS rows
     FROM (SELECT t.* FROM {{ ref "stg_claim" }} t
           ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_claim'
               AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") c
