@@ -35,10 +35,12 @@ WITH patient AS (
     SELECT
         patient_id,
         list_sort(list_distinct(list(util.option_value(coalesce(alert_code, alert_text))) FILTER (WHERE NOT is_inactive))) AS alert_flag,
-        string_agg(concat_ws(' ', coalesce(alert_text, alert_code),
+        util.join_sorted(list({
+            'k1': is_inactive IS NULL, 'v1': is_inactive, 'k2': entered_date IS NULL, 'v2': entered_date,
+            'k3': alert_id IS NULL, 'v3': alert_id,
+            'line': concat_ws(' ', coalesce(alert_text, alert_code),
             '(' || concat_ws(', ', category, severity, 'since ' || CAST(entered_date AS VARCHAR)) || ')',
-            CASE WHEN is_inactive THEN '[inactive]' END), '; '
-            ORDER BY is_inactive, entered_date NULLS LAST, alert_id) AS medical_alerts,
+            CASE WHEN is_inactive THEN '[inactive]' END)}), '; ') AS medical_alerts,
         count(*) AS alert_rows
     FROM (SELECT t.* FROM {{ ref "stg_medical_alert" }} t
           ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_medical_alert'
@@ -68,7 +70,10 @@ WITH patient AS (
     QUALIFY row_number() OVER (PARTITION BY p.patient_id ORDER BY p.ordinal NULLS LAST, p.effective_date DESC NULLS LAST, p.policy_id) = 1
 ), insurance AS (
     SELECT patient_id,
-        string_agg(concat_ws(' ',
+        util.join_sorted(list({
+            'v0': term_date IS NOT NULL, 'k1': ordinal IS NULL, 'v1': ordinal,
+            'k2': effective_date IS NULL, 'v2': effective_date, 'k3': policy_id IS NULL, 'v3': policy_id,
+            'line': concat_ws(' ',
             CASE ordinal WHEN 1 THEN 'Primary:' WHEN 2 THEN 'Secondary:' ELSE 'Policy:' END,
             coalesce(carrier_name, 'unknown carrier'),
             CASE WHEN plan_type IS NOT NULL OR group_name IS NOT NULL THEN '— ' || concat_ws(' ', plan_type, group_name) END,
@@ -77,8 +82,7 @@ WITH patient AS (
             CASE WHEN subscriber_name IS NOT NULL THEN concat(subscriber_name, ' (', subscriber_relationship, ')') END,
             CASE WHEN effective_date IS NOT NULL THEN 'from ' || CAST(effective_date AS VARCHAR) END,
             CASE WHEN term_date IS NOT NULL THEN 'to ' || CAST(term_date AS VARCHAR) END,
-            '[policy ' || policy_id || ']'), '; '
-            ORDER BY term_date IS NOT NULL, ordinal NULLS LAST, effective_date, policy_id) AS insurance,
+            '[policy ' || policy_id || ']')}), '; ') AS insurance,
         count(*) AS policy_rows
     FROM policy
     GROUP BY patient_id
@@ -110,9 +114,13 @@ WITH patient AS (
     QUALIFY row_number() OVER (PARTITION BY a.patient_id, f.field_name
         ORDER BY a.entered_at DESC NULLS LAST, a.answer_date DESC NULLS LAST, a."_batch_id" DESC, a."_source_record" DESC) = 1
 ), extra AS (
-    -- Keys in name order, so a re-run writes the same text.
+    -- Keys in name order, so a re-run writes the same text. A list sorted
+    -- once it is complete, not string_agg(... ORDER BY field_name): the
+    -- ordered aggregate keeps a sort state per patient and ran out of a
+    -- 2 GB memory limit at 100,000 patients.
     SELECT patient_id,
-        CAST('{' || string_agg(CAST(to_json(field_name) AS VARCHAR) || ':' || CAST(value AS VARCHAR), ',' ORDER BY field_name) || '}' AS JSON) AS extra_fields
+        CAST('{' || util.join_sorted(list({'k': field_name IS NULL, 'v': field_name,
+            'line': CAST(to_json(field_name) AS VARCHAR) || ':' || CAST(value AS VARCHAR)}), ',') || '}' AS JSON) AS extra_fields
     FROM answer
     GROUP BY patient_id
 ), people AS (
