@@ -2,9 +2,12 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +48,7 @@ func BenchmarkRun(b *testing.B) {
 	var loadSec, runSec float64
 	var loadPeak, runPeak int64
 	var rows int64
+	perModel := map[string]float64{}
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()
 		wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(dir, "w.duckdb"), MemoryLimit: mem, TempDir: dir})
@@ -67,6 +71,7 @@ func BenchmarkRun(b *testing.B) {
 		for _, r := range rr.Results {
 			require.Equal(b, "success", r.Status, "%s: %s", r.Model, r.Message)
 			rows += r.Rows
+			perModel[r.Model] += r.Seconds
 		}
 		require.NoError(b, wh.Close())
 	}
@@ -78,4 +83,21 @@ func BenchmarkRun(b *testing.B) {
 	b.ReportMetric(float64(runPeak)/1e6, "run_peak_MB")
 	b.Logf("%d patients, memory_limit %s: load %.1fs (peak %d MB), run %.1fs over %d models, %d rows (peak %d MB); (load+run)/load = %.2f",
 		patients, mem, loadSec/n, loadPeak>>20, runSec/n, len(set.Order), rows, runPeak>>20, (loadSec+runSec)/loadSec)
+	b.Log(slowest(perModel, n, 10))
+}
+
+// slowest lists the k models that took longest on average, so a change
+// in one model shows in the benchmark log.
+func slowest(seconds map[string]float64, runs float64, k int) string {
+	names := make([]string, 0, len(seconds))
+	for m := range seconds {
+		names = append(names, m)
+	}
+	sort.Slice(names, func(i, j int) bool { return seconds[names[i]] > seconds[names[j]] })
+	var b strings.Builder
+	b.WriteString("slowest models:")
+	for _, m := range names[:min(k, len(names))] {
+		fmt.Fprintf(&b, "\n  %-32s %6.2fs", m, seconds[m]/runs)
+	}
+	return b.String()
 }

@@ -484,7 +484,7 @@ func TestStagingOnEmptyWarehouse(t *testing.T) {
 	db := openDB(t)
 	set := stgSet(t)
 	rep := stgRun(t, db, set)
-	assert.Len(t, rep.Results, len(loaders.Catalog())+3, "one model per catalog object, plus dq_orphans, dq_duplicates, data_quality")
+	assert.Len(t, rep.Results, len(loaders.Catalog())+4, "one model per catalog object, plus dq_orphans, dq_duplicates, data_quality, later_copies")
 	for _, r := range rep.Results {
 		assert.Zero(t, r.Rows, r.Model)
 	}

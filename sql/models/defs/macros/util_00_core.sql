@@ -31,3 +31,18 @@ CREATE OR REPLACE MACRO util.dq_typed(col, raw, v, issue) AS
 -- when the row is clean) of STRUCT("column", raw_value, reason).
 CREATE OR REPLACE MACRO util.dq_list(entries) AS
     CAST(list_filter(entries, lambda e: e IS NOT NULL) AS STRUCT("column" VARCHAR, raw_value VARCHAR, reason VARCHAR)[]);
+
+-- string_agg(DISTINCT x, sep ORDER BY x) of a list(x) FILTER (WHERE x IS
+-- NOT NULL): NULL when the group has no value. Sorting the distinct values
+-- of the finished list is much cheaper than a DISTINCT ... ORDER BY
+-- aggregate, which keeps a sorted set per group.
+CREATE OR REPLACE MACRO util.sorted_distinct_text(l, sep) AS
+    array_to_string(list_sort(list_distinct(l)), sep);
+
+-- string_agg(line, sep ORDER BY keys) as list(STRUCT) → text: the structs
+-- hold the sort keys first and the text last, in a field named line. For a
+-- key sorted NULLS LAST put "key IS NULL" before it. Sorting each finished
+-- list costs about half of an ORDER BY aggregate, which sorts per group
+-- inside the hash table.
+CREATE OR REPLACE MACRO util.join_sorted(l, sep) AS
+    array_to_string(list_transform(list_sort(l), lambda x: x.line), sep);

@@ -16,10 +16,13 @@ CREATE OR REPLACE MACRO util.odoo_sel(t) AS
 
 -- Text made safe inside HTML (Odoo's Html fields are sanitised, but a
 -- note's "<" must read as a character, not as markup), with line breaks as
--- <br>.
+-- <br>. Text with none of those characters (most of it) is returned as it
+-- is: one regex test is a quarter of the cost of seven replaces.
 CREATE OR REPLACE MACRO util.html_text(t) AS
-    replace(replace(replace(replace(replace(replace(replace(CAST(t AS VARCHAR),
-        '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'), chr(13) || chr(10), '<br>'), chr(10), '<br>');
+    CASE WHEN NOT regexp_matches(CAST(t AS VARCHAR), '[&<>"''\n]') THEN CAST(t AS VARCHAR)
+    ELSE replace(replace(replace(replace(replace(replace(replace(CAST(t AS VARCHAR),
+        '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'), chr(13) || chr(10), '<br>'), chr(10), '<br>')
+    END;
 
 -- One labelled paragraph of an HTML body, or '' when the text is blank.
 CREATE OR REPLACE MACRO util.html_section(label, t) AS

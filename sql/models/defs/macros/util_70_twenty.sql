@@ -71,9 +71,14 @@ CREATE OR REPLACE MACRO util.amount_micros(amount) AS
     CAST(CAST(amount AS DECIMAL(38, 6)) * 1000000 AS BIGINT);
 
 -- A value inside a markdown table cell: pipes escaped, line breaks as
--- spaces, NULL as an empty cell.
+-- spaces, NULL as an empty cell. The regex only changes a value with a line
+-- break, so the rest (most cells, every date and amount) skips it: the
+-- history notes run this on every ledger line and treatment.
 CREATE OR REPLACE MACRO util.md_cell(v) AS
-    coalesce(replace(regexp_replace(CAST(v AS VARCHAR), '\s*[\r\n]+\s*', ' ', 'g'), '|', '\|'), '');
+    coalesce(replace(
+        CASE WHEN strpos(CAST(v AS VARCHAR), chr(10)) = 0 AND strpos(CAST(v AS VARCHAR), chr(13)) = 0 THEN CAST(v AS VARCHAR)
+             ELSE regexp_replace(CAST(v AS VARCHAR), '\s*[\r\n]+\s*', ' ', 'g') END,
+        '|', '\|'), '');
 
 -- The host of a website as Twenty compares company domains: lower case,
 -- without scheme, 'www.', path, port or trailing dot; NULL when the text

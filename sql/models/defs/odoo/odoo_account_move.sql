@@ -25,8 +25,10 @@ WITH tx AS (
         any_value(tx.patient_id) AS patient_id,
         any_value(tx.transaction_date) AS invoice_date,
         arg_min(tx.provider_id, (tx.provider_id IS NULL, length(tx.transaction_id), tx.transaction_id)) AS provider_id,
-        string_agg(DISTINCT c.claim_number, ', ' ORDER BY c.claim_number) AS claim_numbers,
-        string_agg(tx.transaction_id, ', ' ORDER BY length(tx.transaction_id), tx.transaction_id) AS transactions,
+        -- Sorted lists, not DISTINCT/ORDER BY aggregates: those keep a
+        -- sort state per group (one per patient and day here).
+        util.sorted_distinct_text(list(c.claim_number) FILTER (WHERE c.claim_number IS NOT NULL), ', ') AS claim_numbers,
+        util.join_sorted(list({'v1': length(tx.transaction_id), 'v2': tx.transaction_id, 'line': tx.transaction_id}), ', ') AS transactions,
         arg_min({'b': tx."_batch_id", 'f': tx."_source_file", 'r': tx."_source_record"},
             (tx."_batch_id", tx."_source_file", tx."_source_record")) AS first_row
     FROM tx

@@ -20,9 +20,11 @@ WITH r AS (
         patient_id,
         coalesce(recall_type, recall_code, 'recall') AS series_type,
         arg_max(recall_id, (due_date, length(recall_id), recall_id)) AS recall_id,
-        '<ul>' || string_agg('<li>' || util.html_text(concat_ws(' ', 'due', CAST(due_date AS VARCHAR), '-', status,
+        -- A sorted list, not an ORDER BY aggregate (a sort state per series).
+        '<ul>' || util.join_sorted(list({'k1': due_date IS NULL, 'v1': due_date, 'k2': recall_id IS NULL, 'v2': recall_id,
+            'line': '<li>' || util.html_text(concat_ws(' ', 'due', CAST(due_date AS VARCHAR), '-', status,
             CASE WHEN appointment_date IS NOT NULL THEN '(appointment ' || appointment_date || ')' END,
-            '(axiUm recall ' || recall_id || ')')) || '</li>', '' ORDER BY due_date, recall_id) || '</ul>' AS history,
+            '(axiUm recall ' || recall_id || ')')) || '</li>'}), '') || '</ul>' AS history,
         count(*) AS cycles
     FROM r
     GROUP BY ALL

@@ -23,10 +23,14 @@ WITH p AS (
     -- The most severe first, then in the order they were entered.
     SELECT
         patient_id,
-        string_agg(alert_text, '; ' ORDER BY CASE severity WHEN 'Critical' THEN 0 WHEN 'High' THEN 1 WHEN 'Moderate' THEN 2 WHEN 'Low' THEN 3 ELSE 4 END,
-            entered_date, alert_id) AS medical_alert,
-        string_agg(alert_text, '; ' ORDER BY entered_date, alert_id) FILTER (WHERE category = 'Allergy') AS allergy_list,
-        list(alert_id ORDER BY alert_id) AS alert_keys
+        -- Sorted lists, not ORDER BY aggregates, which keep a sort state
+        -- per patient.
+        util.join_sorted(list({
+            'v0': CASE severity WHEN 'Critical' THEN 0 WHEN 'High' THEN 1 WHEN 'Moderate' THEN 2 WHEN 'Low' THEN 3 ELSE 4 END,
+            'k1': entered_date IS NULL, 'v1': entered_date, 'k2': alert_id IS NULL, 'v2': alert_id, 'line': alert_text}), '; ') AS medical_alert,
+        util.join_sorted(list({'k1': entered_date IS NULL, 'v1': entered_date, 'k2': alert_id IS NULL, 'v2': alert_id, 'line': alert_text})
+            FILTER (WHERE category = 'Allergy'), '; ') AS allergy_list,
+        list_sort(list(alert_id), 'ASC', 'NULLS LAST') AS alert_keys
     FROM alert
     GROUP BY patient_id
 ), policy AS (

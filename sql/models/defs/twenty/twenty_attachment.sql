@@ -28,6 +28,7 @@ SELECT
     a.sha256 AS "_file_sha256",
     a.size_bytes AS "_file_size",
     a.mime_type AS "_mime_type"
-FROM (SELECT * FROM {{ ref "stg_attachment" }}
-      QUALIFY row_number() OVER (PARTITION BY attachment_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) a
+FROM (SELECT t.* FROM {{ ref "stg_attachment" }} t
+      ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_attachment'
+          AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") a
 JOIN {{ ref "twenty_note" }} n ON n."_source_object" = 'attachment' AND n."_source_key" = a.attachment_id

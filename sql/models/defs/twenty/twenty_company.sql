@@ -10,15 +10,17 @@
 -- listed in twenty.data_quality. The website text stays on every carrier
 -- in the custom field website.
 WITH carrier AS (
-    SELECT * FROM {{ ref "stg_carrier" }}
-    QUALIFY row_number() OVER (PARTITION BY carrier_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_carrier" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_carrier'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), plans AS (
     -- Benefit plans merge into their carrier: one line each.
     SELECT carrier_id,
         string_agg(concat_ws(' ', plan_id, plan_type, '—', coalesce(group_name, employer),
             CASE WHEN group_number IS NOT NULL THEN '(group ' || group_number || ')' END), '; ' ORDER BY plan_id) AS benefit_plans
-    FROM (SELECT * FROM {{ ref "stg_benefit_plan" }}
-          QUALIFY row_number() OVER (PARTITION BY plan_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+    FROM (SELECT t.* FROM {{ ref "stg_benefit_plan" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_benefit_plan'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY carrier_id
 ), hosts AS (
     SELECT carrier_id, util.website_host(website) AS host,
@@ -27,15 +29,18 @@ WITH carrier AS (
 ), chairs AS (
     -- Chairs (operatories) merge into their clinic.
     SELECT clinic_id, string_agg(coalesce(name, chair_id) || ' (' || chair_id || ')', '; ' ORDER BY chair_id) AS chairs
-    FROM (SELECT * FROM {{ ref "stg_operatory" }}
-          QUALIFY row_number() OVER (PARTITION BY chair_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+    FROM (SELECT t.* FROM {{ ref "stg_operatory" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_operatory'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY clinic_id
 ), referral AS (
-    SELECT * FROM {{ ref "stg_referral_source" }}
-    QUALIFY row_number() OVER (PARTITION BY referral_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_referral_source" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_referral_source'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), clinic AS (
-    SELECT * FROM {{ ref "stg_clinic" }}
-    QUALIFY row_number() OVER (PARTITION BY clinic_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_clinic" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_clinic'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), rows AS (
     SELECT
         util.det_uuid('carrier', c.carrier_id) AS id,

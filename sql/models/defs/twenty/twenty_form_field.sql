@@ -6,8 +6,9 @@
 -- 'Item' and the FITEM key, so names stay unique and stable across runs.
 -- twenty.person reads the answers through it, twenty.field_plan lists it.
 WITH item AS (
-    SELECT * FROM {{ ref "stg_form_item" }}
-    QUALIFY row_number() OVER (PARTITION BY form_item_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_form_item" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_form_item'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), answered AS (
     SELECT form_item_id, count(*) AS answers
     FROM {{ ref "stg_form_answer" }}

@@ -26,11 +26,13 @@ WITH patient AS (
 ), label AS (
     SELECT code, label FROM {{ seed "cdt_label" }}
 ), clinical AS (
-    SELECT * FROM {{ ref "stg_clinical_note" }}
-    QUALIFY row_number() OVER (PARTITION BY note_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_clinical_note" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_clinical_note'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), exam AS (
-    SELECT * FROM {{ ref "stg_perio_exam" }}
-    QUALIFY row_number() OVER (PARTITION BY exam_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_perio_exam" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_exam'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), measure_summary AS (
     SELECT
         exam_id,
@@ -46,18 +48,24 @@ WITH patient AS (
         max(clinical_attachment_level) AS max_cal,
         count(DISTINCT tooth) FILTER (WHERE mobility > 0) AS mobile_teeth,
         count(DISTINCT tooth) FILTER (WHERE furcation_grade IS NOT NULL) AS furcation_teeth
-    FROM (SELECT * FROM {{ ref "stg_perio_measure" }}
-          QUALIFY row_number() OVER (PARTITION BY exam_id, tooth, site ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+    FROM (SELECT t.* FROM {{ ref "stg_perio_measure" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_measure'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY exam_id
 ), treatment AS (
-    SELECT * FROM {{ ref "stg_treatment" }}
-    QUALIFY row_number() OVER (PARTITION BY treatment_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_treatment" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_treatment'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), treatment_history AS (
     SELECT
         patient_id,
         count(*) AS n,
         max(coalesce(treatment_date, planned_date)) AS last_date,
-        string_agg('| ' || concat_ws(' | ',
+        util.join_sorted(list({
+            'k1': coalesce(treatment_date, planned_date) IS NULL, 'v1': coalesce(treatment_date, planned_date),
+            'k2': try_cast(treatment_id AS BIGINT) IS NULL, 'v2': try_cast(treatment_id AS BIGINT),
+            'k3': treatment_id IS NULL, 'v3': treatment_id,
+            'line': '| ' || concat_ws(' | ',
             util.md_cell(coalesce(treatment_date, planned_date)),
             util.md_cell(procedure_code),
             util.md_cell(description),
@@ -66,8 +74,7 @@ WITH patient AS (
             util.md_cell(CASE status WHEN 'P' THEN 'planned' WHEN 'I' THEN 'in progress' WHEN 'C' THEN 'completed'
                                      WHEN 'A' THEN 'condition' WHEN 'E' THEN 'existing' ELSE status END),
             util.md_cell(provider_id),
-            util.md_cell(fee)) || ' |', E'\n'
-            ORDER BY coalesce(treatment_date, planned_date) NULLS LAST, try_cast(treatment_id AS BIGINT) NULLS LAST, treatment_id) AS rows
+            util.md_cell(fee)) || ' |'}), E'\n') AS rows
     FROM treatment
     WHERE NOT is_deleted
     GROUP BY patient_id
@@ -79,39 +86,48 @@ WITH patient AS (
         coalesce(sum(amount) FILTER (WHERE transaction_type = 'Charge'), 0) AS charges,
         coalesce(-sum(amount) FILTER (WHERE transaction_type IN ('Payment', 'Insurance Payment')), 0) AS payments,
         coalesce(-sum(amount) FILTER (WHERE transaction_type = 'Adjustment'), 0) AS adjustments,
-        string_agg('| ' || concat_ws(' | ',
+        util.join_sorted(list({
+            'k1': transaction_date IS NULL, 'v1': transaction_date,
+            'k2': try_cast(transaction_id AS BIGINT) IS NULL, 'v2': try_cast(transaction_id AS BIGINT),
+            'k3': transaction_id IS NULL, 'v3': transaction_id,
+            'line': '| ' || concat_ws(' | ',
             util.md_cell(transaction_date),
             util.md_cell(transaction_type),
             util.md_cell(procedure_code),
             util.md_cell(coalesce(description, payment_method)),
-            util.md_cell(amount)) || ' |', E'\n'
-            ORDER BY transaction_date NULLS LAST, try_cast(transaction_id AS BIGINT) NULLS LAST, transaction_id) AS rows
-    FROM (SELECT * FROM {{ ref "stg_transaction" }}
-          QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+            util.md_cell(amount)) || ' |'}), E'\n') AS rows
+    FROM (SELECT t.* FROM {{ ref "stg_transaction" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_transaction'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY patient_id
 ), claim_history AS (
     SELECT
         c.patient_id,
         count(*) AS n,
         max(coalesce(c.paid_date, c.submitted_date)) AS last_date,
-        string_agg('| ' || concat_ws(' | ',
+        util.join_sorted(list({
+            'k1': c.submitted_date IS NULL, 'v1': c.submitted_date,
+            'k2': try_cast(c.claim_id AS BIGINT) IS NULL, 'v2': try_cast(c.claim_id AS BIGINT),
+            'k3': c.claim_id IS NULL, 'v3': c.claim_id,
+            'line': '| ' || concat_ws(' | ',
             util.md_cell(c.submitted_date),
             util.md_cell(c.claim_number),
             util.md_cell(k.name),
             util.md_cell(c.status),
             util.md_cell(c.billed_amount),
             util.md_cell(c.paid_amount),
-            util.md_cell(c.paid_date)) || ' |', E'\n'
-            ORDER BY c.submitted_date NULLS LAST, try_cast(c.claim_id AS BIGINT) NULLS LAST, c.claim_id) AS rows
-    FROM (SELECT * FROM {{ ref "stg_claim" }}
-          QUALIFY row_number() OVER (PARTITION BY claim_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) c
+            util.md_cell(c.paid_date)) || ' |'}), E'\n') AS rows
+    FROM (SELECT t.* FROM {{ ref "stg_claim" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_claim'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") c
     LEFT JOIN (SELECT DISTINCT ON (policy_id) policy_id, plan_id FROM {{ ref "stg_policy" }} ORDER BY policy_id, "_batch_id", "_source_file", "_source_record") pol USING (policy_id)
     LEFT JOIN (SELECT DISTINCT ON (plan_id) plan_id, carrier_id FROM {{ ref "stg_benefit_plan" }} ORDER BY plan_id, "_batch_id", "_source_file", "_source_record") bp USING (plan_id)
     LEFT JOIN (SELECT DISTINCT ON (carrier_id) carrier_id, name FROM {{ ref "stg_carrier" }} ORDER BY carrier_id, "_batch_id", "_source_file", "_source_record") k USING (carrier_id)
     GROUP BY c.patient_id
 ), attachment AS (
-    SELECT * FROM {{ ref "stg_attachment" }}
-    QUALIFY row_number() OVER (PARTITION BY attachment_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_attachment" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_attachment'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), notes AS (
     SELECT
         util.det_uuid('clinical_note', n.note_id) AS id,

@@ -7,12 +7,14 @@
 -- per row: this is the biggest table (about 90 rows per charted patient).
 WITH exam AS (
     SELECT e.exam_id, e.exam_date, e.exam_type, p.id AS person_id
-    FROM (SELECT * FROM {{ ref "stg_perio_exam" }}
-          QUALIFY row_number() OVER (PARTITION BY exam_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) e
+    FROM (SELECT t.* FROM {{ ref "stg_perio_exam" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_exam'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") e
     JOIN {{ ref "twenty_person" }} p ON p."_source_object" = 'patient' AND p."_source_key" = e.patient_id
 ), measure AS (
-    SELECT * FROM {{ ref "stg_perio_measure" }}
-    QUALIFY row_number() OVER (PARTITION BY exam_id, tooth, site ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_perio_measure" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_measure'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 )
 SELECT
     util.det_uuid('perio_measure', concat_ws('|', m.exam_id, m.tooth, m.site)) AS id,

@@ -22,36 +22,45 @@
 -- it in the metadata column _withheld_email, which twenty.data_quality
 -- reports.
 WITH patient AS (
-    SELECT * FROM {{ ref "stg_patient" }}
-    QUALIFY row_number() OVER (PARTITION BY patient_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_patient" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_patient'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), provider AS (
-    SELECT * FROM {{ ref "stg_provider" }}
-    QUALIFY row_number() OVER (PARTITION BY provider_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_provider" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_provider'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), company AS (
     SELECT id, "_source_object", "_source_key" FROM {{ ref "twenty_company" }}
 ), alerts AS (
     SELECT
         patient_id,
         list_sort(list_distinct(list(util.option_value(coalesce(alert_code, alert_text))) FILTER (WHERE NOT is_inactive))) AS alert_flag,
-        string_agg(concat_ws(' ', coalesce(alert_text, alert_code),
+        util.join_sorted(list({
+            'k1': is_inactive IS NULL, 'v1': is_inactive, 'k2': entered_date IS NULL, 'v2': entered_date,
+            'k3': alert_id IS NULL, 'v3': alert_id,
+            'line': concat_ws(' ', coalesce(alert_text, alert_code),
             '(' || concat_ws(', ', category, severity, 'since ' || CAST(entered_date AS VARCHAR)) || ')',
-            CASE WHEN is_inactive THEN '[inactive]' END), '; '
-            ORDER BY is_inactive, entered_date NULLS LAST, alert_id) AS medical_alerts,
+            CASE WHEN is_inactive THEN '[inactive]' END)}), '; ') AS medical_alerts,
         count(*) AS alert_rows
-    FROM (SELECT * FROM {{ ref "stg_medical_alert" }}
-          QUALIFY row_number() OVER (PARTITION BY alert_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+    FROM (SELECT t.* FROM {{ ref "stg_medical_alert" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_medical_alert'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY patient_id
 ), guarantor AS (
-    SELECT * FROM {{ ref "stg_guarantor" }}
-    QUALIFY row_number() OVER (PARTITION BY guarantor_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_guarantor" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_guarantor'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), policy AS (
     SELECT p.*, b.carrier_id, b.plan_type, b.group_name, b.group_number, c.name AS carrier_name
-    FROM (SELECT * FROM {{ ref "stg_policy" }}
-          QUALIFY row_number() OVER (PARTITION BY policy_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) p
-    LEFT JOIN (SELECT * FROM {{ ref "stg_benefit_plan" }}
-          QUALIFY row_number() OVER (PARTITION BY plan_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) b USING (plan_id)
-    LEFT JOIN (SELECT * FROM {{ ref "stg_carrier" }}
-          QUALIFY row_number() OVER (PARTITION BY carrier_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) c USING (carrier_id)
+    FROM (SELECT t.* FROM {{ ref "stg_policy" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_policy'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") p
+    LEFT JOIN (SELECT t.* FROM {{ ref "stg_benefit_plan" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_benefit_plan'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") b USING (plan_id)
+    LEFT JOIN (SELECT t.* FROM {{ ref "stg_carrier" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_carrier'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") c USING (carrier_id)
 ), primary_carrier AS (
     -- axiUm leaves TermDate blank while a policy is in force.
     SELECT p.patient_id, k.id AS company_id
@@ -61,7 +70,10 @@ WITH patient AS (
     QUALIFY row_number() OVER (PARTITION BY p.patient_id ORDER BY p.ordinal NULLS LAST, p.effective_date DESC NULLS LAST, p.policy_id) = 1
 ), insurance AS (
     SELECT patient_id,
-        string_agg(concat_ws(' ',
+        util.join_sorted(list({
+            'v0': term_date IS NOT NULL, 'k1': ordinal IS NULL, 'v1': ordinal,
+            'k2': effective_date IS NULL, 'v2': effective_date, 'k3': policy_id IS NULL, 'v3': policy_id,
+            'line': concat_ws(' ',
             CASE ordinal WHEN 1 THEN 'Primary:' WHEN 2 THEN 'Secondary:' ELSE 'Policy:' END,
             coalesce(carrier_name, 'unknown carrier'),
             CASE WHEN plan_type IS NOT NULL OR group_name IS NOT NULL THEN '— ' || concat_ws(' ', plan_type, group_name) END,
@@ -70,8 +82,7 @@ WITH patient AS (
             CASE WHEN subscriber_name IS NOT NULL THEN concat(subscriber_name, ' (', subscriber_relationship, ')') END,
             CASE WHEN effective_date IS NOT NULL THEN 'from ' || CAST(effective_date AS VARCHAR) END,
             CASE WHEN term_date IS NOT NULL THEN 'to ' || CAST(term_date AS VARCHAR) END,
-            '[policy ' || policy_id || ']'), '; '
-            ORDER BY term_date IS NOT NULL, ordinal NULLS LAST, effective_date, policy_id) AS insurance,
+            '[policy ' || policy_id || ']')}), '; ') AS insurance,
         count(*) AS policy_rows
     FROM policy
     GROUP BY patient_id
@@ -83,8 +94,9 @@ WITH patient AS (
         coalesce(-sum(amount) FILTER (WHERE transaction_type IN ('Payment', 'Insurance Payment')), 0) AS payments,
         coalesce(-sum(amount) FILTER (WHERE transaction_type = 'Adjustment'), 0) AS adjustments,
         max(transaction_date) FILTER (WHERE transaction_type IN ('Payment', 'Insurance Payment')) AS last_payment_date
-    FROM (SELECT * FROM {{ ref "stg_transaction" }}
-          QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+    FROM (SELECT t.* FROM {{ ref "stg_transaction" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_transaction'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY patient_id
 ), answer AS (
     SELECT
@@ -102,9 +114,13 @@ WITH patient AS (
     QUALIFY row_number() OVER (PARTITION BY a.patient_id, f.field_name
         ORDER BY a.entered_at DESC NULLS LAST, a.answer_date DESC NULLS LAST, a."_batch_id" DESC, a."_source_record" DESC) = 1
 ), extra AS (
-    -- Keys in name order, so a re-run writes the same text.
+    -- Keys in name order, so a re-run writes the same text. A list sorted
+    -- once it is complete, not string_agg(... ORDER BY field_name): the
+    -- ordered aggregate keeps a sort state per patient and ran out of a
+    -- 2 GB memory limit at 100,000 patients.
     SELECT patient_id,
-        CAST('{' || string_agg(CAST(to_json(field_name) AS VARCHAR) || ':' || CAST(value AS VARCHAR), ',' ORDER BY field_name) || '}' AS JSON) AS extra_fields
+        CAST('{' || util.join_sorted(list({'k': field_name IS NULL, 'v': field_name,
+            'line': CAST(to_json(field_name) AS VARCHAR) || ':' || CAST(value AS VARCHAR)}), ',') || '}' AS JSON) AS extra_fields
     FROM answer
     GROUP BY patient_id
 ), people AS (

@@ -63,12 +63,14 @@ WITH person AS (
     SELECT count(*) AS src, count(*) - count(DISTINCT treatment_id) AS dup,
         count(DISTINCT treatment_id) FILTER (WHERE k.patient_id IS NULL) AS orphan,
         count(DISTINCT treatment_id) FILTER (WHERE k.patient_id IS NOT NULL AND is_deleted) AS deleted
-    FROM (SELECT * FROM {{ ref "stg_treatment" }}
-          QUALIFY row_number() OVER (PARTITION BY treatment_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    FROM (SELECT t.* FROM {{ ref "stg_treatment" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_treatment'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
           UNION ALL
           -- the later copies, counted as duplicates only
-          SELECT * FROM {{ ref "stg_treatment" }}
-          QUALIFY row_number() OVER (PARTITION BY treatment_id ORDER BY "_batch_id", "_source_file", "_source_record") > 1) s
+          SELECT t.* FROM {{ ref "stg_treatment" }} t
+          SEMI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_treatment'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") s
     LEFT JOIN patient_keys k USING (patient_id)
 ), measure AS (
     SELECT count(*) AS src,
@@ -104,8 +106,9 @@ WITH person AS (
         count(*) FILTER (WHERE coalesce(is_active, false) AND email IS NULL) AS no_email,
         count(*) FILTER (WHERE coalesce(is_active, false) AND email IS NOT NULL)
             - count(DISTINCT email) FILTER (WHERE coalesce(is_active, false)) AS shared_email
-    FROM (SELECT * FROM {{ ref "stg_provider" }}
-          QUALIFY row_number() OVER (PARTITION BY provider_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1)
+    FROM (SELECT t.* FROM {{ ref "stg_provider" }} t
+          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_provider'
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
 ), rows AS (
     SELECT 1 AS seq, 'Patient (Patient Card module)' AS mapping, 'People' AS twenty_object, 'patient' AS source_object,
         'twenty.person' AS destination_table, '1:1' AS relation, x.src AS source_rows,

@@ -19,17 +19,21 @@ WITH patient AS (
 ), member AS (
     SELECT id, "_source_key" AS provider_id FROM {{ ref "twenty_workspace_member" }}
 ), clinic AS (
-    SELECT * FROM {{ ref "stg_clinic" }}
-    QUALIFY row_number() OVER (PARTITION BY clinic_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_clinic" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_clinic'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), chair AS (
-    SELECT * FROM {{ ref "stg_operatory" }}
-    QUALIFY row_number() OVER (PARTITION BY chair_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_operatory" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_operatory'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), appointment AS (
-    SELECT * FROM {{ ref "stg_appointment" }}
-    QUALIFY row_number() OVER (PARTITION BY appointment_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_appointment" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_appointment'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 ), recall AS (
-    SELECT * FROM {{ ref "stg_recall" }}
-    QUALIFY row_number() OVER (PARTITION BY recall_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1
+    SELECT t.* FROM {{ ref "stg_recall" }} t
+    ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_recall'
+        AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
 )
 SELECT
     util.det_uuid('appointment', a.appointment_id) AS id,

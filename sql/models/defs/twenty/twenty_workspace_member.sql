@@ -18,8 +18,9 @@ SELECT
     p."_source_key",
     p."_batch_id", p."_source_file", p."_source_record"
 FROM {{ ref "twenty_person" }} p
-JOIN (SELECT * FROM {{ ref "stg_provider" }}
-      QUALIFY row_number() OVER (PARTITION BY provider_id ORDER BY "_batch_id", "_source_file", "_source_record") = 1) v
+JOIN (SELECT t.* FROM {{ ref "stg_provider" }} t
+      ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_provider'
+          AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") v
   ON v.provider_id = p."_source_key"
 WHERE p.person_type = 'PROVIDER' AND v.is_active AND v.email IS NOT NULL
 QUALIFY row_number() OVER (PARTITION BY v.email ORDER BY v.provider_id) = 1
