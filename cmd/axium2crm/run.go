@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -100,6 +101,9 @@ func buildModels(cmd *cobra.Command, p *project, selectors []string) (models.Run
 	if err != nil {
 		return models.RunReport{}, nil, err
 	}
+	if len(selectors) == 0 {
+		selectors = p.destinationModels(set)
+	}
 	opt := models.RunOptions{Select: selectors, Sources: sources, TempDir: p.tempDir()}
 	if errOut := cmd.ErrOrStderr(); isTerminal(errOut) {
 		opt.Progress = func(m string) { fmt.Fprintf(errOut, "building %s\n", m) }
@@ -141,4 +145,17 @@ func printRunReport(out io.Writer, rep models.RunReport) {
 			fmt.Fprintf(out, "%s: %s\n", r.Model, strings.TrimSpace(r.Message))
 		}
 	}
+}
+
+// destinationModels are the models a plain `run` builds: every staging
+// model and the models of the project's destinations.
+func (p *project) destinationModels(set *models.Set) []string {
+	var out []string
+	for _, name := range set.Order {
+		m := set.Models[name]
+		if !slices.Contains(snapshotSchemas, m.Schema) || slices.Contains(p.cfg.Destinations, m.Schema) {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -24,7 +24,7 @@ func takeSnapshot(ctx context.Context, p *project, set *models.Set, runID int64)
 	var tables []snapshot.Table
 	for _, name := range set.Order {
 		m := set.Models[name]
-		if !slices.Contains(snapshotSchemas, m.Schema) {
+		if !slices.Contains(snapshotSchemas, m.Schema) || !slices.Contains(p.cfg.Destinations, m.Schema) {
 			continue
 		}
 		tables = append(tables, snapshot.Table{Model: name, Schema: m.Schema, Table: m.Table(), Fingerprint: m.Fingerprint, Key: m.Config.Key})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -97,4 +98,46 @@ FROM {{ ref "stg_patient" }} WHERE patient_id <> '100007'`)
 	r = cli(t, "", "diff", "S1", "S9", "--project", mig)
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "no such snapshot")
+}
+
+// TestRunBuildsOnlyTheProjectsDestinations: with destinations: [twenty],
+// a plain run builds staging and twenty models only, and the snapshot
+// keeps only twenty tables.
+func TestRunBuildsOnlyTheProjectsDestinations(t *testing.T) {
+	dir := t.TempDir()
+	export := filepath.Join(dir, "export")
+	mig := filepath.Join(dir, "mig")
+	require.Equal(t, 0, cli(t, "", "fixtures", "generate", "--out", export, "--patients", "15", "--seed", "5").code)
+	require.Equal(t, 0, cli(t, "", "init", mig).code)
+	cfgPath := filepath.Join(mig, "axium2crm.yaml")
+	b, err := os.ReadFile(cfgPath)
+	require.NoError(t, err)
+	require.Contains(t, string(b), "destinations: [twenty, odoo]")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "destinations: [twenty, odoo]", "destinations: [twenty]", 1)), 0o600))
+	require.Equal(t, 0, cli(t, "", "load", export, "--project", mig).code)
+
+	r := cli(t, "", "run", "--project", mig, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var rep struct {
+		Results []struct{ Model, Schema string }
+		Snapshot struct {
+			Tables []struct{ Schema string }
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
+	schemas := map[string]int{}
+	for _, m := range rep.Results {
+		schemas[m.Schema]++
+	}
+	assert.Zero(t, schemas["odoo"], "no odoo model is built")
+	assert.NotZero(t, schemas["twenty"])
+	assert.NotZero(t, schemas["staging"])
+	for _, k := range rep.Snapshot.Tables {
+		assert.Equal(t, "twenty", k.Schema)
+	}
+
+	require.NoError(t, os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "destinations: [twenty, odoo]", "destinations: [salesforce]", 1)), 0o600))
+	r = cli(t, "", "run", "--project", mig)
+	assert.Equal(t, 3, r.code)
+	assert.Contains(t, r.stderr, `"salesforce" is not a destination`)
 }

@@ -32,13 +32,16 @@ var tmplFS embed.FS
 
 // Config is axium2crm.yaml.
 type Config struct {
-	Version   int                     `yaml:"version"`
-	Warehouse Warehouse               `yaml:"warehouse"`
-	Load      Load                    `yaml:"load"`
-	Snapshots Snapshots               `yaml:"snapshots"`
-	Objects   map[string]ObjectConfig `yaml:"objects"`
-	Twenty    Twenty                  `yaml:"twenty"`
-	Odoo      Odoo                    `yaml:"odoo"`
+	Version   int       `yaml:"version"`
+	Warehouse Warehouse `yaml:"warehouse"`
+	Load      Load      `yaml:"load"`
+	Snapshots Snapshots `yaml:"snapshots"`
+	// Destinations are the CRMs this project migrates to: `run` builds
+	// the staging models and only these destinations' models.
+	Destinations []string                `yaml:"destinations"`
+	Objects      map[string]ObjectConfig `yaml:"objects"`
+	Twenty       Twenty                  `yaml:"twenty"`
+	Odoo         Odoo                    `yaml:"odoo"`
 }
 
 // Odoo holds the Odoo exporter's settings. The server, database, login
@@ -119,13 +122,14 @@ var ErrNoProject = errors.New("not an axium2crm project")
 // Default returns the configuration `init` writes.
 func Default() Config {
 	return Config{
-		Version:   Version,
-		Warehouse: Warehouse{MemoryLimit: "4GB", Threads: 0, TempDirectory: "tmp"},
-		Load:      Load{Encoding: "auto", Delimiter: "auto"},
-		Snapshots: Snapshots{Keep: 30},
-		Objects:   map[string]ObjectConfig{},
-		Twenty:    Twenty{TimeZone: "America/New_York", CallsPerMinute: 100},
-		Odoo:      Odoo{TimeZone: "America/New_York", Protocol: "xmlrpc", BatchSize: 500, Connections: 2},
+		Version:      Version,
+		Warehouse:    Warehouse{MemoryLimit: "4GB", Threads: 0, TempDirectory: "tmp"},
+		Load:         Load{Encoding: "auto", Delimiter: "auto"},
+		Snapshots:    Snapshots{Keep: 30},
+		Destinations: []string{"twenty", "odoo"},
+		Objects:      map[string]ObjectConfig{},
+		Twenty:       Twenty{TimeZone: "America/New_York", CallsPerMinute: 100},
+		Odoo:         Odoo{TimeZone: "America/New_York", Protocol: "xmlrpc", BatchSize: 500, Connections: 2},
 	}
 }
 
@@ -204,6 +208,14 @@ func Parse(name string, b []byte) (Config, error) {
 func validate(cfg Config) error {
 	if cfg.Snapshots.Keep < 0 {
 		return fmt.Errorf("snapshots.keep: %d is negative (0 keeps every snapshot)", cfg.Snapshots.Keep)
+	}
+	if len(cfg.Destinations) == 0 {
+		return fmt.Errorf("destinations: name at least one of twenty, odoo")
+	}
+	for _, d := range cfg.Destinations {
+		if d != "twenty" && d != "odoo" {
+			return fmt.Errorf("destinations: %q is not a destination (twenty, odoo)", d)
+		}
 	}
 	if _, err := time.LoadLocation(cfg.Twenty.TimeZone); err != nil || cfg.Twenty.TimeZone == "" {
 		return fmt.Errorf("twenty.time_zone: %q is not an IANA time zone (e.g. America/Chicago)", cfg.Twenty.TimeZone)
