@@ -21,7 +21,8 @@ import (
 // BenchmarkDiff builds every model over a generated export, keeps snapshot
 // 1, changes 1% of the rows of every destination table (one text column),
 // keeps snapshot 2, and times the diff of the two with field counts.
-// AXIUM2CRM_BENCH_PATIENTS sizes the export (default 10,000).
+// AXIUM2CRM_BENCH_PATIENTS sizes the export (default 10,000);
+// AXIUM2CRM_BENCH_EXPORT reuses a generated one.
 func BenchmarkDiff(b *testing.B) {
 	patients := 10000
 	if s := os.Getenv("AXIUM2CRM_BENCH_PATIENTS"); s != "" {
@@ -30,9 +31,12 @@ func BenchmarkDiff(b *testing.B) {
 		patients = n
 	}
 	ctx := context.Background()
-	export := b.TempDir()
-	_, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: patients, Seed: 1, Format: "csv"})
-	require.NoError(b, err)
+	export := os.Getenv("AXIUM2CRM_BENCH_EXPORT")
+	if export == "" {
+		export = b.TempDir()
+		_, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: patients, Seed: 1, Format: "csv"})
+		require.NoError(b, err)
+	}
 	dir := b.TempDir()
 	wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(dir, "w.duckdb"), MemoryLimit: "2GB", TempDir: dir})
 	require.NoError(b, err)
