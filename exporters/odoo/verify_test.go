@@ -57,7 +57,7 @@ func xidID(t *testing.T, c *odoo.Client, xid string) int64 {
 func firstXID(t *testing.T, f *fixture, table string) string {
 	t.Helper()
 	var x string
-	require.NoError(t, f.db.QueryRow("SELECT id FROM odoo." + table + " ORDER BY id LIMIT 1").Scan(&x))
+	require.NoError(t, f.db.QueryRow("SELECT id FROM odoo."+table+" ORDER BY id LIMIT 1").Scan(&x))
 	return x
 }
 
