@@ -211,3 +211,34 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegrationVerify does what TestVerify does against the real Odoo
+// ODOO_URL names (a fresh copy of a database): push the real models,
+// verify clean, tamper over RPC, find exactly the three changes, roll
+// back, find nothing left.
+func TestIntegrationVerify(t *testing.T) {
+	c := realOdoo(t, "xmlrpc")
+	f := newRealFixture(t)
+	ctx := context.Background()
+	models := standardModels(realPushed)
+	before := modelCounts(t, c, models)
+	push, err := odoo.Push(ctx, f.db, c, pushOpts())
+	require.NoError(t, err)
+	require.Empty(t, push.Failures)
+	o := verifyOpts()
+	o.Sample = 40
+	rep, err := odoo.Verify(ctx, f.db, c, o)
+	require.NoError(t, err)
+	assertClean(t, rep, f.rows(t))
+
+	tp := tamper(t, c, f)
+	rep, err = odoo.Verify(ctx, f.db, c, verifyOpts())
+	require.NoError(t, err)
+	assertTampering(t, f, rep, tp)
+
+	_, err = odoo.Rollback(ctx, f.db, c, odoo.RollbackOptions{PushRun: push.RunID})
+	require.NoError(t, err)
+	_, err = c.Execute(ctx, "res.partner", "unlink", []any{[]any{xidID(t, c, tp.added)}}, nil)
+	require.NoError(t, err)
+	assertNothingLeft(t, f, c, before, models)
+}

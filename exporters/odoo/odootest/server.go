@@ -56,6 +56,11 @@ const (
 	DropAfter
 	// BadGateway answers HTTP 502 without doing anything.
 	BadGateway
+	// ConcurrentUpdate makes a load lose a race with another transaction,
+	// as PostgreSQL's serialization failure does on a real Odoo: load
+	// turns the exception into a message, answers ids False and changes
+	// nothing (Odoo's own retry of such failures never sees it).
+	ConcurrentUpdate
 )
 
 // Server is a running test server.
@@ -240,7 +245,7 @@ func (s *Server) handleXML(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		err = serverError("ExpatError: %v", err)
 	} else {
-		res, err = s.dispatch(service, method, params)
+		res, err = s.dispatchUnless(fail, c, service, method, params)
 	}
 	if s.injected(w, fail, false) {
 		return
@@ -285,7 +290,7 @@ func (s *Server) handleJSON(w http.ResponseWriter, r *http.Request) {
 	if decErr != nil {
 		err = serverError("JSONDecodeError: %v", decErr)
 	} else {
-		res, err = s.dispatch(req.Params.Service, req.Params.Method, params)
+		res, err = s.dispatchUnless(fail, c, req.Params.Service, req.Params.Method, params)
 	}
 	if s.injected(w, fail, false) {
 		return
@@ -395,6 +400,16 @@ func (s *Server) injected(w http.ResponseWriter, f Failure, before bool) bool {
 		return true
 	}
 	return false
+}
+
+// dispatchUnless does the call, unless an injected failure answers it.
+func (s *Server) dispatchUnless(f Failure, c Call, service, method string, params []any) (any, error) {
+	if f == ConcurrentUpdate && c.ORM == "load" {
+		return map[string]any{"ids": false, "nextrow": int64(0), "messages": []any{map[string]any{
+			"type": "error", "record": int64(0), "rows": map[string]any{"from": int64(0), "to": int64(0)},
+			"message": "could not serialize access due to concurrent update\n"}}}, nil
+	}
+	return s.dispatch(service, method, params)
 }
 
 func (s *Server) dispatch(service, method string, params []any) (any, error) {
