@@ -869,7 +869,8 @@ func (p *pusher) gone(ctx context.Context, tables []*tableData) error {
 		}
 		if len(ids) > 0 {
 			tr.Calls++
-			if _, err := p.c.Execute(ctx, t.obj.Model, "unlink", []any{ids}, nil); err != nil {
+			// As rollback does: a recurrent event's occurrences go with it.
+			if err := unlinkRecords(ctx, p.c, t.obj.Model, ids); err != nil {
 				return fmt.Errorf("odoo.%s: delete %d records gone from the table: %w", t.obj.Table, len(ids), err)
 			}
 		}

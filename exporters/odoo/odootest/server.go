@@ -551,11 +551,14 @@ func newStore(modules []string) *store {
 	admin := seed("res.partner", "base", "partner_admin", Record{"name": "Administrator", "parent_id": company})
 	_ = admin
 	seed("res.partner", "base", "partner_root", Record{"name": "OdooBot"})
-	guser := seed("res.groups", "base", "group_user", Record{"name": "Internal User"})
+	// Internal users get the groups base.group_user implies, as in Odoo.
+	partnerManager := seed("res.groups", "base", "group_partner_manager", Record{"name": "Contact Creation"})
+	allowExport := seed("res.groups", "base", "group_allow_export", Record{"name": "Access to export feature"})
+	guser := seed("res.groups", "base", "group_user", Record{"name": "Internal User", "implied_ids": []int64{partnerManager, allowExport}})
 	seed("res.groups", "base", "group_system", Record{"name": "Settings"})
 	seed("res.groups", "base", "group_portal", Record{"name": "Portal"})
 	seed("res.users", "base", "user_root", Record{"login": "__system__", "name": "OdooBot", "active": false})
-	seed("res.users", "base", "user_admin", Record{"login": "admin", "name": "Administrator", "partner_id": admin, "groups_id": []int64{guser}})
+	seed("res.users", "base", "user_admin", Record{"login": "admin", "name": "Administrator", "partner_id": admin, "groups_id": []int64{guser, partnerManager, allowExport}})
 	us := seed("res.country", "base", "us", Record{"name": "United States", "code": "US"})
 	ca := seed("res.country", "base", "ca", Record{"name": "Canada", "code": "CA"})
 	// US states (and a Canadian one sharing a US code, as real data has):
