@@ -396,6 +396,17 @@ func (v *verifier) checks(ctx context.Context, t *tableData) ([]check, []string,
 func (v *verifier) verifyTable(ctx context.Context, t *tableData, quota int) (TableVerify, error) {
 	tv := TableVerify{Table: "odoo." + t.obj.Table, Model: t.obj.Model, Expected: len(t.rows)}
 	checks, read, err := v.checks(ctx, t)
+	var f *Fault
+	if errors.As(err, &f) && f.Code == 2 && strings.Contains(f.Message, "doesn't exist") {
+		// The model itself is gone (a custom model removed): so is every row.
+		checks, read, err = nil, nil, nil
+		v.fields[t.obj.Model] = map[string]fieldInfo{}
+		for x, target := range v.axium {
+			if target.Model == t.obj.Model {
+				delete(v.axium, x)
+			}
+		}
+	}
 	if err != nil {
 		return tv, err
 	}
