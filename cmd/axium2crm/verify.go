@@ -13,6 +13,6 @@ func newVerifyCmd(g *globals) *cobra.Command {
 		Short: "Read pushed records back from a CRM and compare them field by field",
 		Args:  argsUsage(cobra.NoArgs),
 	}
-	cmd.AddCommand(newVerifyTwentyCmd(g))
+	cmd.AddCommand(newVerifyTwentyCmd(g), newVerifyOdooCmd(g))
 	return cmd
 }

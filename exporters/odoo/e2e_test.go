@@ -343,3 +343,50 @@ func TestRollbackUndoesAPush(t *testing.T) {
 	_, err = odoo.Rollback(context.Background(), f.db, c, odoo.RollbackOptions{PushRun: first, Schema: true})
 	require.NoError(t, err)
 }
+
+// TestPropagateDeletesRemovesOccurrences: a recurrent recall gone from the
+// table is deleted with --propagate-deletes together with the occurrences
+// and the recurrence Odoo generated for it (no external id binds them),
+// as a rollback does.
+func TestPropagateDeletesRemovesOccurrences(t *testing.T) {
+	f := newRealFixture(t)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	_, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	var gone string
+	var count int
+	require.NoError(t, f.db.QueryRow("SELECT id, count FROM odoo.calendar_event_recall WHERE recurrency AND count > 1 ORDER BY id LIMIT 1").Scan(&gone, &count))
+	_, id, ok := s.XID(gone)
+	require.True(t, ok)
+	var recurrence int64
+	for _, r := range s.Records("calendar.event") {
+		if r["id"] == id {
+			recurrence = r["recurrence_id"].(int64)
+		}
+	}
+	require.NotZero(t, recurrence, "odootest expands the recurrence")
+	series := func() int {
+		n := 0
+		for _, r := range s.Records("calendar.event") {
+			if r["recurrence_id"] == recurrence {
+				n++
+			}
+		}
+		return n
+	}
+	require.Equal(t, count, series(), "the event and its generated occurrences")
+	events, recurrences := s.Count("calendar.event"), s.Count("calendar.recurrence")
+
+	exec1(t, f.db, "DELETE FROM odoo.calendar_event_recall WHERE id = ?", gone)
+	f.confirm(t)
+	o := pushOpts()
+	o.PropagateDeletes = true
+	rep, err := odoo.Push(context.Background(), f.db, c, o)
+	require.NoError(t, err)
+	require.Len(t, rep.Gone, 1)
+	assert.True(t, rep.Gone[0].Deleted)
+	assert.Zero(t, series(), "no occurrence left")
+	assert.Equal(t, events-count, s.Count("calendar.event"))
+	assert.Equal(t, recurrences-1, s.Count("calendar.recurrence"))
+}

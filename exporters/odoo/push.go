@@ -704,9 +704,24 @@ func (p *pusher) loadBatch(ctx context.Context, t *tableData, tr *TableReport, r
 	if len(ok) == 0 {
 		return nil
 	}
-	p.count(tr)
 	fields := loadFields(t)
-	v, err := p.c.Execute(ctx, t.obj.Model, "load", []any{anyList(fields), rows}, map[string]any{"context": loadContext})
+	var v any
+	var err error
+	for attempt := 0; ; attempt++ {
+		p.count(tr)
+		v, err = p.c.Execute(ctx, t.obj.Model, "load", []any{anyList(fields), rows}, map[string]any{"context": loadContext})
+		if err != nil || !serializationFailure(v) || attempt == maxSerializationRetries {
+			break
+		}
+		// load turns each row's exception into a message, so Odoo's own
+		// retry of a concurrent-update failure never happens: the whole
+		// call was rolled back, send it again.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		}
+	}
 	var reason string
 	switch {
 	case err == nil:
@@ -734,6 +749,27 @@ func (p *pusher) loadBatch(ctx context.Context, t *tableData, tr *TableReport, r
 		return err
 	}
 	return p.loadBatch(ctx, t, tr, ok[half:], pre)
+}
+
+// maxSerializationRetries bounds the resends of a load that lost a race
+// with a concurrent one (two connections writing the same rows).
+const maxSerializationRetries = 5
+
+// serializationFailure: a refused load whose messages include
+// PostgreSQL's concurrent-update error; nothing is wrong with the data.
+func serializationFailure(v any) bool {
+	res, _ := v.(map[string]any)
+	if _, isList := res["ids"].([]any); isList {
+		return false
+	}
+	msgs, _ := res["messages"].([]any)
+	for _, m := range msgs {
+		mm, _ := m.(map[string]any)
+		if strings.Contains(str(mm["message"]), "could not serialize access due to concurrent update") {
+			return true
+		}
+	}
+	return false
 }
 
 // loadMessages joins the error messages of a refused load.
@@ -833,7 +869,8 @@ func (p *pusher) gone(ctx context.Context, tables []*tableData) error {
 		}
 		if len(ids) > 0 {
 			tr.Calls++
-			if _, err := p.c.Execute(ctx, t.obj.Model, "unlink", []any{ids}, nil); err != nil {
+			// As rollback does: a recurrent event's occurrences go with it.
+			if err := unlinkRecords(ctx, p.c, t.obj.Model, ids); err != nil {
 				return fmt.Errorf("odoo.%s: delete %d records gone from the table: %w", t.obj.Table, len(ids), err)
 			}
 		}

@@ -568,3 +568,51 @@ func TestLostAnswerCreatesNothingTwice(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentUpdateIsRetried: on a real Odoo two connections loading
+// the same model can lose a race; load reports PostgreSQL's serialization
+// failure as a message of a refused call (nothing written). The push sends
+// the batch again instead of failing its records; after too many losses
+// the records fail with that reason.
+func TestConcurrentUpdateIsRetried(t *testing.T) {
+	cases := []struct {
+		name   string
+		losses int
+		fail   bool
+	}{
+		{"lost twice then through", 2, false},
+		{"always lost", 1000, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 8)
+			s := newServer(t, odootest.Options{})
+			c := connect(t, s, "xmlrpc")
+			lost := 0
+			s.Inject(func(c odootest.Call) odootest.Failure {
+				if c.ORM == "load" && c.Model == "crm.lead" && lost < tc.losses {
+					lost++
+					return odootest.ConcurrentUpdate
+				}
+				return odootest.Pass
+			})
+			o := pushOpts()
+			o.Workers = 1
+			rep, err := odoo.Push(context.Background(), f.db, c, o)
+			require.NoError(t, err)
+			if !tc.fail {
+				assert.Equal(t, 2, lost)
+				assert.Empty(t, rep.Failures)
+				assert.Equal(t, f.rows(t)["crm.lead"], axiumCount(s)["crm.lead"])
+				return
+			}
+			require.NotEmpty(t, rep.Failures)
+			for _, fl := range rep.Failures {
+				if fl.Table == "crm_lead" {
+					assert.Contains(t, fl.Reason, "could not serialize access")
+				}
+			}
+			assert.Zero(t, axiumCount(s)["crm.lead"])
+		})
+	}
+}

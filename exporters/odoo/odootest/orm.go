@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"regexp"
 	"sort"
 	"strconv"
@@ -276,10 +277,14 @@ func (st *store) convert(m *Model, fl *Field, v any) (any, error) {
 	}
 	switch fl.Type {
 	case "char", "text", "html":
-		if s, ok := v.(string); ok {
-			return s, nil
+		s, ok := v.(string)
+		if !ok {
+			s = fmt.Sprint(v)
 		}
-		return fmt.Sprint(v), nil
+		if fl.Type == "html" {
+			s = sanitize(s)
+		}
+		return s, nil
 	case "selection":
 		s, ok := v.(string)
 		if !ok {
@@ -466,7 +471,59 @@ func (st *store) vals(m *Model, r Record, vals map[string]any) error {
 		}
 		r[k] = v
 	}
+	if _, ok := vals["groups_id"]; ok && m.Name == "res.users" {
+		r["groups_id"] = st.impliedGroups(r["groups_id"])
+	}
+	if m.Name == "calendar.event" && r["allday"] == true {
+		// _inverse_dates: an all-day event runs 08:00 to 18:00 of its dates.
+		if d, ok := r["start_date"].(string); ok {
+			r["start"] = d + " 08:00:00"
+		}
+		if d, ok := r["stop_date"].(string); ok {
+			r["stop"] = d + " 18:00:00"
+		}
+	}
 	return nil
+}
+
+// sanitize does what Odoo's html sanitizer does to the values the
+// exporter sends: plain text is wrapped in a paragraph, and quotes that
+// need no escaping in text are written as themselves.
+func sanitize(s string) string {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return s
+	}
+	if !strings.HasPrefix(t, "<") {
+		t = "<p>" + html.EscapeString(t) + "</p>"
+	}
+	return strings.NewReplacer("&#39;", "'", "&#34;", `"`, "&quot;", `"`).Replace(t)
+}
+
+// impliedGroups adds the groups the given ones imply, transitively, as
+// res.users does with groups_id.
+func (st *store) impliedGroups(v any) []int64 {
+	ids, _ := v.([]int64)
+	seen := map[int64]bool{}
+	out := []int64{}
+	var add func(id int64)
+	add = func(id int64) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		out = append(out, id)
+		if g, ok := st.tables["res.groups"].rows[id]; ok {
+			implied, _ := g["implied_ids"].([]int64)
+			for _, x := range implied {
+				add(x)
+			}
+		}
+	}
+	for _, id := range ids {
+		add(id)
+	}
+	return out
 }
 
 func (st *store) checkRequired(m *Model, r Record) error {
@@ -749,6 +806,8 @@ func (st *store) afterCreate(m *Model, r Record) error {
 		st.put(m.Name, nr)
 	}
 	switch m.Name {
+	case "calendar.event":
+		return st.recur(m, r)
 	case "ir.model.access":
 		if mr, ok := st.tables["ir.model"].rows[num(r["model_id"])]; ok {
 			st.setStale(mr["model"].(string), true)
@@ -947,4 +1006,66 @@ func (st *store) dropSchema(m *Model, id int64) error {
 		}
 	}
 	return nil
+}
+
+// recur expands a recurrent event as Odoo does: a calendar.recurrence
+// and, besides the event itself (the first occurrence), one event per
+// further occurrence, none bound to an external id. Unlinking the event
+// leaves them (Odoo 17 does the same).
+func (st *store) recur(m *Model, r Record) error {
+	if r["recurrency"] != true || num(r["recurrence_id"]) != 0 {
+		return nil
+	}
+	count := num(r["count"])
+	if r["end_type"] != "count" || count < 1 {
+		count = 1
+	}
+	every := max(num(r["interval"]), 1)
+	rec := Record{"name": fmt.Sprintf("Every %d %v, %d times", every, r["rrule_type"], count)}
+	st.fill(st.models["calendar.recurrence"], rec)
+	rid := st.newID("calendar.recurrence")
+	rec["id"] = rid
+	st.put("calendar.recurrence", rec)
+	base := Record{}
+	for k, v := range st.tables[m.Name].rows[r["id"].(int64)] {
+		base[k] = v
+	}
+	base["recurrence_id"] = rid
+	st.put(m.Name, base)
+	for i := int64(1); i < count; i++ {
+		occ := Record{}
+		for k, v := range base {
+			occ[k] = v
+		}
+		for _, f := range []string{"start", "stop", "start_date", "stop_date"} {
+			occ[f] = shift(base[f], r["rrule_type"], int(i*every))
+		}
+		id := st.newID(m.Name)
+		occ["id"] = id
+		st.put(m.Name, occ)
+	}
+	return nil
+}
+
+// shift moves a date or datetime text by n rrule units.
+func shift(v any, unit any, n int) any {
+	s, ok := v.(string)
+	if !ok || len(s) < 10 {
+		return v
+	}
+	t, err := time.Parse("2006-01-02", s[:10])
+	if err != nil {
+		return v
+	}
+	switch unit {
+	case "daily":
+		t = t.AddDate(0, 0, n)
+	case "weekly":
+		t = t.AddDate(0, 0, 7*n)
+	case "yearly":
+		t = t.AddDate(n, 0, 0)
+	default:
+		t = t.AddDate(0, n, 0)
+	}
+	return t.Format("2006-01-02") + s[10:]
 }

@@ -56,6 +56,11 @@ const (
 	DropAfter
 	// BadGateway answers HTTP 502 without doing anything.
 	BadGateway
+	// ConcurrentUpdate makes a load lose a race with another transaction,
+	// as PostgreSQL's serialization failure does on a real Odoo: load
+	// turns the exception into a message, answers ids False and changes
+	// nothing (Odoo's own retry of such failures never sees it).
+	ConcurrentUpdate
 )
 
 // Server is a running test server.
@@ -240,7 +245,7 @@ func (s *Server) handleXML(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		err = serverError("ExpatError: %v", err)
 	} else {
-		res, err = s.dispatch(service, method, params)
+		res, err = s.dispatchUnless(fail, c, service, method, params)
 	}
 	if s.injected(w, fail, false) {
 		return
@@ -285,7 +290,7 @@ func (s *Server) handleJSON(w http.ResponseWriter, r *http.Request) {
 	if decErr != nil {
 		err = serverError("JSONDecodeError: %v", decErr)
 	} else {
-		res, err = s.dispatch(req.Params.Service, req.Params.Method, params)
+		res, err = s.dispatchUnless(fail, c, req.Params.Service, req.Params.Method, params)
 	}
 	if s.injected(w, fail, false) {
 		return
@@ -395,6 +400,16 @@ func (s *Server) injected(w http.ResponseWriter, f Failure, before bool) bool {
 		return true
 	}
 	return false
+}
+
+// dispatchUnless does the call, unless an injected failure answers it.
+func (s *Server) dispatchUnless(f Failure, c Call, service, method string, params []any) (any, error) {
+	if f == ConcurrentUpdate && c.ORM == "load" {
+		return map[string]any{"ids": false, "nextrow": int64(0), "messages": []any{map[string]any{
+			"type": "error", "record": int64(0), "rows": map[string]any{"from": int64(0), "to": int64(0)},
+			"message": "could not serialize access due to concurrent update\n"}}}, nil
+	}
+	return s.dispatch(service, method, params)
 }
 
 func (s *Server) dispatch(service, method string, params []any) (any, error) {
@@ -536,11 +551,14 @@ func newStore(modules []string) *store {
 	admin := seed("res.partner", "base", "partner_admin", Record{"name": "Administrator", "parent_id": company})
 	_ = admin
 	seed("res.partner", "base", "partner_root", Record{"name": "OdooBot"})
-	guser := seed("res.groups", "base", "group_user", Record{"name": "Internal User"})
+	// Internal users get the groups base.group_user implies, as in Odoo.
+	partnerManager := seed("res.groups", "base", "group_partner_manager", Record{"name": "Contact Creation"})
+	allowExport := seed("res.groups", "base", "group_allow_export", Record{"name": "Access to export feature"})
+	guser := seed("res.groups", "base", "group_user", Record{"name": "Internal User", "implied_ids": []int64{partnerManager, allowExport}})
 	seed("res.groups", "base", "group_system", Record{"name": "Settings"})
 	seed("res.groups", "base", "group_portal", Record{"name": "Portal"})
 	seed("res.users", "base", "user_root", Record{"login": "__system__", "name": "OdooBot", "active": false})
-	seed("res.users", "base", "user_admin", Record{"login": "admin", "name": "Administrator", "partner_id": admin, "groups_id": []int64{guser}})
+	seed("res.users", "base", "user_admin", Record{"login": "admin", "name": "Administrator", "partner_id": admin, "groups_id": []int64{guser, partnerManager, allowExport}})
 	us := seed("res.country", "base", "us", Record{"name": "United States", "code": "US"})
 	ca := seed("res.country", "base", "ca", Record{"name": "Canada", "code": "CA"})
 	// US states (and a Canadian one sharing a US code, as real data has):

@@ -1,0 +1,781 @@
+package odoo
+
+import (
+	"context"
+	"crypto/sha1"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/axium2crm/axium2crm/exporters/audit"
+)
+
+// VerifyOptions tune Verify.
+type VerifyOptions struct {
+	// TimeZone is the clinic's zone the push converted naive timestamps from.
+	TimeZone *time.Location
+	// Sample asks for a side-by-side report of this many records spread
+	// over every table, for a person to review.
+	Sample int
+	// Examples is how many mismatched fields to keep per table (default 5).
+	Examples int
+	// BatchSize is the ids per read call (default 500).
+	BatchSize int
+	// Target and Args are recorded in the audit log (never a secret).
+	Target, Args string
+}
+
+// FieldDiff is one field whose value in Odoo differs from the table's.
+type FieldDiff struct {
+	XID         string `json:"xid"`
+	SourceKey   string `json:"source_key"`
+	Field       string `json:"field"`
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+}
+
+// TableVerify is what verify found for one odoo.* table.
+type TableVerify struct {
+	Table    string `json:"table"`
+	Model    string `json:"model"`
+	Expected int    `json:"expected"`
+	Found    int    `json:"found"`
+	Missing  int    `json:"missing"`
+	// Extra are records bound to an axium external id of this model that
+	// no table holds (added in Odoo, or left by an earlier push).
+	Extra int `json:"extra"`
+	// Mismatched counts records with at least one differing field.
+	Mismatched  int         `json:"mismatched"`
+	MissingXIDs []string    `json:"missing_xids,omitempty"`
+	ExtraXIDs   []string    `json:"extra_xids,omitempty"`
+	Differences []FieldDiff `json:"differences,omitempty"`
+}
+
+// SideBySide is one record of the --sample report.
+type SideBySide struct {
+	Table     string      `json:"table"`
+	XID       string      `json:"xid"`
+	SourceKey string      `json:"source_key"`
+	Found     bool        `json:"found"`
+	Fields    []FieldPair `json:"fields"`
+}
+
+// FieldPair is a field's source and destination value, as compared.
+type FieldPair struct {
+	Field       string `json:"field"`
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	Same        bool   `json:"same"`
+}
+
+// VerifyReport is the outcome of Verify.
+type VerifyReport struct {
+	RunID     int64         `json:"run_id"`
+	PushRun   int64         `json:"push_run"`
+	Target    string        `json:"target"`
+	Tables    []TableVerify `json:"tables"`
+	Sample    []SideBySide  `json:"sample,omitempty"`
+	ReadCalls int           `json:"read_calls"`
+}
+
+// Differences counts missing, extra and mismatched records.
+func (r *VerifyReport) Differences() int {
+	n := 0
+	for _, t := range r.Tables {
+		n += t.Missing + t.Extra + t.Mismatched
+	}
+	return n
+}
+
+// ErrNothingPushed: verify needs a finished push to compare with.
+var ErrNothingPushed = errors.New("odoo verify: nothing was pushed to Odoo yet (meta.push_run has no finished push)")
+
+// Verify reads the pushed records back from Odoo and compares them field
+// by field with the current odoo.* tables. External ids become database
+// ids through one paged ir.model.data search_read of module axium, which
+// also finds the records bound to an axium id that no table holds; the
+// records are read in batches. What Odoo legitimately changes is
+// normalized away (see sameValue). The run is logged in meta.push_run
+// (mode verify), each difference as a fail entry.
+func Verify(ctx context.Context, db *sql.DB, c *Client, opt VerifyOptions) (*VerifyReport, error) {
+	if opt.Examples <= 0 {
+		opt.Examples = 5
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 500
+	}
+	rep := &VerifyReport{Target: opt.Target}
+	err := db.QueryRowContext(ctx, query("last_push")).Scan(&rep.PushRun)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rep, ErrNothingPushed
+	}
+	if err != nil {
+		return rep, fmt.Errorf("read meta.push_run: %w", err)
+	}
+	plan, err := ReadPlan(ctx, db)
+	if err != nil {
+		return rep, err
+	}
+	v := &verifier{db: db, c: c, opt: opt, rep: rep, fields: map[string]map[string]fieldInfo{},
+		xidsOf: map[string][]string{}, states: map[string]int64{}, stateCode: map[int64]string{}}
+	for _, o := range plan.Objects {
+		t, err := readTable(ctx, db, o)
+		if err != nil {
+			return rep, err
+		}
+		if opt.TimeZone == nil {
+			for _, col := range t.cols {
+				if strings.HasPrefix(col.dbType, "TIMESTAMP") && !strings.Contains(col.dbType, "TIME ZONE") {
+					return rep, fmt.Errorf("odoo.%s column %s: %w", o.Table, col.name, ErrNoTimeZone)
+				}
+			}
+		}
+		v.tables = append(v.tables, t)
+	}
+	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: "odoo", Mode: "verify", Target: opt.Target, Args: opt.Args, ParentRun: rep.PushRun})
+	if err != nil {
+		return rep, err
+	}
+	rep.RunID = run.ID
+	v.run = run
+	err = v.verify(ctx)
+	if ferr := run.Finish(ctx, err); ferr != nil && err == nil {
+		err = ferr
+	}
+	return rep, err
+}
+
+// fieldInfo is what fields_get says of a field.
+type fieldInfo struct {
+	Type, Relation string
+}
+
+type verifier struct {
+	db     *sql.DB
+	c      *Client
+	opt    VerifyOptions
+	rep    *VerifyReport
+	run    *audit.Run
+	tables []*tableData
+	dirs   map[int64]string
+	fields map[string]map[string]fieldInfo
+	// axium are the external ids of module axium Odoo holds.
+	axium map[string]XIDTarget
+	// xidsOf lists every known external id of "model,id": a record may
+	// have several, and references compare by external id.
+	xidsOf    map[string][]string
+	states    map[string]int64 // "country xid|code" → res.country.state id
+	stateCode map[int64]string
+}
+
+func dbKey(model string, id int64) string { return model + "," + strconv.FormatInt(id, 10) }
+
+func (v *verifier) verify(ctx context.Context) error {
+	if err := v.readAxiumXIDs(ctx); err != nil {
+		return err
+	}
+	if err := v.resolveOtherRefs(ctx); err != nil {
+		return err
+	}
+	v.dirs = map[int64]string{}
+	rows, err := v.db.QueryContext(ctx, query("source_dirs"))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var dir string
+		if err := rows.Scan(&id, &dir); err != nil {
+			rows.Close()
+			return err
+		}
+		v.dirs[id] = dir
+	}
+	rows.Close()
+	inTable := map[string]string{} // xid → table
+	for _, t := range v.tables {
+		for _, row := range t.rows {
+			inTable[str(row[t.col("id")])] = t.obj.Table
+		}
+	}
+	for ti, t := range v.tables {
+		quota := 0
+		if v.opt.Sample > 0 {
+			quota = v.opt.Sample / len(v.tables)
+			if ti < v.opt.Sample%len(v.tables) {
+				quota++
+			}
+			quota = max(quota, 1)
+		}
+		tv, err := v.verifyTable(ctx, t, quota)
+		if err != nil {
+			return fmt.Errorf("odoo.%s: %w", t.obj.Table, err)
+		}
+		v.rep.Tables = append(v.rep.Tables, tv)
+	}
+	return v.extras(ctx, inTable)
+}
+
+// readAxiumXIDs pages through ir.model.data for module axium.
+func (v *verifier) readAxiumXIDs(ctx context.Context) error {
+	v.axium = map[string]XIDTarget{}
+	const page = 2000
+	for offset := 0; ; offset += page {
+		res, err := v.c.Execute(ctx, "ir.model.data", "search_read", []any{[]any{[]any{"module", "=", "axium"}}},
+			map[string]any{"fields": []any{"name", "model", "res_id"}, "limit": int64(page), "offset": int64(offset), "order": "id"})
+		v.rep.ReadCalls++
+		if err != nil {
+			return fmt.Errorf("read the axium external ids: %w", err)
+		}
+		recs := records(res)
+		for _, r := range recs {
+			x := "axium." + str(r["name"])
+			t := XIDTarget{Model: str(r["model"]), ID: num(r["res_id"])}
+			v.axium[x] = t
+			k := dbKey(t.Model, t.ID)
+			v.xidsOf[k] = append(v.xidsOf[k], x)
+		}
+		if len(recs) < page {
+			return nil
+		}
+	}
+}
+
+// resolveOtherRefs looks up the references to Odoo's own records
+// (base.us, base.group_user, mail.mt_note, ...) and the states.
+func (v *verifier) resolveOtherRefs(ctx context.Context) error {
+	want := map[string]bool{}
+	codes := map[string]bool{}
+	for _, t := range v.tables {
+		iState, iCountry := t.col("_state_code"), t.col("country_id/id")
+		for _, row := range t.rows {
+			for i, col := range t.cols {
+				if !col.ref && col.name != "_res_xid" {
+					continue
+				}
+				for _, x := range splitRefs(str(row[i])) {
+					if !strings.HasPrefix(x, "axium.") {
+						want[x] = true
+					}
+				}
+			}
+			if iState >= 0 && str(row[iState]) != "" {
+				codes[str(row[iState])] = true
+				country := "base.us"
+				if iCountry >= 0 && str(row[iCountry]) != "" {
+					country = str(row[iCountry])
+				}
+				want[country] = true
+			}
+		}
+	}
+	if len(want) > 0 {
+		found, err := v.c.resolveXIDs(ctx, sortedKeys(want))
+		v.rep.ReadCalls++
+		if err != nil {
+			return err
+		}
+		for x, t := range found {
+			k := dbKey(t.Model, t.ID)
+			v.xidsOf[k] = append(v.xidsOf[k], x)
+		}
+	}
+	if len(codes) == 0 {
+		return nil
+	}
+	res, err := v.c.Execute(ctx, "res.country.state", "search_read", []any{[]any{[]any{"code", "in", anyList(sortedKeys(codes))}}},
+		map[string]any{"fields": []any{"code", "country_id"}})
+	v.rep.ReadCalls++
+	if err != nil {
+		return fmt.Errorf("look up states: %w", err)
+	}
+	for _, s := range records(res) {
+		var cid int64
+		if l, ok := s["country_id"].([]any); ok && len(l) > 0 {
+			cid = num(l[0])
+		}
+		for _, cx := range v.xidsOf[dbKey("res.country", cid)] {
+			v.states[cx+"|"+str(s["code"])] = num(s["id"])
+		}
+		v.stateCode[num(s["id"])] = str(s["code"])
+	}
+	return nil
+}
+
+func splitRefs(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (v *verifier) fieldsOf(ctx context.Context, model string) (map[string]fieldInfo, error) {
+	if f, ok := v.fields[model]; ok {
+		return f, nil
+	}
+	res, err := v.c.Execute(ctx, model, "fields_get", []any{}, map[string]any{"attributes": []any{"type", "relation"}})
+	v.rep.ReadCalls++
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]fieldInfo{}
+	m, _ := res.(map[string]any)
+	for name, d := range m {
+		dm, _ := d.(map[string]any)
+		out[name] = fieldInfo{Type: str(dm["type"]), Relation: str(dm["relation"])}
+	}
+	v.fields[model] = out
+	return out, nil
+}
+
+// check is one comparison a table's rows need: a column, or a value the
+// exporter resolved itself (res_id, the state, the attachment's file).
+type check struct {
+	name  string // as reported: the column name
+	field string // the Odoo field read
+	col   int
+	info  fieldInfo
+	known bool // the field exists in Odoo
+}
+
+func (v *verifier) checks(ctx context.Context, t *tableData) ([]check, []string, error) {
+	fields, err := v.fieldsOf(ctx, t.obj.Model)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []check
+	add := func(name, field string, col int) {
+		fi, ok := fields[field]
+		out = append(out, check{name: name, field: field, col: col, info: fi, known: ok})
+	}
+	for _, i := range importColumns(t) {
+		if c := t.cols[i]; c.name != "id" {
+			add(c.name, c.field, i)
+		}
+	}
+	if i := t.col("_res_xid"); i >= 0 {
+		add("res_id", "res_id", i)
+	}
+	if i := t.col("_state_code"); i >= 0 {
+		add("state_id", "state_id", i)
+	}
+	if i := t.col("_file_size"); i >= 0 {
+		add("file_size", "file_size", i)
+	}
+	if i := t.col("_file_path"); i >= 0 {
+		add("checksum", "checksum", i)
+	}
+	var read []string
+	for _, ch := range out {
+		if ch.known {
+			read = append(read, ch.field)
+		}
+	}
+	if slices.Contains(read, "start") && fields["allday"].Type != "" && !slices.Contains(read, "allday") {
+		read = append(read, "allday")
+	}
+	return out, read, nil
+}
+
+func (v *verifier) verifyTable(ctx context.Context, t *tableData, quota int) (TableVerify, error) {
+	tv := TableVerify{Table: "odoo." + t.obj.Table, Model: t.obj.Model, Expected: len(t.rows)}
+	checks, read, err := v.checks(ctx, t)
+	var f *Fault
+	if errors.As(err, &f) && f.Code == 2 && strings.Contains(f.Message, "doesn't exist") {
+		// The model itself is gone (a custom model removed): so is every row.
+		checks, read, err = nil, nil, nil
+		v.fields[t.obj.Model] = map[string]fieldInfo{}
+		for x, target := range v.axium {
+			if target.Model == t.obj.Model {
+				delete(v.axium, x)
+			}
+		}
+	}
+	if err != nil {
+		return tv, err
+	}
+	iID, iKey := t.col("id"), t.col("_source_key")
+	// Read every record the table names, in batches.
+	var dbIDs []any
+	for _, row := range t.rows {
+		if x, ok := v.axium[str(row[iID])]; ok && x.Model == t.obj.Model {
+			dbIDs = append(dbIDs, x.ID)
+		}
+	}
+	got := map[int64]map[string]any{}
+	for start := 0; start < len(dbIDs); start += v.opt.BatchSize {
+		batch := dbIDs[start:min(start+v.opt.BatchSize, len(dbIDs))]
+		res, err := v.c.Execute(ctx, t.obj.Model, "read", []any{batch, anyList(read)}, map[string]any{"context": map[string]any{"active_test": false}})
+		v.rep.ReadCalls++
+		if err != nil {
+			return tv, fmt.Errorf("read %d records: %w", len(batch), err)
+		}
+		for _, r := range records(res) {
+			got[num(r["id"])] = r
+		}
+	}
+	var entries []audit.Entry
+	fail := func(xid, key string, id int64, reason string) {
+		entries = append(entries, audit.Entry{Object: t.obj.Model, Table: tv.Table, SourceKey: key, DestID: xid, DestDBID: id,
+			Action: audit.Fail, Reason: "verify: " + reason})
+	}
+	for n, row := range t.rows {
+		xid := str(row[iID])
+		key := ""
+		if iKey >= 0 {
+			key, _ = text(row[iKey], "", nil)
+		}
+		x, ok := v.axium[xid]
+		rec := got[x.ID]
+		found := ok && x.Model == t.obj.Model && rec != nil
+		var pairs []FieldPair
+		if found || n < quota {
+			for _, ch := range checks {
+				src, dst, same, err := v.compare(t, row, ch, rec)
+				if err != nil {
+					return tv, fmt.Errorf("%s %s: %w", xid, ch.name, err)
+				}
+				pairs = append(pairs, FieldPair{Field: ch.name, Source: src, Destination: dst, Same: found && same})
+			}
+		}
+		if n < quota {
+			v.rep.Sample = append(v.rep.Sample, SideBySide{Table: tv.Table, XID: xid, SourceKey: key, Found: found, Fields: pairs})
+		}
+		if !found {
+			tv.Missing++
+			tv.MissingXIDs = append(tv.MissingXIDs, xid)
+			reason := "missing in Odoo"
+			if ok && x.Model != t.obj.Model {
+				reason = fmt.Sprintf("the external id names a %s record, not a %s", x.Model, t.obj.Model)
+			}
+			fail(xid, key, 0, reason)
+			continue
+		}
+		tv.Found++
+		var differ []string
+		for _, p := range pairs {
+			if p.Same {
+				continue
+			}
+			differ = append(differ, p.Field)
+			if len(tv.Differences) < v.opt.Examples {
+				tv.Differences = append(tv.Differences, FieldDiff{XID: xid, SourceKey: key, Field: p.Field, Source: p.Source, Destination: p.Destination})
+			}
+		}
+		if len(differ) > 0 {
+			tv.Mismatched++
+			fail(xid, key, x.ID, "fields differ: "+strings.Join(differ, ", "))
+		}
+	}
+	return tv, v.run.Log(ctx, entries)
+}
+
+// extras lists the records bound to an axium external id of a pushed
+// model that no table holds. The external ids Odoo gives a delegated
+// parent (<xid>_product_template, <xid>_account_move) belong to the
+// child's row and are not extra.
+func (v *verifier) extras(ctx context.Context, inTable map[string]string) error {
+	byModel := map[string][]int{}
+	for i, tv := range v.rep.Tables {
+		byModel[tv.Model] = append(byModel[tv.Model], i)
+	}
+	candidates := map[string][]string{}
+	for _, x := range sortedKeys(v.axium) {
+		t := v.axium[x]
+		if _, pushed := byModel[t.Model]; !pushed || inTable[x] != "" {
+			continue
+		}
+		parentSuffix := "_" + strings.ReplaceAll(t.Model, ".", "_")
+		if child, ok := strings.CutSuffix(x, parentSuffix); ok && inTable[child] != "" {
+			continue
+		}
+		candidates[t.Model] = append(candidates[t.Model], x)
+	}
+	// A dangling external id (its record deleted under it) names nothing.
+	var entries []audit.Entry
+	for _, model := range sortedKeys(candidates) {
+		xs := candidates[model]
+		idl := make([]any, len(xs))
+		for i, x := range xs {
+			idl[i] = v.axium[x].ID
+		}
+		res, err := v.c.Execute(ctx, model, "read", []any{idl, []any{"id"}}, map[string]any{"context": map[string]any{"active_test": false}})
+		v.rep.ReadCalls++
+		if err != nil {
+			return fmt.Errorf("read %d records of %s bound to axium external ids: %w", len(xs), model, err)
+		}
+		exists := map[int64]bool{}
+		for _, r := range records(res) {
+			exists[num(r["id"])] = true
+		}
+		for _, x := range xs {
+			if !exists[v.axium[x].ID] {
+				continue
+			}
+			i := v.tableOfExtra(byModel[model], x)
+			tv := &v.rep.Tables[i]
+			tv.Extra++
+			tv.ExtraXIDs = append(tv.ExtraXIDs, x)
+			entries = append(entries, audit.Entry{Object: model, Table: tv.Table, DestID: x, DestDBID: v.axium[x].ID, Action: audit.Fail,
+				Reason: "verify: in Odoo with an axium external id, but not in " + tv.Table})
+		}
+	}
+	return v.run.Log(ctx, entries)
+}
+
+// tableOfExtra attributes an extra record to one of its model's tables:
+// the one whose external ids share its object prefix (patient_, guarantor_).
+func (v *verifier) tableOfExtra(candidates []int, xid string) int {
+	prefix, _, _ := strings.Cut(strings.TrimPrefix(xid, "axium."), "_")
+	for _, i := range candidates {
+		t := v.tables[i]
+		if len(t.rows) > 0 {
+			p, _, _ := strings.Cut(strings.TrimPrefix(str(t.rows[0][t.col("id")]), "axium."), "_")
+			if p == prefix {
+				return i
+			}
+		}
+	}
+	return candidates[0]
+}
+
+// compare renders a row's value and Odoo's as compared, and says whether
+// they are the same after normalization.
+func (v *verifier) compare(t *tableData, row []any, ch check, rec map[string]any) (src, dst string, same bool, err error) {
+	col := t.cols[ch.col]
+	got, had := rec[ch.field]
+	if !ch.known {
+		got = nil
+	}
+	switch ch.name {
+	case "res_id":
+		want := str(row[ch.col])
+		model := ""
+		for _, mc := range []string{"res_model", "model"} {
+			if i := t.col(mc); i >= 0 {
+				model = str(row[i])
+			}
+		}
+		dst = v.refName(model, num(got))
+		return want, dst, want == dst || (want == "" && num(got) == 0), nil
+	case "state_id":
+		want := str(row[ch.col])
+		dst = ""
+		if l, ok := got.([]any); ok && len(l) > 0 {
+			dst = v.stateCode[num(l[0])]
+			if dst == "" {
+				dst = fmt.Sprint(l[1])
+			}
+		}
+		return want, dst, strings.EqualFold(want, dst), nil
+	case "file_size":
+		want := ""
+		if row[ch.col] != nil {
+			want = fmt.Sprint(row[ch.col])
+		}
+		dst = fmt.Sprint(num(got))
+		if want == "" {
+			return want, dst, true, nil // no file: nothing to compare
+		}
+		return want, dst, want == dst, nil
+	case "checksum":
+		want, err := v.fileSHA1(t, row)
+		if err != nil {
+			return "", "", false, err
+		}
+		dst = str(got)
+		return want, dst, want == "" || want == dst, nil
+	}
+	s, err := importText(row[ch.col], col.dbType, time.UTC, v.opt.TimeZone)
+	if err != nil {
+		return "", "", false, err
+	}
+	if !ch.known {
+		return s, "(no such field in Odoo)", false, nil
+	}
+	if !had {
+		return s, "(not read)", false, nil
+	}
+	if derived(t.obj.Model, ch.field, rec) {
+		// Odoo computes it from other fields: shown, not compared.
+		return s, v.show(ch.info, got), true, nil
+	}
+	return v.sameValue(t.obj.Model, ch, s, got)
+}
+
+// derived: fields Odoo recomputes from others, so the value sent is not
+// what is stored. An all-day event's start and stop are set from its
+// start_date and stop_date.
+func derived(model, field string, rec map[string]any) bool {
+	return model == "calendar.event" && rec["allday"] == true && (field == "start" || field == "stop" || field == "duration")
+}
+
+// sameValue compares the import text a column sent with what Odoo reads
+// back, by the field's type: char trimmed; html as its text (Odoo
+// sanitizes it); numbers as numbers; empty as False; datetimes as UTC
+// text; references as external ids; many2many as sets.
+func (v *verifier) sameValue(model string, ch check, want string, got any) (string, string, bool, error) {
+	fi := ch.info
+	switch fi.Type {
+	case "many2one":
+		dst := ""
+		if l, ok := got.([]any); ok && len(l) > 0 {
+			dst = v.refName(fi.Relation, num(l[0]), want)
+		}
+		return want, dst, want == dst, nil
+	case "many2many", "one2many":
+		wantSet := splitRefs(want)
+		var have []string
+		l, _ := got.([]any)
+		for _, id := range l {
+			have = append(have, v.refName(fi.Relation, num(id), wantSet...))
+		}
+		sort.Strings(wantSet)
+		sort.Strings(have)
+		same := slices.Equal(wantSet, have)
+		if !same && model == "res.users" && ch.field == "groups_id" {
+			// Odoo adds the implied groups and the user type's own.
+			same = true
+			for _, w := range wantSet {
+				same = same && slices.Contains(have, w)
+			}
+		}
+		return strings.Join(wantSet, ","), strings.Join(have, ","), same, nil
+	}
+	dst := v.show(fi, got)
+	switch fi.Type {
+	case "char", "selection", "date", "datetime", "text":
+		w := want
+		if fi.Type == "char" || fi.Type == "text" {
+			w, dst = strings.TrimSpace(strings.ReplaceAll(w, "\r\n", "\n")), strings.TrimSpace(strings.ReplaceAll(dst, "\r\n", "\n"))
+		}
+		if fi.Type == "datetime" && len(w) == 10 {
+			w += " 00:00:00" // a date in a datetime column is midnight
+		}
+		return want, dst, w == dst, nil
+	case "html":
+		return want, dst, htmlText(want) == htmlText(dst), nil
+	case "boolean":
+		w := want == "true" || want == "1"
+		return strconv.FormatBool(w), dst, strconv.FormatBool(w) == dst, nil
+	case "integer", "float", "monetary":
+		a, errA := parseNumber(want)
+		b, errB := parseNumber(dst)
+		return want, dst, errA == nil && errB == nil && math.Abs(a-b) < 5e-7*math.Max(1, math.Abs(a)), nil
+	}
+	return want, dst, want == dst, nil
+}
+
+// show renders a value Odoo read as text; False is empty.
+func (v *verifier) show(fi fieldInfo, got any) string {
+	switch x := got.(type) {
+	case nil:
+		return ""
+	case bool:
+		if fi.Type == "boolean" {
+			return strconv.FormatBool(x)
+		}
+		if !x {
+			return ""
+		}
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case []any:
+		if len(x) == 2 {
+			if _, ok := x[1].(string); ok && fi.Type == "many2one" {
+				return v.refName(fi.Relation, num(x[0]))
+			}
+		}
+	}
+	b, _ := json.Marshal(got)
+	return string(b)
+}
+
+// refName names a record by external id: one of prefer if it has that
+// one, else its first, else model#id.
+func (v *verifier) refName(model string, id int64, prefer ...string) string {
+	if id == 0 {
+		return ""
+	}
+	xs := v.xidsOf[dbKey(model, id)]
+	for _, x := range xs {
+		if slices.Contains(prefer, x) {
+			return x
+		}
+	}
+	if len(xs) > 0 {
+		return xs[0]
+	}
+	return fmt.Sprintf("%s#%d", model, id)
+}
+
+func parseNumber(s string) (float64, error) {
+	if s = strings.TrimSpace(s); s == "" {
+		return 0, nil
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+var (
+	htmlBreak = regexp.MustCompile(`(?i)<br\s*/?>|</p>|</div>|</li>`)
+	htmlTag   = regexp.MustCompile(`<[^>]*>`)
+	spaceRun  = regexp.MustCompile(`\s+`)
+)
+
+// htmlText is the text an html value shows: Odoo's sanitizer wraps plain
+// text in <p>, escapes it and may rewrite markup, none of which changes
+// the text. A regular expression is enough here: the value is only
+// compared, never rendered.
+func htmlText(s string) string {
+	s = htmlBreak.ReplaceAllString(s, " ")
+	s = htmlTag.ReplaceAllString(s, "")
+	s = html.UnescapeString(s)
+	return strings.TrimSpace(spaceRun.ReplaceAllString(s, " "))
+}
+
+// fileSHA1 is Odoo's checksum (SHA-1) of the attachment file the row
+// names, read from the export directory; "" when the row has no file.
+func (v *verifier) fileSHA1(t *tableData, row []any) (string, error) {
+	rel := str(row[t.col("_file_path")])
+	if rel == "" {
+		return "", nil
+	}
+	var batch int64
+	if i := t.col("_batch_id"); i >= 0 {
+		batch, _ = strconv.ParseInt(fmt.Sprint(row[i]), 10, 64)
+	}
+	dir, ok := v.dirs[batch]
+	if !ok {
+		return "", fmt.Errorf("attachment %s: load batch %d is not in meta.load_batch", rel, batch)
+	}
+	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return "", fmt.Errorf("attachment file: %w", err)
+	}
+	defer f.Close()
+	h := sha1.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("attachment file: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,244 @@
+package odoo_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters/odoo"
+	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
+)
+
+func verifyOpts() odoo.VerifyOptions {
+	return odoo.VerifyOptions{TimeZone: newYork, BatchSize: 40, Examples: 10}
+}
+
+// describe lists every difference of a report, for a failing assertion.
+func describe(rep *odoo.VerifyReport) string {
+	s := ""
+	for _, t := range rep.Tables {
+		if t.Missing+t.Extra+t.Mismatched == 0 {
+			continue
+		}
+		s += fmt.Sprintf("%s: missing %v extra %v mismatched %d\n", t.Table, t.MissingXIDs, t.ExtraXIDs, t.Mismatched)
+		for _, d := range t.Differences {
+			s += fmt.Sprintf("  %s %s: source %q, odoo %q\n", d.XID, d.Field, d.Source, d.Destination)
+		}
+	}
+	return s
+}
+
+// assertClean: every row found, nothing missing, extra or different.
+func assertClean(t *testing.T, rep *odoo.VerifyReport, rows map[string]int) {
+	t.Helper()
+	assert.Zero(t, rep.Differences(), describe(rep))
+	got := map[string]int{}
+	for _, tv := range rep.Tables {
+		assert.Equal(t, tv.Expected, tv.Found, tv.Table)
+		got[tv.Model] += tv.Found
+	}
+	assert.Equal(t, rows, got, "every row of every table read back")
+}
+
+// xidID finds a record's database id by external id over RPC.
+func xidID(t *testing.T, c *odoo.Client, xid string) int64 {
+	t.Helper()
+	v, err := c.Execute(context.Background(), "ir.model.data", "search_read",
+		[]any{[]any{[]any{"module", "=", "axium"}, []any{"name", "=", xid[len("axium."):]}}}, map[string]any{"fields": []any{"res_id"}})
+	require.NoError(t, err)
+	l := v.([]any)
+	require.Len(t, l, 1, xid)
+	return l[0].(map[string]any)["res_id"].(int64)
+}
+
+func firstXID(t *testing.T, f *fixture, table string) string {
+	t.Helper()
+	var x string
+	require.NoError(t, f.db.QueryRow("SELECT id FROM odoo."+table+" ORDER BY id LIMIT 1").Scan(&x))
+	return x
+}
+
+// tampering is what tamper changed in Odoo behind the migration's back.
+type tampering struct{ edited, deleted, added string }
+
+// tamper edits a field of one patient, unlinks one appointment and adds a
+// partner bound to an axium external id, all over RPC as a user would.
+func tamper(t *testing.T, c *odoo.Client, f *fixture) tampering {
+	t.Helper()
+	ctx := context.Background()
+	tp := tampering{edited: firstXID(t, f, "res_partner_patient"), deleted: firstXID(t, f, "calendar_event"), added: "axium.patient_walk_in"}
+	_, err := c.Execute(ctx, "res.partner", "write", []any{[]any{xidID(t, c, tp.edited)}, map[string]any{"city": "Tampered City"}}, nil)
+	require.NoError(t, err)
+	_, err = c.Execute(ctx, "calendar.event", "unlink", []any{[]any{xidID(t, c, tp.deleted)}}, nil)
+	require.NoError(t, err)
+	v, err := c.Execute(ctx, "res.partner", "create", []any{[]any{map[string]any{"name": "Walk-in patient"}}}, nil)
+	require.NoError(t, err)
+	id := v.([]any)[0].(int64)
+	_, err = c.Execute(ctx, "ir.model.data", "create", []any{[]any{map[string]any{"module": "axium", "name": "patient_walk_in",
+		"model": "res.partner", "res_id": id, "noupdate": true}}}, nil)
+	require.NoError(t, err)
+	return tp
+}
+
+// assertTampering: verify reports exactly the three changes.
+func assertTampering(t *testing.T, f *fixture, rep *odoo.VerifyReport, tp tampering) {
+	t.Helper()
+	assert.Equal(t, 3, rep.Differences(), describe(rep))
+	for _, tv := range rep.Tables {
+		switch tv.Table {
+		case "odoo.res_partner_patient":
+			assert.Equal(t, 1, tv.Mismatched)
+			if assert.Len(t, tv.Differences, 1) {
+				d := tv.Differences[0]
+				assert.Equal(t, tp.edited, d.XID)
+				assert.Equal(t, "city", d.Field)
+				assert.Equal(t, "Tampered City", d.Destination)
+				assert.NotEqual(t, d.Source, d.Destination)
+			}
+			assert.Equal(t, []string{tp.added}, tv.ExtraXIDs)
+			assert.Zero(t, tv.Missing)
+		case "odoo.calendar_event":
+			assert.Equal(t, []string{tp.deleted}, tv.MissingXIDs)
+			assert.Zero(t, tv.Extra+tv.Mismatched)
+		default:
+			assert.Zero(t, tv.Missing+tv.Extra+tv.Mismatched, tv.Table)
+		}
+	}
+	var runs, fails int
+	require.NoError(t, f.db.QueryRow("SELECT count(*) FROM meta.push_run WHERE run_id = ? AND mode = 'verify' AND status = 'finished'", rep.RunID).Scan(&runs))
+	require.NoError(t, f.db.QueryRow("SELECT count(*) FROM meta.push_record WHERE run_id = ? AND action = 'fail'", rep.RunID).Scan(&fails))
+	assert.Equal(t, 1, runs)
+	assert.Equal(t, 3, fails, "one fail entry per difference")
+}
+
+// modelCounts counts every record of each model, archived included.
+func modelCounts(t *testing.T, c *odoo.Client, models []string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, m := range models {
+		v, err := c.Execute(context.Background(), m, "search_count", []any{[]any{}}, map[string]any{"context": map[string]any{"active_test": false}})
+		require.NoError(t, err, m)
+		out[m] = v.(int64)
+	}
+	return out
+}
+
+func axiumXIDCount(t *testing.T, c *odoo.Client) int64 {
+	t.Helper()
+	v, err := c.Execute(context.Background(), "ir.model.data", "search_count", []any{[]any{[]any{"module", "=", "axium"}}}, nil)
+	require.NoError(t, err)
+	return v.(int64)
+}
+
+// assertNothingLeft: after a rollback verify finds every row missing and
+// nothing extra, no axium external id remains and the counts are back.
+func assertNothingLeft(t *testing.T, f *fixture, c *odoo.Client, before map[string]int64, models []string) {
+	t.Helper()
+	rep, err := odoo.Verify(context.Background(), f.db, c, verifyOpts())
+	require.NoError(t, err)
+	for _, tv := range rep.Tables {
+		assert.Equal(t, tv.Expected, tv.Missing, tv.Table)
+		assert.Zero(t, tv.Found+tv.Extra+tv.Mismatched, tv.Table)
+	}
+	assert.Zero(t, axiumXIDCount(t, c), "no axium external id left")
+	assert.Equal(t, before, modelCounts(t, c, models))
+	assert.Equal(t, map[string]int64{"x_perio_record": 0}, modelCounts(t, c, []string{"x_perio_record"}), "the custom model is empty")
+}
+
+// standardModels are the pushed models that exist before a push (the
+// custom one does not), and the recurrences events make.
+func standardModels(pushed []string) []string {
+	out := []string{"calendar.recurrence"}
+	for _, m := range pushed {
+		if m != "x_perio_record" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestVerify pushes the real models of a 30-patient export, verifies
+// clean (with a side-by-side sample spanning every table), then finds
+// exactly a tampered field, an unlinked record and an extra record, and
+// after a rollback finds nothing of the push left.
+func TestVerify(t *testing.T) {
+	for _, proto := range []string{"xmlrpc", "jsonrpc"} {
+		t.Run(proto, func(t *testing.T) {
+			f := newRealFixture(t)
+			s := newServer(t, odootest.Options{})
+			c := connect(t, s, proto)
+			models := standardModels(realPushed)
+			before := modelCounts(t, c, models)
+			ctx := context.Background()
+			_, err := odoo.Verify(ctx, f.db, c, verifyOpts())
+			require.ErrorIs(t, err, odoo.ErrNothingPushed)
+
+			push, err := odoo.Push(ctx, f.db, c, pushOpts())
+			require.NoError(t, err)
+			require.Empty(t, push.Failures)
+			o := verifyOpts()
+			o.Sample = 40
+			rep, err := odoo.Verify(ctx, f.db, c, o)
+			require.NoError(t, err)
+			assert.Equal(t, push.RunID, rep.PushRun)
+			assertClean(t, rep, f.rows(t))
+			sampled := map[string]bool{}
+			for _, sb := range rep.Sample {
+				sampled[sb.Table] = true
+				assert.True(t, sb.Found, sb.XID)
+				require.NotEmpty(t, sb.Fields, sb.XID)
+				for _, fp := range sb.Fields {
+					assert.True(t, fp.Same, "%s %s: %q vs %q", sb.XID, fp.Field, fp.Source, fp.Destination)
+				}
+			}
+			assert.Len(t, rep.Sample, 40)
+			assert.Len(t, sampled, len(rep.Tables), "the sample spans every table")
+
+			tp := tamper(t, c, f)
+			rep, err = odoo.Verify(ctx, f.db, c, verifyOpts())
+			require.NoError(t, err)
+			assertTampering(t, f, rep, tp)
+
+			_, err = odoo.Rollback(ctx, f.db, c, odoo.RollbackOptions{PushRun: push.RunID})
+			require.NoError(t, err)
+			// The walk-in partner was not the push's: remove it as its maker would.
+			_, err = c.Execute(ctx, "res.partner", "unlink", []any{[]any{xidID(t, c, tp.added)}}, nil)
+			require.NoError(t, err)
+			assertNothingLeft(t, f, c, before, models)
+		})
+	}
+}
+
+// TestIntegrationVerify does what TestVerify does against the real Odoo
+// ODOO_URL names (a fresh copy of a database): push the real models,
+// verify clean, tamper over RPC, find exactly the three changes, roll
+// back, find nothing left.
+func TestIntegrationVerify(t *testing.T) {
+	c := realOdoo(t, "xmlrpc")
+	f := newRealFixture(t)
+	ctx := context.Background()
+	models := standardModels(realPushed)
+	before := modelCounts(t, c, models)
+	push, err := odoo.Push(ctx, f.db, c, pushOpts())
+	require.NoError(t, err)
+	require.Empty(t, push.Failures)
+	o := verifyOpts()
+	o.Sample = 40
+	rep, err := odoo.Verify(ctx, f.db, c, o)
+	require.NoError(t, err)
+	assertClean(t, rep, f.rows(t))
+
+	tp := tamper(t, c, f)
+	rep, err = odoo.Verify(ctx, f.db, c, verifyOpts())
+	require.NoError(t, err)
+	assertTampering(t, f, rep, tp)
+
+	_, err = odoo.Rollback(ctx, f.db, c, odoo.RollbackOptions{PushRun: push.RunID})
+	require.NoError(t, err)
+	_, err = c.Execute(ctx, "res.partner", "unlink", []any{[]any{xidID(t, c, tp.added)}}, nil)
+	require.NoError(t, err)
+	assertNothingLeft(t, f, c, before, models)
+}
