@@ -154,6 +154,15 @@ func Start(ctx context.Context, db *sql.DB, opt RunOptions) (*Run, error) {
 		}
 		return &Run{ID: prev.RunID, Destination: opt.Destination, Mode: opt.Mode, Resumed: true, db: db}, nil
 	}
+	if prev != nil && opt.Mode == "verify" {
+		// A verify only reads the destination: an interrupted one has
+		// nothing to finish, so it is closed and a new one starts.
+		if _, err := db.ExecContext(ctx, "UPDATE meta.push_run SET status = 'abandoned', finished_at = ? WHERE run_id = ?",
+			time.Now().UTC(), prev.RunID); err != nil {
+			return nil, fmt.Errorf("audit: close interrupted verify %d: %w", prev.RunID, err)
+		}
+		prev = nil
+	}
 	if prev != nil {
 		return nil, prev
 	}

@@ -296,3 +296,23 @@ func TestPendingPreImages(t *testing.T) {
 	}
 	assert.Equal(t, []string{`a:update:{"name":"a0"}`, `b:update:{"name":"b0"}`}, acts)
 }
+
+func TestInterruptedVerifyDoesNotBlock(t *testing.T) {
+	ctx := context.Background()
+	db := open(t).DB()
+	v1, err := audit.Start(ctx, db, audit.RunOptions{Destination: "odoo", Mode: "verify"})
+	require.NoError(t, err)
+	// v1 dies without Finish; a new verify starts anyway.
+	v2, err := audit.Start(ctx, db, audit.RunOptions{Destination: "odoo", Mode: "verify"})
+	require.NoError(t, err)
+	assert.NotEqual(t, v1.ID, v2.ID)
+	var status string
+	require.NoError(t, db.QueryRow("SELECT status FROM meta.push_run WHERE run_id = ?", v1.ID).Scan(&status))
+	assert.Equal(t, "abandoned", status)
+	// A push interrupted the same way still blocks.
+	_, err = audit.Start(ctx, db, audit.RunOptions{Destination: "odoo"})
+	require.NoError(t, err)
+	_, err = audit.Start(ctx, db, audit.RunOptions{Destination: "odoo"})
+	var unf *audit.UnfinishedError
+	require.ErrorAs(t, err, &unf)
+}

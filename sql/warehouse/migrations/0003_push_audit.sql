@@ -13,7 +13,8 @@ CREATE TABLE meta.push_run (
     target        VARCHAR,
     -- the options it ran with, for the reader of the log
     args          VARCHAR,
-    -- running, finished, failed, cancelled, interrupted
+    -- running, finished, failed, cancelled, interrupted, abandoned (a
+    -- verify interrupted and superseded by a newer one)
     status        VARCHAR NOT NULL,
     message       VARCHAR,
     started_at    TIMESTAMPTZ NOT NULL,
