@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
 	"github.com/axium2crm/axium2crm/exporters/mapping"
 )
@@ -83,6 +84,7 @@ type GoneRecord struct {
 type Report struct {
 	RunID    int64         `json:"run_id,omitempty"`
 	DryRun   bool          `json:"dry_run"`
+	Resumed  bool          `json:"resumed"`
 	Schema   *SchemaReport `json:"schema"`
 	Tables   []TableReport `json:"tables"`
 	Gone     []GoneRecord  `json:"gone,omitempty"`
@@ -95,6 +97,9 @@ type TestsFailedError struct{ Failed []string }
 func (e *TestsFailedError) Error() string {
 	return fmt.Sprintf("%d data tests of the odoo models failed (%s); fix the data or pass --force", len(e.Failed), strings.Join(e.Failed, "; "))
 }
+
+// Is lets callers test for exporters.ErrTestsFailed whatever the destination.
+func (e *TestsFailedError) Is(target error) bool { return target == exporters.ErrTestsFailed }
 
 // schemaTable names the schema step's entries in the audit log.
 const schemaTable = "odoo.schema"
@@ -152,6 +157,15 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 	if err := p.checkTests(ctx); err != nil && !opt.Force && !opt.DryRun {
 		return p.rep, err
 	}
+	if !opt.DryRun && !opt.Resume {
+		// Refuse before the schema step changes Odoo: audit.Start would
+		// refuse too, but only after it.
+		if u, err := audit.Unfinished(ctx, db, "odoo", "push"); err != nil {
+			return p.rep, err
+		} else if u != nil {
+			return p.rep, u
+		}
+	}
 	plan, err := ReadPlan(ctx, db)
 	if err != nil {
 		return p.rep, err
@@ -188,7 +202,7 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 		if err != nil {
 			return p.rep, err
 		}
-		p.rep.RunID = p.run.ID
+		p.rep.RunID, p.rep.Resumed = p.run.ID, p.run.Resumed
 	}
 	finish := func(err error) (*Report, error) {
 		if p.run != nil {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
 )
 
@@ -52,6 +53,17 @@ func Rollback(ctx context.Context, db *sql.DB, c *Client, opt RollbackOptions) (
 		opt.BatchSize = 500
 	}
 	rep := &RollbackReport{PushRun: opt.PushRun}
+	var dest string
+	err := db.QueryRowContext(ctx, query("run_destination"), opt.PushRun).Scan(&dest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rep, fmt.Errorf("push run %d: no such run (see meta.push_run)", opt.PushRun)
+	}
+	if err != nil {
+		return rep, err
+	}
+	if dest != "odoo" {
+		return rep, fmt.Errorf("run %d went to %s, not Odoo: %w", opt.PushRun, dest, exporters.ErrNotThisDestination)
+	}
 	undo, err := audit.UndoPlan(ctx, db, opt.PushRun)
 	if err != nil {
 		return rep, err
@@ -63,6 +75,16 @@ func Rollback(ctx context.Context, db *sql.DB, c *Client, opt RollbackOptions) (
 	prev, err := audit.Unfinished(ctx, db, "odoo", "rollback")
 	if err != nil {
 		return rep, err
+	}
+	if prev != nil {
+		// Only an interrupted rollback of the same push is carried on.
+		var parent sql.NullInt64
+		if err := db.QueryRowContext(ctx, query("run_parent"), prev.RunID).Scan(&parent); err != nil {
+			return rep, err
+		}
+		if parent.Int64 != opt.PushRun {
+			return rep, fmt.Errorf("rollback run %d of push run %d is unfinished: run `axium2crm rollback odoo --push %d` first", prev.RunID, parent.Int64, parent.Int64)
+		}
 	}
 	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: "odoo", Mode: "rollback", ParentRun: opt.PushRun,
 		Resume: prev != nil, Target: opt.Target, Args: opt.Args})

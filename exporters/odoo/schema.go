@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/axium2crm/axium2crm/exporters"
 )
 
 // SchemaAction is one change the schema step makes (or would make).
@@ -32,6 +34,9 @@ type ConflictError struct{ Conflicts []string }
 func (e *ConflictError) Error() string {
 	return "the Odoo schema conflicts with odoo.field_plan (nothing was sent):\n  " + strings.Join(e.Conflicts, "\n  ")
 }
+
+// Is lets callers test for exporters.ErrSchemaConflict whatever the destination.
+func (e *ConflictError) Is(target error) bool { return target == exporters.ErrSchemaConflict }
 
 // modelModules: the module that must be installed for a model.
 var modelModules = map[string]string{

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
 )
 
@@ -101,7 +102,7 @@ func (r *VerifyReport) Differences() int {
 }
 
 // ErrNothingPushed: verify needs a finished push to compare with.
-var ErrNothingPushed = errors.New("odoo verify: nothing was pushed to Odoo yet (meta.push_run has no finished push)")
+var ErrNothingPushed = fmt.Errorf("odoo verify: %w to Odoo (meta.push_run has no finished push)", exporters.ErrNothingPushed)
 
 // Verify reads the pushed records back from Odoo and compares them field
 // by field with the current odoo.* tables. External ids become database

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
 	"github.com/axium2crm/axium2crm/exporters/mapping"
 )
@@ -115,6 +116,9 @@ func (e *TestsFailedError) Error() string {
 	return fmt.Sprintf("%d data tests of the twenty models fail (%s): fix the data or push with --force",
 		len(e.Failed), strings.Join(e.Failed, ", "))
 }
+
+// Is lets callers test for exporters.ErrTestsFailed whatever the destination.
+func (e *TestsFailedError) Is(target error) bool { return target == exporters.ErrTestsFailed }
 
 // CheckTests refuses when a twenty model's latest data test did not pass
 // or when none ran.

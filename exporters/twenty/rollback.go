@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
 )
 
@@ -76,7 +77,7 @@ func Rollback(ctx context.Context, db *sql.DB, opt RollbackOptions) (RollbackRep
 		return rep, err
 	}
 	if dest != Destination {
-		return rep, fmt.Errorf("run %d went to %s, not Twenty", opt.PushRun, dest)
+		return rep, fmt.Errorf("run %d went to %s, not Twenty: %w", opt.PushRun, dest, exporters.ErrNotThisDestination)
 	}
 	undo, err := audit.UndoPlan(ctx, db, opt.PushRun)
 	if err != nil {

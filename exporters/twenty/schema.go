@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/axium2crm/axium2crm/exporters"
 )
 
 // SchemaAction is one change the push makes to the workspace's data model
@@ -34,6 +36,9 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("the Twenty workspace's data model conflicts with the plan (nothing was sent):\n  %s",
 		strings.Join(e.Conflicts, "\n  "))
 }
+
+// Is lets callers test for exporters.ErrSchemaConflict whatever the destination.
+func (e *ConflictError) Is(target error) bool { return target == exporters.ErrSchemaConflict }
 
 // reserved is Twenty's RESERVED_METADATA_NAME_KEYWORDS.
 var reserved = map[string]bool{}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
 )
 
@@ -118,7 +119,7 @@ func Verify(ctx context.Context, db *sql.DB, opt VerifyOptions) (VerifyReport, e
 	rep.Target = opt.Client.Target()
 	err := db.QueryRowContext(ctx, query("last_push")).Scan(&rep.PushRun)
 	if errors.Is(err, sql.ErrNoRows) {
-		return rep, errors.New("twenty verify: nothing was pushed to Twenty yet (meta.push_run has no finished push)")
+		return rep, fmt.Errorf("twenty verify: %w to Twenty (meta.push_run has no finished push)", exporters.ErrNothingPushed)
 	}
 	if err != nil {
 		return rep, fmt.Errorf("read meta.push_run: %w", err)

@@ -1,0 +1,243 @@
+// Package exporters is what every CRM destination has in common: the
+// Destination interface the commands drive (export import files, push,
+// verify, roll back), the options and reports the destinations share, and
+// the errors a caller may test for whichever CRM it talks to. Each
+// destination lives in a sub-package (exporters/twenty, exporters/odoo)
+// with its own engine and its own detailed report types; its adapter
+// (NewDestination) fills the shared report and keeps its own report in
+// Detail. exporters/exportertest is the one suite every Destination runs.
+package exporters
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// Destination is one CRM the warehouse's <Name()>.* tables go to.
+//
+// To implement it, wrap the destination's engine: read the
+// <Name()>.* tables and their object_plan, log every write in the audit
+// log (exporters/audit) under destination Name(), and fill the shared
+// report from what the engine did, keeping the engine's own report in
+// Detail. Every method returns its report even with an error, filled as
+// far as the run got (RunID set once the run was logged as started), so a
+// caller can print what happened before the error.
+//
+// Errors every implementation returns the same way (test with errors.As
+// or errors.Is, never by message):
+//   - Push of a map nobody confirmed (unless DryRun): *mapping.NotConfirmedError,
+//     before any call to the destination.
+//   - Push while an earlier push of this destination is unfinished and
+//     Resume is false: *audit.UnfinishedError, before any call to the
+//     destination. Resume with nothing to resume: audit.ErrNothingToResume.
+//   - Push while the models' data tests fail or never ran (unless Force
+//     or DryRun): an error that Is ErrTestsFailed, before any call to the
+//     destination.
+//   - Push whose data model conflicts with the destination's (a field of
+//     another type): an error that Is ErrSchemaConflict, before any record
+//     moves.
+//   - Verify with no finished push to compare with: an error that Is
+//     ErrNothingPushed.
+//   - Rollback of a run that is not a push of this destination: an error
+//     that Is ErrNotThisDestination; of a push while a rollback of another
+//     push is unfinished: *audit.UnfinishedError.
+//   - Cancelled context: an error that Is context.Canceled; the run stays
+//     unfinished in the audit log, to be resumed (Push with Resume, or
+//     Rollback run again).
+type Destination interface {
+	// Name is the destination's name in the audit log and the map
+	// ("twenty", "odoo"), also the schema of its tables.
+	Name() string
+	// ExportCSV writes the destination's import files into dir (created
+	// when missing) and a README saying what to create first and what
+	// only the push can load. It changes nothing at the destination and
+	// makes no call to it.
+	ExportCSV(ctx context.Context, db *sql.DB, dir string) (CSVReport, error)
+	// Push sends the tables in load order, keyed by their deterministic
+	// ids so a record is created once and updated, never duplicated; a
+	// record whose payload is unchanged since its last push is skipped.
+	// With DryRun it returns the plan and changes nothing, the warehouse
+	// included.
+	Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error)
+	// Verify reads the pushed records back and compares them with the
+	// tables as they are now, and lists the records at the destination
+	// that the tables do not hold. Differences are a report, not an error.
+	Verify(ctx context.Context, db *sql.DB, opt VerifyOptions) (VerifyReport, error)
+	// Rollback undoes push run pushRun from the audit log: it deletes
+	// what the push created and restores what it updated. Running it
+	// again (after an interruption, or after it finished) carries on with
+	// what is left to undo, which may be nothing.
+	Rollback(ctx context.Context, db *sql.DB, pushRun int64, opt RollbackOptions) (RollbackReport, error)
+}
+
+// Errors every destination's refusals wrap (see Destination).
+var (
+	ErrTestsFailed        = errors.New("data tests of the models fail or never ran")
+	ErrSchemaConflict     = errors.New("the data model conflicts with the destination's")
+	ErrNothingPushed      = errors.New("nothing was pushed yet")
+	ErrNotThisDestination = errors.New("the run did not go to this destination")
+)
+
+// PushOptions are the push options every destination takes.
+type PushOptions struct {
+	// DryRun reads the destination and the warehouse and returns the
+	// plan; nothing is written anywhere.
+	DryRun bool
+	// Resume continues the unfinished push of the audit log.
+	Resume bool
+	// Sample pushes only this many patients and what links to them.
+	Sample int
+	// Force pushes even though the models' data tests fail.
+	Force bool
+	// PropagateDeletes deletes at the destination the records the log
+	// says it holds that the tables no longer have; without it they are
+	// only reported.
+	PropagateDeletes bool
+	// Args are recorded in the audit log (never a secret).
+	Args string
+	// Progress hears one line per step; nil is quiet.
+	Progress func(string)
+}
+
+// TableCount is what a push did (or would do) with one table.
+type TableCount struct {
+	// Table is the warehouse table, schema-qualified (twenty.person).
+	Table string `json:"table"`
+	// Object is the destination object it fills (person, res.partner).
+	Object  string `json:"object"`
+	Rows    int    `json:"rows"`
+	Created int    `json:"created"`
+	Updated int    `json:"updated"`
+	Skipped int    `json:"skipped"`
+	Failed  int    `json:"failed"`
+}
+
+// PushReport is the plan (dry run) or the outcome of a push.
+type PushReport struct {
+	RunID   int64        `json:"run_id,omitempty"`
+	DryRun  bool         `json:"dry_run"`
+	Resumed bool         `json:"resumed"`
+	Tables  []TableCount `json:"tables"`
+	// Failures counts the records the destination or the exporter refused.
+	Failures int `json:"failures"`
+	// Gone counts the records the destination holds (by the log) that the
+	// tables no longer have; Deleted how many of them PropagateDeletes
+	// deleted.
+	Gone    int `json:"gone"`
+	Deleted int `json:"deleted"`
+	// Detail is the destination's own report (twenty.PushReport,
+	// *odoo.Report).
+	Detail any `json:"detail,omitempty"`
+}
+
+// VerifyOptions are the verify options every destination takes.
+type VerifyOptions struct {
+	// Sample asks for a side-by-side report of this many records spread
+	// over every table (in Detail), for a person to review.
+	Sample int
+	// Examples is how many field differences to keep per table (0: 5).
+	Examples int
+	// Args are recorded in the audit log.
+	Args string
+}
+
+// FieldDiff is one field whose destination value differs from the table's.
+type FieldDiff struct {
+	// ID is the record's id as the table holds it (a UUID for Twenty, an
+	// external id for Odoo).
+	ID          string `json:"id"`
+	SourceKey   string `json:"source_key"`
+	Field       string `json:"field"`
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+}
+
+// TableVerify is what verify found for one table.
+type TableVerify struct {
+	Table    string `json:"table"`
+	Object   string `json:"object"`
+	Expected int    `json:"expected"`
+	Found    int    `json:"found"`
+	Missing  int    `json:"missing"`
+	// Extra are records at the destination that belong to the migration
+	// but no row of the table holds.
+	Extra int `json:"extra"`
+	// Mismatched counts records with at least one differing field.
+	Mismatched int      `json:"mismatched"`
+	MissingIDs []string `json:"missing_ids,omitempty"`
+	ExtraIDs   []string `json:"extra_ids,omitempty"`
+	// Differences are examples (Examples a table) of differing fields.
+	Differences []FieldDiff `json:"differences,omitempty"`
+}
+
+// VerifyReport is the outcome of Verify.
+type VerifyReport struct {
+	RunID   int64         `json:"run_id"`
+	PushRun int64         `json:"push_run"`
+	Target  string        `json:"target"`
+	Tables  []TableVerify `json:"tables"`
+	// Detail is the destination's own report (twenty.VerifyReport,
+	// *odoo.VerifyReport), with the side-by-side sample.
+	Detail any `json:"detail,omitempty"`
+}
+
+// Differences counts missing, extra and mismatched records.
+func (r VerifyReport) Differences() int {
+	n := 0
+	for _, t := range r.Tables {
+		n += t.Missing + t.Extra + t.Mismatched
+	}
+	return n
+}
+
+// RollbackOptions are the rollback options every destination takes.
+type RollbackOptions struct {
+	// Schema also removes the custom objects and fields the push created.
+	Schema bool
+	// Args are recorded in the audit log.
+	Args string
+	// Progress hears one line per step; nil is quiet.
+	Progress func(string)
+}
+
+// RollbackCount is what a rollback did to one table.
+type RollbackCount struct {
+	Table  string `json:"table"`
+	Object string `json:"object"`
+	// Destroyed are records the push created, now deleted.
+	Destroyed int `json:"destroyed"`
+	// Restored are records the push updated, back to their pre-image.
+	Restored int `json:"restored"`
+	// AlreadyGone were no longer at the destination.
+	AlreadyGone int `json:"already_gone"`
+}
+
+// RollbackReport is the outcome of Rollback.
+type RollbackReport struct {
+	RunID   int64           `json:"run_id"`
+	PushRun int64           `json:"push_run"`
+	Resumed bool            `json:"resumed"`
+	Tables  []RollbackCount `json:"tables"`
+	// Detail is the destination's own report (twenty.RollbackReport,
+	// *odoo.RollbackReport).
+	Detail any `json:"detail,omitempty"`
+}
+
+// CSVFile is one import file written.
+type CSVFile struct {
+	Path    string `json:"path"`
+	Object  string `json:"object"`
+	Rows    int    `json:"rows"`
+	Columns int    `json:"columns"`
+}
+
+// CSVReport lists what ExportCSV wrote and what it left to the push.
+type CSVReport struct {
+	Files  []CSVFile `json:"files"`
+	Readme string    `json:"readme"`
+	// Skipped names what only the push can load, and why.
+	Skipped []string `json:"skipped"`
+	// Detail is the destination's own report.
+	Detail any `json:"detail,omitempty"`
+}

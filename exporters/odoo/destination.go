@@ -1,0 +1,132 @@
+package odoo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/axium2crm/axium2crm/exporters"
+)
+
+// DestinationOptions configure NewDestination beyond the client.
+type DestinationOptions struct {
+	// TimeZone is the clinic's zone naive timestamps are read in; the
+	// tables' timestamps cannot be sent or exported without it.
+	TimeZone *time.Location
+	// BatchSize is the records per call of push, verify and rollback
+	// (0: 500); Workers the push's calls in flight (0: 2).
+	BatchSize, Workers int
+	// Target is recorded in the audit log (never a secret).
+	Target string
+}
+
+// destination drives Push, Verify, Rollback and ExportCSV through the
+// shared exporters.Destination contract.
+type destination struct {
+	c   *Client
+	opt DestinationOptions
+}
+
+// NewDestination is Odoo as an exporters.Destination: c is a dialled
+// client (ExportCSV makes no call and accepts a nil c).
+func NewDestination(c *Client, opt DestinationOptions) exporters.Destination {
+	return &destination{c: c, opt: opt}
+}
+
+func (d *destination) Name() string { return "odoo" }
+
+func (d *destination) ExportCSV(ctx context.Context, db *sql.DB, dir string) (exporters.CSVReport, error) {
+	rep, err := ExportCSV(ctx, db, CSVOptions{OutDir: dir, TimeZone: d.opt.TimeZone})
+	if rep == nil {
+		return exporters.CSVReport{}, err
+	}
+	out := exporters.CSVReport{Readme: rep.Readme, Skipped: rep.Skipped, Detail: rep}
+	for _, f := range rep.Files {
+		out.Files = append(out.Files, exporters.CSVFile{Path: f.Path, Object: f.Model, Rows: f.Rows, Columns: f.Columns})
+	}
+	return out, err
+}
+
+// qualified names a table as the other destinations do (odoo.res_partner).
+func qualified(table string) string {
+	if strings.HasPrefix(table, "odoo.") {
+		return table
+	}
+	return "odoo." + table
+}
+
+func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOptions) (exporters.PushReport, error) {
+	if d.c == nil {
+		return exporters.PushReport{DryRun: opt.DryRun}, errors.New("odoo push: no client")
+	}
+	rep, err := Push(ctx, db, d.c, PushOptions{BatchSize: d.opt.BatchSize, Workers: d.opt.Workers, TimeZone: d.opt.TimeZone,
+		DryRun: opt.DryRun, Force: opt.Force, Resume: opt.Resume, Sample: opt.Sample, PropagateDeletes: opt.PropagateDeletes,
+		Target: d.opt.Target, Args: opt.Args, Progress: opt.Progress})
+	out := exporters.PushReport{DryRun: opt.DryRun}
+	if rep == nil {
+		return out, err
+	}
+	out.RunID, out.Resumed, out.Failures, out.Detail = rep.RunID, rep.Resumed, len(rep.Failures), rep
+	for _, t := range rep.Tables {
+		out.Tables = append(out.Tables, exporters.TableCount{Table: qualified(t.Table), Object: t.Model, Rows: t.Rows,
+			Created: t.Create, Updated: t.Update, Skipped: t.Skip, Failed: t.Fail})
+	}
+	for _, g := range rep.Gone {
+		out.Gone++
+		if g.Deleted {
+			out.Deleted++
+		}
+	}
+	return out, err
+}
+
+func (d *destination) Verify(ctx context.Context, db *sql.DB, opt exporters.VerifyOptions) (exporters.VerifyReport, error) {
+	if d.c == nil {
+		return exporters.VerifyReport{}, errors.New("odoo verify: no client")
+	}
+	rep, err := Verify(ctx, db, d.c, VerifyOptions{TimeZone: d.opt.TimeZone, Sample: opt.Sample, Examples: opt.Examples,
+		BatchSize: d.opt.BatchSize, Target: d.opt.Target, Args: opt.Args})
+	if rep == nil {
+		return exporters.VerifyReport{}, err
+	}
+	out := exporters.VerifyReport{RunID: rep.RunID, PushRun: rep.PushRun, Target: rep.Target, Detail: rep}
+	for _, t := range rep.Tables {
+		tv := exporters.TableVerify{Table: qualified(t.Table), Object: t.Model, Expected: t.Expected, Found: t.Found,
+			Missing: t.Missing, Extra: t.Extra, Mismatched: t.Mismatched, MissingIDs: t.MissingXIDs, ExtraIDs: t.ExtraXIDs}
+		for _, f := range t.Differences {
+			tv.Differences = append(tv.Differences, exporters.FieldDiff{ID: f.XID, SourceKey: f.SourceKey, Field: f.Field,
+				Source: f.Source, Destination: f.Destination})
+		}
+		out.Tables = append(out.Tables, tv)
+	}
+	return out, err
+}
+
+func (d *destination) Rollback(ctx context.Context, db *sql.DB, pushRun int64, opt exporters.RollbackOptions) (exporters.RollbackReport, error) {
+	if d.c == nil {
+		return exporters.RollbackReport{PushRun: pushRun}, errors.New("odoo rollback: no client")
+	}
+	rep, err := Rollback(ctx, db, d.c, RollbackOptions{PushRun: pushRun, Schema: opt.Schema, BatchSize: d.opt.BatchSize,
+		Target: d.opt.Target, Args: opt.Args, Progress: opt.Progress})
+	out := exporters.RollbackReport{PushRun: pushRun}
+	if rep == nil {
+		return out, err
+	}
+	out.RunID, out.Resumed, out.Detail = rep.RunID, rep.Resumed, rep
+	models := map[string]string{}
+	if len(rep.Tables) > 0 {
+		// The rollback report names tables only; the plan has their models.
+		if plan, perr := ReadPlan(ctx, db); perr == nil {
+			for _, o := range plan.Objects {
+				models[o.Table] = o.Model
+			}
+		}
+	}
+	for _, t := range rep.Tables {
+		out.Tables = append(out.Tables, exporters.RollbackCount{Table: qualified(t.Table), Object: models[t.Table],
+			Destroyed: t.Deleted, Restored: t.Restored, AlreadyGone: t.Missing})
+	}
+	return out, err
+}

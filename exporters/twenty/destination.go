@@ -1,0 +1,103 @@
+package twenty
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/axium2crm/axium2crm/exporters"
+)
+
+// DestinationOptions configure NewDestination beyond the client.
+type DestinationOptions struct {
+	// Mapper converts the tables' values (nil: UTC).
+	Mapper *Mapper
+	// InFlight is PushOptions.InFlight.
+	InFlight int
+}
+
+// destination drives Push, Verify, Rollback and ExportCSV through the
+// shared exporters.Destination contract.
+type destination struct {
+	c   *Client
+	opt DestinationOptions
+}
+
+// NewDestination is Twenty as an exporters.Destination: c reaches the
+// workspace (ExportCSV makes no call and accepts a nil c).
+func NewDestination(c *Client, opt DestinationOptions) exporters.Destination {
+	return &destination{c: c, opt: opt}
+}
+
+func (d *destination) Name() string { return Destination }
+
+func (d *destination) mapper() (*Mapper, error) {
+	if d.opt.Mapper != nil {
+		return d.opt.Mapper, nil
+	}
+	return NewMapper("")
+}
+
+func (d *destination) ExportCSV(ctx context.Context, db *sql.DB, dir string) (exporters.CSVReport, error) {
+	m, err := d.mapper()
+	if err != nil {
+		return exporters.CSVReport{}, err
+	}
+	rep, err := ExportCSV(ctx, db, CSVOptions{OutDir: dir, Mapper: m})
+	out := exporters.CSVReport{Readme: rep.Readme, Skipped: rep.Skipped, Detail: rep}
+	for _, f := range rep.Files {
+		out.Files = append(out.Files, exporters.CSVFile{Path: f.Path, Object: f.Object, Rows: f.Rows, Columns: f.Columns})
+	}
+	return out, err
+}
+
+func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOptions) (exporters.PushReport, error) {
+	m, err := d.mapper()
+	if err != nil {
+		return exporters.PushReport{}, err
+	}
+	rep, err := Push(ctx, db, PushOptions{Client: d.c, Mapper: m, DryRun: opt.DryRun, Resume: opt.Resume, Sample: opt.Sample,
+		Force: opt.Force, Args: opt.Args, PropagateDeletes: opt.PropagateDeletes, Progress: opt.Progress, InFlight: d.opt.InFlight})
+	out := exporters.PushReport{RunID: rep.RunID, DryRun: rep.DryRun, Resumed: rep.Resumed, Failures: len(rep.Failures), Detail: rep}
+	for _, o := range rep.Objects {
+		out.Tables = append(out.Tables, exporters.TableCount{Table: o.Table, Object: o.Object, Rows: o.Rows,
+			Created: o.Create, Updated: o.Update, Skipped: o.Skip, Failed: o.Fail})
+	}
+	for _, g := range rep.Gone {
+		out.Gone += len(g.Records)
+		out.Deleted += g.Deleted
+	}
+	return out, err
+}
+
+func (d *destination) Verify(ctx context.Context, db *sql.DB, opt exporters.VerifyOptions) (exporters.VerifyReport, error) {
+	m, err := d.mapper()
+	if err != nil {
+		return exporters.VerifyReport{}, err
+	}
+	rep, err := Verify(ctx, db, VerifyOptions{Client: d.c, Mapper: m, Sample: opt.Sample, Examples: opt.Examples, Args: opt.Args})
+	out := exporters.VerifyReport{RunID: rep.RunID, PushRun: rep.PushRun, Target: rep.Target, Detail: rep}
+	for _, o := range rep.Objects {
+		tv := exporters.TableVerify{Table: o.Table, Object: o.Object, Expected: o.Expected, Found: o.Found, Missing: o.Missing,
+			Extra: o.Extra, Mismatched: o.Mismatched, MissingIDs: o.MissingIDs, ExtraIDs: o.ExtraIDs}
+		for _, f := range o.Differences {
+			tv.Differences = append(tv.Differences, exporters.FieldDiff{ID: f.ID, SourceKey: f.SourceKey, Field: f.Field,
+				Source: f.Source, Destination: f.Destination})
+		}
+		out.Tables = append(out.Tables, tv)
+	}
+	return out, err
+}
+
+func (d *destination) Rollback(ctx context.Context, db *sql.DB, pushRun int64, opt exporters.RollbackOptions) (exporters.RollbackReport, error) {
+	if d.c == nil {
+		return exporters.RollbackReport{PushRun: pushRun}, errors.New("twenty rollback: no client")
+	}
+	rep, err := Rollback(ctx, db, RollbackOptions{Client: d.c, PushRun: pushRun, Schema: opt.Schema, Args: opt.Args, Progress: opt.Progress})
+	out := exporters.RollbackReport{RunID: rep.RunID, PushRun: rep.PushRun, Resumed: rep.Resumed, Detail: rep}
+	for _, t := range rep.Tables {
+		out.Tables = append(out.Tables, exporters.RollbackCount{Table: t.Table, Object: t.Object, Destroyed: t.Destroyed,
+			Restored: t.Restored, AlreadyGone: t.AlreadyGone})
+	}
+	return out, err
+}
