@@ -119,7 +119,7 @@ func TestRunBuildsOnlyTheProjectsDestinations(t *testing.T) {
 	r := cli(t, "", "run", "--project", mig, "--json")
 	require.Equal(t, 0, r.code, r.stderr)
 	var rep struct {
-		Results []struct{ Model, Schema string }
+		Results  []struct{ Model, Schema string }
 		Snapshot struct {
 			Tables []struct{ Schema string }
 		}
