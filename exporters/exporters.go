@@ -12,6 +12,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 )
 
 // Destination is one CRM the warehouse's <Name()>.* tables go to.
@@ -126,9 +127,53 @@ type PushReport struct {
 	// deleted.
 	Gone    int `json:"gone"`
 	Deleted int `json:"deleted"`
+	// Target names the destination pushed to (never a secret).
+	Target string `json:"target,omitempty"`
+	// Schema are the custom objects and fields the push created (a dry
+	// run: would create).
+	Schema []SchemaChange `json:"schema,omitempty"`
+	// Refused are the Failures, record by record.
+	Refused []Refusal `json:"refused,omitempty"`
+	// GoneTables are the Gone records, table by table.
+	GoneTables []GoneTable `json:"gone_tables,omitempty"`
 	// Detail is the destination's own report (twenty.PushReport,
 	// *odoo.Report).
 	Detail any `json:"detail,omitempty"`
+}
+
+// SchemaChange is one change a push makes to the destination's data model.
+type SchemaChange struct {
+	// Kind says what changes (create object, create field, add options...).
+	Kind   string `json:"kind"`
+	Object string `json:"object"`
+	Field  string `json:"field,omitempty"`
+	Type   string `json:"type,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Refusal is one record the destination or the exporter refused.
+type Refusal struct {
+	Table     string `json:"table"`
+	Object    string `json:"object"`
+	ID        string `json:"id"`
+	SourceKey string `json:"source_key,omitempty"`
+	Reason    string `json:"reason"`
+}
+
+// GoneTable is one table's records that the destination holds (by the
+// audit log) and the table no longer has.
+type GoneTable struct {
+	Table   string       `json:"table"`
+	Object  string       `json:"object"`
+	Records []GoneRecord `json:"records"`
+	// Deleted is how many of them PropagateDeletes deleted.
+	Deleted int `json:"deleted"`
+}
+
+// GoneRecord is one record of a GoneTable.
+type GoneRecord struct {
+	ID        string `json:"id"`
+	SourceKey string `json:"source_key,omitempty"`
 }
 
 // VerifyOptions are the verify options every destination takes.
@@ -171,14 +216,34 @@ type TableVerify struct {
 	Differences []FieldDiff `json:"differences,omitempty"`
 }
 
+// FieldPair is a field's source and destination value, as compared.
+type FieldPair struct {
+	Field       string `json:"field"`
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	Same        bool   `json:"same"`
+}
+
+// SideBySide is one record of the Sample report.
+type SideBySide struct {
+	Table     string      `json:"table"`
+	Object    string      `json:"object"`
+	ID        string      `json:"id"`
+	SourceKey string      `json:"source_key"`
+	Found     bool        `json:"found"`
+	Fields    []FieldPair `json:"fields"`
+}
+
 // VerifyReport is the outcome of Verify.
 type VerifyReport struct {
 	RunID   int64         `json:"run_id"`
 	PushRun int64         `json:"push_run"`
 	Target  string        `json:"target"`
 	Tables  []TableVerify `json:"tables"`
+	// Sample is the side-by-side report VerifyOptions.Sample asked for.
+	Sample []SideBySide `json:"sample,omitempty"`
 	// Detail is the destination's own report (twenty.VerifyReport,
-	// *odoo.VerifyReport), with the side-by-side sample.
+	// *odoo.VerifyReport).
 	Detail any `json:"detail,omitempty"`
 }
 
@@ -189,6 +254,19 @@ func (r VerifyReport) Differences() int {
 		n += t.Missing + t.Extra + t.Mismatched
 	}
 	return n
+}
+
+// DifferencesError is a verify that found differences, for a caller that
+// treats them as a failure (the command line exits 3); Verify itself
+// never returns it.
+type DifferencesError struct {
+	Destination string
+	RunID       int64
+	Differences int
+}
+
+func (e *DifferencesError) Error() string {
+	return fmt.Sprintf("%d records differ from the %s.* tables (verify run %d; details in meta.push_record)", e.Differences, e.Destination, e.RunID)
 }
 
 // RollbackOptions are the rollback options every destination takes.
@@ -211,6 +289,9 @@ type RollbackCount struct {
 	Restored int `json:"restored"`
 	// AlreadyGone were no longer at the destination.
 	AlreadyGone int `json:"already_gone"`
+	// NoPreImage are updated records whose earlier values the log lacks,
+	// left as the push wrote them.
+	NoPreImage int `json:"no_pre_image"`
 }
 
 // RollbackReport is the outcome of Rollback.
@@ -219,6 +300,10 @@ type RollbackReport struct {
 	PushRun int64           `json:"push_run"`
 	Resumed bool            `json:"resumed"`
 	Tables  []RollbackCount `json:"tables"`
+	// Schema names the custom objects and fields removed (Schema option).
+	Schema []string `json:"schema,omitempty"`
+	// SchemaLeft counts those the push created and this rollback kept.
+	SchemaLeft int `json:"schema_left,omitempty"`
 	// Detail is the destination's own report (twenty.RollbackReport,
 	// *odoo.RollbackReport).
 	Detail any `json:"detail,omitempty"`

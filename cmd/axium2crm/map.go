@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os/user"
 
@@ -91,15 +90,4 @@ the map, push asks for a new confirmation.`,
 	cmd.Flags().StringVar(&o.by, "by", "", "who confirms (default: your user name)")
 	cmd.Flags().StringVar(&o.note, "note", "", "a note kept with the confirmation")
 	return cmd
-}
-
-// requireMap is the gate every push passes: it returns an error naming the
-// command to run when the destination's map is not confirmed.
-func requireMap(cmd *cobra.Command, p *project, dest string) error {
-	_, err := mapping.Require(cmd.Context(), p.wh.DB(), dest)
-	var nc *mapping.NotConfirmedError
-	if errors.As(err, &nc) {
-		return validationError{nc.Error()}
-	}
-	return err
 }

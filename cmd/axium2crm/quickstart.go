@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/axium2crm/axium2crm/cmd/config"
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/fixtures"
 	"github.com/axium2crm/axium2crm/loaders"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
@@ -216,4 +217,35 @@ func tableColumns(ctx context.Context, db *sql.DB, schema, table string) ([]stri
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// quickstartTwentyImport writes the Twenty import CSVs of the sample, so
+// a first look at what Twenty would receive needs no server.
+func quickstartTwentyImport(cmd *cobra.Command, out io.Writer, p *project, dir string) error {
+	fmt.Fprintf(out, "6. Writing the Twenty import files in %s\n", dir)
+	rep, err := exportFiles(cmd, p, twentyCRM, dir)
+	if err != nil {
+		return fmt.Errorf("twenty import files: %w", err)
+	}
+	fmt.Fprintf(out, "   %d files, %d rows. Read %s first: the custom fields to create and the import order.\n",
+		len(rep.Files), csvRows(rep), rep.Readme)
+	return nil
+}
+
+// quickstartOdooImport writes the Odoo import files of the quickstart.
+func quickstartOdooImport(cmd *cobra.Command, out io.Writer, p *project, dir string) error {
+	rep, err := exportFiles(cmd, p, odooCRM, dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Odoo import files: %d CSVs (%d rows) in %s; read %s first\n", len(rep.Files), csvRows(rep), dir, rep.Readme)
+	return nil
+}
+
+func csvRows(rep exporters.CSVReport) int {
+	rows := 0
+	for _, f := range rep.Files {
+		rows += f.Rows
+	}
+	return rows
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/axium2crm/axium2crm/cmd/config"
+	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/loaders"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
@@ -74,12 +76,15 @@ func exitCode(err error) int {
 	var ue usageError
 	var ve validationError
 	var ce *config.Error
+	var nc *mapping.NotConfirmedError
+	var de *exporters.DifferencesError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return exitCancelled
 	case errors.As(err, &ue):
 		return exitUsage
-	case errors.As(err, &ve), errors.As(err, &ce):
+	case errors.As(err, &ve), errors.As(err, &ce), errors.As(err, &nc), errors.As(err, &de),
+		errors.Is(err, exporters.ErrTestsFailed), errors.Is(err, exporters.ErrSchemaConflict):
 		return exitValidation
 	}
 	return exitError

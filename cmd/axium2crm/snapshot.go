@@ -297,7 +297,6 @@ snapshots after S rolled back. Safe to run again after an interruption.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "snapshot to restore (S7 or 7)")
-	cmd.AddCommand(newRollbackTwentyCmd(g))
-	cmd.AddCommand(newRollbackOdooCmd(g))
+	cmd.AddCommand(newRollbackDestinationCmd(g, twentyCRM, twentyRollbackHelp), newRollbackDestinationCmd(g, odooCRM, odooRollbackHelp))
 	return cmd
 }

@@ -1,8 +1,20 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
 	"github.com/spf13/cobra"
+
+	"github.com/axium2crm/axium2crm/exporters"
 )
+
+type verifyOptions struct {
+	sample   int
+	examples int
+}
 
 // newVerifyCmd is the parent of each destination's verify command: read
 // the pushed records back and compare them field by field with the
@@ -13,6 +25,94 @@ func newVerifyCmd(g *globals) *cobra.Command {
 		Short: "Read pushed records back from a CRM and compare them field by field",
 		Args:  argsUsage(cobra.NoArgs),
 	}
-	cmd.AddCommand(newVerifyTwentyCmd(g), newVerifyOdooCmd(g))
+	cmd.AddCommand(newVerifyDestinationCmd(g, twentyCRM, twentyVerifyHelp), newVerifyDestinationCmd(g, odooCRM, odooVerifyHelp))
 	return cmd
+}
+
+func newVerifyDestinationCmd(g *globals, c crm, h help) *cobra.Command {
+	o := &verifyOptions{}
+	cmd := destinationCmd(h, func(cmd *cobra.Command) error { return runVerify(cmd, g, c, o) })
+	cmd.Flags().IntVar(&o.sample, "sample", 0, "show N records side by side, source value vs "+c.title+"'s")
+	cmd.Flags().IntVar(&o.examples, "examples", 5, "mismatched fields shown per table")
+	return cmd
+}
+
+func runVerify(cmd *cobra.Command, g *globals, c crm, o *verifyOptions) error {
+	if o.sample < 0 || o.examples < 0 {
+		return usageError{errors.New("--sample and --examples must be positive")}
+	}
+	p, dest, err := openDestination(cmd, g, c)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	rep, err := dest.Verify(cmd.Context(), p.wh.DB(), exporters.VerifyOptions{Sample: o.sample, Examples: o.examples,
+		Args: fmt.Sprintf("sample=%d examples=%d", o.sample, o.examples)})
+	if err != nil {
+		return err
+	}
+	if g.json {
+		if err := writeJSON(cmd.OutOrStdout(), rep.Detail); err != nil {
+			return err
+		}
+	} else {
+		printVerifyReport(cmd.OutOrStdout(), c.title, rep, o.examples)
+	}
+	if n := rep.Differences(); n > 0 {
+		return &exporters.DifferencesError{Destination: c.name, RunID: rep.RunID, Differences: n}
+	}
+	return nil
+}
+
+func printVerifyReport(out io.Writer, title string, rep exporters.VerifyReport, examples int) {
+	fmt.Fprintf(out, "Verify run %d of push run %d against %s\n\n", rep.RunID, rep.PushRun, rep.Target)
+	t := table{columns: []string{"table", "object", "expected", "found", "missing", "extra", "mismatched"}}
+	for _, r := range rep.Tables {
+		t.rows = append(t.rows, []any{r.Table, r.Object, r.Expected, r.Found, r.Missing, r.Extra, r.Mismatched})
+	}
+	_ = printAligned(out, t)
+	name := strings.ToLower(title)
+	diffs := table{columns: []string{"table", "id", "source key", "field", "source", name}}
+	gone := table{columns: []string{"table", "id", "what"}}
+	for _, r := range rep.Tables {
+		for _, d := range r.Differences {
+			diffs.rows = append(diffs.rows, []any{r.Table, d.ID, d.SourceKey, d.Field, d.Source, d.Destination})
+		}
+		for _, id := range r.MissingIDs[:min(examples, len(r.MissingIDs))] {
+			gone.rows = append(gone.rows, []any{r.Table, id, "missing in " + title})
+		}
+		for _, id := range r.ExtraIDs[:min(examples, len(r.ExtraIDs))] {
+			gone.rows = append(gone.rows, []any{r.Table, id, "in " + title + ", not in " + r.Table})
+		}
+	}
+	if len(diffs.rows) > 0 {
+		fmt.Fprintln(out, "\nMismatched fields (examples):")
+		_ = printAligned(out, diffs)
+	}
+	if len(gone.rows) > 0 {
+		fmt.Fprintln(out, "\nMissing and extra records (examples):")
+		_ = printAligned(out, gone)
+	}
+	if len(rep.Sample) > 0 {
+		fmt.Fprintf(out, "\nSide by side, for review (source value | value in %s):\n", title)
+		for _, s := range rep.Sample {
+			fmt.Fprintf(out, "\n%s %s (source %s)", s.Table, s.ID, s.SourceKey)
+			if !s.Found {
+				fmt.Fprint(out, ": NOT IN "+strings.ToUpper(title))
+			}
+			fmt.Fprintln(out)
+			st := table{columns: []string{"field", "source", name, "same"}}
+			for _, f := range s.Fields {
+				same := "yes"
+				if !f.Same {
+					same = "NO"
+				}
+				st.rows = append(st.rows, []any{f.Field, f.Source, f.Destination, same})
+			}
+			_ = printAligned(out, st)
+		}
+	}
+	if rep.Differences() == 0 {
+		fmt.Fprintf(out, "\nNo difference: %s holds what the tables hold.\n", title)
+	}
 }

@@ -68,15 +68,33 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 	if rep == nil {
 		return out, err
 	}
-	out.RunID, out.Resumed, out.Failures, out.Detail = rep.RunID, rep.Resumed, len(rep.Failures), rep
+	out.RunID, out.Resumed, out.Failures, out.Target, out.Detail = rep.RunID, rep.Resumed, len(rep.Failures), d.opt.Target, rep
+	models := map[string]string{}
 	for _, t := range rep.Tables {
 		out.Tables = append(out.Tables, exporters.TableCount{Table: qualified(t.Table), Object: t.Model, Rows: t.Rows,
 			Created: t.Create, Updated: t.Update, Skipped: t.Skip, Failed: t.Fail})
+		models[qualified(t.Table)] = t.Model
+	}
+	if rep.Schema != nil {
+		for _, a := range rep.Schema.Actions {
+			out.Schema = append(out.Schema, exporters.SchemaChange{Kind: a.Kind, Object: a.Model, Field: a.Name, Detail: a.Detail})
+		}
+	}
+	for _, f := range rep.Failures {
+		out.Refused = append(out.Refused, exporters.Refusal{Table: qualified(f.Table), Object: models[qualified(f.Table)],
+			ID: f.XID, Reason: f.Reason})
 	}
 	for _, g := range rep.Gone {
 		out.Gone++
+		table := qualified(g.Table)
+		if n := len(out.GoneTables); n == 0 || out.GoneTables[n-1].Table != table {
+			out.GoneTables = append(out.GoneTables, exporters.GoneTable{Table: table, Object: models[table]})
+		}
+		gt := &out.GoneTables[len(out.GoneTables)-1]
+		gt.Records = append(gt.Records, exporters.GoneRecord{ID: g.XID, SourceKey: g.SourceKey})
 		if g.Deleted {
 			out.Deleted++
+			gt.Deleted++
 		}
 	}
 	return out, err
@@ -101,6 +119,15 @@ func (d *destination) Verify(ctx context.Context, db *sql.DB, opt exporters.Veri
 		}
 		out.Tables = append(out.Tables, tv)
 	}
+	models := map[string]string{}
+	for _, t := range out.Tables {
+		models[t.Table] = t.Object
+	}
+	for _, s := range rep.Sample {
+		table := qualified(s.Table)
+		out.Sample = append(out.Sample, exporters.SideBySide{Table: table, Object: models[table], ID: s.XID,
+			SourceKey: s.SourceKey, Found: s.Found, Fields: s.Fields})
+	}
 	return out, err
 }
 
@@ -114,7 +141,7 @@ func (d *destination) Rollback(ctx context.Context, db *sql.DB, pushRun int64, o
 	if rep == nil {
 		return out, err
 	}
-	out.RunID, out.Resumed, out.Detail = rep.RunID, rep.Resumed, rep
+	out.RunID, out.Resumed, out.Schema, out.Detail = rep.RunID, rep.Resumed, rep.Schema, rep
 	models := map[string]string{}
 	if len(rep.Tables) > 0 {
 		// The rollback report names tables only; the plan has their models.

@@ -39,7 +39,8 @@ type VerifyOptions struct {
 	Target, Args string
 }
 
-// FieldDiff is one field whose value in Odoo differs from the table's.
+// FieldDiff is one field whose value in Odoo differs from the table's: an
+// exporters.FieldDiff whose id is named xid (the --json shape).
 type FieldDiff struct {
 	XID         string `json:"xid"`
 	SourceKey   string `json:"source_key"`
@@ -67,19 +68,11 @@ type TableVerify struct {
 
 // SideBySide is one record of the --sample report.
 type SideBySide struct {
-	Table     string      `json:"table"`
-	XID       string      `json:"xid"`
-	SourceKey string      `json:"source_key"`
-	Found     bool        `json:"found"`
-	Fields    []FieldPair `json:"fields"`
-}
-
-// FieldPair is a field's source and destination value, as compared.
-type FieldPair struct {
-	Field       string `json:"field"`
-	Source      string `json:"source"`
-	Destination string `json:"destination"`
-	Same        bool   `json:"same"`
+	Table     string                `json:"table"`
+	XID       string                `json:"xid"`
+	SourceKey string                `json:"source_key"`
+	Found     bool                  `json:"found"`
+	Fields    []exporters.FieldPair `json:"fields"`
 }
 
 // VerifyReport is the outcome of Verify.
@@ -445,14 +438,14 @@ func (v *verifier) verifyTable(ctx context.Context, t *tableData, quota int) (Ta
 		x, ok := v.axium[xid]
 		rec := got[x.ID]
 		found := ok && x.Model == t.obj.Model && rec != nil
-		var pairs []FieldPair
+		var pairs []exporters.FieldPair
 		if found || n < quota {
 			for _, ch := range checks {
 				src, dst, same, err := v.compare(t, row, ch, rec)
 				if err != nil {
 					return tv, fmt.Errorf("%s %s: %w", xid, ch.name, err)
 				}
-				pairs = append(pairs, FieldPair{Field: ch.name, Source: src, Destination: dst, Same: found && same})
+				pairs = append(pairs, exporters.FieldPair{Field: ch.name, Source: src, Destination: dst, Same: found && same})
 			}
 		}
 		if n < quota {

@@ -58,14 +58,31 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 	}
 	rep, err := Push(ctx, db, PushOptions{Client: d.c, Mapper: m, DryRun: opt.DryRun, Resume: opt.Resume, Sample: opt.Sample,
 		Force: opt.Force, Args: opt.Args, PropagateDeletes: opt.PropagateDeletes, Progress: opt.Progress, InFlight: d.opt.InFlight})
-	out := exporters.PushReport{RunID: rep.RunID, DryRun: rep.DryRun, Resumed: rep.Resumed, Failures: len(rep.Failures), Detail: rep}
+	out := exporters.PushReport{RunID: rep.RunID, DryRun: rep.DryRun, Resumed: rep.Resumed, Failures: len(rep.Failures),
+		Target: rep.Target, Detail: rep}
+	tables := map[string]string{}
 	for _, o := range rep.Objects {
 		out.Tables = append(out.Tables, exporters.TableCount{Table: o.Table, Object: o.Object, Rows: o.Rows,
 			Created: o.Create, Updated: o.Update, Skipped: o.Skip, Failed: o.Fail})
+		if _, ok := tables[o.Object]; !ok {
+			tables[o.Object] = o.Table
+		}
+	}
+	for _, a := range rep.Schema {
+		out.Schema = append(out.Schema, exporters.SchemaChange{Kind: a.Kind, Object: a.Object, Field: a.Field, Type: a.Type, Detail: a.Detail})
+	}
+	for _, f := range rep.Failures {
+		out.Refused = append(out.Refused, exporters.Refusal{Table: tables[f.Object], Object: f.Object, ID: f.ID,
+			SourceKey: f.SourceKey, Reason: f.Reason})
 	}
 	for _, g := range rep.Gone {
 		out.Gone += len(g.Records)
 		out.Deleted += g.Deleted
+		gt := exporters.GoneTable{Table: g.Table, Object: g.Object, Deleted: g.Deleted}
+		for _, r := range g.Records {
+			gt.Records = append(gt.Records, exporters.GoneRecord{ID: r.DestID, SourceKey: r.SourceKey})
+		}
+		out.GoneTables = append(out.GoneTables, gt)
 	}
 	return out, err
 }
@@ -76,15 +93,16 @@ func (d *destination) Verify(ctx context.Context, db *sql.DB, opt exporters.Veri
 		return exporters.VerifyReport{}, err
 	}
 	rep, err := Verify(ctx, db, VerifyOptions{Client: d.c, Mapper: m, Sample: opt.Sample, Examples: opt.Examples, Args: opt.Args})
-	out := exporters.VerifyReport{RunID: rep.RunID, PushRun: rep.PushRun, Target: rep.Target, Detail: rep}
+	out := exporters.VerifyReport{RunID: rep.RunID, PushRun: rep.PushRun, Target: rep.Target, Tables: rep.Objects, Detail: rep}
+	tables := map[string]string{}
 	for _, o := range rep.Objects {
-		tv := exporters.TableVerify{Table: o.Table, Object: o.Object, Expected: o.Expected, Found: o.Found, Missing: o.Missing,
-			Extra: o.Extra, Mismatched: o.Mismatched, MissingIDs: o.MissingIDs, ExtraIDs: o.ExtraIDs}
-		for _, f := range o.Differences {
-			tv.Differences = append(tv.Differences, exporters.FieldDiff{ID: f.ID, SourceKey: f.SourceKey, Field: f.Field,
-				Source: f.Source, Destination: f.Destination})
+		if _, ok := tables[o.Object]; !ok {
+			tables[o.Object] = o.Table
 		}
-		out.Tables = append(out.Tables, tv)
+	}
+	for _, s := range rep.Sample {
+		out.Sample = append(out.Sample, exporters.SideBySide{Table: tables[s.Object], Object: s.Object, ID: s.ID,
+			SourceKey: s.SourceKey, Found: s.Found, Fields: s.Fields})
 	}
 	return out, err
 }
@@ -94,10 +112,6 @@ func (d *destination) Rollback(ctx context.Context, db *sql.DB, pushRun int64, o
 		return exporters.RollbackReport{PushRun: pushRun}, errors.New("twenty rollback: no client")
 	}
 	rep, err := Rollback(ctx, db, RollbackOptions{Client: d.c, PushRun: pushRun, Schema: opt.Schema, Args: opt.Args, Progress: opt.Progress})
-	out := exporters.RollbackReport{RunID: rep.RunID, PushRun: rep.PushRun, Resumed: rep.Resumed, Detail: rep}
-	for _, t := range rep.Tables {
-		out.Tables = append(out.Tables, exporters.RollbackCount{Table: t.Table, Object: t.Object, Destroyed: t.Destroyed,
-			Restored: t.Restored, AlreadyGone: t.AlreadyGone})
-	}
-	return out, err
+	return exporters.RollbackReport{RunID: rep.RunID, PushRun: rep.PushRun, Resumed: rep.Resumed, Tables: rep.Tables,
+		Schema: rep.Schema, SchemaLeft: rep.SchemaLeft, Detail: rep}, err
 }

@@ -26,25 +26,12 @@ type RollbackOptions struct {
 	Progress func(string)
 }
 
-// RollbackCount is what a rollback did to one table.
-type RollbackCount struct {
-	Object    string `json:"object"`
-	Table     string `json:"table"`
-	Destroyed int    `json:"destroyed"`
-	Restored  int    `json:"restored"`
-	// AlreadyGone were no longer at the destination.
-	AlreadyGone int `json:"already_gone"`
-	// NoPreImage are updates logged without a pre-image: they cannot be
-	// restored and are left as they are.
-	NoPreImage int `json:"no_pre_image"`
-}
-
 // RollbackReport is the outcome of Rollback.
 type RollbackReport struct {
-	RunID   int64           `json:"run_id"`
-	PushRun int64           `json:"push_run"`
-	Resumed bool            `json:"resumed"`
-	Tables  []RollbackCount `json:"tables"`
+	RunID   int64                     `json:"run_id"`
+	PushRun int64                     `json:"push_run"`
+	Resumed bool                      `json:"resumed"`
+	Tables  []exporters.RollbackCount `json:"tables"`
 	// Schema lists the custom objects and fields removed (--schema).
 	Schema []string `json:"schema,omitempty"`
 	// SchemaLeft counts data-model changes kept because --schema was not given.
@@ -142,7 +129,7 @@ func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[stri
 		if len(items) == 0 {
 			continue
 		}
-		cnt := RollbackCount{Object: o.NameSingular, Table: o.QualifiedTable()}
+		cnt := exporters.RollbackCount{Object: o.NameSingular, Table: o.QualifiedTable()}
 		progress(fmt.Sprintf("undoing %d %s", len(items), o.NamePlural))
 		var creates, updates []audit.Undo
 		for _, u := range items {
@@ -199,7 +186,7 @@ func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[stri
 // destroyCreated hard-deletes what the push created, MaxMutation records a
 // call, and logs each record once Twenty answered for its call: a rollback
 // interrupted anywhere resumes after the last call Twenty acknowledged.
-func destroyCreated(ctx context.Context, c *Client, o ObjectPlan, items []audit.Undo, pushRun int64, w *audit.Writer, rep *RollbackReport, cnt *RollbackCount) error {
+func destroyCreated(ctx context.Context, c *Client, o ObjectPlan, items []audit.Undo, pushRun int64, w *audit.Writer, rep *RollbackReport, cnt *exporters.RollbackCount) error {
 	for start := 0; start < len(items); start += MaxMutation {
 		chunk := items[start:min(start+MaxMutation, len(items))]
 		ids := make([]string, len(chunk))
@@ -236,7 +223,7 @@ func destroyCreated(ctx context.Context, c *Client, o ObjectPlan, items []audit.
 // after reading which records still exist (one call), as an upsert would
 // re-create a record deleted since. A record the upsert refuses is
 // restored alone by PATCH, whose error names it.
-func restoreUpdated(ctx context.Context, c *Client, o ObjectPlan, items []audit.Undo, pushRun int64, w *audit.Writer, rep *RollbackReport, cnt *RollbackCount) error {
+func restoreUpdated(ctx context.Context, c *Client, o ObjectPlan, items []audit.Undo, pushRun int64, w *audit.Writer, rep *RollbackReport, cnt *exporters.RollbackCount) error {
 	for start := 0; start < len(items); start += MaxMutation {
 		chunk := items[start:min(start+MaxMutation, len(items))]
 		ids := make([]string, len(chunk))

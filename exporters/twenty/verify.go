@@ -30,66 +30,30 @@ type VerifyOptions struct {
 	Args     string
 }
 
-// FieldDiff is one field whose destination value differs from the source.
-type FieldDiff struct {
-	ID          string `json:"id"`
-	SourceKey   string `json:"source_key"`
-	Field       string `json:"field"`
-	Source      string `json:"source"`
-	Destination string `json:"destination"`
-}
-
-// ObjectVerify is what verify found for one object.
-type ObjectVerify struct {
-	Object   string `json:"object"`
-	Table    string `json:"table"`
-	Expected int    `json:"expected"`
-	Found    int    `json:"found"`
-	Missing  int    `json:"missing"`
-	// Extra are records at the destination that are not in the table:
-	// pushed earlier (the log holds them) or linked to a migrated person.
-	Extra int `json:"extra"`
-	// Mismatched counts records with at least one differing field.
-	Mismatched  int         `json:"mismatched"`
-	MissingIDs  []string    `json:"missing_ids,omitempty"`
-	ExtraIDs    []string    `json:"extra_ids,omitempty"`
-	Differences []FieldDiff `json:"differences,omitempty"`
-}
-
 // SideBySide is one record of the --sample report.
 type SideBySide struct {
-	Object    string      `json:"object"`
-	ID        string      `json:"id"`
-	SourceKey string      `json:"source_key"`
-	Found     bool        `json:"found"`
-	Fields    []FieldPair `json:"fields"`
+	Object    string                `json:"object"`
+	ID        string                `json:"id"`
+	SourceKey string                `json:"source_key"`
+	Found     bool                  `json:"found"`
+	Fields    []exporters.FieldPair `json:"fields"`
 }
 
-// FieldPair is a field's source and destination value, as compared.
-type FieldPair struct {
-	Field       string `json:"field"`
-	Source      string `json:"source"`
-	Destination string `json:"destination"`
-	Same        bool   `json:"same"`
-}
-
-// VerifyReport is the outcome of Verify.
+// VerifyReport is the outcome of Verify. Objects are the shared
+// exporters.TableVerify: extra records are those the log says were pushed
+// and those linked to a migrated person.
 type VerifyReport struct {
-	RunID     int64          `json:"run_id"`
-	PushRun   int64          `json:"push_run"`
-	Target    string         `json:"target"`
-	Objects   []ObjectVerify `json:"objects"`
-	Sample    []SideBySide   `json:"sample,omitempty"`
-	ReadCalls int            `json:"read_calls"`
+	RunID     int64                   `json:"run_id"`
+	PushRun   int64                   `json:"push_run"`
+	Target    string                  `json:"target"`
+	Objects   []exporters.TableVerify `json:"objects"`
+	Sample    []SideBySide            `json:"sample,omitempty"`
+	ReadCalls int                     `json:"read_calls"`
 }
 
 // Differences counts missing, extra and mismatched records.
 func (r VerifyReport) Differences() int {
-	n := 0
-	for _, o := range r.Objects {
-		n += o.Missing + o.Extra + o.Mismatched
-	}
-	return n
+	return exporters.VerifyReport{Tables: r.Objects}.Differences()
 }
 
 // Verify reads the pushed records back from Twenty by id (one list call
@@ -191,7 +155,7 @@ func verify(ctx context.Context, db *sql.DB, opt VerifyOptions, plan Plan, names
 		if err != nil {
 			return err
 		}
-		ov := ObjectVerify{Object: o.NameSingular, Table: o.QualifiedTable(), Expected: len(rows)}
+		ov := exporters.TableVerify{Object: o.NameSingular, Table: o.QualifiedTable(), Expected: len(rows)}
 		var entries []audit.Entry
 		fail := func(id, key, reason string) {
 			entries = append(entries, audit.Entry{Object: o.NameSingular, Table: o.QualifiedTable(), SourceKey: key,
@@ -266,8 +230,8 @@ func verify(ctx context.Context, db *sql.DB, opt VerifyOptions, plan Plan, names
 
 // compareRecord lists the payload fields whose destination value differs
 // after normalization.
-func compareRecord(r Row, got Record, attachment bool) []FieldDiff {
-	var out []FieldDiff
+func compareRecord(r Row, got Record, attachment bool) []exporters.FieldDiff {
+	var out []exporters.FieldDiff
 	keys := make([]string, 0, len(r.Payload))
 	for k := range r.Payload {
 		keys = append(keys, k)
@@ -279,7 +243,7 @@ func compareRecord(r Row, got Record, attachment bool) []FieldDiff {
 		}
 		want, have := normalize(k, r.Payload[k]), normalize(k, got[k])
 		if !reflect.DeepEqual(want, have) {
-			out = append(out, FieldDiff{ID: r.ID, SourceKey: r.SourceKey, Field: k, Source: show(r.Payload[k]), Destination: show(got[k])})
+			out = append(out, exporters.FieldDiff{ID: r.ID, SourceKey: r.SourceKey, Field: k, Source: show(r.Payload[k]), Destination: show(got[k])})
 		}
 	}
 	return out
@@ -301,7 +265,7 @@ func sideBySide(o ObjectPlan, r Row, got Record, found bool) SideBySide {
 			continue
 		}
 		same := found && reflect.DeepEqual(normalize(k, r.Payload[k]), normalize(k, got[k]))
-		s.Fields = append(s.Fields, FieldPair{Field: k, Source: show(r.Payload[k]), Destination: show(got[k]), Same: same})
+		s.Fields = append(s.Fields, exporters.FieldPair{Field: k, Source: show(r.Payload[k]), Destination: show(got[k]), Same: same})
 	}
 	return s
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters"
 )
 
 func TestNormalize(t *testing.T) {
@@ -100,7 +102,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 	rep, err = Verify(ctx, rw.wh.DB(), verifyOpts(t, rw, c))
 	require.NoError(t, err)
 	assert.Equal(t, 3, rep.Differences())
-	by := map[string]ObjectVerify{}
+	by := map[string]exporters.TableVerify{}
 	for _, ov := range rep.Objects {
 		by[ov.Object] = ov
 	}
