@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -32,6 +33,10 @@ import (
 
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
+
+// settingName is what a DuckDB setting name looks like; a .yml cannot
+// smuggle SQL through the SET it names.
+var settingName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // Schemas a model may live in, in build order for display.
 var Schemas = []string{"staging", "twenty", "odoo"}
@@ -63,6 +68,9 @@ type Config struct {
 	Key          []string              `yaml:"key"`
 	Columns      map[string][]TestSpec `yaml:"columns"`
 	Tests        []CustomTest          `yaml:"tests"`
+	// Settings are DuckDB settings for this model's build only
+	// ({threads: 1}); names are checked, values bound as literals.
+	Settings map[string]string `yaml:"settings"`
 }
 
 // TestSpec is one column test: a bare name (not_null, unique) or a map with
@@ -263,6 +271,11 @@ func Read(layers ...Layer) (*Set, error) {
 				}
 				if m.Config.Materialized != "table" && m.Config.Materialized != "view" {
 					return nil, fmt.Errorf("%s:%s: materialized must be table or view", y.layer.Name, y.path)
+				}
+				for k := range m.Config.Settings {
+					if !settingName.MatchString(k) {
+						return nil, fmt.Errorf("%s:%s: settings: %q is not a DuckDB setting name", y.layer.Name, y.path, k)
+					}
 				}
 			}
 			if err := m.scan(); err != nil {

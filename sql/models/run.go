@@ -201,6 +201,14 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model) 
 	if m.Config.Materialized == "view" {
 		kind = "VIEW"
 	}
+	// Settings a model's .yml asks for (threads: 1 for a model whose
+	// aggregate states cannot spill) hold for its build only.
+	for _, k := range sortedKeys(m.Config.Settings) {
+		if _, err := conn.ExecContext(ctx, "SET "+k+" = "+warehouse.QuoteLiteral(m.Config.Settings[k])); err != nil {
+			return 0, fmt.Errorf("setting %s: %w", k, err)
+		}
+		defer func(k string) { _, _ = conn.ExecContext(context.WithoutCancel(ctx), "RESET "+k) }(k)
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return 0, err
 	}
@@ -350,4 +358,13 @@ func sourceSQL(o SourceObject, have map[string]bool, severalBatches bool) (strin
 		q += ` QUALIFY "_batch_id" = max("_batch_id") OVER (PARTITION BY ` + strings.Join(keys, ", ") + ")"
 	}
 	return q + ")", nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -32,20 +32,7 @@ WITH patient AS (
 ), company AS (
     SELECT id, "_source_object", "_source_key" FROM {{ ref "twenty_company" }}
 ), alerts AS (
-    SELECT
-        patient_id,
-        list_sort(list_distinct(list(util.option_value(coalesce(alert_code, alert_text))) FILTER (WHERE NOT is_inactive))) AS alert_flag,
-        util.join_sorted(list({
-            'k1': is_inactive IS NULL, 'v1': is_inactive, 'k2': entered_date IS NULL, 'v2': entered_date,
-            'k3': alert_id IS NULL, 'v3': alert_id,
-            'line': concat_ws(' ', coalesce(alert_text, alert_code),
-            '(' || concat_ws(', ', category, severity, 'since ' || CAST(entered_date AS VARCHAR)) || ')',
-            CASE WHEN is_inactive THEN '[inactive]' END)}), '; ') AS medical_alerts,
-        count(*) AS alert_rows
-    FROM (SELECT t.* FROM {{ ref "stg_medical_alert" }} t
-          ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_medical_alert'
-              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
-    GROUP BY patient_id
+    SELECT * FROM {{ ref "twenty_person_alerts" }}
 ), guarantor AS (
     SELECT t.* FROM {{ ref "stg_guarantor" }} t
     ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_guarantor'
@@ -69,23 +56,7 @@ WITH patient AS (
     WHERE p.term_date IS NULL
     QUALIFY row_number() OVER (PARTITION BY p.patient_id ORDER BY p.ordinal NULLS LAST, p.effective_date DESC NULLS LAST, p.policy_id) = 1
 ), insurance AS (
-    SELECT patient_id,
-        util.join_sorted(list({
-            'v0': term_date IS NOT NULL, 'k1': ordinal IS NULL, 'v1': ordinal,
-            'k2': effective_date IS NULL, 'v2': effective_date, 'k3': policy_id IS NULL, 'v3': policy_id,
-            'line': concat_ws(' ',
-            CASE ordinal WHEN 1 THEN 'Primary:' WHEN 2 THEN 'Secondary:' ELSE 'Policy:' END,
-            coalesce(carrier_name, 'unknown carrier'),
-            CASE WHEN plan_type IS NOT NULL OR group_name IS NOT NULL THEN '— ' || concat_ws(' ', plan_type, group_name) END,
-            CASE WHEN group_number IS NOT NULL THEN '(group ' || group_number || ')' END,
-            CASE WHEN subscriber_id IS NOT NULL THEN 'subscriber ' || subscriber_id END,
-            CASE WHEN subscriber_name IS NOT NULL THEN concat(subscriber_name, ' (', subscriber_relationship, ')') END,
-            CASE WHEN effective_date IS NOT NULL THEN 'from ' || CAST(effective_date AS VARCHAR) END,
-            CASE WHEN term_date IS NOT NULL THEN 'to ' || CAST(term_date AS VARCHAR) END,
-            '[policy ' || policy_id || ']')}), '; ') AS insurance,
-        count(*) AS policy_rows
-    FROM policy
-    GROUP BY patient_id
+    SELECT * FROM {{ ref "twenty_person_insurance" }}
 ), ledger AS (
     SELECT
         patient_id,
@@ -98,31 +69,8 @@ WITH patient AS (
           ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_transaction'
               AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
     GROUP BY patient_id
-), answer AS (
-    SELECT
-        a.patient_id,
-        f.field_name,
-        CASE f.answer_type
-            WHEN 'Y' THEN to_json(a.answer_yes)
-            WHEN 'N' THEN coalesce(to_json(try_cast(a.answer_text AS DECIMAL(18, 4))), to_json(a.answer_text))
-            WHEN 'D' THEN coalesce(to_json(CAST(util.parse_date(a.answer_text) AS VARCHAR)), to_json(a.answer_text))
-            ELSE to_json(a.answer_text)
-        END AS value
-    FROM {{ ref "stg_form_answer" }} a
-    JOIN {{ ref "twenty_form_field" }} f USING (form_item_id)
-    WHERE a.answer_yes IS NOT NULL OR a.answer_text IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY a.patient_id, f.field_name
-        ORDER BY a.entered_at DESC NULLS LAST, a.answer_date DESC NULLS LAST, a."_batch_id" DESC, a."_source_record" DESC) = 1
 ), extra AS (
-    -- Keys in name order, so a re-run writes the same text. A list sorted
-    -- once it is complete, not string_agg(... ORDER BY field_name): the
-    -- ordered aggregate keeps a sort state per patient and ran out of a
-    -- 2 GB memory limit at 100,000 patients.
-    SELECT patient_id,
-        CAST('{' || util.join_sorted(list({'k': field_name IS NULL, 'v': field_name,
-            'line': CAST(to_json(field_name) AS VARCHAR) || ':' || CAST(value AS VARCHAR)}), ',') || '}' AS JSON) AS extra_fields
-    FROM answer
-    GROUP BY patient_id
+    SELECT * FROM {{ ref "twenty_person_extra" }}
 ), people AS (
     SELECT
         util.det_uuid('patient', p.patient_id) AS id,
@@ -197,15 +145,22 @@ WITH patient AS (
         v."_batch_id", v."_source_file", v."_source_record"
     FROM provider v
     LEFT JOIN company hc ON hc."_source_object" = 'clinic' AND hc."_source_key" = v.clinic_id
+), email_rank AS (
+    -- Ranked on narrow rows: a window over the wide person rows held them
+    -- all in memory.
+    SELECT axium_id,
+        row_number() OVER (PARTITION BY email ORDER BY person_type = 'PROVIDER' DESC, created_at NULLS LAST, axium_id) AS email_rank,
+        first(axium_id) OVER (PARTITION BY email ORDER BY person_type = 'PROVIDER' DESC, created_at NULLS LAST, axium_id) AS email_holder
+    FROM people
+    WHERE email IS NOT NULL
 ), ranked AS (
-    SELECT *,
+    SELECT p.*,
         coalesce(cell_phone, home_phone, work_phone) AS primary_phone,
         list_filter(list_distinct([cell_phone, home_phone, work_phone]), lambda x: x <> coalesce(cell_phone, home_phone, work_phone)) AS other_phones,
-        CASE WHEN email IS NOT NULL THEN row_number() OVER (PARTITION BY email
-            ORDER BY person_type = 'PROVIDER' DESC, created_at NULLS LAST, axium_id) END AS email_rank,
-        CASE WHEN email IS NOT NULL THEN first(axium_id) OVER (PARTITION BY email
-            ORDER BY person_type = 'PROVIDER' DESC, created_at NULLS LAST, axium_id) END AS email_holder
-    FROM people
+        e.email_rank,
+        e.email_holder
+    FROM people p
+    LEFT JOIN email_rank e USING (axium_id)
 )
 SELECT
     id,
