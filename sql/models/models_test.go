@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"strings"
 	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
@@ -172,4 +173,29 @@ func TestFailedModelKeepsPreviousTableAndSkipsDescendants(t *testing.T) {
 	var cols int
 	require.NoError(t, db.QueryRow("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'staging' AND table_name = 'stg_b' AND column_name = 'name'").Scan(&cols))
 	assert.Equal(t, 1, cols, "the previous stg_b is still there")
+}
+
+// A model's settings hold for its build only, and a setting name that is
+// not one (SQL smuggled into SET) is refused when the models are read.
+func TestModelSettings(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	files := map[string]string{
+		"staging/stg_setting.sql": `SELECT current_setting('default_null_order') AS during`,
+		"staging/stg_setting.yml": "settings: {default_null_order: nulls_first_on_asc_last_on_desc}\n",
+	}
+	set, err := models.Read(layer(files))
+	require.NoError(t, err)
+	rep, err := set.Run(ctx, db, models.RunOptions{TempDir: t.TempDir()})
+	require.NoError(t, err)
+	require.False(t, rep.Failed(), "%+v", rep.Results)
+	var during, after string
+	require.NoError(t, db.QueryRow("SELECT during FROM staging.stg_setting").Scan(&during))
+	require.NoError(t, db.QueryRow("SELECT current_setting('default_null_order')").Scan(&after))
+	assert.Equal(t, "nulls_first_on_asc_last_on_desc", strings.ToLower(during))
+	assert.NotEqual(t, during, after, "the setting is reset after the build")
+
+	files["staging/stg_setting.yml"] = "settings: {\"threads = 1; DROP TABLE x; --\": 1}\n"
+	_, err = models.Read(layer(files))
+	assert.ErrorContains(t, err, "is not a DuckDB setting name")
 }
