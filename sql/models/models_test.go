@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
-	"testing"
 	"strings"
+	"testing"
 	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
