@@ -28,4 +28,12 @@ SELECT
     tx.transaction_id AS "_source_key",
     tx."_batch_id", tx."_source_file", tx."_source_record"
 FROM tx
-LEFT JOIN (SELECT claim_id, any_value(claim_number) AS claim_number FROM {{ ref "stg_claim" }} GROUP BY claim_id) c ON c.claim_id = tx.claim_id
+-- Claim numbers through a narrow (transaction, claim) join: joined on the
+-- wide payment rows, the planner built the hash table on them and ran out
+-- of a 2 GB memory limit at 1,000,000 patients.
+LEFT JOIN (
+    SELECT n.transaction_id, any_value(cl.claim_number) AS claim_number
+    FROM (SELECT transaction_id, claim_id FROM tx WHERE claim_id IS NOT NULL) n
+    JOIN {{ ref "stg_claim" }} cl ON cl.claim_id = n.claim_id
+    GROUP BY n.transaction_id
+) c ON c.transaction_id = tx.transaction_id
