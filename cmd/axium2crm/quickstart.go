@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -166,7 +164,7 @@ Next, towards a CRM:
 func printReconciliation(cmd *cobra.Command, out io.Writer, p *project) error {
 	step := 7
 	for _, schema := range snapshotSchemas {
-		cols, err := tableColumns(cmd.Context(), p.wh.DB(), schema, "reconciliation")
+		cols, err := warehouse.Columns(cmd.Context(), p.wh.DB(), schema, "reconciliation")
 		if err != nil {
 			return err
 		}
@@ -198,25 +196,6 @@ func printReconciliation(cmd *cobra.Command, out io.Writer, p *project) error {
 		}
 	}
 	return nil
-}
-
-// tableColumns lists a warehouse table's columns; none when it is absent.
-func tableColumns(ctx context.Context, db *sql.DB, schema, table string) ([]string, error) {
-	rows, err := db.QueryContext(ctx,
-		"SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position", schema, table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // quickstartTwentyImport writes the Twenty import CSVs of the sample, so

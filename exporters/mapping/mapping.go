@@ -83,27 +83,16 @@ func Read(ctx context.Context, db *sql.DB, destination string) (*Map, error) {
 		into  *[]json.RawMessage
 	}{{ObjectPlan, &m.Objects}, {FieldPlan, &m.Fields}} {
 		rel := warehouse.QuoteIdent(destination) + "." + warehouse.QuoteIdent(part.table)
-		var n int
-		if err := db.QueryRowContext(ctx,
-			"SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? AND database_name = current_database()",
-			destination, part.table).Scan(&n); err != nil {
+		cols, err := warehouse.Columns(ctx, db, destination, part.table)
+		if err != nil {
 			return nil, err
 		}
-		if n == 0 {
+		if len(cols) == 0 {
 			return nil, fmt.Errorf("%s.%s: %w (run `axium2crm run` first)", destination, part.table, ErrNoPlan)
 		}
 		// Row counts describe the data, not the map: they change with every
 		// delta load and must not ask for a new confirmation.
-		var countCols int
-		if err := db.QueryRowContext(ctx,
-			"SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND database_name = current_database() AND column_name IN ('rows', 'row_count')",
-			destination, part.table).Scan(&countCols); err != nil {
-			return nil, err
-		}
-		sel := rel
-		if countCols > 0 {
-			sel = "(SELECT COLUMNS(c -> c NOT IN ('rows', 'row_count')) FROM " + rel + ")"
-		}
+		sel := "(SELECT COLUMNS(c -> c NOT IN ('rows', 'row_count')) FROM " + rel + ")"
 		rows, err := db.QueryContext(ctx, "SELECT to_json(t)::VARCHAR AS j FROM "+sel+" t ORDER BY j")
 		if err != nil {
 			return nil, fmt.Errorf("read %s.%s: %w", destination, part.table, err)

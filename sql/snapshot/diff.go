@@ -184,11 +184,11 @@ func joinMap(ss []string, f func(string) string) string {
 }
 
 func compare(ctx context.Context, db *sql.DB, a, b Kept, opt DiffOptions, td *TableDiff) error {
-	ca, err := columns(ctx, db, "snap", a.Storage)
+	ca, err := warehouse.Columns(ctx, db, "snap", a.Storage)
 	if err != nil {
 		return err
 	}
-	cb, err := columns(ctx, db, "snap", b.Storage)
+	cb, err := warehouse.Columns(ctx, db, "snap", b.Storage)
 	if err != nil {
 		return err
 	}

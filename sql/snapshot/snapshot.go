@@ -112,7 +112,7 @@ func Take(ctx context.Context, db *sql.DB, id int64, tables []Table) (*Snapshot,
 		return nil, fmt.Errorf("snapshot %d: %w", id, err)
 	}
 	for _, t := range tables {
-		cols, err := columns(ctx, tx, t.Schema, t.Table)
+		cols, err := warehouse.Columns(ctx, tx, t.Schema, t.Table)
 		if err != nil {
 			return nil, err
 		}
@@ -166,19 +166,8 @@ func storageName(t Table, contentHash string) string {
 	return t.Schema + "__" + t.Table + "__" + h
 }
 
-type queryer interface {
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-}
-
-// columns lists a table's columns in order; none when it does not exist.
-func columns(ctx context.Context, db queryer, schema, table string) ([]string, error) {
-	return column[string](ctx, db,
-		"SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND database_name = current_database() ORDER BY column_index",
-		schema, table)
-}
-
 // column runs a one-column query and returns its values.
-func column[T any](ctx context.Context, db queryer, q string, args ...any) ([]T, error) {
+func column[T any](ctx context.Context, db warehouse.Queryer, q string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

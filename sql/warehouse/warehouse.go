@@ -281,3 +281,29 @@ func QuoteIdent(s string) string {
 func QuoteLiteral(s string) string {
 	return `'` + strings.ReplaceAll(s, `'`, `''`) + `'`
 }
+
+// Queryer is what Columns reads through: a *sql.DB, *sql.Conn or *sql.Tx.
+type Queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// Columns lists a table's (or view's) columns in order; none when it does
+// not exist in the warehouse catalog.
+func Columns(ctx context.Context, db Queryer, schema, table string) ([]string, error) {
+	rows, err := db.QueryContext(ctx,
+		"SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND database_name = current_database() ORDER BY column_index",
+		schema, table)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s.%s: %w", schema, table, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
