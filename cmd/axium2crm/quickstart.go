@@ -132,13 +132,17 @@ func runQuickstart(cmd *cobra.Command, g *globals, o *quickstartOptions, dir str
 	} else {
 		fmt.Fprintf(out, "   %d tests passed\n", len(res))
 	}
-	if err := quickstartTwentyImport(cmd, out, p, filepath.Join(dir, "twenty-import")); err != nil {
-		return err
+	step := 6
+	for _, c := range []crm{twentyCRM, odooCRM} {
+		if !slices.Contains(p.cfg.Destinations, c.name) {
+			continue
+		}
+		if err := quickstartImport(cmd, out, p, c, filepath.Join(dir, c.name+"-import"), step); err != nil {
+			return err
+		}
+		step++
 	}
-	if err := printReconciliation(cmd, out, p); err != nil {
-		return err
-	}
-	if err := quickstartOdooImport(cmd, out, p, filepath.Join(dir, "odoo-import")); err != nil {
+	if err := printReconciliation(cmd, out, p, step); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, `
@@ -161,8 +165,7 @@ Next, towards a CRM:
 
 // printReconciliation prints, per destination, source vs destination
 // counts for each seed mapping row, from the <schema>.reconciliation models.
-func printReconciliation(cmd *cobra.Command, out io.Writer, p *project) error {
-	step := 7
+func printReconciliation(cmd *cobra.Command, out io.Writer, p *project, step int) error {
 	for _, schema := range snapshotSchemas {
 		cols, err := warehouse.Columns(cmd.Context(), p.wh.DB(), schema, "reconciliation")
 		if err != nil {
@@ -198,26 +201,16 @@ func printReconciliation(cmd *cobra.Command, out io.Writer, p *project) error {
 	return nil
 }
 
-// quickstartTwentyImport writes the Twenty import CSVs of the sample, so
-// a first look at what Twenty would receive needs no server.
-func quickstartTwentyImport(cmd *cobra.Command, out io.Writer, p *project, dir string) error {
-	fmt.Fprintf(out, "6. Writing the Twenty import files in %s\n", dir)
-	rep, err := exportFiles(cmd, p, twentyCRM, dir)
+// quickstartImport writes a CRM's import files of the sample, so a first
+// look at what the CRM would receive needs no server.
+func quickstartImport(cmd *cobra.Command, out io.Writer, p *project, c crm, dir string, step int) error {
+	fmt.Fprintf(out, "%d. Writing the %s import files in %s\n", step, c.title, dir)
+	rep, err := exportFiles(cmd, p, c, dir)
 	if err != nil {
-		return fmt.Errorf("twenty import files: %w", err)
+		return fmt.Errorf("%s import files: %w", c.name, err)
 	}
 	fmt.Fprintf(out, "   %d files, %d rows. Read %s first: the custom fields to create and the import order.\n",
 		len(rep.Files), csvRows(rep), rep.Readme)
-	return nil
-}
-
-// quickstartOdooImport writes the Odoo import files of the quickstart.
-func quickstartOdooImport(cmd *cobra.Command, out io.Writer, p *project, dir string) error {
-	rep, err := exportFiles(cmd, p, odooCRM, dir)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "Odoo import files: %d CSVs (%d rows) in %s; read %s first\n", len(rep.Files), csvRows(rep), dir, rep.Readme)
 	return nil
 }
 

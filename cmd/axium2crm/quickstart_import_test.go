@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestQuickstartWritesTwentyImport(t *testing.T) {
+func TestQuickstartWritesImportFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "qs")
 	r := cli(t, "", "quickstart", dir, "--patients", "12")
 	require.Equal(t, 0, r.code, r.stderr+r.stdout)
@@ -19,4 +19,9 @@ func TestQuickstartWritesTwentyImport(t *testing.T) {
 	require.NoError(t, err)
 	_, err = os.Stat(filepath.Join(dir, "twenty-import", "02_people.csv"))
 	assert.NoError(t, err)
+
+	odooReadme := filepath.Join(dir, "odoo-import", "README.txt")
+	assert.Contains(t, r.stdout, "Read "+odooReadme+" first")
+	_, err = os.Stat(odooReadme)
+	require.NoError(t, err)
 }
