@@ -103,7 +103,7 @@ var subFields = func() map[string]string {
 }()
 
 // SubFieldName is the API name of a composite column's sub-field
-// (address__address_post_code → addressPostcode).
+// (address__address_postcode → addressPostcode; address__address_post_code matches too).
 func SubFieldName(column string) string {
 	c := CamelCase(column)
 	if n, ok := subFields[strings.ToLower(c)]; ok {

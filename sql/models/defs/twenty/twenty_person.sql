@@ -183,7 +183,7 @@ SELECT
     address2 AS address__address_street2,
     city AS address__address_city,
     state AS address__address_state,
-    zip AS address__address_post_code,
+    zip AS address__address_postcode,
     CASE WHEN state IS NOT NULL THEN 'United States' END AS address__address_country,
     company_id,
     birth_date,
