@@ -136,7 +136,11 @@ func printSnapshotLine(out io.Writer, s *snapshot.Snapshot) {
 func printRunReport(out io.Writer, rep models.RunReport) {
 	t := table{columns: []string{"model", "status", "rows", "seconds", "fingerprint"}}
 	for _, r := range rep.Results {
-		t.rows = append(t.rows, []any{r.Schema + "." + r.Model, r.Status, r.Rows, fmt.Sprintf("%.2f", r.Seconds), r.Fingerprint})
+		secs := fmt.Sprintf("%.2f", r.Seconds)
+		if r.Passes > 1 {
+			secs += fmt.Sprintf(" (%d passes)", r.Passes)
+		}
+		t.rows = append(t.rows, []any{r.Schema + "." + r.Model, r.Status, r.Rows, secs, r.Fingerprint})
 	}
 	fmt.Fprintf(out, "Run %d: %d models in %.1fs\n\n", rep.RunID, len(rep.Results), rep.Seconds)
 	_ = printAligned(out, t)

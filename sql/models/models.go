@@ -10,6 +10,8 @@
 //	{{ source "patient" }}    the current rows of raw.patient (see Source)
 //	{{ seed "cdt_crosswalk" }} a versioned seed table
 //	{{ this }}                the model itself (in its tests)
+//	{{ batch "patient_id" }}  this pass's share of rows, in a batched model
+//	                          (see Batches)
 //
 // A .yml beside the model declares how it is materialised, its tags, key and
 // data tests. The embedded models can be overridden by an institution: a file
@@ -20,7 +22,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -58,6 +62,8 @@ type Model struct {
 	// Fingerprint hashes the model's SQL, config and its parents'
 	// fingerprints: it changes when the model or anything upstream changes.
 	Fingerprint string
+	// batched says the SQL calls {{ batch }}.
+	batched bool
 }
 
 // Config is the model's .yml.
@@ -71,6 +77,19 @@ type Config struct {
 	// Settings are DuckDB settings for this model's build only
 	// ({threads: 1}); names are checked, values bound as literals.
 	Settings map[string]string `yaml:"settings"`
+	// Batches builds a table in passes, each over one share of its rows,
+	// for aggregates whose per-group states DuckDB cannot spill to disk
+	// (list, string_agg): a pass holds only its share of the groups, so
+	// memory stays bounded however large the export. The SQL marks the
+	// share with {{ batch "patient_id" }} in every branch that reads rows.
+	Batches *Batches `yaml:"batches"`
+}
+
+// Batches sizes a batched build: one pass per Rows rows of the parent
+// model Of (at least one pass; a small export is built in one).
+type Batches struct {
+	Of   string `yaml:"of"`
+	Rows int64  `yaml:"rows"`
 }
 
 // TestSpec is one column test: a bare name (not_null, unique) or a map with
@@ -263,7 +282,7 @@ func Read(layers ...Layer) (*Set, error) {
 				}
 				dec := yaml.NewDecoder(bytes.NewReader(yb))
 				dec.KnownFields(true)
-				if err := dec.Decode(&m.Config); err != nil {
+				if err := dec.Decode(&m.Config); err != nil && !errors.Is(err, io.EOF) { // an empty .yml is no settings
 					return nil, fmt.Errorf("%s:%s: %w", y.layer.Name, y.path, err)
 				}
 				if m.Config.Materialized == "" {
@@ -277,9 +296,15 @@ func Read(layers ...Layer) (*Set, error) {
 						return nil, fmt.Errorf("%s:%s: settings: %q is not a DuckDB setting name", y.layer.Name, y.path, k)
 					}
 				}
+				if b := m.Config.Batches; b != nil && (b.Of == "" || b.Rows <= 0 || m.Config.Materialized != "table") {
+					return nil, fmt.Errorf("%s:%s: batches needs of: (a parent model) and rows: (> 0), on a table", y.layer.Name, y.path)
+				}
 			}
 			if err := m.scan(); err != nil {
 				return nil, err
+			}
+			if m.batched != (m.Config.Batches != nil) {
+				return nil, fmt.Errorf("%s: a batched model needs both batches: in its .yml and {{ batch \"column\" }} in its SQL", where)
 			}
 			set.Models[name] = m
 		}
@@ -289,6 +314,9 @@ func Read(layers ...Layer) (*Set, error) {
 			if _, ok := set.Models[r]; !ok {
 				return nil, fmt.Errorf("%s: ref %q: no such model", m.File, r)
 			}
+		}
+		if b := m.Config.Batches; b != nil && !slices.Contains(m.Refs, b.Of) {
+			return nil, fmt.Errorf("%s: batches: of: %q is not a model it refs", m.File, b.Of)
 		}
 		for _, s := range m.Seeds {
 			if _, ok := set.Seeds[s]; !ok {
@@ -332,6 +360,7 @@ func (m *Model) scan() error {
 		"source": func(n string) string { return add(&m.Sources, "source", n) },
 		"seed":   func(n string) string { return add(&m.Seeds, "seed", n) },
 		"this":   func() string { return "x" },
+		"batch":  func(string) string { m.batched = true; return "true" },
 	}).Parse(m.SQL)
 	if err != nil {
 		return fmt.Errorf("%s: %w", m.File, err)

@@ -199,3 +199,61 @@ func TestModelSettings(t *testing.T) {
 	_, err = models.Read(layer(files))
 	assert.ErrorContains(t, err, "is not a DuckDB setting name")
 }
+
+// A batched model is built in passes of its parent's rows, each keeping
+// its share through {{ batch }}: the table is the one a single pass
+// builds, with NULL keys kept, and a .yml or SQL missing its half of the
+// pair is refused when the models are read.
+func TestBatchedModel(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	files := map[string]string{
+		"staging/stg_n.sql": `SELECT CASE WHEN i % 10 = 0 THEN NULL ELSE 'p' || (i % 37) END AS patient_id, i FROM range(1000) r(i)`,
+		"staging/stg_agg.sql": `SELECT patient_id, count(*) AS n, list_sort(list(i)) AS items
+			FROM {{ ref "stg_n" }} WHERE {{ batch "patient_id" }} GROUP BY patient_id`,
+		"staging/stg_agg.yml": "batches: {of: stg_n, rows: 300}\n",
+		"staging/stg_one.sql": `SELECT patient_id, count(*) AS n, list_sort(list(i)) AS items FROM {{ ref "stg_n" }} GROUP BY patient_id`,
+	}
+	set, err := models.Read(layer(files))
+	require.NoError(t, err)
+	rep, err := set.Run(ctx, db, models.RunOptions{TempDir: t.TempDir()})
+	require.NoError(t, err)
+	require.False(t, rep.Failed(), "%+v", rep.Results)
+	passes := map[string]int64{}
+	for _, r := range rep.Results {
+		passes[r.Model] = r.Passes
+	}
+	assert.Equal(t, int64(4), passes["stg_agg"], "1000 rows in passes of at most 300")
+	var groups, differ int
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM staging.stg_agg`).Scan(&groups))
+	assert.Equal(t, 38, groups, "37 keys and NULL, each once")
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM (
+		(SELECT * FROM staging.stg_agg EXCEPT ALL SELECT * FROM staging.stg_one)
+		UNION ALL (SELECT * FROM staging.stg_one EXCEPT ALL SELECT * FROM staging.stg_agg))`).Scan(&differ))
+	assert.Zero(t, differ, "the passes build the one-pass table")
+
+	// Small enough for one pass: the predicate is true.
+	files["staging/stg_agg.yml"] = "batches: {of: stg_n, rows: 5000}\n"
+	set, err = models.Read(layer(files))
+	require.NoError(t, err)
+	rep, err = set.Run(ctx, db, models.RunOptions{TempDir: t.TempDir(), Select: []string{"stg_agg"}})
+	require.NoError(t, err)
+	require.False(t, rep.Failed(), "%+v", rep.Results)
+	assert.Equal(t, int64(1), rep.Results[0].Passes)
+
+	for yml, want := range map[string]string{
+		"":                                   "needs both batches:",
+		"batches: {of: stg_n}\n":             "batches needs of:",
+		"batches: {of: stg_one, rows: 10}\n": "is not a model it refs",
+		"materialized: view\nbatches: {of: stg_n, rows: 10}\n": "on a table",
+	} {
+		files["staging/stg_agg.yml"] = yml
+		_, err = models.Read(layer(files))
+		assert.ErrorContains(t, err, want, yml)
+	}
+	files["staging/stg_one.yml"] = "batches: {of: stg_n, rows: 10}\n"
+	delete(files, "staging/stg_agg.yml")
+	delete(files, "staging/stg_agg.sql")
+	_, err = models.Read(layer(files))
+	assert.ErrorContains(t, err, "needs both batches:", "batches without {{ batch }} would write every row in every pass")
+}

@@ -36,14 +36,16 @@ type RunOptions struct {
 
 // ModelResult is one model's outcome in a run.
 type ModelResult struct {
-	Model       string  `json:"model"`
-	Schema      string  `json:"schema"`
-	File        string  `json:"file"`
-	Fingerprint string  `json:"fingerprint"`
-	Status      string  `json:"status"` // success, error, skipped
-	Rows        int64   `json:"rows"`
-	Seconds     float64 `json:"seconds"`
-	Message     string  `json:"message,omitempty"`
+	Model       string `json:"model"`
+	Schema      string `json:"schema"`
+	File        string `json:"file"`
+	Fingerprint string `json:"fingerprint"`
+	Status      string `json:"status"` // success, error, skipped
+	Rows        int64  `json:"rows"`
+	// Passes is how many passes built a batched model (see Batches).
+	Passes  int64   `json:"passes,omitempty"`
+	Seconds float64 `json:"seconds"`
+	Message string  `json:"message,omitempty"`
 }
 
 // RunReport is the outcome of a run.
@@ -115,7 +117,7 @@ func (s *Set) Run(ctx context.Context, db *sql.DB, opt RunOptions) (RunReport, e
 			if opt.Progress != nil {
 				opt.Progress(name)
 			}
-			res.Rows, err = s.build(ctx, conn, r, m)
+			res.Rows, res.Passes, err = s.build(ctx, conn, r, m)
 			res.Seconds = time.Since(t0).Seconds()
 			if err != nil {
 				if ctx.Err() != nil {
@@ -191,11 +193,23 @@ func (s *Set) prepare(ctx context.Context, conn *sql.Conn, selected []string, te
 	return nil
 }
 
-// build materialises one model in a transaction and returns its row count.
-func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model) (int64, error) {
-	body, err := r.render(m)
-	if err != nil {
-		return 0, err
+// build materialises one model in a transaction and returns its row count
+// and the passes it took.
+func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model) (int64, int64, error) {
+	passes := int64(1)
+	if b := m.Config.Batches; b != nil {
+		var n int64
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+s.Models[b.Of].Relation()).Scan(&n); err != nil {
+			return 0, 0, fmt.Errorf("batches: counting %s: %w", b.Of, err)
+		}
+		passes = max(1, (n+b.Rows-1)/b.Rows)
+	}
+	bodies := make([]string, passes)
+	var err error
+	for i := range bodies {
+		if bodies[i], err = r.render(m, int64(i), passes); err != nil {
+			return 0, 0, err
+		}
 	}
 	kind := "TABLE"
 	if m.Config.Materialized == "view" {
@@ -205,16 +219,16 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model) 
 	// aggregate states cannot spill) hold for its build only.
 	for _, k := range sortedKeys(m.Config.Settings) {
 		if _, err := conn.ExecContext(ctx, "SET "+k+" = "+warehouse.QuoteLiteral(m.Config.Settings[k])); err != nil {
-			return 0, fmt.Errorf("setting %s: %w", k, err)
+			return 0, 0, fmt.Errorf("setting %s: %w", k, err)
 		}
 		defer func(k string) { _, _ = conn.ExecContext(context.WithoutCancel(ctx), "RESET "+k) }(k)
 	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	rollback := func(err error) (int64, error) {
+	rollback := func(err error) (int64, int64, error) {
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return 0, err
+		return 0, 0, err
 	}
 	// A view and a table of the same name cannot replace each other.
 	var existing string
@@ -233,17 +247,24 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model) 
 	if err != nil {
 		return rollback(err)
 	}
-	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE "+kind+" "+m.Relation()+" AS\n"+body); err != nil {
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE "+kind+" "+m.Relation()+" AS\n"+bodies[0]); err != nil {
 		return rollback(err)
+	}
+	// Further passes of a batched model; one transaction, so a failed pass
+	// leaves the previous table in place.
+	for _, body := range bodies[1:] {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO "+m.Relation()+"\n"+body); err != nil {
+			return rollback(err)
+		}
 	}
 	var n int64
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+m.Relation()).Scan(&n); err != nil {
 		return rollback(err)
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return n, nil
+	return n, passes, nil
 }
 
 // renderer expands model templates against the warehouse as it is now.
@@ -298,7 +319,11 @@ func (s *Set) renderer(ctx context.Context, conn *sql.Conn, objects []SourceObje
 	return r, nil
 }
 
-func (r *renderer) render(m *Model) (string, error) {
+// render expands the model for pass (of passes) of its build: {{ batch
+// "expr" }} becomes the predicate selecting that pass's share of rows, by
+// a hash of expr (a NULL hashes too, so every row falls in exactly one
+// pass), or true when the model is built in one pass.
+func (r *renderer) render(m *Model, pass, passes int64) (string, error) {
 	var missing error
 	t, err := template.New(m.File).Funcs(template.FuncMap{
 		"ref": func(n string) string { return r.set.Models[n].Relation() },
@@ -311,6 +336,12 @@ func (r *renderer) render(m *Model) (string, error) {
 		},
 		"seed": func(n string) string { return "seeds." + warehouse.QuoteIdent(n) },
 		"this": func() string { return m.Relation() },
+		"batch": func(expr string) string {
+			if passes <= 1 {
+				return "true"
+			}
+			return fmt.Sprintf("(hash(%s) %% %d = %d)", expr, passes, pass)
+		},
 	}).Parse(m.SQL)
 	if err != nil {
 		return "", err

@@ -180,5 +180,5 @@ func samples(ctx context.Context, conn *sql.Conn, t dataTest) ([]string, error) 
 func (r *renderer) renderText(m *Model, text string) (string, error) {
 	tmp := *m
 	tmp.SQL = text
-	return r.render(&tmp)
+	return r.render(&tmp, 0, 1)
 }

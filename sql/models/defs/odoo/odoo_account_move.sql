@@ -11,12 +11,15 @@
 -- partner): the bill goes where axiUm's billing responsibility lies while
 -- each invoice still names the patient treated. Moves are created as
 -- drafts (no state column): posting is a separate, reviewable step.
+--
+-- Built in passes over shares of the patients (see the .yml); every row
+-- comes from tx, which keeps one pass's share.
 WITH tx AS (
     SELECT t.* FROM {{ ref "stg_transaction" }} t
     ANTI JOIN {{ ref "dq_duplicates" }} d
         ON d.model = 'stg_transaction' AND d.record_key = t.transaction_id AND d."_source_file" = t."_source_file" AND d."_source_record" = t."_source_record"
     SEMI JOIN {{ ref "odoo_res_partner_patient" }} p ON p.x_source_system_id = t.patient_id
-    WHERE t.amount IS NOT NULL
+    WHERE t.amount IS NOT NULL AND {{ batch "t.patient_id" }}
 ), claims AS (
     SELECT claim_id, any_value(claim_number) AS claim_number FROM {{ ref "stg_claim" }} GROUP BY claim_id
 ), charges AS (

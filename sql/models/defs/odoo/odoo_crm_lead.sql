@@ -13,12 +13,15 @@
 -- Conditions (A), existing work (E), soft-deleted treatments, treatments of
 -- unknown patients and repeated keys are not visits; reconciliation counts
 -- each.
+--
+-- Built in passes over shares of the patients (see the .yml); every visit
+-- comes from t, which keeps one pass's share.
 WITH t AS (
     SELECT t.* FROM {{ ref "stg_treatment" }} t
     ANTI JOIN {{ ref "dq_duplicates" }} d
         ON d.model = 'stg_treatment' AND d.record_key = t.treatment_id AND d."_source_file" = t."_source_file" AND d."_source_record" = t."_source_record"
     SEMI JOIN {{ ref "odoo_res_partner_patient" }} p ON p.x_source_system_id = t.patient_id
-    WHERE NOT t.is_deleted AND t.status IN ('C', 'I', 'P')
+    WHERE NOT t.is_deleted AND t.status IN ('C', 'I', 'P') AND {{ batch "t.patient_id" }}
 ), keyed AS (
     SELECT
         t.*,

@@ -17,6 +17,9 @@
 -- out and counted in twenty.reconciliation. History notes merge many rows:
 -- their driving row is the patient card, _merged_object and _merged_rows
 -- say what was merged.
+-- Built in passes over shares of the patients (see the .yml): every CTE
+-- that reads rows keeps its share of patients, so each note is written
+-- by exactly one pass.
 WITH patient AS (
     SELECT id, "_source_key" AS patient_id, "_batch_id", "_source_file", "_source_record"
     FROM {{ ref "twenty_person" }} WHERE "_source_object" = 'patient'
@@ -29,10 +32,12 @@ WITH patient AS (
     SELECT t.* FROM {{ ref "stg_clinical_note" }} t
     ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_clinical_note'
         AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
+    WHERE {{ batch "t.patient_id" }}
 ), exam AS (
     SELECT t.* FROM {{ ref "stg_perio_exam" }} t
     ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_exam'
         AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
+    WHERE {{ batch "t.patient_id" }}
 ), measure_summary AS (
     SELECT
         exam_id,
@@ -50,12 +55,14 @@ WITH patient AS (
         count(DISTINCT tooth) FILTER (WHERE furcation_grade IS NOT NULL) AS furcation_teeth
     FROM (SELECT t.* FROM {{ ref "stg_perio_measure" }} t
           ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_measure'
-              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
+          SEMI JOIN exam e ON e.exam_id = t.exam_id)
     GROUP BY exam_id
 ), treatment AS (
     SELECT t.* FROM {{ ref "stg_treatment" }} t
     ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_treatment'
         AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
+    WHERE {{ batch "t.patient_id" }}
 ), treatment_history AS (
     SELECT
         patient_id,
@@ -98,7 +105,8 @@ WITH patient AS (
             util.md_cell(amount)) || ' |'}), E'\n') AS rows
     FROM (SELECT t.* FROM {{ ref "stg_transaction" }} t
           ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_transaction'
-              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record")
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
+          WHERE {{ batch "t.patient_id" }})
     GROUP BY patient_id
 ), claim_history AS (
     SELECT
@@ -119,7 +127,8 @@ WITH patient AS (
             util.md_cell(c.paid_date)) || ' |'}), E'\n') AS rows
     FROM (SELECT t.* FROM {{ ref "stg_claim" }} t
           ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_claim'
-              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") c
+              AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
+          WHERE {{ batch "t.patient_id" }}) c
     LEFT JOIN (SELECT DISTINCT ON (policy_id) policy_id, plan_id FROM {{ ref "stg_policy" }} ORDER BY policy_id, "_batch_id", "_source_file", "_source_record") pol USING (policy_id)
     LEFT JOIN (SELECT DISTINCT ON (plan_id) plan_id, carrier_id FROM {{ ref "stg_benefit_plan" }} ORDER BY plan_id, "_batch_id", "_source_file", "_source_record") bp USING (plan_id)
     LEFT JOIN (SELECT DISTINCT ON (carrier_id) carrier_id, name FROM {{ ref "stg_carrier" }} ORDER BY carrier_id, "_batch_id", "_source_file", "_source_record") k USING (carrier_id)
@@ -128,6 +137,7 @@ WITH patient AS (
     SELECT t.* FROM {{ ref "stg_attachment" }} t
     ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_attachment'
         AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
+    WHERE {{ batch "t.patient_id" }}
 ), notes AS (
     SELECT
         util.det_uuid('clinical_note', n.note_id) AS id,
