@@ -257,3 +257,34 @@ func TestBatchedModel(t *testing.T) {
 	_, err = models.Read(layer(files))
 	assert.ErrorContains(t, err, "needs both batches:", "batches without {{ batch }} would write every row in every pass")
 }
+
+// With StoreIn, a model of a stored schema is built as a table in that
+// schema and its own name is a view of it (the snapshot then keeps that
+// table); other schemas build in place.
+func TestStoredModel(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	files := map[string]string{
+		"staging/stg_n.sql":   `SELECT i FROM range(5) r(i)`,
+		"twenty/twenty_n.sql": `SELECT i * 2 AS j FROM {{ ref "stg_n" }}`,
+	}
+	set, err := models.Read(layer(files))
+	require.NoError(t, err)
+	rep, err := set.Run(ctx, db, models.RunOptions{TempDir: t.TempDir(), StoreIn: "snap", StoreSchemas: []string{"twenty"}})
+	require.NoError(t, err)
+	require.False(t, rep.Failed(), "%+v", rep.Results)
+	kinds := map[string]string{}
+	rows, err := db.Query("SELECT table_schema || '.' || table_name, table_type FROM information_schema.tables WHERE table_schema IN ('staging', 'twenty', 'snap')")
+	require.NoError(t, err)
+	for rows.Next() {
+		var n, k string
+		require.NoError(t, rows.Scan(&n, &k))
+		kinds[n] = k
+	}
+	require.NoError(t, rows.Err())
+	stored := "snap." + models.StoredName(set.Models["twenty_n"], rep.RunID)
+	assert.Equal(t, map[string]string{"staging.stg_n": "BASE TABLE", "twenty.n": "VIEW", stored: "BASE TABLE"}, kinds)
+	var sum int
+	require.NoError(t, db.QueryRow("SELECT sum(j) FROM twenty.n").Scan(&sum))
+	assert.Equal(t, 20, sum)
+}

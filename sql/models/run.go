@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -32,6 +33,18 @@ type RunOptions struct {
 	// TempDir receives seed files while they load.
 	TempDir  string
 	Progress func(model string)
+	// StoreIn, when set, is the schema that holds the tables of the models
+	// in the schemas StoreSchemas lists: such a model is built as table
+	// <StoreIn>."<schema>__<table>__run<id>" and its own name becomes a
+	// view of it, so a snapshot can keep the table the run built instead
+	// of copying it (see snapshot.Take).
+	StoreIn      string
+	StoreSchemas []string
+}
+
+// StoredName is the table a stored model's run builds (see StoreIn).
+func StoredName(m *Model, runID int64) string {
+	return fmt.Sprintf("%s__%s__run%d", m.Schema, m.Table(), runID)
 }
 
 // ModelResult is one model's outcome in a run.
@@ -117,7 +130,11 @@ func (s *Set) Run(ctx context.Context, db *sql.DB, opt RunOptions) (RunReport, e
 			if opt.Progress != nil {
 				opt.Progress(name)
 			}
-			res.Rows, res.Passes, err = s.build(ctx, conn, r, m)
+			store := ""
+			if opt.StoreIn != "" && m.Config.Materialized == "table" && slices.Contains(opt.StoreSchemas, m.Schema) {
+				store = warehouse.QuoteIdent(opt.StoreIn) + "." + warehouse.QuoteIdent(StoredName(m, rep.RunID))
+			}
+			res.Rows, res.Passes, err = s.build(ctx, conn, r, m, store)
 			res.Seconds = time.Since(t0).Seconds()
 			if err != nil {
 				if ctx.Err() != nil {
@@ -194,8 +211,9 @@ func (s *Set) prepare(ctx context.Context, conn *sql.Conn, selected []string, te
 }
 
 // build materialises one model in a transaction and returns its row count
-// and the passes it took.
-func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model) (int64, int64, error) {
+// and the passes it took. With store set, the table is built there and the
+// model's relation is a view of it.
+func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model, store string) (int64, int64, error) {
 	passes := int64(1)
 	if b := m.Config.Batches; b != nil {
 		var n int64
@@ -211,9 +229,12 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model) 
 			return 0, 0, err
 		}
 	}
-	kind := "TABLE"
+	kind, target := "TABLE", m.Relation()
 	if m.Config.Materialized == "view" {
 		kind = "VIEW"
+	}
+	if store != "" {
+		kind, target = "VIEW", store
 	}
 	// Settings a model's .yml asks for (threads: 1 for a model whose
 	// aggregate states cannot spill) hold for its build only.
@@ -247,18 +268,27 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model) 
 	if err != nil {
 		return rollback(err)
 	}
-	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE "+kind+" "+m.Relation()+" AS\n"+bodies[0]); err != nil {
+	what := kind
+	if store != "" {
+		what = "TABLE"
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE "+what+" "+target+" AS\n"+bodies[0]); err != nil {
 		return rollback(err)
 	}
 	// Further passes of a batched model; one transaction, so a failed pass
 	// leaves the previous table in place.
 	for _, body := range bodies[1:] {
-		if _, err := conn.ExecContext(ctx, "INSERT INTO "+m.Relation()+"\n"+body); err != nil {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO "+target+"\n"+body); err != nil {
+			return rollback(err)
+		}
+	}
+	if store != "" {
+		if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE VIEW "+m.Relation()+" AS SELECT * FROM "+store); err != nil {
 			return rollback(err)
 		}
 	}
 	var n int64
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+m.Relation()).Scan(&n); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+target).Scan(&n); err != nil {
 		return rollback(err)
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {

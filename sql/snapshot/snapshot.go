@@ -17,6 +17,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -107,6 +109,10 @@ func Take(ctx context.Context, db *sql.DB, id int64, tables []Table) (*Snapshot,
 		return nil, err
 	}
 	defer tx.Rollback()
+	live, err := liveStorage(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	snap := &Snapshot{ID: id, CreatedAt: time.Now().UTC(), Status: "active"}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO meta.snapshot (snapshot_id, created_at, status) VALUES (?, ?, 'active')", id, snap.CreatedAt); err != nil {
 		return nil, fmt.Errorf("snapshot %d: %w", id, err)
@@ -140,10 +146,26 @@ func Take(ctx context.Context, db *sql.DB, id int64, tables []Table) (*Snapshot,
 			k.Storage).Scan(&exists); err != nil {
 			return nil, err
 		}
-		if exists > 0 {
+		built := live[t.Schema+"."+t.Table]
+		switch {
+		case exists > 0:
+			// An earlier snapshot holds this content: share its copy (and
+			// let the live view read it, freeing what the run built).
 			k.Shared = true
-		} else if _, err := tx.ExecContext(ctx, "CREATE TABLE "+k.Relation()+" AS SELECT * FROM "+t.relation()); err != nil {
-			return nil, fmt.Errorf("snapshot %d: copy %s.%s: %w", id, t.Schema, t.Table, err)
+			if built != "" && built != k.Storage {
+				err = pointAt(ctx, tx, t.Schema, t.Table, k.Relation())
+			}
+		case runTable.MatchString(built):
+			// The run built this table in snap: it becomes the copy, no
+			// rows move.
+			if _, err = tx.ExecContext(ctx, "ALTER TABLE snap."+warehouse.QuoteIdent(built)+" RENAME TO "+warehouse.QuoteIdent(k.Storage)); err == nil {
+				err = pointAt(ctx, tx, t.Schema, t.Table, k.Relation())
+			}
+		default:
+			_, err = tx.ExecContext(ctx, "CREATE TABLE "+k.Relation()+" AS SELECT * FROM "+t.relation())
+		}
+		if err != nil {
+			return nil, fmt.Errorf("snapshot %d: keep %s.%s: %w", id, t.Schema, t.Table, err)
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO meta.snapshot_table VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			id, t.Model, t.Schema, t.Table, t.Fingerprint, k.Rows, k.ContentHash, k.Storage, key); err != nil {
@@ -153,7 +175,91 @@ func Take(ctx context.Context, db *sql.DB, id int64, tables []Table) (*Snapshot,
 		snap.Models++
 		snap.Rows += k.Rows
 	}
+	if err := dropUnusedRuns(ctx, tx); err != nil {
+		return nil, err
+	}
 	return snap, tx.Commit()
+}
+
+// runTable is the name of a table a model run built in snap (see
+// models.RunOptions.StoreIn) and no snapshot has kept yet.
+var runTable = regexp.MustCompile(`__run[0-9]+$`)
+
+// storedView is the SQL DuckDB keeps for a view over a table in snap, as
+// the model runner and Restore create it.
+// (DuckDB keeps it normalised: quotes only where a name needs them).
+var storedView = regexp.MustCompile(`(?is)^CREATE VIEW .* AS SELECT \* FROM "?snap"?\.("(?:[^"]|"")+"|[A-Za-z0-9_]+)\s*;?\s*$`)
+
+// liveStorage maps each live relation ("twenty.person") that is a view
+// over a table in snap to that table's name.
+func liveStorage(ctx context.Context, q warehouse.Queryer) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE database_name = current_database() AND NOT internal AND schema_name <> 'snap'")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var schema, view, text string
+		if err := rows.Scan(&schema, &view, &text); err != nil {
+			return nil, err
+		}
+		if m := storedView.FindStringSubmatch(text); m != nil {
+			name := m[1]
+			if strings.HasPrefix(name, `"`) {
+				name = strings.ReplaceAll(name[1:len(name)-1], `""`, `"`)
+			}
+			out[schema+"."+view] = name
+		}
+	}
+	return out, rows.Err()
+}
+
+// pointAt makes the live relation a view of a kept table, replacing the
+// table or view it was.
+func pointAt(ctx context.Context, tx *sql.Tx, schema, table, kept string) error {
+	rel := warehouse.QuoteIdent(schema) + "." + warehouse.QuoteIdent(table)
+	var tables int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?", schema, table).Scan(&tables); err != nil {
+		return err
+	}
+	if tables > 0 {
+		if _, err := tx.ExecContext(ctx, "DROP TABLE "+rel); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, "CREATE OR REPLACE VIEW "+rel+" AS SELECT * FROM "+kept)
+	return err
+}
+
+// dropUnusedRuns drops the tables runs built in snap that no live view
+// reads any more (kept ones were renamed to their content name).
+func dropUnusedRuns(ctx context.Context, tx *sql.Tx) error {
+	live, err := liveStorage(ctx, tx)
+	if err != nil {
+		return err
+	}
+	used := map[string]bool{}
+	for _, s := range live {
+		used[s] = true
+	}
+	// Any view naming the table keeps it, whatever its shape.
+	views, err := column[string](ctx, tx, "SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND NOT internal")
+	if err != nil {
+		return err
+	}
+	names, err := column[string](ctx, tx, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'snap' AND database_name = current_database()")
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if runTable.MatchString(n) && !used[n] && !slices.ContainsFunc(views, func(v string) bool { return strings.Contains(v, n) }) {
+			if _, err := tx.ExecContext(ctx, "DROP TABLE snap."+warehouse.QuoteIdent(n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // storageName names a copy by its table and content: the same content of
@@ -293,26 +399,18 @@ func Restore(ctx context.Context, db *sql.DB, id int64) (*Restored, error) {
 	defer tx.Rollback()
 	out := &Restored{Snapshot: id}
 	for _, k := range s.Tables {
-		rel := warehouse.QuoteIdent(k.Schema) + "." + warehouse.QuoteIdent(k.Table)
 		if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+warehouse.QuoteIdent(k.Schema)); err != nil {
 			return nil, err
 		}
-		// A model materialised as a view is restored as the table it was.
-		var views int
-		if err := tx.QueryRowContext(ctx,
-			"SELECT count(*) FROM duckdb_views() WHERE schema_name = ? AND view_name = ? AND database_name = current_database()",
-			k.Schema, k.Table).Scan(&views); err != nil {
-			return nil, err
-		}
-		if views > 0 {
-			if _, err := tx.ExecContext(ctx, "DROP VIEW "+rel); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "CREATE OR REPLACE TABLE "+rel+" AS SELECT * FROM "+k.Relation()); err != nil {
+		// The live name becomes a view of the kept copy: no rows move, and
+		// the copy stays while a live view reads it (Prune checks).
+		if err := pointAt(ctx, tx, k.Schema, k.Table, k.Relation()); err != nil {
 			return nil, fmt.Errorf("restore %s.%s from snapshot %d: %w", k.Schema, k.Table, id, err)
 		}
 		out.Tables = append(out.Tables, k.Schema+"."+k.Table)
+	}
+	if err := dropUnusedRuns(ctx, tx); err != nil {
+		return nil, err
 	}
 	if out.RolledBack, err = column[int64](ctx, tx, "SELECT snapshot_id FROM meta.snapshot WHERE snapshot_id > ? AND status = 'active' ORDER BY 1", id); err != nil {
 		return nil, err
@@ -366,8 +464,20 @@ func Prune(ctx context.Context, db *sql.DB, keep int) (*Pruned, error) {
 	if err != nil {
 		return nil, err
 	}
-	if out.Copies, err = column[string](ctx, tx, q); err != nil {
+	unused, err := column[string](ctx, tx, q)
+	if err != nil {
 		return nil, err
+	}
+	// A copy a live view reads (after a rollback to a pruned snapshot, or
+	// the table a run built and no snapshot kept yet) stays.
+	live, err := liveStorage(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range unused {
+		if !slices.Contains(slices.Collect(maps.Values(live)), name) {
+			out.Copies = append(out.Copies, name)
+		}
 	}
 	for _, name := range out.Copies {
 		if _, err := tx.ExecContext(ctx, "DROP TABLE snap."+warehouse.QuoteIdent(name)); err != nil {

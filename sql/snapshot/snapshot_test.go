@@ -3,6 +3,7 @@ package snapshot_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -204,4 +205,78 @@ func TestRestoreAndPrune(t *testing.T) {
 		var n int
 		require.NoError(t, db.QueryRow("SELECT count(*) FROM "+k.Relation()).Scan(&n), "snapshot 4 still readable")
 	}
+}
+
+// A run that builds its destination tables in snap (models.RunOptions.StoreIn)
+// hands them to the snapshot: no rows are copied, the live name stays a
+// view of the kept table, a run of unchanged content shares the earlier
+// copy and drops its own, and a copy a live view reads survives Prune.
+func TestTakeKeepsTheTableTheRunBuilt(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	build := func(run int, rows int) {
+		name := fmt.Sprintf("twenty__person__run%d", run)
+		exec(t, db,
+			fmt.Sprintf(`CREATE TABLE snap.%q AS SELECT i::VARCHAR AS id, 'name' || i AS name FROM range(%d) r(i)`, name, rows),
+			fmt.Sprintf(`CREATE OR REPLACE VIEW twenty.person AS SELECT * FROM "snap".%q`, name))
+	}
+	one := tables[:1]
+	snapTables := func() []string {
+		var out []string
+		rows, err := db.Query("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'snap' ORDER BY 1")
+		require.NoError(t, err)
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			require.NoError(t, rows.Scan(&n))
+			out = append(out, n)
+		}
+		return out
+	}
+	count := func() (n int) {
+		require.NoError(t, db.QueryRow("SELECT count(*) FROM twenty.person").Scan(&n))
+		return n
+	}
+
+	build(1, 10)
+	s1, err := snapshot.Take(ctx, db, 1, one)
+	require.NoError(t, err)
+	assert.Equal(t, []string{s1.Tables[0].Storage}, snapTables(), "the run's table became the copy")
+	assert.Equal(t, 10, count(), "the live view reads the copy")
+
+	build(2, 10) // same content
+	s2, err := snapshot.Take(ctx, db, 2, one)
+	require.NoError(t, err)
+	assert.True(t, s2.Tables[0].Shared)
+	assert.Equal(t, []string{s1.Tables[0].Storage}, snapTables(), "the run's duplicate is dropped")
+	assert.Equal(t, 10, count())
+
+	build(3, 20)
+	s3, err := snapshot.Take(ctx, db, 3, one)
+	require.NoError(t, err)
+	assert.Len(t, snapTables(), 2)
+	assert.Equal(t, 20, count())
+
+	// Rollback: the live name reads snapshot 1's copy again, nothing copied.
+	_, err = snapshot.Restore(ctx, db, 1)
+	require.NoError(t, err)
+	assert.Equal(t, 10, count())
+	assert.Len(t, snapTables(), 2)
+
+	// Prune to the newest snapshot only: snapshot 1's copy is what the
+	// live view reads, so it stays.
+	exec(t, db, "UPDATE meta.snapshot SET status = 'active'")
+	p, err := snapshot.Prune(ctx, db, 1)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{2, 1}, p.Snapshots)
+	assert.Empty(t, p.Copies, "shared with the live view")
+	assert.Equal(t, 10, count())
+	assert.ElementsMatch(t, []string{s1.Tables[0].Storage, s3.Tables[0].Storage}, snapTables())
+
+	// A run table no view reads (a run that stopped before its snapshot)
+	// is dropped by the next snapshot.
+	exec(t, db, `CREATE TABLE snap.twenty__company__run9 AS SELECT 1 AS id`)
+	_, err = snapshot.Take(ctx, db, 4, one)
+	require.NoError(t, err)
+	assert.NotContains(t, snapTables(), "twenty__company__run9")
 }
