@@ -17,6 +17,7 @@ import (
 	"github.com/axium2crm/axium2crm/fixtures/memstat"
 	"github.com/axium2crm/axium2crm/loaders"
 	"github.com/axium2crm/axium2crm/sql/models"
+	"github.com/axium2crm/axium2crm/sql/snapshot"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -26,7 +27,8 @@ import (
 // (default 10,000) and AXIUM2CRM_BENCH_MEMORY (default 2GB); reuse an
 // export with AXIUM2CRM_BENCH_EXPORT (a directory the generator filled).
 // It also reports the ratio for a project with one destination (staging
-// plus that destination's models).
+// plus that destination's models), and the time of the snapshot the run
+// command takes after the models.
 func BenchmarkRun(b *testing.B) {
 	patients := 10000
 	if s := os.Getenv("AXIUM2CRM_BENCH_PATIENTS"); s != "" {
@@ -47,7 +49,7 @@ func BenchmarkRun(b *testing.B) {
 	}
 	set, err := models.Read(models.Embedded())
 	require.NoError(b, err)
-	var loadSec, runSec float64
+	var loadSec, runSec, snapSec float64
 	var loadPeak, runPeak int64
 	var rows int64
 	perModel := map[string]float64{}
@@ -66,9 +68,22 @@ func BenchmarkRun(b *testing.B) {
 
 		memstat.ResetPeak()
 		t0 = time.Now()
-		rr, err := set.Run(ctx, wh.DB(), models.RunOptions{Sources: catalogSources(), TempDir: dir})
+		// As the run command does: destination tables built in snap and
+		// kept by the run's snapshot.
+		rr, err := set.Run(ctx, wh.DB(), models.RunOptions{Sources: catalogSources(), TempDir: dir,
+			StoreIn: "snap", StoreSchemas: []string{"twenty", "odoo"}})
 		require.NoError(b, err)
 		runSec += time.Since(t0).Seconds()
+		t0 = time.Now()
+		var keep []snapshot.Table
+		for _, name := range set.Order {
+			if m := set.Models[name]; m.Schema != "staging" {
+				keep = append(keep, snapshot.Table{Model: name, Schema: m.Schema, Table: m.Table(), Key: m.Config.Key})
+			}
+		}
+		_, err = snapshot.Take(ctx, wh.DB(), rr.RunID, keep)
+		require.NoError(b, err)
+		snapSec += time.Since(t0).Seconds()
 		runPeak = max(runPeak, memstat.PeakRSS())
 		rows = 0
 		for _, r := range rr.Results {
@@ -83,10 +98,13 @@ func BenchmarkRun(b *testing.B) {
 	b.ReportMetric(loadSec/n, "load_s")
 	b.ReportMetric(runSec/n, "run_s")
 	b.ReportMetric((loadSec+runSec)/loadSec, "load+run/load")
+	b.ReportMetric(snapSec/n, "snapshot_s")
+	b.ReportMetric((loadSec+runSec+snapSec)/loadSec, "load+run+snapshot/load")
 	b.ReportMetric(float64(loadPeak)/1e6, "load_peak_MB")
 	b.ReportMetric(float64(runPeak)/1e6, "run_peak_MB")
 	b.Logf("%d patients, memory_limit %s: load %.1fs (peak %d MB), run %.1fs over %d models, %d rows (peak %d MB); (load+run)/load = %.2f",
 		patients, mem, loadSec/n, loadPeak>>20, runSec/n, len(set.Order), rows, runPeak>>20, (loadSec+runSec)/loadSec)
+	b.Logf("the run's snapshot (as the run command takes it): %.1fs; (load+run+snapshot)/load = %.2f", snapSec/n, (loadSec+runSec+snapSec)/loadSec)
 	// A project builds staging and its destinations' models (destinations
 	// in axium2crm.yaml); the destinations' models do not read each other,
 	// so one destination's run is staging plus its own models.
