@@ -104,14 +104,9 @@ func buildModels(cmd *cobra.Command, p *project, selectors []string) (models.Run
 	if len(selectors) == 0 {
 		selectors = p.destinationModels(set)
 	}
-	opt := models.RunOptions{Select: selectors, Sources: sources, TempDir: p.tempDir(), StoreIn: "snap"}
 	// The destination tables the snapshot keeps are built in snap, so the
 	// snapshot keeps the very table the run built rather than a copy.
-	for _, sc := range snapshotSchemas {
-		if slices.Contains(p.cfg.Destinations, sc) {
-			opt.StoreSchemas = append(opt.StoreSchemas, sc)
-		}
-	}
+	opt := models.RunOptions{Select: selectors, Sources: sources, TempDir: p.tempDir(), StoreIn: "snap", StoreSchemas: p.keptSchemas()}
 	if errOut := cmd.ErrOrStderr(); isTerminal(errOut) {
 		opt.Progress = func(m string) { fmt.Fprintf(errOut, "building %s\n", m) }
 	}

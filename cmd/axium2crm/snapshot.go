@@ -18,13 +18,25 @@ import (
 // snapshotSchemas are the destination-ready schemas every run keeps.
 var snapshotSchemas = []string{"twenty", "odoo"}
 
+// keptSchemas are the destination schemas the project's snapshots keep:
+// the configured destinations'.
+func (p *project) keptSchemas() []string {
+	var out []string
+	for _, sc := range snapshotSchemas {
+		if slices.Contains(p.cfg.Destinations, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
 // takeSnapshot keeps the destination-ready tables after a model run and
 // prunes old snapshots by the project's retention.
 func takeSnapshot(ctx context.Context, p *project, set *models.Set, runID int64) (*snapshot.Snapshot, error) {
 	var tables []snapshot.Table
 	for _, name := range set.Order {
 		m := set.Models[name]
-		if !slices.Contains(snapshotSchemas, m.Schema) || !slices.Contains(p.cfg.Destinations, m.Schema) {
+		if !slices.Contains(p.keptSchemas(), m.Schema) {
 			continue
 		}
 		tables = append(tables, snapshot.Table{Model: name, Schema: m.Schema, Table: m.Table(), Fingerprint: m.Fingerprint, Key: m.Config.Key})

@@ -229,12 +229,15 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model, 
 			return 0, 0, err
 		}
 	}
+	// kind is what the model builds, at target; live is what its own name
+	// is (a view of target when the table is stored elsewhere).
 	kind, target := "TABLE", m.Relation()
 	if m.Config.Materialized == "view" {
 		kind = "VIEW"
 	}
+	live := kind
 	if store != "" {
-		kind, target = "VIEW", store
+		live, target = "VIEW", store
 	}
 	// Settings a model's .yml asks for (threads: 1 for a model whose
 	// aggregate states cannot spill) hold for its build only.
@@ -260,19 +263,15 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model, 
 		err = nil
 	case err != nil:
 		return rollback(err)
-	case existing == "VIEW" && kind == "TABLE":
+	case existing == "VIEW" && live == "TABLE":
 		_, err = conn.ExecContext(ctx, "DROP VIEW "+m.Relation())
-	case existing != "VIEW" && kind == "VIEW":
+	case existing != "VIEW" && live == "VIEW":
 		_, err = conn.ExecContext(ctx, "DROP TABLE "+m.Relation())
 	}
 	if err != nil {
 		return rollback(err)
 	}
-	what := kind
-	if store != "" {
-		what = "TABLE"
-	}
-	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE "+what+" "+target+" AS\n"+bodies[0]); err != nil {
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE "+kind+" "+target+" AS\n"+bodies[0]); err != nil {
 		return rollback(err)
 	}
 	// Further passes of a batched model; one transaction, so a failed pass

@@ -17,7 +17,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -99,12 +98,7 @@ var ErrNotFound = errors.New("no such snapshot")
 // not exist are skipped; a table whose content an earlier snapshot already
 // holds shares that copy. db must be the warehouse's only writer.
 func Take(ctx context.Context, db *sql.DB, id int64, tables []Table) (*Snapshot, error) {
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -232,19 +226,10 @@ func pointAt(ctx context.Context, tx *sql.Tx, schema, table, kept string) error 
 	return err
 }
 
-// dropUnusedRuns drops the tables runs built in snap that no live view
-// reads any more (kept ones were renamed to their content name).
+// dropUnusedRuns drops the tables runs built in snap that no view reads
+// any more (kept ones were renamed to their content name).
 func dropUnusedRuns(ctx context.Context, tx *sql.Tx) error {
-	live, err := liveStorage(ctx, tx)
-	if err != nil {
-		return err
-	}
-	used := map[string]bool{}
-	for _, s := range live {
-		used[s] = true
-	}
-	// Any view naming the table keeps it, whatever its shape.
-	views, err := column[string](ctx, tx, "SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND NOT internal")
+	read, err := readByViews(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -253,13 +238,27 @@ func dropUnusedRuns(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	for _, n := range names {
-		if runTable.MatchString(n) && !used[n] && !slices.ContainsFunc(views, func(v string) bool { return strings.Contains(v, n) }) {
+		if runTable.MatchString(n) && !read(n) {
 			if _, err := tx.ExecContext(ctx, "DROP TABLE snap."+warehouse.QuoteIdent(n)); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// readByViews reports whether any view names a table of snap (a live
+// view of a kept copy, or an analyst's view over one), so the table stays.
+func readByViews(ctx context.Context, tx *sql.Tx) (func(name string) bool, error) {
+	views, err := column[string](ctx, tx, "SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND NOT internal")
+	if err != nil {
+		return nil, err
+	}
+	return func(name string) bool {
+		// The whole name: run1 is not read by a view of run12.
+		whole := regexp.MustCompile(`(^|[^A-Za-z0-9_])` + regexp.QuoteMeta(name) + `($|[^A-Za-z0-9_])`)
+		return slices.ContainsFunc(views, whole.MatchString)
+	}, nil
 }
 
 // storageName names a copy by its table and content: the same content of
@@ -387,12 +386,7 @@ func Restore(ctx context.Context, db *sql.DB, id int64) (*Restored, error) {
 	if s.Status != "active" {
 		return nil, fmt.Errorf("snapshot %d was rolled back itself; restore a snapshot that is active", id)
 	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -440,12 +434,7 @@ func Prune(ctx context.Context, db *sql.DB, keep int) (*Pruned, error) {
 	if keep < 1 {
 		return out, nil
 	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -468,14 +457,14 @@ func Prune(ctx context.Context, db *sql.DB, keep int) (*Pruned, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A copy a live view reads (after a rollback to a pruned snapshot, or
-	// the table a run built and no snapshot kept yet) stays.
-	live, err := liveStorage(ctx, tx)
+	// A copy a view reads (the live tables after a rollback to a pruned
+	// snapshot, or the tables a run built and no snapshot kept yet) stays.
+	read, err := readByViews(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	for _, name := range unused {
-		if !slices.Contains(slices.Collect(maps.Values(live)), name) {
+		if !read(name) {
 			out.Copies = append(out.Copies, name)
 		}
 	}

@@ -280,3 +280,26 @@ func TestTakeKeepsTheTableTheRunBuilt(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, snapTables(), "twenty__company__run9")
 }
+
+// A view of run12 does not keep run1: names match whole.
+func TestRunTableNamedWhole(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	exec(t, db,
+		`CREATE TABLE snap.twenty__person__run1 AS SELECT 1 AS id`,
+		`CREATE TABLE snap.twenty__person__run12 AS SELECT 2 AS id`,
+		`CREATE VIEW twenty.person AS SELECT * FROM snap.twenty__person__run12`)
+	_, err := snapshot.Take(ctx, db, 12, tables[:1])
+	require.NoError(t, err)
+	var names []string
+	rows, err := db.Query("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'snap'")
+	require.NoError(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		require.NoError(t, rows.Scan(&n))
+		names = append(names, n)
+	}
+	require.Len(t, names, 1, "run12 kept under its content name, run1 dropped: %v", names)
+	assert.NotContains(t, names[0], "__run")
+}
