@@ -8,7 +8,11 @@
 -- The biggest table (about 70 rows per charted patient): exams are
 -- filtered and keyed first (small), measurements joined to them once.
 WITH e AS (
-    SELECT e.exam_id, e.patient_id, e.provider_id, e.exam_date, e.exam_type
+    SELECT e.exam_id, e.patient_id, e.provider_id, e.exam_date,
+        -- Per exam, not per site: about 160 times fewer calls.
+        CAST(e.exam_date AS VARCHAR) AS exam_day,
+        util.odoo_sel(e.exam_type) AS exam_type,
+        util.odoo_xid('patient', e.patient_id) AS partner_xid
     FROM {{ ref "stg_perio_exam" }} e
     ANTI JOIN {{ ref "dq_duplicates" }} d
         ON d.model = 'stg_perio_exam' AND d.record_key = e.exam_id AND d."_source_file" = e."_source_file" AND d."_source_record" = e."_source_record"
@@ -21,12 +25,12 @@ WITH e AS (
 )
 SELECT
     util.odoo_xid('perio', concat_ws('|', m.exam_id, m.tooth, m.site)) AS id,
-    concat_ws(' ', CAST(e.exam_date AS VARCHAR), 'tooth', m.tooth, m.site) AS x_name,
-    util.odoo_xid('patient', e.patient_id) AS "x_partner_id/id",
+    concat_ws(' ', e.exam_day, 'tooth', m.tooth, m.site) AS x_name,
+    e.partner_xid AS "x_partner_id/id",
     u.id AS "x_provider_id/id",
     m.exam_id AS x_exam_id,
     e.exam_date AS x_exam_date,
-    util.odoo_sel(e.exam_type) AS x_exam_type,
+    e.exam_type AS x_exam_type,
     m.tooth AS x_tooth,
     util.odoo_sel(m.site) AS x_site,
     m.probing_depth AS x_probing_depth,

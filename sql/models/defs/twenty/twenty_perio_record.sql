@@ -6,7 +6,11 @@
 -- twenty.reconciliation). The exam's facts are joined once per exam, not
 -- per row: this is the biggest table (about 90 rows per charted patient).
 WITH exam AS (
-    SELECT e.exam_id, e.exam_date, e.exam_type, p.id AS person_id
+    SELECT e.exam_id, e.exam_date, p.id AS person_id,
+        -- Per exam, not per site: about 160 times fewer calls.
+        CAST(e.exam_date AS VARCHAR) AS exam_day,
+        util.option_value(e.exam_type) AS exam_type,
+        'perio_exam:' || e.exam_id AS axium_exam_id
     FROM (SELECT t.* FROM {{ ref "stg_perio_exam" }} t
           ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_exam'
               AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") e
@@ -18,10 +22,10 @@ WITH exam AS (
 )
 SELECT
     util.det_uuid('perio_measure', concat_ws('|', m.exam_id, m.tooth, m.site)) AS id,
-    concat_ws(' ', CAST(e.exam_date AS VARCHAR), '#' || m.tooth, m.site) AS name,
+    concat_ws(' ', e.exam_day, '#' || m.tooth, m.site) AS name,
     e.person_id,
     e.exam_date,
-    util.option_value(e.exam_type) AS exam_type,
+    e.exam_type,
     m.tooth,
     m.site,
     m.probing_depth,
@@ -31,7 +35,7 @@ SELECT
     m.suppuration,
     m.mobility,
     m.furcation_grade AS furcation,
-    'perio_exam:' || m.exam_id AS axium_exam_id,
+    e.axium_exam_id,
     'perio_measure' AS "_source_object",
     concat_ws('|', m.exam_id, m.tooth, m.site) AS "_source_key",
     m."_batch_id", m."_source_file", m."_source_record"
