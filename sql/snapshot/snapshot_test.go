@@ -221,18 +221,7 @@ func TestTakeKeepsTheTableTheRunBuilt(t *testing.T) {
 			fmt.Sprintf(`CREATE OR REPLACE VIEW twenty.person AS SELECT * FROM "snap".%q`, name))
 	}
 	one := tables[:1]
-	snapTables := func() []string {
-		var out []string
-		rows, err := db.Query("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'snap' ORDER BY 1")
-		require.NoError(t, err)
-		defer rows.Close()
-		for rows.Next() {
-			var n string
-			require.NoError(t, rows.Scan(&n))
-			out = append(out, n)
-		}
-		return out
-	}
+	snapTables := func() []string { return snapTables(t, db) }
 	count := func() (n int) {
 		require.NoError(t, db.QueryRow("SELECT count(*) FROM twenty.person").Scan(&n))
 		return n
@@ -291,15 +280,23 @@ func TestRunTableNamedWhole(t *testing.T) {
 		`CREATE VIEW twenty.person AS SELECT * FROM snap.twenty__person__run12`)
 	_, err := snapshot.Take(ctx, db, 12, tables[:1])
 	require.NoError(t, err)
-	var names []string
-	rows, err := db.Query("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'snap'")
+	names := snapTables(t, db)
+	require.Len(t, names, 1, "run12 kept under its content name, run1 dropped: %v", names)
+	assert.NotContains(t, names[0], "__run")
+}
+
+// snapTables lists the tables in schema snap, by name.
+func snapTables(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	var out []string
+	rows, err := db.Query("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'snap' ORDER BY 1")
 	require.NoError(t, err)
 	defer rows.Close()
 	for rows.Next() {
 		var n string
 		require.NoError(t, rows.Scan(&n))
-		names = append(names, n)
+		out = append(out, n)
 	}
-	require.Len(t, names, 1, "run12 kept under its content name, run1 dropped: %v", names)
-	assert.NotContains(t, names[0], "__run")
+	require.NoError(t, rows.Err())
+	return out
 }
