@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -9,7 +10,8 @@ import (
 )
 
 type initOptions struct {
-	force bool
+	force        bool
+	destinations []string
 }
 
 func newInitCmd(g *globals) *cobra.Command {
@@ -27,11 +29,14 @@ func newInitCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&o.force, "force", false, "rewrite an existing axium2crm.yaml with the defaults")
+	cmd.Flags().StringSliceVar(&o.destinations, "destination", nil,
+		"the CRM this project migrates to: twenty or odoo (repeat or comma-separate for both; default both). "+
+			"`run` builds only these destinations' models")
 	return cmd
 }
 
 func runInit(cmd *cobra.Command, g *globals, o *initOptions, dir string) error {
-	cfgPath, err := config.Init(dir, o.force)
+	cfgPath, err := config.Init(dir, o.force, o.destinations...)
 	if err != nil {
 		return err
 	}
@@ -42,9 +47,10 @@ func runInit(cmd *cobra.Command, g *globals, o *initOptions, dir string) error {
 	defer p.Close()
 	out := cmd.OutOrStdout()
 	if g.json {
-		return writeJSON(out, map[string]string{"project": dir, "config": cfgPath, "warehouse": p.wh.Path()})
+		return writeJSON(out, map[string]any{"project": dir, "config": cfgPath, "warehouse": p.wh.Path(), "destinations": p.cfg.Destinations})
 	}
-	fmt.Fprintf(out, "Created project %s\n  config     %s\n  warehouse  %s\n", dir, cfgPath, p.wh.Path())
+	fmt.Fprintf(out, "Created project %s\n  config        %s\n  warehouse     %s\n  destinations  %s\n",
+		dir, cfgPath, p.wh.Path(), strings.Join(p.cfg.Destinations, ", "))
 	fmt.Fprintf(out, "Next: axium2crm load EXPORT_DIR --project %s\n", dir)
 	return nil
 }

@@ -134,8 +134,13 @@ func Default() Config {
 }
 
 // Render writes the default configuration with comments explaining each
-// setting and listing every object's default file patterns and columns.
-func Render() ([]byte, error) {
+// setting and listing every object's default file patterns and columns;
+// destinations, when given, replace the default destinations.
+func Render(destinations ...string) ([]byte, error) {
+	def := Default()
+	if len(destinations) > 0 {
+		def.Destinations = destinations
+	}
 	t, err := template.New("axium2crm.yaml.tmpl").Funcs(template.FuncMap{
 		"join":     strings.Join,
 		"patterns": loaders.DefaultPatterns,
@@ -161,7 +166,7 @@ func Render() ([]byte, error) {
 	if err := t.Execute(&buf, struct {
 		Default Config
 		Objects []loaders.Object
-	}{Default(), loaders.Catalog()}); err != nil {
+	}{def, loaders.Catalog()}); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -334,9 +339,18 @@ func Resolve(dir, p string) string {
 // ErrExists reports an init over an existing configuration.
 var ErrExists = errors.New("already an axium2crm project")
 
-// Init creates dir (owner-only) and writes the default configuration. It
-// refuses to overwrite an existing configuration unless force is set.
-func Init(dir string, force bool) (string, error) {
+// Init creates dir (owner-only) and writes the default configuration, for
+// the given destinations when any are named. It refuses to overwrite an
+// existing configuration unless force is set.
+func Init(dir string, force bool, destinations ...string) (string, error) {
+	p := filepath.Join(dir, FileName)
+	b, err := Render(destinations...)
+	if err != nil {
+		return "", err
+	}
+	if _, err := Parse(p, b); err != nil {
+		return "", fmt.Errorf("new configuration: %w", err)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
@@ -345,16 +359,8 @@ func Init(dir string, force bool) (string, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return "", err
 	}
-	p := filepath.Join(dir, FileName)
 	if _, err := os.Stat(p); err == nil && !force {
 		return "", fmt.Errorf("%w: %s exists (use --force to rewrite it with defaults)", ErrExists, p)
-	}
-	b, err := Render()
-	if err != nil {
-		return "", err
-	}
-	if _, err := Parse(p, b); err != nil {
-		return "", fmt.Errorf("default configuration does not parse: %w", err)
 	}
 	if err := os.WriteFile(p, b, 0o600); err != nil {
 		return "", err

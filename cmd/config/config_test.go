@@ -36,6 +36,21 @@ func TestInitWritesOwnerOnlyDefaults(t *testing.T) {
 	assert.NoError(t, err)
 }
 
+func TestInitForOneDestination(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mig")
+	_, err := config.Init(dir, false, "odoo")
+	require.NoError(t, err)
+	cfg, err := config.Read(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"odoo"}, cfg.Destinations)
+
+	// A destination that is not one is refused before anything is written.
+	bad := filepath.Join(t.TempDir(), "bad")
+	_, err = config.Init(bad, false, "salesforce")
+	assert.ErrorContains(t, err, `"salesforce" is not a destination`)
+	assert.NoDirExists(t, bad)
+}
+
 func TestParseErrors(t *testing.T) {
 	cases := []struct{ name, yaml, want string }{
 		{"version", "version: 2\n", "version 2 is not supported"},
