@@ -382,6 +382,22 @@ func TestTwentyDirtyFixture(t *testing.T) {
 	const patients, seed = 200, 23
 	dir := filepath.Join(t.TempDir(), "export")
 	db, _, _ := stgFixture(t, fixtures.Options{Out: dir, Patients: patients, Seed: seed, Format: "csv", Dirty: true})
+	// Perio defects the generator does not make: a site charted twice, a
+	// site of an exam the export lacks, and the same site twice with no
+	// exam (a key whose NULL part repeats like any other).
+	for _, q := range []string{
+		`INSERT INTO raw.perio_measure SELECT * REPLACE (_source_record + 1000000 AS _source_record)
+		 FROM raw.perio_measure ORDER BY _source_record LIMIT 1`,
+		`INSERT INTO raw.perio_measure SELECT * REPLACE (_source_record + 2000000 AS _source_record, 'NO-SUCH-EXAM' AS "Exam")
+		 FROM raw.perio_measure ORDER BY _source_record LIMIT 1`,
+		`INSERT INTO raw.perio_measure SELECT * REPLACE (_source_record + 3000000 AS _source_record, NULL AS "Exam")
+		 FROM raw.perio_measure ORDER BY _source_record LIMIT 1`,
+		`INSERT INTO raw.perio_measure SELECT * REPLACE (_source_record + 4000000 AS _source_record, NULL AS "Exam")
+		 FROM raw.perio_measure ORDER BY _source_record LIMIT 1`,
+	} {
+		_, err := db.Exec(q)
+		require.NoError(t, err)
+	}
 	set, err := models.Read(models.Embedded())
 	require.NoError(t, err)
 	run, err := set.Run(context.Background(), db, models.RunOptions{Sources: catalogSources(), TempDir: t.TempDir()})
@@ -412,6 +428,11 @@ func TestTwentyDirtyFixture(t *testing.T) {
 	for _, o := range []string{"patient", "appointment", "treatment"} {
 		assert.Equal(t, dup[o], byObject[o].Filtered["duplicate key: first copy kept"], "%s duplicates", o)
 	}
+	// The second copies of the site charted twice and of the exam-less
+	// site are repeats; the first exam-less copy and the site of a missing
+	// exam have no exam.
+	assert.Equal(t, int64(2), byObject["perio_measure"].Filtered["duplicate key: first copy kept"])
+	assert.Equal(t, int64(2), byObject["perio_measure"].Filtered["orphan reference to perio_exam"])
 	// An orphan is a written orphan key or a patient the loader rejected
 	// (as the staging test explains them): nothing else.
 	rejected := map[string]bool{}
