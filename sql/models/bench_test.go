@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,14 +22,16 @@ import (
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
-// BenchmarkRun loads a generated CSV export and builds every model, and
-// reports the load time, the run time, (load + run) / load, and peak memory
-// under the warehouse's memory limit. Size it with AXIUM2CRM_BENCH_PATIENTS
-// (default 10,000) and AXIUM2CRM_BENCH_MEMORY (default 2GB); reuse an
-// export with AXIUM2CRM_BENCH_EXPORT (a directory the generator filled).
-// It also reports the ratio for a project with one destination (staging
-// plus that destination's models), and the time of the snapshot the run
-// command takes after the models.
+// BenchmarkRun loads a generated CSV export and builds the models as the
+// run command does, once per destination setting of a project (both CRMs,
+// Twenty only, Odoo only; each on a fresh warehouse with its own load), and
+// reports for each: the load time, the time of the models and of the
+// snapshot the run command takes after them, (load + run + snapshot) /
+// load, and peak memory under the warehouse's memory limit. Size it with
+// AXIUM2CRM_BENCH_PATIENTS (default 10,000) and AXIUM2CRM_BENCH_MEMORY
+// (default 2GB); reuse an export with AXIUM2CRM_BENCH_EXPORT (a directory
+// the generator filled); measure one setting with AXIUM2CRM_BENCH_DESTINATIONS
+// ("twenty", "odoo" or "twenty,odoo").
 func BenchmarkRun(b *testing.B) {
 	patients := 10000
 	if s := os.Getenv("AXIUM2CRM_BENCH_PATIENTS"); s != "" {
@@ -40,6 +43,10 @@ func BenchmarkRun(b *testing.B) {
 	if s := os.Getenv("AXIUM2CRM_BENCH_MEMORY"); s != "" {
 		mem = s
 	}
+	settings := [][]string{{"twenty", "odoo"}, {"twenty"}, {"odoo"}}
+	if s := os.Getenv("AXIUM2CRM_BENCH_DESTINATIONS"); s != "" {
+		settings = [][]string{strings.Split(s, ",")}
+	}
 	ctx := context.Background()
 	export := os.Getenv("AXIUM2CRM_BENCH_EXPORT")
 	if export == "" {
@@ -49,71 +56,70 @@ func BenchmarkRun(b *testing.B) {
 	}
 	set, err := models.Read(models.Embedded())
 	require.NoError(b, err)
-	var loadSec, runSec, snapSec float64
-	var loadPeak, runPeak int64
-	var rows int64
-	perModel := map[string]float64{}
-	perSchema := map[string]float64{}
-	for i := 0; i < b.N; i++ {
-		dir := b.TempDir()
-		wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(dir, "w.duckdb"), MemoryLimit: mem, TempDir: dir})
-		require.NoError(b, err)
-		memstat.ResetPeak()
-		t0 := time.Now()
-		lr, err := loaders.Load(ctx, wh.DB(), export, loaders.Options{Specs: catalogSpecs(), TempDir: dir})
-		require.NoError(b, err)
-		require.False(b, lr.Failed())
-		loadSec += time.Since(t0).Seconds()
-		loadPeak = max(loadPeak, memstat.PeakRSS())
-
-		memstat.ResetPeak()
-		t0 = time.Now()
-		// As the run command does: destination tables built in snap and
-		// kept by the run's snapshot.
-		rr, err := set.Run(ctx, wh.DB(), models.RunOptions{Sources: catalogSources(), TempDir: dir,
-			StoreIn: "snap", StoreSchemas: []string{"twenty", "odoo"}})
-		require.NoError(b, err)
-		runSec += time.Since(t0).Seconds()
-		t0 = time.Now()
+	for _, dest := range settings {
+		name := strings.Join(dest, "+")
+		var loadSec, runSec, snapSec float64
+		var loadPeak, runPeak int64
+		var rows int64
+		perModel := map[string]float64{}
+		// What the run command builds for such a project: every staging
+		// model and the destinations' models, the latter kept by the
+		// snapshot.
+		var selected []string
 		var keep []snapshot.Table
-		for _, name := range set.Order {
-			if m := set.Models[name]; m.Schema != "staging" {
-				keep = append(keep, snapshot.Table{Model: name, Schema: m.Schema, Table: m.Table(), Key: m.Config.Key})
+		for _, m := range set.Order {
+			md := set.Models[m]
+			switch {
+			case md.Schema == "staging":
+				selected = append(selected, m)
+			case slices.Contains(dest, md.Schema):
+				selected = append(selected, m)
+				keep = append(keep, snapshot.Table{Model: m, Schema: md.Schema, Table: md.Table(), Key: md.Config.Key})
 			}
 		}
-		_, err = snapshot.Take(ctx, wh.DB(), rr.RunID, keep)
-		require.NoError(b, err)
-		snapSec += time.Since(t0).Seconds()
-		runPeak = max(runPeak, memstat.PeakRSS())
-		rows = 0
-		for _, r := range rr.Results {
-			require.Equal(b, "success", r.Status, "%s: %s", r.Model, r.Message)
-			rows += r.Rows
-			perModel[r.Model] += r.Seconds
-			perSchema[r.Schema] += r.Seconds
+		for i := 0; i < b.N; i++ {
+			dir := b.TempDir()
+			wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(dir, "w.duckdb"), MemoryLimit: mem, TempDir: dir})
+			require.NoError(b, err)
+			memstat.ResetPeak()
+			t0 := time.Now()
+			lr, err := loaders.Load(ctx, wh.DB(), export, loaders.Options{Specs: catalogSpecs(), TempDir: dir})
+			require.NoError(b, err)
+			require.False(b, lr.Failed())
+			loadSec += time.Since(t0).Seconds()
+			loadPeak = max(loadPeak, memstat.PeakRSS())
+
+			memstat.ResetPeak()
+			t0 = time.Now()
+			rr, err := set.Run(ctx, wh.DB(), models.RunOptions{Select: selected, Sources: catalogSources(), TempDir: dir,
+				StoreIn: "snap", StoreSchemas: dest})
+			require.NoError(b, err)
+			runSec += time.Since(t0).Seconds()
+			t0 = time.Now()
+			_, err = snapshot.Take(ctx, wh.DB(), rr.RunID, keep)
+			require.NoError(b, err)
+			snapSec += time.Since(t0).Seconds()
+			runPeak = max(runPeak, memstat.PeakRSS())
+			require.Len(b, rr.Results, len(selected))
+			rows = 0
+			for _, r := range rr.Results {
+				require.Equal(b, "success", r.Status, "%s: %s", r.Model, r.Message)
+				rows += r.Rows
+				perModel[r.Model] += r.Seconds
+			}
+			require.NoError(b, wh.Close())
 		}
-		require.NoError(b, wh.Close())
+		n := float64(b.N)
+		b.ReportMetric(loadSec/n, name+"_load_s")
+		b.ReportMetric(runSec/n, name+"_run_s")
+		b.ReportMetric(snapSec/n, name+"_snapshot_s")
+		b.ReportMetric((loadSec+runSec+snapSec)/loadSec, name+"_load+run/load")
+		b.ReportMetric(float64(runPeak)/1e6, name+"_run_peak_MB")
+		b.Logf("destinations [%s], %d patients, memory_limit %s: load %.1fs (peak %d MB); models %.1fs over %d models, %d rows; snapshot %.1fs (peak %d MB); (load+run)/load = %.2f, counting the snapshot",
+			strings.Join(dest, ", "), patients, mem, loadSec/n, loadPeak>>20, runSec/n, len(selected), rows, snapSec/n, runPeak>>20,
+			(loadSec+runSec+snapSec)/loadSec)
+		b.Log(slowest(perModel, n, 10))
 	}
-	n := float64(b.N)
-	b.ReportMetric(loadSec/n, "load_s")
-	b.ReportMetric(runSec/n, "run_s")
-	b.ReportMetric((loadSec+runSec)/loadSec, "load+run/load")
-	b.ReportMetric(snapSec/n, "snapshot_s")
-	b.ReportMetric((loadSec+runSec+snapSec)/loadSec, "load+run+snapshot/load")
-	b.ReportMetric(float64(loadPeak)/1e6, "load_peak_MB")
-	b.ReportMetric(float64(runPeak)/1e6, "run_peak_MB")
-	b.Logf("%d patients, memory_limit %s: load %.1fs (peak %d MB), run %.1fs over %d models, %d rows (peak %d MB); (load+run)/load = %.2f",
-		patients, mem, loadSec/n, loadPeak>>20, runSec/n, len(set.Order), rows, runPeak>>20, (loadSec+runSec)/loadSec)
-	b.Logf("the run's snapshot (as the run command takes it): %.1fs; (load+run+snapshot)/load = %.2f", snapSec/n, (loadSec+runSec+snapSec)/loadSec)
-	// A project builds staging and its destinations' models (destinations
-	// in axium2crm.yaml); the destinations' models do not read each other,
-	// so one destination's run is staging plus its own models.
-	for _, d := range []string{"twenty", "odoo"} {
-		one := (perSchema["staging"] + perSchema[d]) / n
-		b.ReportMetric((loadSec/n+one)/(loadSec/n), "load+run_"+d+"/load")
-		b.Logf("destinations [%s]: run %.1fs, (load+run)/load = %.2f", d, one, (loadSec/n+one)/(loadSec/n))
-	}
-	b.Log(slowest(perModel, n, 10))
 }
 
 // slowest lists the k models that took longest on average, so a change
