@@ -73,7 +73,7 @@ func testOutcome(res []models.TestResult) error {
 }
 
 func printTestResults(out io.Writer, res []models.TestResult, verbose bool) {
-	t := table{columns: []string{"model", "test", "status", "bad rows", "samples"}}
+	t := table{columns: []string{"model", "test", "status", "bad rows", "seconds", "samples"}}
 	pass := 0
 	for _, r := range res {
 		if r.Status == "pass" {
@@ -86,7 +86,7 @@ func printTestResults(out io.Writer, res []models.TestResult, verbose bool) {
 		if r.Status == "error" {
 			sample = r.Message
 		}
-		t.rows = append(t.rows, []any{r.Model, r.Test, strings.ToUpper(r.Status), r.Failures, sample})
+		t.rows = append(t.rows, []any{r.Model, r.Test, strings.ToUpper(r.Status), r.Failures, fmt.Sprintf("%.2f", r.Seconds), sample})
 	}
 	fmt.Fprintf(out, "%d tests: %d passed, %d failed\n", len(res), pass, len(res)-pass)
 	if len(t.rows) > 0 {

@@ -27,7 +27,8 @@ import (
 // Twenty only, Odoo only; each on a fresh warehouse with its own load), and
 // reports for each: the load time, the time of the models and of the
 // snapshot the run command takes after them, (load + run + snapshot) /
-// load, and peak memory under the warehouse's memory limit. Size it with
+// load, and peak memory under the warehouse's memory limit; then the time
+// of the data tests of those models, apart from the ratio. Size it with
 // AXIUM2CRM_BENCH_PATIENTS (default 10,000) and AXIUM2CRM_BENCH_MEMORY
 // (default 2GB); reuse an export with AXIUM2CRM_BENCH_EXPORT (a directory
 // the generator filled); measure one setting with AXIUM2CRM_BENCH_DESTINATIONS
@@ -58,10 +59,10 @@ func BenchmarkRun(b *testing.B) {
 	require.NoError(b, err)
 	for _, dest := range settings {
 		name := strings.Join(dest, "+")
-		var loadSec, runSec, snapSec float64
+		var loadSec, runSec, snapSec, testSec float64
 		var loadPeak, runPeak int64
 		var rows int64
-		perModel := map[string]float64{}
+		perModel, perTest := map[string]float64{}, map[string]float64{}
 		// What the run command builds for such a project: every staging
 		// model and the destinations' models, the latter kept by the
 		// snapshot.
@@ -107,6 +108,16 @@ func BenchmarkRun(b *testing.B) {
 				rows += r.Rows
 				perModel[r.Model] += r.Seconds
 			}
+			// The data tests the analyst runs next: not part of the ratio,
+			// reported so that a slow test shows.
+			t0 = time.Now()
+			tr, err := set.Test(ctx, wh.DB(), selected, catalogSources())
+			require.NoError(b, err)
+			testSec += time.Since(t0).Seconds()
+			for _, r := range tr {
+				require.Equal(b, "pass", r.Status, "%s %s: %s", r.Model, r.Test, r.Message)
+				perTest[r.Model+": "+r.Test] += r.Seconds
+			}
 			require.NoError(b, wh.Close())
 		}
 		n := float64(b.N)
@@ -115,25 +126,27 @@ func BenchmarkRun(b *testing.B) {
 		b.ReportMetric(snapSec/n, name+"_snapshot_s")
 		b.ReportMetric((loadSec+runSec+snapSec)/loadSec, name+"_load+run/load")
 		b.ReportMetric(float64(runPeak)/1e6, name+"_run_peak_MB")
+		b.ReportMetric(testSec/n, name+"_test_s")
 		b.Logf("destinations [%s], %d patients, memory_limit %s: load %.1fs (peak %d MB); models %.1fs over %d models, %d rows; snapshot %.1fs (peak %d MB); (load+run)/load = %.2f, counting the snapshot",
 			strings.Join(dest, ", "), patients, mem, loadSec/n, loadPeak>>20, runSec/n, len(selected), rows, snapSec/n, runPeak>>20,
 			(loadSec+runSec+snapSec)/loadSec)
-		b.Log(slowest(perModel, n, 10))
+		b.Log(slowest("models", perModel, n, 10))
+		b.Logf("data tests %.1fs; %s", testSec/n, slowest("tests", perTest, n, 5))
 	}
 }
 
-// slowest lists the k models that took longest on average, so a change
-// in one model shows in the benchmark log.
-func slowest(seconds map[string]float64, runs float64, k int) string {
+// slowest lists the k models (or tests) that took longest on average, so a
+// change in one shows in the benchmark log.
+func slowest(what string, seconds map[string]float64, runs float64, k int) string {
 	names := make([]string, 0, len(seconds))
 	for m := range seconds {
 		names = append(names, m)
 	}
 	sort.Slice(names, func(i, j int) bool { return seconds[names[i]] > seconds[names[j]] })
 	var b strings.Builder
-	b.WriteString("slowest models:")
+	b.WriteString("slowest " + what + ":")
 	for _, m := range names[:min(k, len(names))] {
-		fmt.Fprintf(&b, "\n  %-32s %6.2fs", m, seconds[m]/runs)
+		fmt.Fprintf(&b, "\n  %-40s %6.2fs", m, seconds[m]/runs)
 	}
 	return b.String()
 }

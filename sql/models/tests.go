@@ -21,6 +21,8 @@ type TestResult struct {
 	Samples  []string `json:"samples,omitempty"`
 	Message  string   `json:"message,omitempty"`
 	SQL      string   `json:"sql"`
+	// Seconds the test's query took (samples of a failure included).
+	Seconds float64 `json:"seconds"`
 }
 
 // dataTest is a compiled test: its name and bad-rows query.
@@ -126,6 +128,7 @@ func (s *Set) Test(ctx context.Context, db *sql.DB, selectors []string, sources 
 				return out, err
 			}
 			res := TestResult{Model: name, Test: t.name, SQL: t.sql}
+			t0 := time.Now()
 			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM ("+t.sql+")", t.args...).Scan(&res.Failures); err != nil {
 				res.Status, res.Message = "error", err.Error()
 			} else if res.Failures == 0 {
@@ -137,6 +140,7 @@ func (s *Set) Test(ctx context.Context, db *sql.DB, selectors []string, sources 
 					res.Message = err.Error()
 				}
 			}
+			res.Seconds = time.Since(t0).Seconds()
 			out = append(out, res)
 			if _, err := conn.ExecContext(ctx, "INSERT INTO meta.test_result VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				runID, name, m.Fingerprint, t.name, res.Status, res.Failures, res.Samples, res.Message, time.Now().UTC()); err != nil {
