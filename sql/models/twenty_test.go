@@ -384,7 +384,8 @@ func TestTwentyDirtyFixture(t *testing.T) {
 	db, _, _ := stgFixture(t, fixtures.Options{Out: dir, Patients: patients, Seed: seed, Format: "csv", Dirty: true})
 	// Perio defects the generator does not make: a site charted twice, a
 	// site of an exam the export lacks, and the same site twice with no
-	// exam (a key whose NULL part repeats like any other).
+	// exam (a key whose NULL part repeats like any other), and a site with
+	// no tooth and a tooth with a blank site.
 	for _, q := range []string{
 		`INSERT INTO raw.perio_measure SELECT * REPLACE (_source_record + 1000000 AS _source_record)
 		 FROM raw.perio_measure ORDER BY _source_record LIMIT 1`,
@@ -393,6 +394,10 @@ func TestTwentyDirtyFixture(t *testing.T) {
 		`INSERT INTO raw.perio_measure SELECT * REPLACE (_source_record + 3000000 AS _source_record, NULL AS "Exam")
 		 FROM raw.perio_measure ORDER BY _source_record LIMIT 1`,
 		`INSERT INTO raw.perio_measure SELECT * REPLACE (_source_record + 4000000 AS _source_record, NULL AS "Exam")
+		 FROM raw.perio_measure ORDER BY _source_record LIMIT 1`,
+		`INSERT INTO raw.perio_measure SELECT * REPLACE (_source_record + 5000000 AS _source_record, NULL AS "Tooth")
+		 FROM raw.perio_measure ORDER BY _source_record LIMIT 1`,
+		`INSERT INTO raw.perio_measure SELECT * REPLACE (_source_record + 6000000 AS _source_record, ' ' AS "Site")
 		 FROM raw.perio_measure ORDER BY _source_record LIMIT 1`,
 	} {
 		_, err := db.Exec(q)
@@ -433,6 +438,16 @@ func TestTwentyDirtyFixture(t *testing.T) {
 	// exam have no exam.
 	assert.Equal(t, int64(2), byObject["perio_measure"].Filtered["duplicate key: first copy kept"])
 	assert.Equal(t, int64(2), byObject["perio_measure"].Filtered["orphan reference to perio_exam"])
+	// The sites without a tooth or a site are reported and left out of both
+	// destinations.
+	assert.Equal(t, int64(2), byObject["perio_measure"].Filtered["no tooth or site"])
+	assert.Equal(t, []string{"missing perio site", "missing tooth"}, queryStrings(t, db,
+		`SELECT reason FROM staging.data_quality WHERE model = 'stg_perio_measure' AND reason LIKE 'missing%' ORDER BY reason`))
+	var odooFiltered int64
+	for _, r := range checkOdooReconciles(t, db)["perio_measure"] {
+		odooFiltered += r.Filtered
+	}
+	assert.Equal(t, int64(2), odooFiltered)
 	// An orphan is a written orphan key or a patient the loader rejected
 	// (as the staging test explains them): nothing else.
 	rejected := map[string]bool{}
@@ -492,4 +507,6 @@ func TestTwentyDirtyFixture(t *testing.T) {
 		sort.Strings(failed)
 		assert.Empty(t, failed, "the twenty models absorb the dirty export's defects")
 	})
+
+	t.Run("odoo data tests", func(t *testing.T) { odooTests(t, db, set) })
 }

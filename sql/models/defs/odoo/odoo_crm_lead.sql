@@ -59,10 +59,20 @@ WITH t AS (
         sum(fee) AS revenue,
         bool_and(status = 'C') AS all_completed,
         count(*) AS treatments,
+        any_value(appointment_id) AS appointment_id,
         arg_min({'b': "_batch_id", 'f': "_source_file", 'r': "_source_record", 'k': treatment_id},
             ("_batch_id", "_source_file", "_source_record")) AS first_row
     FROM keyed
     GROUP BY kind, visit_key
+), appointment_day AS (
+    -- A visit whose treatments carry no usable date (staging reported
+    -- them) is dated by its appointment.
+    SELECT a.appointment_id, CAST(a.appointment_at AS DATE) AS day
+    FROM {{ ref "stg_appointment" }} a
+    ANTI JOIN {{ ref "dq_duplicates" }} d
+        ON d.model = 'stg_appointment' AND d.record_key = a.appointment_id AND d."_source_file" = a."_source_file" AND d."_source_record" = a."_source_record"
+    SEMI JOIN (SELECT appointment_id FROM visits WHERE visit_date IS NULL OR planned_date IS NULL) v USING (appointment_id)
+    WHERE a.appointment_at IS NOT NULL
 )
 SELECT
     util.odoo_xid(v.kind, v.visit_key) AS id,
@@ -73,8 +83,8 @@ SELECT
     CASE WHEN v.kind = 'visit' AND v.all_completed THEN 'crm.stage_lead4' ELSE 'crm.stage_lead1' END AS "stage_id/id",
     CASE WHEN v.kind = 'visit' AND v.all_completed THEN 100.0 END AS probability,
     coalesce(v.revenue, 0.00) AS expected_revenue,
-    CASE WHEN v.kind = 'visit' THEN v.visit_date ELSE v.planned_date END AS date_deadline,
-    CASE WHEN v.kind = 'visit' AND v.all_completed THEN CAST(v.visit_date AS TIMESTAMP) END AS date_closed,
+    coalesce(CASE WHEN v.kind = 'visit' THEN v.visit_date ELSE v.planned_date END, a.day) AS date_deadline,
+    CASE WHEN v.kind = 'visit' AND v.all_completed THEN CAST(coalesce(v.visit_date, a.day) AS TIMESTAMP) END AS date_closed,
     v.description,
     v.kind AS x_visit_kind,
     v.codes AS x_procedure_codes,
@@ -87,3 +97,4 @@ SELECT
     v.first_row.r AS "_source_record"
 FROM visits v
 LEFT JOIN {{ ref "odoo_res_users" }} u ON u.x_source_system_id = v.provider_id
+LEFT JOIN appointment_day a ON a.appointment_id = v.appointment_id

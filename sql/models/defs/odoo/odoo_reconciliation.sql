@@ -86,9 +86,10 @@ f_perio AS (
         CASE
             WHEN d.model IS NOT NULL THEN 'duplicate'
             WHEN e.migrated IS NOT TRUE THEN 'orphan'
+            WHEN s.tooth IS NULL OR s.site IS NULL THEN 'filtered'
             ELSE 'carried'
         END,
-        NULL
+        CASE WHEN d.model IS NULL AND e.migrated AND (s.tooth IS NULL OR s.site IS NULL) THEN 'no tooth or site' END
     FROM {{ ref "stg_perio_measure" }} s
     LEFT JOIN dup d ON d.model = 'stg_perio_measure' AND d.record_key = concat_ws('|', s.exam_id, s.tooth, s.site)
         AND d."_source_file" = s."_source_file" AND d."_source_record" = s."_source_record"

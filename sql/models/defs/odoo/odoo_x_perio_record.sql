@@ -24,6 +24,9 @@ WITH e AS (
     ANTI JOIN {{ ref "dq_duplicates" }} d
         ON d.model = 'stg_perio_measure' AND d.record_key = concat_ws('|', m.exam_id, m.tooth, m.site)
         AND d."_source_file" = m."_source_file" AND d."_source_record" = m."_source_record"
+    -- A measurement without a tooth or a site is no chart site (staging
+    -- reports it; odoo.reconciliation counts it).
+    WHERE m.tooth IS NOT NULL AND m.site IS NOT NULL
 )
 SELECT
     -- util.odoo_xid('perio', exam|tooth|site), cheaper: its replacement

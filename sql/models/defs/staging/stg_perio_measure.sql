@@ -30,8 +30,12 @@ WITH typed AS (
         util.range_issue(pd, 0, 14, 'probing depth out of range') AS pd_issue,
         util.range_issue(gm, -10, 10, 'gingival margin out of range') AS gm_issue,
         util.range_issue(mob, 0, 3, 'mobility out of range') AS mob_issue,
-        CASE WHEN NOT regexp_full_match(tooth, '[1-9]|[12][0-9]|3[0-2]') THEN 'invalid tooth' END AS tooth_issue,
-        CASE WHEN site NOT IN ('DB', 'B', 'MB', 'DL', 'L', 'ML') THEN 'invalid perio site' END AS site_issue
+        -- A blank tooth or site is reported too: such a row is no chart
+        -- site, and the destination tables leave it out.
+        CASE WHEN tooth IS NULL THEN 'missing tooth'
+             WHEN NOT regexp_full_match(tooth, '[1-9]|[12][0-9]|3[0-2]') THEN 'invalid tooth' END AS tooth_issue,
+        CASE WHEN site IS NULL THEN 'missing perio site'
+             WHEN site NOT IN ('DB', 'B', 'MB', 'DL', 'L', 'ML') THEN 'invalid perio site' END AS site_issue
     FROM typed
 )
 SELECT

@@ -16,9 +16,12 @@ WITH exam AS (
               AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record") e
     JOIN {{ ref "twenty_person" }} p ON p."_source_object" = 'patient' AND p."_source_key" = e.patient_id
 ), measure AS (
+    -- A measurement without a tooth or a site is no chart site (staging
+    -- reports it; twenty.reconciliation counts it).
     SELECT t.* FROM {{ ref "stg_perio_measure" }} t
     ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_measure'
         AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
+    WHERE t.tooth IS NOT NULL AND t.site IS NOT NULL
 )
 SELECT
     util.det_uuid('perio_measure', concat_ws('|', m.exam_id, m.tooth, m.site)) AS id,

@@ -79,7 +79,9 @@ WITH person AS (
     SELECT count(*) AS src,
         count(*) FILTER (WHERE c.model IS NOT NULL) AS dup,
         count(*) FILTER (WHERE c.model IS NULL AND e.exam_id IS NULL) AS no_exam,
-        count(*) FILTER (WHERE c.model IS NULL AND e.exam_id IS NOT NULL AND k.patient_id IS NULL) AS orphan
+        count(*) FILTER (WHERE c.model IS NULL AND e.exam_id IS NOT NULL AND k.patient_id IS NULL) AS orphan,
+        count(*) FILTER (WHERE c.model IS NULL AND e.exam_id IS NOT NULL AND k.patient_id IS NOT NULL
+            AND (m.tooth IS NULL OR m.site IS NULL)) AS no_site
     FROM {{ ref "stg_perio_measure" }} m
     LEFT JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_measure'
         AND c."_batch_id" = m."_batch_id" AND c."_source_file" = m."_source_file" AND c."_source_record" = m."_source_record"
@@ -212,7 +214,8 @@ WITH person AS (
     SELECT 15, 'Perio Chart', 'Custom Object (PerioRecord) + Note', 'perio_measure', 'twenty.perio_record', '1:1',
         m.src, (SELECT count(*) FROM {{ ref "twenty_perio_record" }}), (SELECT count(*) FROM {{ ref "twenty_perio_record" }}),
         [{'reason': 'duplicate key: first copy kept', 'rows': m.dup}, {'reason': 'orphan reference to perio_exam', 'rows': m.no_exam},
-         {'reason': 'exam of a patient not in twenty.person', 'rows': m.orphan}],
+         {'reason': 'exam of a patient not in twenty.person', 'rows': m.orphan},
+         {'reason': 'no tooth or site', 'rows': m.no_site}],
         'out-of-range values are NULL (see staging.data_quality)'
     FROM measure m
     UNION ALL
