@@ -200,6 +200,70 @@ func TestModelSettings(t *testing.T) {
 	assert.ErrorContains(t, err, "is not a DuckDB setting name")
 }
 
+// compression: stores the named columns that way and changes nothing
+// else: same columns, types, rows and order as the table DuckDB chooses
+// for, batched or not; an unknown method or a column the model does not
+// return is an error that names it.
+func TestModelCompression(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	body := `-- rows with an id each, a repeated label and nested values
+		WITH r AS (SELECT i FROM range(300000) t(i))
+		SELECT md5(CAST(i AS VARCHAR)) AS id, 'site ' || (i % 6) AS label, CAST(i AS DECIMAL(12,2)) / 100 AS amount,
+			[{'k': i % 3}] AS parts, CASE WHEN i % 7 = 0 THEN 'p' || (i % 50) END AS patient_id
+		FROM r`
+	files := map[string]string{
+		"staging/stg_plain.sql":  body,
+		"staging/stg_packed.sql": body,
+		"staging/stg_packed.yml": "compression: {id: zstd, label: uncompressed}\n",
+		"staging/stg_pass.sql":   `SELECT * FROM {{ ref "stg_plain" }} WHERE {{ batch "patient_id" }}`,
+		"staging/stg_pass.yml":   "batches: {of: stg_plain, rows: 100000}\ncompression: {id: zstd}\n",
+	}
+	set, err := models.Read(layer(files))
+	require.NoError(t, err)
+	rep, err := set.Run(ctx, db, models.RunOptions{TempDir: t.TempDir()})
+	require.NoError(t, err)
+	require.False(t, rep.Failed(), "%+v", rep.Results)
+	_, err = db.Exec("CHECKPOINT")
+	require.NoError(t, err)
+	methods := func(table, column string) []string {
+		return queryStrings(t, db, `SELECT DISTINCT compression FROM pragma_storage_info('staging.`+table+`')
+			WHERE column_name = ? AND segment_type <> 'VALIDITY' AND compression <> 'Constant' ORDER BY 1`, column)
+	}
+	assert.Equal(t, []string{"ZSTD"}, methods("stg_packed", "id"))
+	assert.Equal(t, []string{"Uncompressed"}, methods("stg_packed", "label"))
+	assert.NotContains(t, methods("stg_plain", "id"), "ZSTD", "DuckDB's own choice is not zstd")
+	assert.Equal(t, []string{"ZSTD"}, methods("stg_pass", "id"))
+	describe := func(table string) []string {
+		return queryStrings(t, db, "SELECT column_name || ' ' || column_type FROM (DESCRIBE staging."+table+")")
+	}
+	assert.Equal(t, describe("stg_plain"), describe("stg_packed"))
+	assert.Equal(t, describe("stg_plain"), describe("stg_pass"))
+	for _, q := range []string{
+		"SELECT count(*) FROM (FROM staging.stg_plain EXCEPT ALL FROM staging.stg_packed)",
+		"SELECT count(*) FROM (FROM staging.stg_packed EXCEPT ALL FROM staging.stg_plain)",
+		"SELECT count(*) FROM (FROM staging.stg_plain EXCEPT ALL FROM staging.stg_pass)",
+		"SELECT count(*) FROM (FROM staging.stg_pass EXCEPT ALL FROM staging.stg_plain)",
+		"SELECT count(*) FROM staging.stg_plain p POSITIONAL JOIN staging.stg_packed k WHERE p.id <> k.id",
+	} {
+		var n int
+		require.NoError(t, db.QueryRow(q).Scan(&n))
+		assert.Zero(t, n, q)
+	}
+
+	files["staging/stg_packed.yml"] = "compression: {id: lz4}\n"
+	_, err = models.Read(layer(files))
+	assert.ErrorContains(t, err, `compression: id: "lz4" is not one of`)
+	files["staging/stg_packed.yml"] = "compression: {no_such: zstd}\n"
+	set, err = models.Read(layer(files))
+	require.NoError(t, err)
+	rep, err = set.Run(ctx, db, models.RunOptions{Select: []string{"stg_packed"}, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	require.Len(t, rep.Results, 1)
+	assert.Equal(t, "error", rep.Results[0].Status)
+	assert.Contains(t, rep.Results[0].Message, `compression: the model has no column "no_such"`)
+}
+
 // A batched model is built in passes of its parent's rows, each keeping
 // its share through {{ batch }}: the table is the one a single pass
 // builds, with NULL keys kept, and a .yml or SQL missing its half of the

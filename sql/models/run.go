@@ -271,12 +271,24 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model, 
 	if err != nil {
 		return rollback(err)
 	}
-	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE "+kind+" "+target+" AS\n"+bodies[0]); err != nil {
+	rest := bodies[1:]
+	if len(m.Config.Compression) > 0 {
+		// Column compression is declared with the table: it is created
+		// from the query's columns, then filled.
+		create, err := compressedTable(ctx, conn, m, target, bodies[0])
+		if err != nil {
+			return rollback(err)
+		}
+		if _, err := conn.ExecContext(ctx, create); err != nil {
+			return rollback(err)
+		}
+		rest = bodies
+	} else if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE "+kind+" "+target+" AS\n"+bodies[0]); err != nil {
 		return rollback(err)
 	}
 	// Further passes of a batched model; one transaction, so a failed pass
 	// leaves the previous table in place.
-	for _, body := range bodies[1:] {
+	for _, body := range rest {
 		if _, err := conn.ExecContext(ctx, "INSERT INTO "+target+"\n"+body); err != nil {
 			return rollback(err)
 		}
@@ -294,6 +306,49 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model, 
 		return 0, 0, err
 	}
 	return n, passes, nil
+}
+
+// compressedTable is the CREATE TABLE for target with the columns the
+// model's query returns, those its compression: names stored that way.
+func compressedTable(ctx context.Context, conn *sql.Conn, m *Model, target, body string) (string, error) {
+	rows, err := conn.QueryContext(ctx, "DESCRIBE "+body)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", err
+	}
+	var defs []string
+	seen := map[string]bool{}
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		// DESCRIBE: column_name, column_type first.
+		name, typ := vals[0].String, vals[1].String
+		def := warehouse.QuoteIdent(name) + " " + typ
+		if method, ok := m.Config.Compression[name]; ok {
+			def += " USING COMPRESSION " + method
+			seen[name] = true
+		}
+		defs = append(defs, def)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	for _, c := range sortedKeys(m.Config.Compression) {
+		if !seen[c] {
+			return "", fmt.Errorf("compression: the model has no column %q", c)
+		}
+	}
+	return "CREATE OR REPLACE TABLE " + target + " (\n    " + strings.Join(defs, ",\n    ") + "\n)", nil
 }
 
 // renderer expands model templates against the warehouse as it is now.
