@@ -63,8 +63,16 @@ func (s *Set) compileTests(r *renderer, m *Model) ([]dataTest, error) {
 			case "not_null":
 				dt.sql = "SELECT " + key + " AS bad FROM " + this + " WHERE " + qc + " IS NULL" + where
 			case "unique":
-				dt.sql = "SELECT " + qc + "::VARCHAR || ' ×' || count(*) AS bad FROM " + this + " WHERE " + qc + " IS NOT NULL" + where +
-					" GROUP BY " + qc + " HAVING count(*) > 1"
+				// A repeated value is among the rows whose hash repeats:
+				// grouping 8-byte hashes first is far cheaper than grouping
+				// the values (it halves the test of 83 million perio ids),
+				// and a hash collision only adds a candidate that the exact
+				// grouping then drops.
+				dt.sql = "WITH \"_repeated hash\" AS (SELECT hash(" + qc + ") AS \"_repeated hash\" FROM " + this +
+					" WHERE " + qc + " IS NOT NULL" + where + " GROUP BY 1 HAVING count(*) > 1)" +
+					" SELECT " + qc + "::VARCHAR || ' ×' || count(*) AS bad FROM " + this +
+					" SEMI JOIN \"_repeated hash\" r ON hash(" + qc + ") = r.\"_repeated hash\"" +
+					" WHERE " + qc + " IS NOT NULL" + where + " GROUP BY " + qc + " HAVING count(*) > 1"
 			case "accepted_values":
 				marks := make([]string, len(t.Values))
 				for i, v := range t.Values {
