@@ -311,28 +311,18 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model, 
 // compressedTable is the CREATE TABLE for target with the columns the
 // model's query returns, those its compression: names stored that way.
 func compressedTable(ctx context.Context, conn *sql.Conn, m *Model, target, body string) (string, error) {
-	rows, err := conn.QueryContext(ctx, "DESCRIBE "+body)
+	rows, err := conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE "+body+"\n)")
 	if err != nil {
 		return "", err
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return "", err
-	}
 	var defs []string
 	seen := map[string]bool{}
 	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
 			return "", err
 		}
-		// DESCRIBE: column_name, column_type first.
-		name, typ := vals[0].String, vals[1].String
 		def := warehouse.QuoteIdent(name) + " " + typ
 		if method, ok := m.Config.Compression[name]; ok {
 			def += " USING COMPRESSION " + method

@@ -71,7 +71,8 @@ WITH t AS (
     FROM {{ ref "stg_appointment" }} a
     ANTI JOIN {{ ref "dq_duplicates" }} d
         ON d.model = 'stg_appointment' AND d.record_key = a.appointment_id AND d."_source_file" = a."_source_file" AND d."_source_record" = a."_source_record"
-    SEMI JOIN (SELECT appointment_id FROM visits WHERE visit_date IS NULL OR planned_date IS NULL) v USING (appointment_id)
+    SEMI JOIN (SELECT appointment_id FROM visits
+               WHERE CASE WHEN kind = 'visit' THEN visit_date ELSE planned_date END IS NULL) v USING (appointment_id)
     WHERE a.appointment_at IS NOT NULL
 )
 SELECT
