@@ -44,6 +44,7 @@ func newOdooProject(t *testing.T, patients int) string {
 	}
 	_, err = db.Exec("INSERT INTO meta.load_batch (batch_id, source_dir, started_at, status) VALUES (1, ?, now(), 'finished')", export)
 	require.NoError(t, err)
+	markBuiltAndTested(t, db, "odoo")
 	return dir
 }
 

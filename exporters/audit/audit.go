@@ -8,9 +8,15 @@
 // resumed rather than started again, and a rollback knows exactly what a
 // run created (to destroy it) and what it updated (pre-images to restore).
 //
-// Entries are written after the destination acknowledged them, so the log
-// never claims a write that did not happen. Writes go through one mutex:
-// the DuckDB driver must not see concurrent writers in one process.
+// The log is write-ahead: before a batch is sent, every record of it is
+// logged as pending (with its pre-image when the destination holds it
+// already); the answer settles each pending entry as created, updated or
+// failed. A run that stopped between a write and its answer leaves pending
+// entries that only the destination can settle (Unsettled): a resume, a
+// rollback and a dry run read the destination for them before anything
+// else, so the log never claims a write that did not happen and never
+// forgets one that did. Writes go through one mutex: the DuckDB driver
+// must not see concurrent writers in one process.
 package audit
 
 import (
@@ -53,10 +59,12 @@ const (
 	Fail    = "fail"
 	Delete  = "delete"
 	Restore = "restore"
-	// Pending is a pre-image logged before its update is sent: until an
-	// entry of the same run acknowledges the record (create, update or
-	// fail), a resume and a rollback take the pre-image from it, so a
-	// process that dies between the write and its log loses nothing.
+	// Pending is logged before a record's write is sent, with the
+	// record's pre-image when the destination already holds it: until an
+	// entry of the same run settles the record (create, update, fail, or
+	// skip when the write never landed), a resume, a rollback or a dry
+	// run asks the destination whether it holds the record, so a process
+	// that dies between the write and its log loses nothing.
 	Pending = "pending"
 )
 
@@ -66,6 +74,9 @@ const (
 	StatusFinished  = "finished"
 	StatusFailed    = "failed"
 	StatusCancelled = "cancelled"
+	// StatusRolledBack closes an unfinished push that a rollback settled
+	// and undid: there is nothing left to resume.
+	StatusRolledBack = "rolled back"
 )
 
 // RunOptions describe a run as it starts.
@@ -117,9 +128,15 @@ type UnfinishedError struct {
 	Mode        string
 	Status      string
 	StartedAt   time.Time
+	// ParentRun is the push an unfinished rollback undoes.
+	ParentRun int64
 }
 
 func (e *UnfinishedError) Error() string {
+	if e.Mode == "rollback" {
+		return fmt.Sprintf("rollback run %d of push run %d to %s (started %s) is %s: finish it first with `axium2crm rollback %s --push %d`",
+			e.RunID, e.ParentRun, e.Destination, e.StartedAt.Format(time.RFC3339), e.Status, e.Destination, e.ParentRun)
+	}
 	return fmt.Sprintf("%s run %d to %s (started %s) is %s: run it again with --resume to finish it",
 		e.Mode, e.RunID, e.Destination, e.StartedAt.Format(time.RFC3339), e.Status)
 }
@@ -185,7 +202,7 @@ func Unfinished(ctx context.Context, db *sql.DB, destination, mode string) (*Unf
 	var target, args string
 	var resumes int
 	err := db.QueryRowContext(ctx, query("unfinished"), destination, mode, destination, mode).
-		Scan(&u.RunID, &u.Destination, &u.Mode, &target, &args, &u.Status, &u.StartedAt, &resumes)
+		Scan(&u.RunID, &u.Destination, &u.Mode, &target, &args, &u.Status, &u.StartedAt, &resumes, &u.ParentRun)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -195,8 +212,36 @@ func Unfinished(ctx context.Context, db *sql.DB, destination, mode string) (*Unf
 	return u, nil
 }
 
-// Log writes entries in one statement. Call it after the destination
-// acknowledged the records.
+// Open returns run runID of the log, to log entries into (a rollback
+// settling the push it undoes) without changing its status.
+func Open(ctx context.Context, db *sql.DB, runID int64) (*Run, error) {
+	r := &Run{ID: runID, db: db}
+	err := db.QueryRowContext(ctx, "SELECT destination, mode FROM meta.push_run WHERE run_id = ?", runID).Scan(&r.Destination, &r.Mode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("run %d: no such run (see meta.push_run)", runID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit: run %d: %w", runID, err)
+	}
+	return r, nil
+}
+
+// Close marks a run that will not be resumed (status StatusRolledBack, or
+// another closing status) with a message saying why.
+func (r *Run) Close(ctx context.Context, status, message string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, err := r.db.ExecContext(context.WithoutCancel(ctx),
+		"UPDATE meta.push_run SET status = ?, message = ?, finished_at = ? WHERE run_id = ?",
+		status, nullIf(message), time.Now().UTC(), r.ID)
+	if err != nil {
+		return fmt.Errorf("audit: close run %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Log writes entries in one statement: pending entries before their write
+// is sent, the others once the destination answered.
 func (r *Run) Log(ctx context.Context, entries []Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -399,6 +444,61 @@ func PendingPreImages(ctx context.Context, db *sql.DB, runID int64, table string
 			return nil, err
 		}
 		out[id] = pre
+	}
+	return out, rows.Err()
+}
+
+// Unsettled is a pending entry no later entry of its run settled.
+type Unsettled struct {
+	Table, Object, DestID, SourceKey string
+	DBID                             int64
+	// PreImage is the record's values before the run when the destination
+	// held it already; empty when the write was a create.
+	PreImage string
+	// PayloadHash is the hash of the payload the write sent.
+	PayloadHash string
+}
+
+// UnsettledOf lists the pending entries of run runID that no entry settled,
+// by table and destination id.
+func UnsettledOf(ctx context.Context, db *sql.DB, runID int64) ([]Unsettled, error) {
+	rows, err := db.QueryContext(ctx, query("unsettled"), runID)
+	if err != nil {
+		return nil, fmt.Errorf("audit: unsettled entries of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []Unsettled
+	for rows.Next() {
+		var u Unsettled
+		if err := rows.Scan(&u.Table, &u.Object, &u.DestID, &u.DBID, &u.SourceKey, &u.PreImage, &u.PayloadHash); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// NewerPush is a later push that wrote records an earlier one wrote.
+type NewerPush struct {
+	RunID   int64
+	Records int
+}
+
+// NewerPushes lists the pushes of destination after runID that wrote
+// records runID wrote and that no rollback undid, newest first.
+func NewerPushes(ctx context.Context, db *sql.DB, destination string, runID int64) ([]NewerPush, error) {
+	rows, err := db.QueryContext(ctx, query("newer_pushes"), destination, runID, runID)
+	if err != nil {
+		return nil, fmt.Errorf("audit: pushes after run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []NewerPush
+	for rows.Next() {
+		var n NewerPush
+		if err := rows.Scan(&n.RunID, &n.Records); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
 	}
 	return out, rows.Err()
 }

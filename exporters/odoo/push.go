@@ -19,7 +19,6 @@ import (
 
 	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
-	"github.com/axium2crm/axium2crm/exporters/mapping"
 )
 
 // PushOptions tune a push.
@@ -91,15 +90,8 @@ type Report struct {
 	Failures []Failure     `json:"failures,omitempty"`
 }
 
-// TestsFailedError refuses a push of data that failed its tests.
-type TestsFailedError struct{ Failed []string }
-
-func (e *TestsFailedError) Error() string {
-	return fmt.Sprintf("%d data tests of the odoo models failed (%s); fix the data or pass --force", len(e.Failed), strings.Join(e.Failed, "; "))
-}
-
-// Is lets callers test for exporters.ErrTestsFailed whatever the destination.
-func (e *TestsFailedError) Is(target error) bool { return target == exporters.ErrTestsFailed }
+// Destination is the audit log's name for Odoo.
+const Destination = "odoo"
 
 // schemaTable names the schema step's entries in the audit log.
 const schemaTable = "odoo.schema"
@@ -123,7 +115,6 @@ type rec struct {
 	hash     string
 	err      string // a reason the record cannot be sent
 	dbID     int64
-	adopt    bool // in Odoo with no log entry: created by a call whose answer was lost
 }
 
 type pusher struct {
@@ -137,6 +128,8 @@ type pusher struct {
 	fields map[string]map[string]any
 	dirs   map[int64]string
 	rep    *Report
+	// overlay is the unfinished push as a dry run settles it in memory.
+	overlay exporters.Overlay
 }
 
 // Push sends the odoo.* tables to Odoo in load order.
@@ -151,10 +144,9 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 		opt.SampleTable = "res_partner_patient"
 	}
 	p := &pusher{db: db, c: c, opt: opt, xids: map[string]XIDTarget{}, states: map[string]int64{}, fields: map[string]map[string]any{}, rep: &Report{DryRun: opt.DryRun}}
-	if _, err := mapping.Require(ctx, db, "odoo"); err != nil && !opt.DryRun {
-		return p.rep, err
-	}
-	if err := p.checkTests(ctx); err != nil && !opt.Force && !opt.DryRun {
+	// The gate, as every destination has it: a confirmed map and data
+	// tests that passed on the current build (a dry run always passes).
+	if err := exporters.CheckGate(ctx, db, Destination, opt.DryRun, opt.Force); err != nil {
 		return p.rep, err
 	}
 	if !opt.DryRun && !opt.Resume {
@@ -204,6 +196,19 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 		}
 		p.rep.RunID, p.rep.Resumed = p.run.ID, p.run.Resumed
 	}
+	// What an interrupted run sent without an answer is settled from what
+	// Odoo holds before anything is classified: a resume logs it, a dry
+	// run plans with it.
+	resumeRun := int64(0)
+	if p.run != nil && p.run.Resumed {
+		resumeRun = p.run.ID
+	}
+	if p.overlay, err = exporters.SettleForPush(ctx, db, Destination, opt.DryRun, resumeRun, prober{c: c, plan: plan}, opt.Progress); err != nil {
+		if p.run != nil {
+			_ = p.run.Finish(ctx, err)
+		}
+		return p.rep, err
+	}
 	finish := func(err error) (*Report, error) {
 		if p.run != nil {
 			if ferr := p.run.Finish(ctx, err); ferr != nil && err == nil {
@@ -247,30 +252,6 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 	}
 	return finish(nil)
 }
-func (p *pusher) checkTests(ctx context.Context) error {
-	rows, err := p.db.QueryContext(ctx, query("failed_tests"))
-	if err != nil {
-		return fmt.Errorf("read data test results: %w", err)
-	}
-	defer rows.Close()
-	var failed []string
-	for rows.Next() {
-		var model, test, status string
-		var n int64
-		if err := rows.Scan(&model, &test, &status, &n); err != nil {
-			return err
-		}
-		failed = append(failed, fmt.Sprintf("%s %s: %s (%d rows)", model, test, status, n))
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(failed) > 0 {
-		return &TestsFailedError{Failed: failed}
-	}
-	return nil
-}
-
 func (p *pusher) readDirs(ctx context.Context) error {
 	p.dirs = map[int64]string{}
 	rows, err := p.db.QueryContext(ctx, query("source_dirs"))
@@ -444,12 +425,11 @@ func (p *pusher) pushTable(ctx context.Context, t *tableData) error {
 	if err := p.lookupStates(ctx, recs); err != nil {
 		return err
 	}
-	last := map[string]audit.Sent{}
-	if !p.opt.DryRun {
-		if last, err = audit.LastHashes(ctx, p.db, "odoo", "odoo."+t.obj.Table); err != nil {
-			return err
-		}
+	last, err := audit.LastHashes(ctx, p.db, Destination, "odoo."+t.obj.Table)
+	if err != nil {
+		return err
 	}
+	p.overlay.Apply("odoo."+t.obj.Table, last)
 	var creates, updates []*rec
 	var entries []audit.Entry
 	for _, r := range recs {
@@ -469,8 +449,12 @@ func (p *pusher) pushTable(ctx context.Context, t *tableData) error {
 			tr.Skip++
 			entries = append(entries, p.entry(t, r, audit.Skip, "unchanged since last sent"))
 		default:
+			// Odoo holds it: sent before by this migration, or there
+			// before the migration (imported from the CSV files, made by
+			// another project). Either way it is an update whose values
+			// before are read and logged before the write, so a rollback
+			// restores them instead of deleting the record.
 			r.dbID = x.ID
-			r.adopt = !logged && !p.everLogged(ctx, t, r.xid)
 			updates = append(updates, r)
 		}
 	}
@@ -507,15 +491,6 @@ func (p *pusher) pushTable(ctx context.Context, t *tableData) error {
 		pending = later
 	}
 	return p.sendAll(ctx, t, &tr, updates, true)
-}
-
-// everLogged: some entry of the log names this record (a skip, a failure,
-// a delete): the record is not one whose create answer was lost.
-func (p *pusher) everLogged(ctx context.Context, t *tableData, xid string) bool {
-	var n int
-	err := p.db.QueryRowContext(ctx, "SELECT count(*) FROM meta.push_record WHERE destination = 'odoo' AND table_name = ? AND dest_id = ? AND action IN ('create', 'update', 'restore', 'delete')",
-		"odoo."+t.obj.Table, xid).Scan(&n)
-	return err != nil || n > 0
 }
 
 // waiting: r refers to an external id another pending record will create.
@@ -663,6 +638,18 @@ func (p *pusher) sendAll(ctx context.Context, t *tableData, tr *TableReport, rec
 			if pre, err = p.preImages(ctx, t, tr, batches[i]); err != nil {
 				return err
 			}
+		}
+		// Write-ahead: every record of the batch is logged as pending,
+		// with the values it replaces, before Odoo can take the write.
+		pend := make([]audit.Entry, len(batches[i]))
+		for j, r := range batches[i] {
+			pend[j] = p.entry(t, r, audit.Pending, "sent; not yet answered")
+			if update {
+				pend[j].PreImage = pre[r.dbID]
+			}
+		}
+		if err := p.log(ctx, pend); err != nil {
+			return err
 		}
 		return p.loadBatch(ctx, t, tr, batches[i], pre)
 	})
@@ -821,11 +808,6 @@ func (p *pusher) loaded(ctx context.Context, t *tableData, tr *TableReport, recs
 		case pre == nil:
 			tr.Create++
 			entries[i] = p.entry(t, r, audit.Create, "")
-		case r.adopt:
-			// Odoo holds it, the log does not: an earlier call created it
-			// and its answer was lost. It is this migration's record.
-			tr.Create++
-			entries[i] = p.entry(t, r, audit.Create, "created by an earlier call whose answer was lost")
 		default:
 			tr.Update++
 			entries[i] = p.entry(t, r, audit.Update, "")
@@ -959,6 +941,32 @@ func (p *pusher) lookup(ctx context.Context, want []string) error {
 	}
 	p.mu.Unlock()
 	return nil
+}
+
+// prober reads which external ids Odoo holds, for settling an interrupted run.
+type prober struct {
+	c    *Client
+	plan *Plan
+}
+
+func (pr prober) Probe(ctx context.Context, table string, xids []string) (map[string]int64, error) {
+	model := ""
+	for _, o := range pr.plan.Objects {
+		if "odoo."+o.Table == table {
+			model = o.Model
+		}
+	}
+	found, err := pr.c.resolveXIDs(ctx, xids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for x, target := range found {
+		if model == "" || target.Model == model {
+			out[x] = target.ID
+		}
+	}
+	return out, nil
 }
 
 // parallel runs n jobs on the workers; the first error stops the rest.

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
 	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/exporters/odoo"
@@ -55,8 +56,30 @@ func newFixture(t testing.TB, n int) *fixture {
 	for i := 1; i <= n/4+1; i++ {
 		require.NoError(t, os.WriteFile(filepath.Join(f.export, "attachments", fmt.Sprintf("xray_%d.txt", i)), []byte(fmt.Sprintf("attachment %d", i)), 0o600))
 	}
+	f.markTested(t)
 	f.confirm(t)
 	return f
+}
+
+// markTested records the fixture's tables as built by one model run and
+// tested after it, as `axium2crm run` and `axium2crm test` would: the push
+// gate reads both.
+func (f *fixture) markTested(t testing.TB) {
+	t.Helper()
+	exec1(t, f.db, `INSERT INTO meta.model_run
+		SELECT r.id, 'odoo_' || table_name, 'odoo', 'fixture.sql', 'fp-' || table_name, 'table', 'success', NULL, 0, NULL, now(), now()
+		FROM odoo.object_plan, (SELECT nextval('meta.run_seq') AS id) r`)
+	exec1(t, f.db, `INSERT INTO meta.test_result
+		SELECT r.id, 'odoo_' || table_name, 'fp-' || table_name, 'not_null(id)', 'pass', 0, [], NULL, now()
+		FROM odoo.object_plan, (SELECT nextval('meta.run_seq') AS id) r`)
+}
+
+// failTest records a failing data test of a model after its build.
+func (f *fixture) failTest(t testing.TB, model, test string) {
+	t.Helper()
+	exec1(t, f.db, `INSERT INTO meta.test_result
+		SELECT nextval('meta.run_seq'), model, fingerprint, ?, 'fail', 3, [], NULL, now()
+		FROM meta.model_run WHERE model = ? ORDER BY run_id DESC LIMIT 1`, test, model)
 }
 
 func (f *fixture) confirm(t testing.TB) {
@@ -374,9 +397,9 @@ func TestRefusals(t *testing.T) {
 			assert.Contains(t, err.Error(), "account, crm")
 		}},
 		{"failed data tests", func(t *testing.T, f *fixture, s *odootest.Server) {
-			exec1(t, f.db, "INSERT INTO meta.test_result VALUES (1, 'odoo_res_partner_patient', 'fp', 'not_null(name)', 'fail', 3, [], NULL, now())")
+			f.failTest(t, "odoo_res_partner_patient", "not_null(name)")
 		}, nil, func(t *testing.T, err error) {
-			var te *odoo.TestsFailedError
+			var te *exporters.GateError
 			require.ErrorAs(t, err, &te)
 			assert.Contains(t, err.Error(), "not_null(name)")
 		}},
@@ -416,7 +439,7 @@ func TestRefusals(t *testing.T) {
 
 func TestForcePushesDespiteFailedTests(t *testing.T) {
 	f := newFixture(t, 4)
-	exec1(t, f.db, "INSERT INTO meta.test_result VALUES (1, 'odoo_res_partner_patient', 'fp', 'not_null(name)', 'fail', 3, [], NULL, now())")
+	f.failTest(t, "odoo_res_partner_patient", "not_null(name)")
 	s := newServer(t, odootest.Options{})
 	o := pushOpts()
 	o.Force = true

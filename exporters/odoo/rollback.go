@@ -53,41 +53,22 @@ func Rollback(ctx context.Context, db *sql.DB, c *Client, opt RollbackOptions) (
 		opt.BatchSize = 500
 	}
 	rep := &RollbackReport{PushRun: opt.PushRun}
-	var dest string
-	err := db.QueryRowContext(ctx, query("run_destination"), opt.PushRun).Scan(&dest)
-	if errors.Is(err, sql.ErrNoRows) {
-		return rep, fmt.Errorf("push run %d: no such run (see meta.push_run)", opt.PushRun)
-	}
+	plan, err := ReadPlan(ctx, db)
 	if err != nil {
 		return rep, err
 	}
-	if dest != "odoo" {
-		return rep, fmt.Errorf("run %d went to %s, not Odoo: %w", opt.PushRun, dest, exporters.ErrNotThisDestination)
+	// The checks every destination makes, and the settling of a push that
+	// never finished, before anything is undone.
+	resume, err := exporters.PrepareRollback(ctx, db, Destination, opt.PushRun, prober{c: c, plan: plan}, opt.Progress)
+	if err != nil {
+		return rep, err
 	}
 	undo, err := audit.UndoPlan(ctx, db, opt.PushRun)
 	if err != nil {
 		return rep, err
 	}
-	plan, err := ReadPlan(ctx, db)
-	if err != nil {
-		return rep, err
-	}
-	prev, err := audit.Unfinished(ctx, db, "odoo", "rollback")
-	if err != nil {
-		return rep, err
-	}
-	if prev != nil {
-		// Only an interrupted rollback of the same push is carried on.
-		var parent sql.NullInt64
-		if err := db.QueryRowContext(ctx, query("run_parent"), prev.RunID).Scan(&parent); err != nil {
-			return rep, err
-		}
-		if parent.Int64 != opt.PushRun {
-			return rep, fmt.Errorf("rollback run %d of push run %d is unfinished: run `axium2crm rollback odoo --push %d` first", prev.RunID, parent.Int64, parent.Int64)
-		}
-	}
-	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: "odoo", Mode: "rollback", ParentRun: opt.PushRun,
-		Resume: prev != nil, Target: opt.Target, Args: opt.Args})
+	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: Destination, Mode: "rollback", ParentRun: opt.PushRun,
+		Resume: resume, Target: opt.Target, Args: opt.Args})
 	if err != nil {
 		return rep, err
 	}

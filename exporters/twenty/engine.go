@@ -188,8 +188,9 @@ func (e *engine) submit(st *stage, send func(ctx context.Context) error) {
 }
 
 // object queues one object's records: it logs the skipped and failed ones,
-// settles what an interrupted attempt of this run sent, then prepares
-// (pre-images, pending entries, file uploads) and submits its batches.
+// then prepares (pre-images, unique values held elsewhere, pending
+// entries, file uploads) and submits its batches. What an interrupted
+// attempt of this run sent was settled before anything was classified.
 func (e *engine) object(db *sql.DB, run *audit.Run, i int, o ObjectPlan, items []*pending, held int, createdNow bool, progress func(string)) error {
 	e.mu.Lock()
 	count := &e.rep.Objects[i]
@@ -213,20 +214,6 @@ func (e *engine) object(db *sql.DB, run *audit.Run, i int, o ObjectPlan, items [
 	e.mu.Unlock()
 	if err := e.w.Log(entries); err != nil {
 		return err
-	}
-	if run.Resumed {
-		pend, err := audit.PendingPreImages(e.ctx, db, run.ID, o.QualifiedTable())
-		if err != nil {
-			return err
-		}
-		for _, p := range send {
-			if pre, ok := pend[p.row.ID]; ok {
-				p.action, p.pre, p.prePending = audit.Update, pre, true
-			}
-		}
-		if send, err = e.settleInterrupted(o, send, count); err != nil {
-			return err
-		}
 	}
 	if len(send) == 0 {
 		return nil
@@ -293,20 +280,42 @@ func (e *engine) prepare(o ObjectPlan, chunk []*pending, foreign bool, count *Ob
 	if err != nil {
 		return b, err
 	}
-	var pend []audit.Entry
+	// A record to create whose e-mail or domain another record holds
+	// would overwrite that record: it is refused, the other left alone.
+	var creates []*pending
 	for _, p := range chunk {
-		if p.action == audit.Update && p.pre != "" && !p.prePending {
-			pe := entry(o, p, audit.Update, "pre-image read before the update; not yet acknowledged")
-			pe.Action = audit.Pending
-			pend = append(pend, pe)
+		if p.action == audit.Create {
+			creates = append(creates, p)
 		}
 	}
+	var failed []audit.Entry
+	var held map[string]string
+	if len(creates) > 0 && (o.NameSingular == "person" || o.NameSingular == "company") {
+		var n int
+		held, n, err = heldElsewhere(e.ctx, e.c, o, creates)
+		e.addCalls(0, n)
+		if err != nil {
+			return b, err
+		}
+	}
+	// Write-ahead: every record of the batch is logged as pending, with
+	// the values an update replaces, before Twenty can take the write.
+	var pend []audit.Entry
+	var send []*pending
+	for _, p := range chunk {
+		if why, ok := held[p.row.ID]; ok {
+			failed = append(failed, e.failed(o, p, why, count))
+			continue
+		}
+		send = append(send, p)
+		pend = append(pend, pendingEntry(o, p))
+	}
+	chunk = send
 	if len(pend) > 0 {
 		if err := errors.Join(e.w.Log(pend), e.w.Flush()); err != nil {
 			return b, err
 		}
 	}
-	var failed []audit.Entry
 	for _, p := range chunk {
 		if o.NameSingular == "attachment" {
 			path, err := uploadAttachment(e.ctx, e.c, p.row, e.batchDirs)
@@ -359,41 +368,6 @@ func (e *engine) write(ctx context.Context, o ObjectPlan, b batch, count *Object
 		entries = append(entries, e.failed(o, b.byID[rj.ID], rj.Reason, count))
 	}
 	return errors.Join(err, e.w.Log(entries))
-}
-
-// settleInterrupted handles the records of a resumed run that the log
-// does not hold: if the destination has them, the interrupted run sent
-// them before it could log them, so they are logged now and not sent
-// again. A record with a pending pre-image is an update of a record that
-// was there before the run: it is sent again, keeping that pre-image.
-func (e *engine) settleInterrupted(o ObjectPlan, send []*pending, count *ObjectCount) ([]*pending, error) {
-	var unknown []string
-	for _, p := range send {
-		if p.action == audit.Create {
-			unknown = append(unknown, p.row.ID)
-		}
-	}
-	if len(unknown) == 0 {
-		return send, nil
-	}
-	exists, err := e.c.Existing(e.ctx, o.NamePlural, unknown)
-	e.addCalls(0, (len(unknown)+MaxBatch-1)/MaxBatch)
-	if err != nil {
-		return nil, err
-	}
-	var rest []*pending
-	var entries []audit.Entry
-	e.mu.Lock()
-	for _, p := range send {
-		if p.action == audit.Create && exists[p.row.ID] {
-			entries = append(entries, entry(o, p, audit.Create, "sent by the interrupted run; found at the destination, not sent again"))
-			count.Create++
-			continue
-		}
-		rest = append(rest, p)
-	}
-	e.mu.Unlock()
-	return rest, e.w.Log(entries)
 }
 
 // propagateDeletes destroys the records gone from the tables, children

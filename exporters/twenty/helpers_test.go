@@ -85,9 +85,24 @@ func splitStatements(s string) []string {
 // would: the two gates a push passes.
 func passTests(t testing.TB, wh *warehouse.Warehouse) {
 	t.Helper()
-	_, err := wh.DB().Exec(`INSERT INTO meta.test_result VALUES (1, 'twenty_person', 'fp', 'unique(id)', 'pass', 0, NULL, NULL, now())`)
+	_, err := wh.DB().Exec(`INSERT INTO meta.model_run
+		SELECT r.id, 'twenty_' || table_name, 'twenty', 'fixture', 'fp-' || table_name, 'table', 'success', NULL, 0, NULL, now(), now()
+		FROM twenty.object_plan, (SELECT nextval('meta.run_seq') AS id) r`)
+	require.NoError(t, err)
+	_, err = wh.DB().Exec(`INSERT INTO meta.test_result
+		SELECT r.id, 'twenty_' || table_name, 'fp-' || table_name, 'unique(id)', 'pass', 0, NULL, NULL, now()
+		FROM twenty.object_plan, (SELECT nextval('meta.run_seq') AS id) r`)
 	require.NoError(t, err)
 	confirmMap(t, wh)
+}
+
+// failTest records a failing data test of a model after its build.
+func failTest(t testing.TB, wh *warehouse.Warehouse, model, test string) {
+	t.Helper()
+	_, err := wh.DB().Exec(`INSERT INTO meta.test_result
+		SELECT nextval('meta.run_seq'), model, fingerprint, ?, 'fail', 2, NULL, NULL, now()
+		FROM meta.model_run WHERE model = ? ORDER BY run_id DESC LIMIT 1`, test, model)
+	require.NoError(t, err)
 }
 
 // confirmMap confirms the twenty map the warehouse holds now.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
-	"github.com/axium2crm/axium2crm/exporters/mapping"
 )
 
 // Destination is the audit log's name for Twenty.
@@ -103,56 +102,6 @@ func (r PushReport) Records() int {
 	return n
 }
 
-// TestsFailedError refuses a push while data tests of the twenty models
-// fail (or were never run).
-type TestsFailedError struct {
-	Failed []string
-}
-
-func (e *TestsFailedError) Error() string {
-	if len(e.Failed) == 0 {
-		return "the twenty models have no data test results: run `axium2crm test` first (or push with --force)"
-	}
-	return fmt.Sprintf("%d data tests of the twenty models fail (%s): fix the data or push with --force",
-		len(e.Failed), strings.Join(e.Failed, ", "))
-}
-
-// Is lets callers test for exporters.ErrTestsFailed whatever the destination.
-func (e *TestsFailedError) Is(target error) bool { return target == exporters.ErrTestsFailed }
-
-// CheckTests refuses when a twenty model's latest data test did not pass
-// or when none ran.
-func CheckTests(ctx context.Context, db *sql.DB) error {
-	var n int
-	if err := db.QueryRowContext(ctx, query("tested_models")).Scan(&n); err != nil {
-		return fmt.Errorf("read data test results: %w", err)
-	}
-	if n == 0 {
-		return &TestsFailedError{}
-	}
-	rows, err := db.QueryContext(ctx, query("failed_tests"))
-	if err != nil {
-		return fmt.Errorf("read data test results: %w", err)
-	}
-	defer rows.Close()
-	var failed []string
-	for rows.Next() {
-		var model, test, status string
-		var count int64
-		if err := rows.Scan(&model, &test, &status, &count); err != nil {
-			return err
-		}
-		failed = append(failed, fmt.Sprintf("%s %s: %s", model, test, status))
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(failed) > 0 {
-		return &TestsFailedError{Failed: failed}
-	}
-	return nil
-}
-
 // pending is a row with its payload hash and planned action.
 type pending struct {
 	row    Row
@@ -162,9 +111,6 @@ type pending struct {
 	// pre is the destination's record before an update (JSON of the
 	// fields the push writes), for rollback.
 	pre string
-	// prePending: pre comes from the pending entry of an interrupted
-	// attempt of this run, not from reading the destination now.
-	prePending bool
 }
 
 // Push sends the twenty.* tables to the workspace: it refuses when the
@@ -192,15 +138,11 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		}
 		opt.Mapper = m
 	}
-	// The map gate: a person must have confirmed exactly this map before
-	// any record moves. A dry run is how they review it, so it passes.
-	if _, err := mapping.Require(ctx, db, Destination); err != nil && !opt.DryRun {
+	// The gate, as every destination has it: a person confirmed exactly
+	// this map and the data tests passed on the current build. A dry run
+	// is how they review the map and the plan, so it passes.
+	if err := exporters.CheckGate(ctx, db, Destination, opt.DryRun, opt.Force); err != nil {
 		return rep, err
-	}
-	if !opt.Force {
-		if err := CheckTests(ctx, db); err != nil {
-			return rep, err
-		}
 	}
 	if !opt.DryRun && !opt.Resume {
 		// Refuse before touching the workspace when an earlier push is unfinished.
@@ -243,6 +185,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 	// limit's tokens are not left unused while DuckDB works. A table that
 	// cannot be read then stops the run half-way: it is resumed once the
 	// table is fixed.
+	var overlay exporters.Overlay // an unfinished push, settled (see below)
 	work := make([][]*pending, len(plan.Objects))
 	held := make([]int, len(plan.Objects))
 	gones := make([]*GoneObject, len(plan.Objects))
@@ -267,6 +210,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		if err != nil {
 			return err
 		}
+		overlay.Apply(o.QualifiedTable(), last)
 		held[i] = len(last)
 		dups := duplicateUniques(rows)
 		count := ObjectCount{Object: o.NameSingular, Table: o.QualifiedTable(), Rows: len(rows)}
@@ -322,6 +266,11 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		}
 	}
 	if opt.DryRun {
+		// The plan sees an unfinished push as its resume will: settled
+		// from what the workspace holds.
+		if overlay, err = exporters.SettleForPush(ctx, db, Destination, true, 0, prober{c: opt.Client, plan: plan}, progress); err != nil {
+			return rep, err
+		}
 		for i := range plan.Objects {
 			if err := classify(ctx, i); err != nil {
 				return rep, err
@@ -336,6 +285,13 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 	rep.RunID, rep.Resumed = run.ID, run.Resumed
+	if run.Resumed {
+		// What the interrupted attempt sent without an answer is settled
+		// from what the workspace holds before anything is classified.
+		if overlay, err = exporters.SettleForPush(ctx, db, Destination, false, run.ID, prober{c: opt.Client, plan: plan}, progress); err != nil {
+			return rep, errors.Join(err, run.Finish(ctx, err))
+		}
+	}
 	// ready[i] is closed once table i is classified; the classifier stops
 	// at the first error, which the push then returns.
 	ready := make([]chan struct{}, len(plan.Objects))
@@ -390,13 +346,11 @@ func entry(o ObjectPlan, p *pending, action, reason string) audit.Entry {
 // object holds records the log does not know), in one list call per 200
 // ids. A record found becomes an update whose pre-image is kept; a record
 // the log thought sent but the destination no longer has becomes a create.
-// A record whose pre-image an interrupted run already logged keeps that
-// one: the destination may hold the interrupted write by now. It returns
-// the calls made.
+// It returns the calls made.
 func readPreImages(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, foreign bool) (int, error) {
 	var ids []string
 	for _, p := range chunk {
-		if !p.prePending && (foreign || p.action == audit.Update) {
+		if foreign || p.action == audit.Update {
 			ids = append(ids, p.row.ID)
 		}
 	}
@@ -408,9 +362,6 @@ func readPreImages(ctx context.Context, c *Client, o ObjectPlan, chunk []*pendin
 		return calls, err
 	}
 	for _, p := range chunk {
-		if p.prePending {
-			continue
-		}
 		cur, ok := found[p.row.ID]
 		switch {
 		case ok:

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
 	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
@@ -277,18 +278,17 @@ func TestPushRefusals(t *testing.T) {
 		confirmMap(t, wh)
 		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
 		_, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
-		var te *TestsFailedError
+		var te *exporters.GateError
 		require.ErrorAs(t, err, &te)
 		assert.Zero(t, srv.CallCount())
 	})
 	t.Run("failed data test, then forced", func(t *testing.T) {
 		wh, _ := openFixture(t, fixtureOpts{People: 2})
 		passTests(t, wh)
-		_, err := wh.DB().Exec(`INSERT INTO meta.test_result VALUES (2, 'twenty_person', 'fp', 'unique(emails__primary_email)', 'fail', 2, NULL, NULL, now())`)
-		require.NoError(t, err)
+		failTest(t, wh, "twenty_person", "unique(emails__primary_email)")
 		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
-		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
-		var te *TestsFailedError
+		_, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		var te *exporters.GateError
 		require.ErrorAs(t, err, &te)
 		assert.Contains(t, err.Error(), "unique(emails__primary_email)")
 		o := pushOpts(t, srv, nil)
@@ -402,7 +402,11 @@ func TestPushUnder429AndNoSecretInAudit(t *testing.T) {
 // preImages reads the pre-images a run logged, by destination id.
 func preImages(t *testing.T, wh *warehouse.Warehouse, runID int64) map[string]map[string]any {
 	t.Helper()
-	rows, err := wh.DB().Query(`SELECT dest_id, pre_image FROM meta.push_record WHERE run_id = ? AND action = 'update'`, runID)
+	// A record's first update entry of the run holds its values before the
+	// run (a resend after an interruption logs what it read then), as
+	// audit.UndoPlan reads it.
+	rows, err := wh.DB().Query(`SELECT dest_id, pre_image FROM meta.push_record WHERE run_id = ? AND action = 'update'
+		QUALIFY row_number() OVER (PARTITION BY dest_id ORDER BY logged_at) = 1`, runID)
 	require.NoError(t, err)
 	defer rows.Close()
 	out := map[string]map[string]any{}

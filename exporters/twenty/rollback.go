@@ -55,39 +55,19 @@ func Rollback(ctx context.Context, db *sql.DB, opt RollbackOptions) (RollbackRep
 	if progress == nil {
 		progress = func(string) {}
 	}
-	var dest string
-	err := db.QueryRowContext(ctx, "SELECT destination FROM meta.push_run WHERE run_id = ?", opt.PushRun).Scan(&dest)
-	if errors.Is(err, sql.ErrNoRows) {
-		return rep, fmt.Errorf("push run %d: no such run (see meta.push_run)", opt.PushRun)
-	}
-	if err != nil {
-		return rep, err
-	}
-	if dest != Destination {
-		return rep, fmt.Errorf("run %d went to %s, not Twenty: %w", opt.PushRun, dest, exporters.ErrNotThisDestination)
-	}
-	undo, err := audit.UndoPlan(ctx, db, opt.PushRun)
-	if err != nil {
-		return rep, err
-	}
 	plan, err := ReadPlan(ctx, db)
 	if err != nil {
 		return rep, err
 	}
-	// An interrupted rollback of the same push is carried on; one of
-	// another push must be finished first.
-	resume := false
-	if u, err := audit.Unfinished(ctx, db, Destination, "rollback"); err != nil {
+	// The checks every destination makes, and the settling of a push that
+	// never finished, before anything is undone.
+	resume, err := exporters.PrepareRollback(ctx, db, Destination, opt.PushRun, prober{c: opt.Client, plan: plan}, progress)
+	if err != nil {
 		return rep, err
-	} else if u != nil {
-		var parent sql.NullInt64
-		if err := db.QueryRowContext(ctx, "SELECT parent_run FROM meta.push_run WHERE run_id = ?", u.RunID).Scan(&parent); err != nil {
-			return rep, err
-		}
-		if parent.Int64 != opt.PushRun {
-			return rep, fmt.Errorf("rollback run %d of push run %d is unfinished: run `axium2crm rollback twenty --push %d` first", u.RunID, parent.Int64, parent.Int64)
-		}
-		resume = true
+	}
+	undo, err := audit.UndoPlan(ctx, db, opt.PushRun)
+	if err != nil {
+		return rep, err
 	}
 	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: Destination, Mode: "rollback", Target: opt.Client.Target(),
 		Args: opt.Args, ParentRun: opt.PushRun, Resume: resume})

@@ -1,5 +1,5 @@
 {{define "unfinished"}}
-SELECT run_id, destination, mode, coalesce(target, ''), coalesce(args, ''), status, started_at, resumes
+SELECT run_id, destination, mode, coalesce(target, ''), coalesce(args, ''), status, started_at, resumes, coalesce(parent_run, 0)
 FROM meta.push_run
 WHERE destination = ? AND mode = ? AND status IN ('running', 'interrupted', 'cancelled', 'failed')
   AND run_id > coalesce((SELECT max(run_id) FROM meta.push_run WHERE destination = ? AND mode = ? AND status = 'finished'), 0)
@@ -52,7 +52,7 @@ WHERE p.run_id = ? AND p.table_name = ? AND p.action = 'pending' AND p.pre_image
   AND NOT EXISTS (
       SELECT 1 FROM meta.push_record a
       WHERE a.run_id = p.run_id AND a.table_name = p.table_name AND a.dest_id = p.dest_id
-        AND a.action IN ('create', 'update', 'fail')
+        AND a.action IN ('create', 'update', 'fail', 'skip')
   )
 QUALIFY row_number() OVER (PARTITION BY p.dest_id ORDER BY p.logged_at) = 1
 {{end}}
@@ -73,7 +73,7 @@ WHERE p.run_id = ?
        OR (p.action = 'pending' AND NOT EXISTS (
            SELECT 1 FROM meta.push_record a
            WHERE a.run_id = p.run_id AND a.table_name = p.table_name AND a.dest_id = p.dest_id
-             AND a.action IN ('create', 'update', 'fail'))))
+             AND a.action IN ('create', 'update', 'fail', 'skip'))))
   AND NOT EXISTS (
       SELECT 1 FROM meta.push_record u JOIN meta.push_run r ON r.run_id = u.run_id
       WHERE r.mode = 'rollback' AND r.parent_run = p.run_id
@@ -93,4 +93,48 @@ FROM (
     SELECT unnest(from_json(CAST(? AS JSON),
         '[{"object":"VARCHAR","table_name":"VARCHAR","source_key":"VARCHAR","dest_id":"VARCHAR","dest_db_id":"BIGINT","action":"VARCHAR","reason":"VARCHAR","payload_hash":"VARCHAR","pre_image":"VARCHAR"}]')) AS e
 )
+{{end}}
+
+{{define "unsettled"}}
+-- Pending entries of a run (written before their record's write was sent)
+-- that no later entry of the run settled: the run stopped between the
+-- write and its answer, so only the destination can tell whether the
+-- write landed. The earliest pending entry of a record holds its values
+-- before the run.
+SELECT p.table_name, p.object, p.dest_id, coalesce(p.dest_db_id, 0), coalesce(p.source_key, ''),
+       coalesce(p.pre_image, ''), coalesce(p.payload_hash, '')
+FROM meta.push_record p
+WHERE p.run_id = ? AND p.action = 'pending'
+  AND NOT EXISTS (
+      SELECT 1 FROM meta.push_record a
+      WHERE a.run_id = p.run_id AND a.table_name = p.table_name AND a.dest_id = p.dest_id
+        AND a.action IN ('create', 'update', 'fail', 'skip')
+        AND a.logged_at >= p.logged_at
+  )
+QUALIFY row_number() OVER (PARTITION BY p.table_name, p.dest_id ORDER BY p.logged_at) = 1
+ORDER BY p.table_name, p.dest_id
+{{end}}
+
+{{define "newer_pushes"}}
+-- Later pushes of the same destination that wrote records this push
+-- wrote and that no rollback of theirs has undone: rolling this push back
+-- first would restore values under theirs.
+SELECT n.run_id, count(DISTINCT n.table_name || '/' || n.dest_id)
+FROM meta.push_record n
+JOIN meta.push_run r ON r.run_id = n.run_id
+WHERE r.destination = ? AND r.mode = 'push' AND n.run_id > ? AND n.action IN ('create', 'update', 'pending')
+  AND EXISTS (
+      SELECT 1 FROM meta.push_record o
+      WHERE o.run_id = ? AND o.table_name = n.table_name AND o.dest_id = n.dest_id
+        AND o.action IN ('create', 'update', 'pending'))
+  AND NOT EXISTS (
+      SELECT 1 FROM meta.push_record u JOIN meta.push_run ur ON ur.run_id = u.run_id
+      WHERE ur.mode = 'rollback' AND ur.parent_run = n.run_id
+        AND u.table_name = n.table_name AND u.dest_id = n.dest_id AND u.action IN ('delete', 'restore'))
+  AND NOT EXISTS (
+      SELECT 1 FROM meta.push_record s
+      WHERE s.run_id = n.run_id AND s.table_name = n.table_name AND s.dest_id = n.dest_id
+        AND n.action = 'pending' AND s.action IN ('skip', 'fail') AND s.logged_at >= n.logged_at)
+GROUP BY n.run_id
+ORDER BY n.run_id DESC
 {{end}}

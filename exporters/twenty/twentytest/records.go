@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -436,8 +437,21 @@ func (s *Server) handleGetOne(w http.ResponseWriter, plural, id string) *apiErro
 }
 
 // filterRE reads the filters the exporter uses: <field>[in]:[...] and
-// <field>[eq]:x on a top-level field (id, personId, ...).
-var filterRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9]*)\[(in|eq)\]:(.*)$`)
+// <field>[eq]:x on a top-level field (id, personId, ...) or on a
+// composite field's sub-field (emails.primaryEmail, domainName.primaryLinkUrl),
+// as Twenty's REST filter parser splits "field.subField".
+var filterRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9]*(?:\.[a-zA-Z][a-zA-Z0-9]*)?)\[(in|eq)\]:(.*)$`)
+
+// filterValue is the value a filter's field names in rec.
+func filterValue(rec map[string]any, field string) string {
+	name, sub, ok := strings.Cut(field, ".")
+	if !ok {
+		return fmt.Sprint(rec[field])
+	}
+	m, _ := rec[name].(map[string]any)
+	v, _ := m[sub].(string)
+	return v
+}
 
 // parseFilter reads a filter of the form the exporter sends; values is
 // nil when there is none.
@@ -450,7 +464,12 @@ func parseFilter(o *Object, f string) (string, map[string]bool, *apiError) {
 		return "", nil, badRequest("this test server only filters by <field>[in] and <field>[eq]: %s", f)
 	}
 	field := m[1]
-	if o.field(field) == nil && o.fieldByJoinColumn(field) == nil {
+	if name, sub, ok := strings.Cut(field, "."); ok {
+		f := o.field(name)
+		if f == nil || !slices.Contains(compositeSubFields[f.Type], sub) {
+			return "", nil, badRequest("Object %s doesn't have any \"%s\" field.", o.NameSingular, field)
+		}
+	} else if o.field(field) == nil && o.fieldByJoinColumn(field) == nil {
 		return "", nil, badRequest("Object %s doesn't have any \"%s\" field.", o.NameSingular, field)
 	}
 	values := map[string]bool{}
@@ -500,7 +519,7 @@ func (s *Server) handleDeleteMany(w http.ResponseWriter, r *http.Request, plural
 		if soft && rec["deletedAt"] != nil {
 			continue
 		}
-		if values[fmt.Sprint(rec[field])] {
+		if values[filterValue(rec, field)] {
 			ids = append(ids, id)
 		}
 	}
@@ -550,7 +569,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, plural strin
 	after := r.URL.Query().Get("starting_after")
 	var keys []string
 	for id, rec := range s.records[o.NameSingular] {
-		if rec["deletedAt"] != nil || (values != nil && !values[fmt.Sprint(rec[field])]) || (after != "" && id <= after) {
+		if rec["deletedAt"] != nil || (values != nil && !values[filterValue(rec, field)]) || (after != "" && id <= after) {
 			continue
 		}
 		keys = append(keys, id)
