@@ -52,7 +52,7 @@ func runExport(cmd *cobra.Command, g *globals, c crm, o *exportOptions) error {
 
 // exportFiles writes c's import files in dir.
 func exportFiles(cmd *cobra.Command, p *project, c crm, dir string) (exporters.CSVReport, error) {
-	dest, err := c.open(cmd, p, true)
+	dest, err := c.open(cmd, p, reach{offline: true})
 	if err != nil {
 		return exporters.CSVReport{}, err
 	}

@@ -22,23 +22,25 @@ var odooCRM = crm{
 
 // openOdoo is Odoo as the project configures it; the server and login
 // come from the environment.
-func openOdoo(cmd *cobra.Command, p *project, offline bool) (exporters.Destination, error) {
+func openOdoo(cmd *cobra.Command, p *project, r reach) (exporters.Destination, error) {
 	var cfg odoo.Config
-	if !offline {
+	if !r.offline {
 		var err error
 		if cfg, err = odooConfig(p.cfg.Odoo); err != nil {
 			return nil, err
 		}
+		cfg.Insecure = r.insecure
 	}
 	tz, err := time.LoadLocation(p.cfg.Odoo.TimeZone)
 	if err != nil {
 		return nil, err
 	}
 	opt := odoo.DestinationOptions{TimeZone: tz, BatchSize: p.cfg.Odoo.BatchSize, Workers: p.cfg.Odoo.Connections}
-	if offline {
+	if r.offline {
 		return odoo.NewDestination(nil, opt), nil
 	}
 	opt.Target = cfg.URL + " db " + cfg.DB
+	warnClearText(cmd, "Odoo", "password or API key", cfg.URL, r.insecure)
 	c, err := odoo.Dial(cmd.Context(), cfg)
 	if err != nil {
 		return nil, err
@@ -82,7 +84,10 @@ deleted in Odoo only with --propagate-deletes. An interrupted push is
 finished with --resume.
 
 The server comes from ODOO_URL, ODOO_DB, ODOO_USER and ODOO_PASSWORD or
-ODOO_API_KEY; never pass a password on the command line. The push refuses to
+ODOO_API_KEY; never pass a password on the command line. ODOO_URL must be
+https unless it is this machine (--insecure allows plain http, and says so on
+every run) and must not hold user:password@; certificates are always
+verified. The push refuses to
 run while the map is unconfirmed or the odoo models' data tests fail
 (--force overrides the tests).`,
 	example: `  ODOO_URL=https://odoo.example.edu ODOO_DB=clinic ODOO_USER=migration axium2crm push odoo --dry-run --project ./mig

@@ -20,6 +20,7 @@ type pushOptions struct {
 	force  bool
 	// propagateDeletes deletes the records gone from the source since pushed.
 	propagateDeletes bool
+	insecure         bool
 }
 
 func newPushCmd(g *globals) *cobra.Command {
@@ -40,6 +41,7 @@ func newPushDestinationCmd(g *globals, c crm, h help) *cobra.Command {
 	f.IntVar(&o.sample, "sample", 0, "push only N patients and what links to them")
 	f.BoolVar(&o.force, "force", false, "push even though data tests fail")
 	f.BoolVar(&o.propagateDeletes, "propagate-deletes", false, c.propagateHelp)
+	insecureFlag(cmd, &o.insecure)
 	return cmd
 }
 
@@ -53,7 +55,7 @@ func runPush(cmd *cobra.Command, g *globals, c crm, o *pushOptions) error {
 	if o.dryRun && o.resume {
 		return usageError{errors.New("--dry-run and --resume do not go together")}
 	}
-	p, dest, err := openDestination(cmd, g, c)
+	p, dest, err := openDestination(cmd, g, c, o.insecure)
 	if err != nil {
 		return err
 	}
@@ -61,8 +63,8 @@ func runPush(cmd *cobra.Command, g *globals, c crm, o *pushOptions) error {
 	errOut := cmd.ErrOrStderr()
 	rep, err := dest.Push(cmd.Context(), p.wh.DB(), exporters.PushOptions{
 		DryRun: o.dryRun, Resume: o.resume, Sample: o.sample, Force: o.force, PropagateDeletes: o.propagateDeletes,
-		Args: fmt.Sprintf("dry_run=%t resume=%t sample=%d force=%t propagate_deletes=%t",
-			o.dryRun, o.resume, o.sample, o.force, o.propagateDeletes),
+		Args: fmt.Sprintf("dry_run=%t resume=%t sample=%d force=%t propagate_deletes=%t insecure=%t",
+			o.dryRun, o.resume, o.sample, o.force, o.propagateDeletes, o.insecure),
 		Progress: func(s string) { fmt.Fprintln(errOut, s) },
 	})
 	var nc *mapping.NotConfirmedError

@@ -13,8 +13,9 @@ import (
 )
 
 type rollbackPushOptions struct {
-	push   string
-	schema bool
+	push     string
+	schema   bool
+	insecure bool
 }
 
 // newRollbackDestinationCmd is `rollback <crm> --push P`, beside the
@@ -24,6 +25,7 @@ func newRollbackDestinationCmd(g *globals, c crm, h help) *cobra.Command {
 	cmd := destinationCmd(h, func(cmd *cobra.Command) error { return runRollbackPush(cmd, g, c, o) })
 	cmd.Flags().StringVar(&o.push, "push", "", "the push run to undo (its run id in meta.push_run)")
 	cmd.Flags().BoolVar(&o.schema, "schema", false, "also remove the custom objects and fields the push created")
+	insecureFlag(cmd, &o.insecure)
 	return cmd
 }
 
@@ -32,14 +34,14 @@ func runRollbackPush(cmd *cobra.Command, g *globals, c crm, o *rollbackPushOptio
 	if o.push == "" || err != nil || id <= 0 {
 		return usageError{errors.New("say which push to undo: --push P (a run id of meta.push_run)")}
 	}
-	p, dest, err := openDestination(cmd, g, c)
+	p, dest, err := openDestination(cmd, g, c, o.insecure)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
 	errOut := cmd.ErrOrStderr()
 	rep, err := dest.Rollback(cmd.Context(), p.wh.DB(), id, exporters.RollbackOptions{Schema: o.schema,
-		Args: fmt.Sprintf("push=%d schema=%t", id, o.schema), Progress: func(s string) { fmt.Fprintln(errOut, s) }})
+		Args: fmt.Sprintf("push=%d schema=%t insecure=%t", id, o.schema, o.insecure), Progress: func(s string) { fmt.Fprintln(errOut, s) }})
 	if err != nil {
 		if rep.RunID > 0 {
 			return fmt.Errorf("rollback run %d stopped: %w (run the same command again to finish it)", rep.RunID, err)

@@ -81,7 +81,8 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return exitCancelled
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.Is(err, exporters.ErrServerURL), errors.Is(err, exporters.ErrURLCredentials),
+		errors.Is(err, exporters.ErrPlainHTTP):
 		return exitUsage
 	case errors.As(err, &ve), errors.As(err, &ce), errors.As(err, &nc), errors.As(err, &de),
 		errors.Is(err, exporters.ErrTestsFailed), errors.Is(err, exporters.ErrSchemaConflict):

@@ -24,12 +24,12 @@ var twentyCRM = crm{
 
 // openTwenty is Twenty as the project configures it; the server and key
 // come from the environment or the key file.
-func openTwenty(cmd *cobra.Command, p *project, offline bool) (exporters.Destination, error) {
+func openTwenty(cmd *cobra.Command, p *project, r reach) (exporters.Destination, error) {
 	m, err := twenty.NewMapper(p.cfg.Twenty.TimeZone)
 	if err != nil {
 		return nil, err
 	}
-	if offline {
+	if r.offline {
 		return twenty.NewDestination(nil, twenty.DestinationOptions{Mapper: m}), nil
 	}
 	url, key, err := twentyCredentials(p.dir, p.cfg.Twenty)
@@ -38,10 +38,11 @@ func openTwenty(cmd *cobra.Command, p *project, offline bool) (exporters.Destina
 	}
 	// Retries and refusals are logged to stderr.
 	client, err := twenty.NewClient(twenty.Config{BaseURL: url, APIKey: key, Calls: p.cfg.Twenty.CallsPerMinute, Window: time.Minute,
-		Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		Insecure: r.insecure, Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return nil, err
 	}
+	warnClearText(cmd, "Twenty", "API key", url, r.insecure)
 	return twenty.NewDestination(client, twenty.DestinationOptions{Mapper: m}), nil
 }
 
@@ -93,7 +94,9 @@ is finished with --resume, which sends nothing twice.
 
 The server and key come from TWENTY_URL and TWENTY_API_KEY (or
 twenty.api_key_file in axium2crm.yaml, which must be mode 0600); never pass a
-key on the command line. The push refuses to run on a map nobody confirmed
+key on the command line. TWENTY_URL must be https unless it is this machine
+(--insecure allows plain http, and says so on every run) and must not hold
+user:password@; certificates are always verified. The push refuses to run on a map nobody confirmed
 (axium2crm map twenty --confirm; a dry run is allowed) and while the twenty
 models' data tests fail (axium2crm test) unless --force.`,
 	example: `  TWENTY_URL=https://crm.example.edu axium2crm push twenty --dry-run --project ./mig

@@ -14,6 +14,7 @@ import (
 type verifyOptions struct {
 	sample   int
 	examples int
+	insecure bool
 }
 
 // newVerifyCmd is the parent of each destination's verify command: read
@@ -34,6 +35,7 @@ func newVerifyDestinationCmd(g *globals, c crm, h help) *cobra.Command {
 	cmd := destinationCmd(h, func(cmd *cobra.Command) error { return runVerify(cmd, g, c, o) })
 	cmd.Flags().IntVar(&o.sample, "sample", 0, "show N records side by side, source value vs "+c.title+"'s")
 	cmd.Flags().IntVar(&o.examples, "examples", 5, "mismatched fields shown per table")
+	insecureFlag(cmd, &o.insecure)
 	return cmd
 }
 
@@ -41,13 +43,13 @@ func runVerify(cmd *cobra.Command, g *globals, c crm, o *verifyOptions) error {
 	if o.sample < 0 || o.examples < 0 {
 		return usageError{errors.New("--sample and --examples must be positive")}
 	}
-	p, dest, err := openDestination(cmd, g, c)
+	p, dest, err := openDestination(cmd, g, c, o.insecure)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
 	rep, err := dest.Verify(cmd.Context(), p.wh.DB(), exporters.VerifyOptions{Sample: o.sample, Examples: o.examples,
-		Args: fmt.Sprintf("sample=%d examples=%d", o.sample, o.examples)})
+		Args: fmt.Sprintf("sample=%d examples=%d insecure=%t", o.sample, o.examples, o.insecure)})
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/odoo/internal/xmlrpc"
 )
 
@@ -36,8 +37,14 @@ type Config struct {
 	Password string
 	// Protocol is "xmlrpc" (default) or "jsonrpc".
 	Protocol string
-	// HTTPClient defaults to a client with a 5-minute timeout.
+	// HTTPClient defaults to a client with a 5-minute timeout. One that
+	// skips certificate verification is refused.
 	HTTPClient *http.Client
+	// Insecure allows plain http to a host that is not loopback: the
+	// password then travels in clear in every call. Without it such a URL
+	// is refused (exporters.ServerURL); certificates are verified either
+	// way.
+	Insecure bool
 	// Retries is how many times a transport failure is retried (default 3;
 	// negative for none). Backoff is the first wait (default 500ms), doubled
 	// each time with jitter.
@@ -68,15 +75,19 @@ type Caller interface {
 	Call(ctx context.Context, service, method string, args []any) (any, error)
 }
 
-// NewCaller returns the Caller for cfg.Protocol.
+// NewCaller returns the Caller for cfg.Protocol. It refuses a URL that
+// carries credentials, and plain http off loopback unless cfg.Insecure.
 func NewCaller(cfg Config) (Caller, error) {
-	u, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, fmt.Errorf("odoo URL %q: want http(s)://host[:port]", redactURL(cfg.URL))
+	u, err := exporters.ServerURL(strings.TrimRight(cfg.URL, "/"), cfg.Insecure)
+	if err != nil {
+		return nil, fmt.Errorf("odoo: %w", err)
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 5 * time.Minute}
+	}
+	if hc, err = exporters.HTTPClient(hc, cfg.Insecure); err != nil {
+		return nil, fmt.Errorf("odoo: %w", err)
 	}
 	switch cfg.protocol() {
 	case "xmlrpc":
@@ -240,14 +251,7 @@ func isDialError(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	u.User = url.User("***")
-	return u.String()
-}
+func redactURL(s string) string { return exporters.RedactURL(s) }
 
 // Client is a logged-in connection to one Odoo database.
 type Client struct {

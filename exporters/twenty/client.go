@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/axium2crm/axium2crm/exporters"
 )
 
 // MaxBatch is Twenty's QUERY_MAX_RECORDS: the most records one create-many
@@ -52,8 +54,13 @@ type Config struct {
 	// RetryBase is the first backoff; it doubles per retry, capped at 30 s,
 	// with jitter. Zero means 500 ms.
 	RetryBase time.Duration
-	// HTTPClient defaults to one with a 2-minute timeout.
+	// HTTPClient defaults to one with a 2-minute timeout. One that skips
+	// certificate verification is refused.
 	HTTPClient *http.Client
+	// Insecure allows plain http to a host that is not loopback: the API
+	// key then travels in clear. Without it such a URL is refused
+	// (exporters.ServerURL); certificates are verified either way.
+	Insecure bool
 	// Logger receives retries and rejected records; nil discards them.
 	Logger *slog.Logger
 }
@@ -75,12 +82,9 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.APIKey == "" {
 		return nil, errors.New("twenty: no API key (set TWENTY_API_KEY or twenty.api_key_file)")
 	}
-	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("twenty: server URL %q is not an http(s) URL", cfg.BaseURL)
-	}
-	if u.User != nil {
-		return nil, errors.New("twenty: the server URL must not carry credentials")
+	u, err := exporters.ServerURL(strings.TrimRight(cfg.BaseURL, "/"), cfg.Insecure)
+	if err != nil {
+		return nil, fmt.Errorf("twenty: %w", err)
 	}
 	if cfg.Calls <= 0 {
 		cfg.Calls = 100
@@ -100,6 +104,9 @@ func NewClient(cfg Config) (*Client, error) {
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 2 * time.Minute}
+	}
+	if hc, err = exporters.HTTPClient(hc, cfg.Insecure); err != nil {
+		return nil, fmt.Errorf("twenty: %w", err)
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -313,8 +320,11 @@ func (c *Client) upsertBisect(ctx context.Context, plural string, recs []Record,
 		return fmt.Errorf("twenty: encode %s: %w", plural, err)
 	}
 	res.Calls++
-	_, err = c.do(ctx, http.MethodPost, "/rest/batch/"+url.PathEscape(plural)+"?upsert=true", body, "application/json")
+	answer, err := c.do(ctx, http.MethodPost, "/rest/batch/"+url.PathEscape(plural)+"?upsert=true", body, "application/json")
 	if err == nil {
+		if ids := foreignIDs(answer, recs); len(ids) > 0 {
+			return &OverwriteError{Object: plural, IDs: ids}
+		}
 		for _, r := range recs {
 			res.OK = append(res.OK, recordID(r))
 		}
