@@ -11,6 +11,7 @@ package exporters
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -114,9 +115,11 @@ type TableCount struct {
 	Failed  int    `json:"failed"`
 }
 
-// PushReport is the plan (dry run) or the outcome of a push.
+// PushReport is the plan (dry run) or the outcome of a push. Its JSON has
+// one shape whatever the destination and the outcome: every key is
+// always there (run_id 0 for a dry run, lists empty rather than null).
 type PushReport struct {
-	RunID   int64        `json:"run_id,omitempty"`
+	RunID   int64        `json:"run_id"`
 	DryRun  bool         `json:"dry_run"`
 	Resumed bool         `json:"resumed"`
 	Tables  []TableCount `json:"tables"`
@@ -128,17 +131,36 @@ type PushReport struct {
 	Gone    int `json:"gone"`
 	Deleted int `json:"deleted"`
 	// Target names the destination pushed to (never a secret).
-	Target string `json:"target,omitempty"`
+	Target string `json:"target"`
 	// Schema are the custom objects and fields the push created (a dry
 	// run: would create).
-	Schema []SchemaChange `json:"schema,omitempty"`
+	Schema []SchemaChange `json:"schema"`
 	// Refused are the Failures, record by record.
-	Refused []Refusal `json:"refused,omitempty"`
+	Refused []Refusal `json:"refused"`
 	// GoneTables are the Gone records, table by table.
-	GoneTables []GoneTable `json:"gone_tables,omitempty"`
+	GoneTables []GoneTable `json:"gone_tables"`
 	// Detail is the destination's own report (twenty.PushReport,
-	// *odoo.Report).
-	Detail any `json:"detail,omitempty"`
+	// *odoo.Report), whose shape differs by destination.
+	Detail any `json:"detail"`
+}
+
+// MarshalJSON writes empty lists as [], so a reader can iterate every
+// list without testing for null.
+func (r PushReport) MarshalJSON() ([]byte, error) {
+	type report PushReport // without this method
+	out := report(r)
+	out.Tables = orEmpty(out.Tables)
+	out.Schema = orEmpty(out.Schema)
+	out.Refused = orEmpty(out.Refused)
+	out.GoneTables = orEmpty(out.GoneTables)
+	return json.Marshal(out)
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // SchemaChange is one change a push makes to the destination's data model.
@@ -234,17 +256,27 @@ type SideBySide struct {
 	Fields    []FieldPair `json:"fields"`
 }
 
-// VerifyReport is the outcome of Verify.
+// VerifyReport is the outcome of Verify. Its JSON has one shape, as a
+// PushReport's.
 type VerifyReport struct {
 	RunID   int64         `json:"run_id"`
 	PushRun int64         `json:"push_run"`
 	Target  string        `json:"target"`
 	Tables  []TableVerify `json:"tables"`
 	// Sample is the side-by-side report VerifyOptions.Sample asked for.
-	Sample []SideBySide `json:"sample,omitempty"`
+	Sample []SideBySide `json:"sample"`
 	// Detail is the destination's own report (twenty.VerifyReport,
 	// *odoo.VerifyReport).
-	Detail any `json:"detail,omitempty"`
+	Detail any `json:"detail"`
+}
+
+// MarshalJSON writes empty lists as [].
+func (r VerifyReport) MarshalJSON() ([]byte, error) {
+	type report VerifyReport // without this method
+	out := report(r)
+	out.Tables = orEmpty(out.Tables)
+	out.Sample = orEmpty(out.Sample)
+	return json.Marshal(out)
 }
 
 // Differences counts missing, extra and mismatched records.
@@ -294,19 +326,29 @@ type RollbackCount struct {
 	NoPreImage int `json:"no_pre_image"`
 }
 
-// RollbackReport is the outcome of Rollback.
+// RollbackReport is the outcome of Rollback. Its JSON has one shape, as
+// a PushReport's.
 type RollbackReport struct {
 	RunID   int64           `json:"run_id"`
 	PushRun int64           `json:"push_run"`
 	Resumed bool            `json:"resumed"`
 	Tables  []RollbackCount `json:"tables"`
 	// Schema names the custom objects and fields removed (Schema option).
-	Schema []string `json:"schema,omitempty"`
+	Schema []string `json:"schema"`
 	// SchemaLeft counts those the push created and this rollback kept.
-	SchemaLeft int `json:"schema_left,omitempty"`
+	SchemaLeft int `json:"schema_left"`
 	// Detail is the destination's own report (twenty.RollbackReport,
 	// *odoo.RollbackReport).
-	Detail any `json:"detail,omitempty"`
+	Detail any `json:"detail"`
+}
+
+// MarshalJSON writes empty lists as [].
+func (r RollbackReport) MarshalJSON() ([]byte, error) {
+	type report RollbackReport // without this method
+	out := report(r)
+	out.Tables = orEmpty(out.Tables)
+	out.Schema = orEmpty(out.Schema)
+	return json.Marshal(out)
 }
 
 // CSVFile is one import file written.

@@ -44,7 +44,7 @@ func runExport(cmd *cobra.Command, g *globals, c crm, o *exportOptions) error {
 		return err
 	}
 	if g.json {
-		return writeJSON(cmd.OutOrStdout(), rep.Detail)
+		return writeJSON(cmd.OutOrStdout(), rep)
 	}
 	printCSVReport(cmd.OutOrStdout(), rep)
 	return nil

@@ -78,7 +78,7 @@ func runPush(cmd *cobra.Command, g *globals, c crm, o *pushOptions) error {
 		return err
 	}
 	if g.json {
-		if jerr := writeJSON(cmd.OutOrStdout(), rep.Detail); jerr != nil {
+		if jerr := writeJSON(cmd.OutOrStdout(), rep); jerr != nil {
 			return jerr
 		}
 	} else {

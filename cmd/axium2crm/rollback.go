@@ -49,7 +49,7 @@ func runRollbackPush(cmd *cobra.Command, g *globals, c crm, o *rollbackPushOptio
 		return err
 	}
 	if g.json {
-		return writeJSON(cmd.OutOrStdout(), rep.Detail)
+		return writeJSON(cmd.OutOrStdout(), rep)
 	}
 	printRollbackReport(cmd.OutOrStdout(), rep)
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/twenty"
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
@@ -124,15 +125,14 @@ func TestPushTwentyCommand(t *testing.T) {
 
 	r = cli(t, "", "push", "twenty", "--project", dir, "--json")
 	require.Equal(t, 0, r.code, r.stderr)
-	var rep struct {
-		RunID   int64 `json:"run_id"`
-		Objects []struct {
-			Object string
-			Create int
-		}
-	}
+	var rep exporters.PushReport
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
 	assert.Positive(t, rep.RunID)
+	created := 0
+	for _, tc := range rep.Tables {
+		created += tc.Created
+	}
+	assert.Greater(t, created, 12)
 	assert.Equal(t, 12, srv.Count("person"))
 	assert.NotContains(t, r.stdout+r.stderr, cliSecret)
 

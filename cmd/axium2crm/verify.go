@@ -54,7 +54,7 @@ func runVerify(cmd *cobra.Command, g *globals, c crm, o *verifyOptions) error {
 		return err
 	}
 	if g.json {
-		if err := writeJSON(cmd.OutOrStdout(), rep.Detail); err != nil {
+		if err := writeJSON(cmd.OutOrStdout(), rep); err != nil {
 			return err
 		}
 	} else {
