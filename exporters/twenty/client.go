@@ -195,7 +195,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, conte
 			retries++
 			c.log.Warn("twenty: server error, retrying", "method", method, "path", path, "status", status, "wait", wait)
 		default:
-			return nil, apiError(method, path, status, respBody)
+			return nil, refusal(apiError(method, path, status, respBody))
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -298,11 +298,14 @@ type BatchResult struct {
 }
 
 // Upsert sends records to POST /rest/batch/<plural>?upsert=true in batches
-// of at most BatchSize. A batch Twenty refuses with a 4xx is split in
+// of at most BatchSize. A batch Twenty refuses because of its records (a
+// 400 about a value, a unique value taken: see recordFault) is split in
 // halves until the bad records are isolated: they are returned (and
-// logged) with Twenty's message while the others land. An error is
-// returned only when the server cannot be reached or the context ends;
-// records already acknowledged are in the result.
+// logged) with Twenty's message while the others land. A refusal no record
+// caused (a wrong or revoked key, a missing permission, a missing object)
+// ends the upsert at once with a *StopError; an error is also returned
+// when the server cannot be reached or the context ends. Records already
+// acknowledged are in the result.
 func (c *Client) Upsert(ctx context.Context, plural string, records []Record) (BatchResult, error) {
 	var res BatchResult
 	for start := 0; start < len(records); start += c.cfg.BatchSize {
@@ -330,8 +333,14 @@ func (c *Client) upsertBisect(ctx context.Context, plural string, recs []Record,
 		}
 		return nil
 	}
-	ae, bad := clientError(err)
-	if !bad {
+	var ae *APIError
+	isAPI := errors.As(err, &ae)
+	if isAPI && ae.Status == http.StatusNotFound {
+		// Twenty has the batch route for every object it holds: a 404
+		// there is a route the server does not know, for any record.
+		return stopError(ae, StopMissingObject)
+	}
+	if !isAPI || !recordFault(err) {
 		return err
 	}
 	if len(recs) == 1 {

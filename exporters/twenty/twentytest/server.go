@@ -11,7 +11,29 @@
 //
 // Tests can inspect the store (counts, records by id, uploaded files) and
 // inject faults (fail the Nth call with 500, drop the connection before or
-// after the call takes effect) to prove retries and resume.
+// after the call takes effect, revoke the API key, deny the key's role an
+// object) to prove retries, resume, and that a refusal no record caused
+// stops a push.
+//
+// Refusals that no record causes answer as Twenty's server does:
+//   - a wrong or malformed key: 401 {"statusCode": 401, "messages":
+//     ["Token invalid."], "error": "UNAUTHENTICATED"} (the REST middleware
+//     writes an AuthException's code as "error":
+//     engine/middlewares/middleware.service.ts, AuthExceptionCode
+//     UNAUTHENTICATED, get-auth-exception-rest-status.util.ts);
+//   - a revoked key: 403 {"statusCode": 403, "messages": ["This API Key is
+//     revoked"], "error": "FORBIDDEN_EXCEPTION"} (jwt.auth.strategy.ts
+//     validateAPIKey);
+//   - a role without permission on the object: 403 {"statusCode": 403,
+//     "error": "ForbiddenException", "messages": ["Entity performing the
+//     request does not have permission"], "code": "PERMISSION_DENIED"}
+//     (PermissionsException; versions whose REST exception filter did not
+//     map it answered the same message with 400);
+//   - an object the workspace does not have, on any record route
+//     (/rest/<plural>, /rest/batch/<plural>): 400 "object '<plural>' not
+//     found. eg: companies" (rest-api-base.handler.ts getObjectMetadata):
+//     Twenty answers 400, not 404, for a missing object; 404 is for a
+//     missing record or an unknown route.
 package twentytest
 
 import (
@@ -51,6 +73,9 @@ const (
 	// DropAfter does the work, then closes the connection without an
 	// answer: the client cannot know the write happened.
 	DropAfter
+	// Revoke revokes the API key just before this call: it and every later
+	// call with that key are refused (403, as Twenty answers a revoked key).
+	Revoke
 )
 
 // Stats counts what the server did.
@@ -83,6 +108,8 @@ type Server struct {
 	calls    int // every request that reached the handler
 	faults   map[int]Fault
 	faultFn  func(call int, r *http.Request) Fault
+	revoked  bool
+	denied   map[string]bool // objects (singular) the key's role may not touch
 }
 
 // New starts a server; it is closed when the test ends.
@@ -104,6 +131,7 @@ func New(t interface{ Cleanup(func()) }, opt Options) *Server {
 		tokens:   float64(opt.RateLimit),
 		lastFill: time.Now(),
 		faults:   map[int]Fault{},
+		denied:   map[string]bool{},
 		stats:    Stats{Created: map[string]int{}, Updated: map[string]int{}, Destroyed: map[string]int{}, Kinds: map[string]int{}},
 	}
 	for _, o := range s.objects {
@@ -130,6 +158,22 @@ func (s *Server) FailWhen(fn func(call int, r *http.Request) Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faultFn = fn
+}
+
+// RevokeKey revokes the API key: every later call with it is refused with
+// 403 "This API Key is revoked", as a key revoked in Twenty's settings is.
+func (s *Server) RevokeKey() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revoked = true
+}
+
+// DenyObject takes from the key's role every permission on an object
+// (singular name): its record routes answer 403 PERMISSION_DENIED.
+func (s *Server) DenyObject(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.denied[name] = true
 }
 
 // CallCount is the number of requests received so far.
@@ -249,6 +293,11 @@ func (s *Server) objectByID(id string) *Object {
 type apiError struct {
 	status int
 	msg    string
+	// name is the "error" field when it is not the status's exception name:
+	// the REST middleware writes an AuthException's code there.
+	name string
+	// code is the "code" field of a CustomException (PERMISSION_DENIED).
+	code string
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -258,9 +307,16 @@ func badRequest(format string, a ...any) *apiError {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
-	name := map[int]string{400: "BadRequestException", 401: "UnauthorizedException", 404: "NotFoundException",
-		429: "TooManyRequestsException", 500: "InternalServerErrorException"}[e.status]
-	writeJSON(w, e.status, map[string]any{"statusCode": e.status, "error": name, "messages": []string{e.msg}})
+	name := e.name
+	if name == "" {
+		name = map[int]string{400: "BadRequestException", 401: "UnauthorizedException", 403: "ForbiddenException",
+			404: "NotFoundException", 429: "TooManyRequestsException", 500: "InternalServerErrorException"}[e.status]
+	}
+	body := map[string]any{"statusCode": e.status, "error": name, "messages": []string{e.msg}}
+	if e.code != "" {
+		body["code"] = e.code
+	}
+	writeJSON(w, e.status, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -277,6 +333,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if fault == NoFault && s.faultFn != nil {
 		fault = s.faultFn(call, r)
 	}
+	if fault == Revoke {
+		s.revoked = true
+	}
+	revoked := s.revoked
 	s.mu.Unlock()
 
 	switch fault {
@@ -291,7 +351,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// Auth first, as Twenty's guards run before the throttler.
 	auth := r.Header.Get("Authorization")
 	if !strings.HasPrefix(auth, "Bearer ") || strings.TrimPrefix(auth, "Bearer ") != s.opt.APIKey {
-		writeError(w, &apiError{status: 401, msg: "Token invalid."})
+		writeError(w, &apiError{status: 401, msg: "Token invalid.", name: "UNAUTHENTICATED"})
+		return
+	}
+	if revoked {
+		writeError(w, &apiError{status: 403, msg: "This API Key is revoked", name: "FORBIDDEN_EXCEPTION"})
 		return
 	}
 	if wait, ok := s.take(callKind(r)); !ok {
@@ -376,6 +440,10 @@ func (r *recorder) Write(b []byte) (int, error) { r.body = append(r.body, b...);
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	p := strings.Trim(r.URL.Path, "/")
 	parts := strings.Split(p, "/")
+	if err := s.permitted(parts); err != nil {
+		writeError(w, err)
+		return
+	}
 	var err *apiError
 	switch {
 	case p == "graphql" && r.Method == http.MethodPost:
@@ -413,4 +481,21 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, err)
 	}
+}
+
+// permitted refuses a record route of an object the key's role was denied.
+func (s *Server) permitted(parts []string) *apiError {
+	if len(parts) < 2 || parts[0] != "rest" || parts[1] == "metadata" {
+		return nil
+	}
+	plural := parts[1]
+	if plural == "batch" && len(parts) > 2 {
+		plural = parts[2]
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.objectByPlural(plural); o != nil && s.denied[o.NameSingular] {
+		return &apiError{status: 403, msg: "Entity performing the request does not have permission", code: "PERMISSION_DENIED"}
+	}
+	return nil
 }
