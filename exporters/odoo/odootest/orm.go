@@ -258,6 +258,8 @@ func (st *store) fill(m *Model, r Record) {
 			r[name] = "manual"
 		case m.Name == "ir.model.access" && strings.HasPrefix(name, "perm_"):
 			r[name] = false
+		case m.Name == selectionModel && name == "sequence":
+			r[name] = int64(1000)
 		default:
 			r[name] = emptyValue(fl)
 		}
@@ -283,6 +285,9 @@ func (st *store) convert(m *Model, fl *Field, v any) (any, error) {
 		}
 		if fl.Type == "html" {
 			s = sanitize(s)
+		}
+		if fl.Type == "char" {
+			s = truncate(s, fl.Size)
 		}
 		return s, nil
 	case "selection":
@@ -604,10 +609,21 @@ func (st *store) write(m *Model, ids []int64, vals map[string]any) error {
 		if m.Name == "ir.model.access" {
 			st.clearStale()
 		}
+		if m.Name == "ir.model.fields" && old["state"] != "manual" {
+			return baseFieldError()
+		}
 		if m.Name == "ir.model.fields" && r["ttype"] != old["ttype"] {
 			return userError("Changing the type of a field is not yet supported. Please drop it and create it again!")
 		}
 		st.put(m.Name, r)
+		switch m.Name {
+		case "ir.model.fields":
+			if err := st.writeFieldDef(id, old, vals); err != nil {
+				return err
+			}
+		case selectionModel:
+			st.afterSelectionWrite(old, r)
+		}
 	}
 	return nil
 }
@@ -758,6 +774,8 @@ func (st *store) beforeCreate(m *Model, r Record) error {
 		}
 	case "ir.model.data":
 		return st.checkXIDRow(r, 0)
+	case selectionModel:
+		return st.beforeSelectionCreate(r)
 	case "ir.attachment":
 		if d, ok := r["datas"].(string); ok {
 			b, _ := base64.StdEncoding.DecodeString(d)
@@ -834,13 +852,19 @@ func (st *store) afterCreate(m *Model, r Record) error {
 		mr := st.tables["ir.model"].rows[r["model_id"].(int64)]
 		tm := st.models[mr["model"].(string)]
 		fl := &Field{Name: r["name"].(string), Type: r["ttype"].(string), Required: r["required"] == true,
-			Description: fmt.Sprint(r["field_description"]), Custom: r["state"] == "manual"}
+			Description: fmt.Sprint(r["field_description"]), Custom: r["state"] == "manual", Size: int(num(r["size"]))}
+		if fl.Size < 0 {
+			return validationError("The operation cannot be completed: Size of the field cannot be negative.")
+		}
 		if rel, ok := r["relation"].(string); ok {
 			fl.Relation = rel
 		}
 		if fl.Type == "selection" {
+			// The selection's inverse (_update_selection) stores the
+			// options as ir.model.fields.selection records.
 			opts, _ := parseSelection(r["selection"].(string))
 			fl.Selection = opts
+			st.putSelectionRows(r["id"].(int64), opts)
 		}
 		if fl.Required && len(st.tables[tm.Name].rows) > 0 {
 			return userError("Unable to set field %s as required: records without a value exist.", fl.Name)
@@ -869,6 +893,8 @@ func (st *store) afterCreate(m *Model, r Record) error {
 			nr[fl.Name] = emptyValue(fl)
 			st.put(tm.Name, nr)
 		}
+	case selectionModel:
+		st.syncSelection(num(r["field_id"]))
 	}
 	return nil
 }
@@ -959,11 +985,14 @@ func (st *store) clearStale() {
 // the model with its records, fields and access rows.
 func (st *store) dropSchema(m *Model, id int64) error {
 	switch m.Name {
+	case selectionModel:
+		return st.dropSelection(id)
 	case "ir.model.fields":
 		r := st.tables[m.Name].rows[id]
 		if r["state"] != "manual" {
 			return userError("This column contains module data and cannot be removed!")
 		}
+		st.dropFieldSelections(id)
 		model, _ := r["model"].(string)
 		name, _ := r["name"].(string)
 		for _, tm := range []string{model, map[string]string{"res.partner": "res.users"}[model]} {
@@ -977,6 +1006,7 @@ func (st *store) dropSchema(m *Model, id int64) error {
 		if model == "res.partner" {
 			for _, fr := range st.tables["ir.model.fields"].rows {
 				if fr["model"] == "res.users" && fr["name"] == name && fr["id"] != id {
+					st.dropFieldSelections(fr["id"].(int64))
 					st.del("ir.model.fields", fr["id"].(int64))
 				}
 			}
@@ -990,6 +1020,9 @@ func (st *store) dropSchema(m *Model, id int64) error {
 		for _, k := range []string{"ir.model.fields", "ir.model.access"} {
 			for _, fr := range st.tables[k].rows {
 				if num(fr["model_id"]) == id {
+					if k == "ir.model.fields" {
+						st.dropFieldSelections(fr["id"].(int64))
+					}
 					st.del(k, fr["id"].(int64))
 				}
 			}

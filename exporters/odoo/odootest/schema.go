@@ -10,6 +10,9 @@ type Field struct {
 	Description string
 	Custom      bool
 	Readonly    bool // computed: refused on write like a non-stored computed field would be ignored
+	// Size is a char field's size: longer values keep their first Size
+	// characters. 0 is no limit.
+	Size int
 }
 
 // Model is one model: its fields and whether it is custom.
@@ -93,7 +96,10 @@ var standardModels = []struct {
 			"many2one", "one2many", "many2many", "binary", "reference", "many2one_reference", "json", "properties"),
 		f("relation", "char"), f("relation_field", "char"), f("selection", "char"), f("required", "boolean"), f("readonly", "boolean"),
 		f("index", "boolean"), f("help", "text"), sel("state", "manual", "base"), f("store", "boolean"), f("copied", "boolean"),
-		sel("on_delete", "cascade", "set null", "restrict"),
+		sel("on_delete", "cascade", "set null", "restrict"), f("size", "integer"),
+	}},
+	{"ir.model.fields.selection", "base", "Fields Selection", []fdef{
+		reqrel("field_id", "many2one", "ir.model.fields"), req("value", "char"), req("name", "char"), f("sequence", "integer"),
 	}},
 	{"ir.model.access", "base", "Model Access", []fdef{
 		req("name", "char"), reqrel("model_id", "many2one", "ir.model"), rel("group_id", "many2one", "res.groups"),

@@ -607,7 +607,10 @@ func (st *store) putFieldRow(mid int64, m *Model, fl *Field, state string) int64
 	st.put("ir.model.fields", Record{"id": id, "name": fl.Name, "model": m.Name, "model_id": mid, "ttype": fl.Type,
 		"field_description": fl.Description, "relation": orFalse(fl.Relation), "relation_field": false, "selection": selection,
 		"required": fl.Required, "readonly": fl.Readonly, "index": false, "help": false, "state": state, "store": true,
-		"copied": true, "on_delete": "set null"})
+		"copied": true, "on_delete": "set null", "size": int64(fl.Size)})
+	if fl.Type == "selection" {
+		st.putSelectionRows(id, fl.Selection)
+	}
 	return id
 }
 
