@@ -305,7 +305,9 @@ func (c *Client) Version(ctx context.Context) (map[string]any, error) {
 // created.
 var nonIdempotent = map[string]bool{"create": true, "copy": true, "message_post": true}
 
-// Execute calls model.method(*args, **kwargs) through execute_kw.
+// Execute calls model.method(*args, **kwargs) through execute_kw. A fault
+// no record caused (AccessDenied, AccessError, a missing model, a load
+// column the model lacks) comes back as a *StopError wrapping the *Fault.
 func (c *Client) Execute(ctx context.Context, model, method string, args []any, kwargs map[string]any) (any, error) {
 	if args == nil {
 		args = []any{}
@@ -318,6 +320,11 @@ func (c *Client) Execute(ctx context.Context, model, method string, args []any, 
 	var f *Fault
 	if errors.As(err, &f) {
 		f.Model, f.Method = model, method
+		// A refused password, missing rights or a missing model: say what
+		// to do. The *StopError unwraps to the fault.
+		if s := stopFault(f); s != nil {
+			return v, s
+		}
 	}
 	return v, err
 }

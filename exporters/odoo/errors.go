@@ -122,3 +122,109 @@ type TransportError struct {
 
 func (e *TransportError) Error() string { return fmt.Sprintf("%s: %v", e.Op, e.Err) }
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// StopError is a failure of a call that no record it carried caused: the
+// password or API key was refused, the user lacks the rights on the model,
+// or the model (or a column) does not exist. Sending the records again,
+// alone or in smaller batches, would fail the same way, so a push stops on
+// it and blames no record. It unwraps to the Odoo fault, so errors.Is with
+// ErrAccessDenied, ErrAccess or ErrValidation still tells the kind.
+type StopError struct {
+	Model string
+	// Advice says what to do before pushing again with --resume.
+	Advice string
+	Err    error
+}
+
+func (e *StopError) Error() string { return fmt.Sprintf("%v: %s", e.Err, e.Advice) }
+func (e *StopError) Unwrap() error { return e.Err }
+
+// stopFault is the StopError a fault must end the run with, or nil when
+// the fault is about the records: a value Odoo does not accept, a
+// required field missing, a reference to a missing record.
+func stopFault(f *Fault) *StopError {
+	switch {
+	case f.Code == FaultAccessDenied:
+		return &StopError{Model: f.Model, Err: f, Advice: "Odoo refused the password or API key (changed, revoked or expired): " +
+			"set ODOO_PASSWORD or ODOO_API_KEY to a valid one for ODOO_USER, then push again with --resume"}
+	case f.Code == FaultAccess:
+		return &StopError{Model: f.Model, Err: f, Advice: fmt.Sprintf("the Odoo user lacks the rights on %s this push needs "+
+			"(read, create, write): add the user to a group that has them (Settings > Users & Companies), "+
+			"or push as a user who has them, then push again with --resume", orModel(f.Model))}
+	case f.Code == FaultValidation && strings.HasPrefix(f.Message, "Object ") && strings.HasSuffix(f.Message, " doesn't exist"):
+		// odoo/service/model.py execute_cr: env.get(model) is None.
+		return &StopError{Model: f.Model, Err: f, Advice: fmt.Sprintf("the Odoo database has no model %s: install the module "+
+			"that provides it, or review the map (axium2crm map odoo); the push creates custom x_ models before any record", orModel(f.Model))}
+	case f.Code == FaultServer && f.Method == "load" && strings.HasPrefix(f.Message, "KeyError"):
+		// load looks every column up in the model's fields before reading
+		// any row: a missing field fails every row alike.
+		return &StopError{Model: f.Model, Err: f, Advice: fmt.Sprintf("%s has no such field: review the map "+
+			"(axium2crm map odoo); the push creates custom x_ fields before any record", orModel(f.Model))}
+	}
+	return nil
+}
+
+func orModel(m string) string {
+	if m == "" {
+		return "the model"
+	}
+	return m
+}
+
+// loadStop is the error a load call must stop the run with, or nil when
+// the call succeeded or failed because of the records it carried (then
+// splitting the batch isolates them). res and err are what Execute
+// answered. Besides the faults stopFault names and errors that are not
+// Odoo faults, it stops on a refused load whose every error message is
+// missing rights: Odoo's load catches the AccessError of each record
+// (a UserError) and reports it as that record's message, ids False, rather
+// than as a fault (odoo/models.py load; at most 10 such messages, then a
+// warning), so without this a missing right would fail the records one by
+// one.
+func loadStop(model string, res any, err error) error {
+	if err != nil {
+		var s *StopError
+		var f *Fault
+		if errors.As(err, &s) || !errors.As(err, &f) {
+			return err
+		}
+		if s := stopFault(f); s != nil {
+			return s
+		}
+		return nil
+	}
+	m, _ := res.(map[string]any)
+	if _, isList := m["ids"].([]any); isList {
+		return nil
+	}
+	msgs, _ := m["messages"].([]any)
+	var first string
+	for _, x := range msgs {
+		mm, _ := x.(map[string]any)
+		if t, _ := mm["type"].(string); t != "error" {
+			continue
+		}
+		text, _ := mm["message"].(string)
+		if !accessMessage(text) {
+			return nil
+		}
+		if first == "" {
+			first = text
+		}
+	}
+	if first == "" {
+		return nil
+	}
+	f := &Fault{Code: FaultAccess, Name: "odoo.exceptions.AccessError", Message: first, Model: model, Method: "load"}
+	if s := stopFault(f); s != nil {
+		return s
+	}
+	return f
+}
+
+// accessMessage is the text of an AccessError raised by Odoo's model
+// access check (ir.model.access check) or record rules.
+func accessMessage(s string) bool {
+	return strings.HasPrefix(s, "You are not allowed to ") ||
+		strings.Contains(s, "Due to security restrictions, you are not allowed to")
+}

@@ -66,6 +66,9 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 		return nil, userError("Object %s doesn't exist", model)
 	}
 	if err := st.checkAccess(m, method); err != nil {
+		if method == "load" {
+			return loadRefused(args, kwargs, err), nil
+		}
 		return nil, err
 	}
 	switch method {
@@ -204,6 +207,10 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 // checkAccess refuses custom models no ir.model.access row opens to the
 // user's group (base.group_user), as Odoo does for non-superusers.
 func (st *store) checkAccess(m *Model, method string) error {
+	if st.denied[m.Name] && method != "fields_get" {
+		// fields_get checks no access right (odoo/models.py).
+		return deniedError(m, method)
+	}
 	if !m.Custom {
 		return nil
 	}
@@ -801,6 +808,11 @@ func (st *store) checkXIDRow(r Record, self int64) error {
 }
 
 func (st *store) afterCreate(m *Model, r Record) error {
+	if m.Name == "ir.model.data" {
+		// An external id made through the ORM is one load and
+		// _xmlid_lookup find, as the unique (module, name) index is.
+		st.setXID(r["module"].(string), r["name"].(string), num(r["id"]))
+	}
 	if in, ok := inherits[m.Name]; ok && num(r[in[1]]) == 0 {
 		parent := Record{}
 		switch in[0] {

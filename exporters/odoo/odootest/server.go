@@ -61,6 +61,9 @@ const (
 	// turns the exception into a message, answers ids False and changes
 	// nothing (Odoo's own retry of such failures never sees it).
 	ConcurrentUpdate
+	// Revoke changes the user's password and revokes its API keys just
+	// before the call: it and every later call are AccessDenied.
+	Revoke
 )
 
 // Server is a running test server.
@@ -404,6 +407,9 @@ func (s *Server) injected(w http.ResponseWriter, f Failure, before bool) bool {
 
 // dispatchUnless does the call, unless an injected failure answers it.
 func (s *Server) dispatchUnless(f Failure, c Call, service, method string, params []any) (any, error) {
+	if f == Revoke {
+		s.Revoke()
+	}
 	if f == ConcurrentUpdate && c.ORM == "load" {
 		return map[string]any{"ids": false, "nextrow": int64(0), "messages": []any{map[string]any{
 			"type": "error", "record": int64(0), "rows": map[string]any{"from": int64(0), "to": int64(0)},

@@ -24,6 +24,7 @@ type store struct {
 	xids      map[string]int64 // "module.name" → ir.model.data id
 	installed map[string]bool
 	staleACL  map[string]bool
+	denied    map[string]bool // models the user has no rights on (DenyAccess)
 	undo      []func()
 	loadTZ    *time.Location
 }
