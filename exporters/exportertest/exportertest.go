@@ -77,6 +77,9 @@ type Harness interface {
 	// Skip names the steps the destination cannot support, with why;
 	// nil runs them all.
 	Skip() map[Step]string
+	// Changeable names a destination table and a text column of it whose
+	// change the destination takes as an update of existing records.
+	Changeable() (table, column string)
 }
 
 // Server is what the suite may see and do at a test server.
@@ -93,7 +96,14 @@ type Server interface {
 	// InterruptPush arms a fault: half-way through a push's record writes
 	// the server calls cancel, as a user's Ctrl-C would. Heal disarms it.
 	InterruptPush(cancel context.CancelFunc)
+	// InterruptFirstWrite arms a fault: the next record write is done and
+	// committed, its answer lost, and cancel called. Heal disarms it.
+	InterruptFirstWrite(cancel context.CancelFunc)
 	Heal()
+	// Preexisting puts a record at the server, as a user or an earlier
+	// import would, that one of the migration's records would match (by a
+	// unique value or by its id) and returns it.
+	Preexisting(t testing.TB, db *sql.DB) Ref
 	// Edit changes one field of one pushed record, as a user of the CRM
 	// would, and returns the record and the field as verify names it.
 	Edit(t testing.TB, db *sql.DB) (Ref, string)
@@ -341,6 +351,8 @@ func Run(t *testing.T, h Harness) {
 			assert.True(t, mentions(rep.Skipped, o), "%s has no file and the report says why (%v)", o, rep.Skipped)
 		}
 	})
+
+	defects(t, h, base, name, step)
 }
 
 func nilIfEmpty(s []string) []string {

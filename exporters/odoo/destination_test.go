@@ -43,6 +43,8 @@ func (harness) Objects(t testing.TB, db *sql.DB) map[string]string {
 
 func (harness) Skip() map[exportertest.Step]string { return nil }
 
+func (harness) Changeable() (string, string) { return "odoo.res_partner_patient", "street" }
+
 // server is odootest as the suite sees it; tampering goes through the
 // ORM over RPC, as a user's script would.
 type server struct {
@@ -81,6 +83,35 @@ func (s *server) InterruptPush(cancel context.CancelFunc) {
 }
 
 func (s *server) Heal() { s.s.Inject(nil) }
+
+// InterruptFirstWrite commits the next load, drops its answer and cancels
+// the push.
+func (s *server) InterruptFirstWrite(cancel context.CancelFunc) {
+	var fired atomic.Bool
+	s.s.Inject(func(call odootest.Call) odootest.Failure {
+		if call.ORM == "load" && fired.CompareAndSwap(false, true) {
+			cancel()
+			return odootest.DropAfter
+		}
+		return odootest.Pass
+	})
+}
+
+// Preexisting creates a partner bound to a patient's external id, as an
+// import of the CSV files (or another project) would have.
+func (s *server) Preexisting(t testing.TB, db *sql.DB) exportertest.Ref {
+	ctx := context.Background()
+	var xid string
+	require.NoError(t, db.QueryRow("SELECT min(id) FROM odoo.res_partner_patient").Scan(&xid))
+	v, err := s.c.Execute(ctx, "res.partner", "create", []any{[]any{map[string]any{"name": "Imported earlier", "street": "1 Old Road"}}}, nil)
+	require.NoError(t, err)
+	id := v.([]any)[0].(int64)
+	module, name, _ := strings.Cut(xid, ".")
+	_, err = s.c.Execute(ctx, "ir.model.data", "create", []any{[]any{map[string]any{"module": module, "name": name,
+		"model": "res.partner", "res_id": id}}}, nil)
+	require.NoError(t, err)
+	return exportertest.Ref{Table: "odoo.res_partner_patient", ID: xid}
+}
 
 func (s *server) first(t testing.TB, db *sql.DB, table string) (string, int64) {
 	t.Helper()

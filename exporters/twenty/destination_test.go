@@ -48,6 +48,8 @@ func (harness) Objects(t testing.TB, db *sql.DB) map[string]string {
 
 func (harness) Skip() map[exportertest.Step]string { return nil }
 
+func (harness) Changeable() (string, string) { return "twenty.person", "city" }
+
 // server is twentytest as the suite sees it; tampering goes through the
 // REST API, as a user's script would.
 type server struct {
@@ -94,6 +96,31 @@ func (s *server) InterruptPush(cancel context.CancelFunc) {
 }
 
 func (s *server) Heal() { s.srv.FailWhen(nil) }
+
+// InterruptFirstWrite does the next batch write, loses its answer and
+// cancels the push.
+func (s *server) InterruptFirstWrite(cancel context.CancelFunc) {
+	var fired atomic.Bool
+	s.srv.FailWhen(func(_ int, r *http.Request) twentytest.Fault {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/rest/batch/") && fired.CompareAndSwap(false, true) {
+			cancel()
+			return twentytest.DropAfter
+		}
+		return twentytest.NoFault
+	})
+}
+
+// Preexisting adds a contact, as a user of the workspace would, with the
+// primary e-mail of one of the patients and an id of its own: Twenty's
+// upsert matches records by primary e-mail.
+func (s *server) Preexisting(t testing.TB, db *sql.DB) exportertest.Ref {
+	email := s.firstID(t, db, `SELECT min(emails__primary_email) FROM twenty.person WHERE _source_object = 'patient' AND emails__primary_email IS NOT NULL`)
+	id := uuid.NewString()
+	_, err := s.c.Upsert(context.Background(), "people", []Record{{"id": id,
+		"name": map[string]any{"firstName": "Already", "lastName": "There"}, "emails": map[string]any{"primaryEmail": email}, "city": "Typed in by hand"}})
+	require.NoError(t, err)
+	return exportertest.Ref{Table: "twenty.person", ID: id}
+}
 
 func (s *server) firstID(t testing.TB, db *sql.DB, q string) string {
 	t.Helper()
