@@ -218,25 +218,10 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 		return p.rep, err
 	}
 
-	// What the schema step created is logged so rollback --schema can
-	// remove exactly that.
+	// What the schema step changed is logged, with what it replaced, so
+	// rollback --schema can undo exactly that (schema_evolution.go).
 	if p.rep.Schema.Applied {
-		var entries []audit.Entry
-		for _, a := range p.rep.Schema.Actions {
-			if a.Kind != "model" && a.Kind != "field" {
-				continue // access goes with its model; inherited with its parent's field
-			}
-			id := a.Model
-			if a.Kind == "field" {
-				id = a.Model + "." + a.Name
-			}
-			entries = append(entries, audit.Entry{Object: "ir.model." + map[string]string{"model": "", "field": "fields"}[a.Kind],
-				Table: schemaTable, DestID: id, Action: audit.Create, PreImage: a.Detail})
-		}
-		for i := range entries {
-			entries[i].Object = strings.TrimSuffix(entries[i].Object, ".")
-		}
-		if err := p.log(ctx, entries); err != nil {
+		if err := p.log(ctx, p.rep.Schema.auditEntries()); err != nil {
 			return finish(err)
 		}
 	}

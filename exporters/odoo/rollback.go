@@ -168,9 +168,14 @@ func rollback(ctx context.Context, c *Client, run *audit.Run, plan *Plan, undo m
 	return rollbackSchema(ctx, c, undo[schemaTable], log, rep)
 }
 
-// rollbackSchema removes the x_ fields (one2many first), then the custom
-// models, the push created.
+// rollbackSchema undoes the options the push added and the sizes it
+// widened on fields it did not create, then removes the x_ fields (one2many
+// first) and the custom models it created.
 func rollbackSchema(ctx context.Context, c *Client, items []audit.Undo, log func([]audit.Entry) error, rep *RollbackReport) error {
+	items, err := undoFieldChanges(ctx, c, items, log, rep)
+	if err != nil {
+		return err
+	}
 	sort.SliceStable(items, func(i, j int) bool {
 		rank := func(u audit.Undo) int {
 			switch {

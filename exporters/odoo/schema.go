@@ -12,10 +12,20 @@ import (
 
 // SchemaAction is one change the schema step makes (or would make).
 type SchemaAction struct {
-	Kind   string `json:"kind"` // model, field, access
+	Kind   string `json:"kind"` // model, field, access, inherited, add options, widen
 	Model  string `json:"model"`
 	Name   string `json:"name,omitempty"`
 	Detail string `json:"detail,omitempty"`
+
+	// An existing field's change: its ir.model.fields id; the options it
+	// had, those the push adds, the sequence after the last one and the
+	// ids Odoo gave the added ones (add options); its size before and after
+	// (widen).
+	fieldID          int64
+	before, added    [][2]string
+	nextSeq          int64
+	options          []int64
+	oldSize, newSize int
 }
 
 // SchemaReport is what the schema step found and did.
@@ -116,7 +126,7 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 	// Existing fields of every planned model.
 	existing := map[string]map[string]map[string]any{}
 	v, err = c.Execute(ctx, "ir.model.fields", "search_read", []any{[]any{[]any{"model", "in", anyList(sortedKeys(allModels))}}},
-		map[string]any{"fields": []any{"model", "name", "ttype", "relation"}})
+		map[string]any{"fields": []any{"model", "name", "ttype", "relation", "state", "size"}})
 	if err != nil {
 		return nil, fmt.Errorf("read fields: %w", err)
 	}
@@ -128,6 +138,7 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 		existing[m][str(r["name"])] = r
 	}
 	var toCreate []PlanField
+	var evolve []PlanField // fields that exist with the planned type
 	for _, f := range plan.Fields {
 		e, ok := existing[f.Model][f.Name]
 		if !ok && f.Model != "" && strings.HasPrefix(f.Model, "x_") && f.Name == "x_name" && modelIDs[f.Model] == 0 {
@@ -146,8 +157,15 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 			conflicts = append(conflicts, fmt.Sprintf("%s.%s is a standard field Odoo does not have (is its module installed?)", f.Model, f.Name))
 		case !ok:
 			toCreate = append(toCreate, f)
+		default:
+			evolve = append(evolve, f)
 		}
 	}
+	changes, more, err := fieldChanges(ctx, c, plan, evolve, existing)
+	if err != nil {
+		return nil, err
+	}
+	conflicts = append(conflicts, more...)
 	if len(conflicts) > 0 {
 		sort.Strings(conflicts)
 		return rep, &ConflictError{Conflicts: conflicts}
@@ -282,8 +300,12 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 				return rep, fmt.Errorf("create one2many fields: %w", err)
 			}
 		}
-		rep.Applied = true
 	}
+	if err := applyFieldChanges(ctx, c, changes, dryRun); err != nil {
+		return rep, err
+	}
+	rep.Actions = append(rep.Actions, changes...)
+	rep.Applied = !dryRun
 	return rep, nil
 }
 

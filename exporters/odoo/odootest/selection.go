@@ -287,3 +287,21 @@ func truncate(s string, size int) string {
 	}
 	return s
 }
+
+// SetFieldSize gives a char field a size, as the module defining it would
+// (a base field, whose size the exporter cannot change).
+func (s *Server) SetFieldSize(model, name string, size int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.st.models[model]
+	if m == nil || m.Fields[name] == nil {
+		return
+	}
+	m.Fields[name].Size = size
+	for id, r := range s.st.tables["ir.model.fields"].rows {
+		if r["model"] == model && r["name"] == name {
+			r["size"] = int64(size)
+			s.st.tables["ir.model.fields"].rows[id] = r
+		}
+	}
+}
