@@ -8,6 +8,8 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/axium2crm/axium2crm/exporters/wallclock"
 )
 
 // Odoo's importer (ir.fields.converter, used by both the CSV import and the
@@ -32,9 +34,10 @@ func importColumns(t *tableData) []int {
 }
 
 // importText renders one warehouse value as Odoo's importer reads it.
-// Naive timestamps are written in loc: the clinic's zone for a CSV file
-// (Odoo converts from the importing user's zone), UTC for load over RPC
-// (sent with context tz UTC).
+// Naive timestamps (the clinic's wall clock) become instants by
+// wallclock's rule and are written in loc: the clinic's zone for a CSV
+// file (Odoo converts from the importing user's zone), UTC for load over
+// RPC (sent with context tz UTC).
 func importText(v any, dbType string, loc *time.Location, clinic *time.Location) (string, error) {
 	switch x := v.(type) {
 	case nil:
@@ -56,8 +59,7 @@ func importText(v any, dbType string, loc *time.Location, clinic *time.Location)
 		if clinic == nil {
 			return "", ErrNoTimeZone
 		}
-		wall := time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), 0, clinic)
-		return wall.In(loc).Format(time.DateTime), nil
+		return wallclock.Instant(x, clinic).In(loc).Format(time.DateTime), nil
 	case duckdb.Decimal:
 		return x.String(), nil
 	case *big.Int:

@@ -12,6 +12,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/axium2crm/axium2crm/exporters/wallclock"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -53,14 +54,11 @@ type PlanField struct {
 type Plan struct {
 	Objects []Object
 	Fields  []PlanField
-	// db is the warehouse the plan was read from: the schema step measures
-	// the longest text of a field only when Odoo gives it a size.
-	db *sql.DB
 }
 
 // ReadPlan reads odoo.object_plan and odoo.field_plan.
 func ReadPlan(ctx context.Context, db *sql.DB) (*Plan, error) {
-	p := &Plan{db: db}
+	p := &Plan{}
 	rows, err := db.QueryContext(ctx, query("object_plan"))
 	if err != nil {
 		return nil, fmt.Errorf("read odoo.object_plan (build the odoo models first): %w", err)
@@ -202,7 +200,8 @@ func text(v any, dbType string, tz *time.Location) (string, error) {
 var ErrNoTimeZone = fmt.Errorf("a TIMESTAMP column needs the clinic's time zone (an IANA name such as America/New_York) to convert to UTC")
 
 // formatTime turns DATE into YYYY-MM-DD and a naive local TIMESTAMP (the
-// clinic's wall clock) into UTC YYYY-MM-DD HH:MM:SS, as Odoo stores it.
+// clinic's wall clock, read by wallclock's rule) into UTC YYYY-MM-DD
+// HH:MM:SS, as Odoo stores it.
 func formatTime(t time.Time, dbType string, tz *time.Location) (string, error) {
 	switch {
 	case dbType == "DATE":
@@ -213,8 +212,7 @@ func formatTime(t time.Time, dbType string, tz *time.Location) (string, error) {
 	if tz == nil {
 		return "", ErrNoTimeZone
 	}
-	wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), tz)
-	return wall.UTC().Format(time.DateTime), nil
+	return wallclock.Instant(t, tz).UTC().Format(time.DateTime), nil
 }
 
 // wireValue turns a warehouse value into what Odoo's API takes.

@@ -13,6 +13,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/axium2crm/axium2crm/exporters/wallclock"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -49,22 +50,6 @@ func NewMapper(zone string) (*Mapper, error) {
 		return nil, fmt.Errorf("time zone %q: %w", zone, err)
 	}
 	return &Mapper{Loc: loc}, nil
-}
-
-// wallClock reads a naive timestamp (returned by the driver as UTC) as the
-// wall clock of the mapper's zone. A wall time that does not exist (the
-// spring-forward gap) moves forward by the gap, as PostgreSQL and java.time
-// do: 02:30 becomes 03:30 daylight time. A repeated wall time (fall back)
-// takes the earlier instant, daylight time.
-func (m *Mapper) wallClock(x time.Time) time.Time {
-	t := time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), m.Loc)
-	if t.Hour() == x.Hour() && t.Minute() == x.Minute() {
-		return t
-	}
-	// In a gap: use the offset in force before the transition.
-	_, before := t.Add(-6 * time.Hour).Zone()
-	wall := time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), time.UTC)
-	return wall.Add(-time.Duration(before) * time.Second).In(m.Loc)
 }
 
 // CamelCase turns a snake_case column name into Twenty's camelCase API
@@ -294,7 +279,8 @@ func (m *Mapper) Value(v any, dbType string) (any, error) {
 		case strings.Contains(dbType, "TIME ZONE") || dbType == "TIMESTAMPTZ":
 			return x.In(m.Loc).Format(time.RFC3339Nano), nil
 		case strings.HasPrefix(dbType, "TIMESTAMP"):
-			return m.wallClock(x).Format(time.RFC3339Nano), nil
+			// The clinic's wall clock, by the rule every destination uses.
+			return wallclock.Instant(x, m.Loc).Format(time.RFC3339Nano), nil
 		case dbType == "TIME":
 			return x.Format("15:04:05"), nil
 		}
