@@ -87,7 +87,7 @@ func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[stri
 	objects := slices.Clone(plan.Objects)
 	slices.Reverse(objects)
 	// Tables the log holds but the plan no longer lists go first, by name.
-	known := map[string]bool{SchemaObjectsTable: true, SchemaFieldsTable: true}
+	known := map[string]bool{SchemaObjectsTable: true, SchemaFieldsTable: true, SchemaOptionsTable: true}
 	for _, o := range objects {
 		known[o.QualifiedTable()] = true
 	}
@@ -131,9 +131,15 @@ func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[stri
 		rep.Tables = append(rep.Tables, cnt)
 	}
 	schema := append(slices.Clone(undo[SchemaFieldsTable]), undo[SchemaObjectsTable]...)
+	schema = append(schema, undo[SchemaOptionsTable]...)
 	if !opt.Schema {
 		rep.SchemaLeft = len(schema)
 		return nil
+	}
+	// The options it added to fields it did not create first, then what it
+	// created.
+	if err := removeOptions(ctx, c, undo[SchemaOptionsTable], opt.PushRun, w, rep); err != nil {
+		return err
 	}
 	// Fields before objects, the last created first.
 	fields, objs := undo[SchemaFieldsTable], undo[SchemaObjectsTable]
@@ -276,4 +282,77 @@ func decodePreImage(u audit.Undo) (Record, error) {
 		return nil, fmt.Errorf("%s %s: pre-image: %w", u.Table, u.DestID, err)
 	}
 	return pre, nil
+}
+
+// removeOptions removes the options a push added to fields it did not
+// create (one call per field, after one read of the workspace), keeping
+// every other option as it is now, and logs each. An option or a field
+// already gone is logged as such.
+func removeOptions(ctx context.Context, c *Client, items []audit.Undo, pushRun int64, w *audit.Writer, rep *RollbackReport) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ws, err := c.Objects(ctx)
+	rep.Calls++
+	if err != nil {
+		return err
+	}
+	fields := map[string]FieldMeta{}
+	for _, o := range ws {
+		for _, f := range o.Fields {
+			fields[f.ID] = f
+		}
+	}
+	byField := map[string][]audit.Undo{}
+	var order []string
+	for _, u := range items {
+		id, _, _ := strings.Cut(u.DestID, "/")
+		if _, seen := byField[id]; !seen {
+			order = append(order, id)
+		}
+		byField[id] = append(byField[id], u)
+	}
+	for _, id := range order {
+		drop := map[string]bool{}
+		for _, u := range byField[id] {
+			_, v, _ := strings.Cut(u.DestID, "/")
+			drop[v] = true
+		}
+		f, ok := fields[id]
+		var kept []Option
+		removed := map[string]bool{}
+		for _, o := range f.Options {
+			if drop[o.Value] {
+				removed[o.Value] = true
+			} else {
+				kept = append(kept, o)
+			}
+		}
+		if ok && len(removed) > 0 {
+			if len(kept) == 0 {
+				return fmt.Errorf("remove options of %s: it would have none left (Twenty requires one); remove the field by hand", byField[id][0].Object)
+			}
+			// Twenty clears the removed value on the records still holding it.
+			err := c.SetOptions(ctx, id, kept)
+			rep.Calls++
+			if err != nil {
+				return fmt.Errorf("remove options of %s: %w", byField[id][0].Object, err)
+			}
+		}
+		var entries []audit.Entry
+		for _, u := range byField[id] {
+			_, v, _ := strings.Cut(u.DestID, "/")
+			reason := fmt.Sprintf("rollback of push run %d: option added by it", pushRun)
+			if !removed[v] {
+				reason += "; already gone"
+			} else {
+				rep.Schema = append(rep.Schema, "option "+u.Object+" "+v)
+			}
+			entries = append(entries, audit.Entry{Object: u.Object, Table: u.Table, DestID: u.DestID, Action: audit.Delete, Reason: reason})
+		}
+		if err := w.Log(entries); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -24,6 +24,7 @@ type SchemaAction struct {
 	obj     ObjectPlan
 	fieldID string
 	options []Option
+	added   []string // add options: the values the push adds
 }
 
 // ConflictError stops a push before any record moves: the workspace's
@@ -155,7 +156,7 @@ func diffSchema(ctx context.Context, db *sql.DB, plan Plan, ws []ObjectMeta) ([]
 			merged, added := mergeOptions(have.Options, f.Options)
 			if len(added) > 0 {
 				actions = append(actions, SchemaAction{Kind: "add options", Object: f.Object, Field: name, Type: f.Type,
-					Detail: strings.Join(added, ", "), fieldID: have.ID, options: merged})
+					Detail: strings.Join(added, ", "), fieldID: have.ID, options: merged, added: added})
 			}
 		}
 	}
@@ -249,17 +250,24 @@ func fieldKnown(o ObjectMeta, plan Plan, object, name string) bool {
 var baseObjectFields = map[string]bool{"id": true, "name": true, "createdAt": true, "updatedAt": true,
 	"deletedAt": true, "position": true, "createdBy": true}
 
-// mergeOptions keeps the workspace's options (and their ids) and appends
-// the planned values it lacks.
+// mergeOptions keeps the workspace's options (their ids and positions)
+// and appends the planned values it lacks after the last position: a
+// workspace whose options were removed by hand has gaps (0, 1, 3), and
+// Twenty refuses two options at one position.
 func mergeOptions(have, want []Option) ([]Option, []string) {
 	out := slices.Clone(have)
+	next := 0
+	for _, h := range have {
+		next = max(next, h.Position+1)
+	}
 	var added []string
 	for _, w := range want {
 		if slices.ContainsFunc(have, func(h Option) bool { return h.Value == w.Value }) {
 			continue
 		}
 		w.ID = ""
-		w.Position = len(out)
+		w.Position = next
+		next++
 		out = append(out, w)
 		added = append(added, w.Value)
 	}
@@ -267,10 +275,14 @@ func mergeOptions(have, want []Option) ([]Option, []string) {
 }
 
 // Audit-log tables of the data-model changes a push makes, so a rollback
-// with --schema can remove what the push created.
+// with --schema can remove what the push created. An option the push adds
+// to a field it did not create is an entry of its own (object
+// "<object>.<field>", dest id "<field id>/<value>"): the options that were
+// there before are never named, so a rollback cannot remove them.
 const (
 	SchemaObjectsTable = "twenty:metadata/objects"
 	SchemaFieldsTable  = "twenty:metadata/fields"
+	SchemaOptionsTable = "twenty:metadata/options"
 )
 
 // applySchema makes the changes, objects first and relations last, on the
@@ -325,6 +337,11 @@ func applySchema(ctx context.Context, c *Client, ws []ObjectMeta, actions []Sche
 			calls++
 			if err := c.SetOptions(ctx, a.fieldID, a.options); err != nil {
 				return calls, fmt.Errorf("add options to %s.%s: %w", a.Object, a.Field, err)
+			}
+			for _, v := range a.added {
+				if err := created(SchemaOptionsTable, a.Object+"."+a.Field, a.fieldID+"/"+v); err != nil {
+					return calls, err
+				}
 			}
 		}
 	}

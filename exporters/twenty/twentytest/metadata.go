@@ -68,10 +68,11 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, parts []
 			return err
 		}
 		var f *Field
+		var fo *Object
 		for _, o := range s.objects {
 			for _, c := range o.Fields {
 				if c.ID == parts[1] {
-					f = c
+					f, fo = c, o
 				}
 			}
 		}
@@ -87,6 +88,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, parts []
 				return err
 			}
 			f.Options = opts
+			s.migrateEnumValues(fo, f)
 		}
 		if in.Label != nil {
 			f.Label = *in.Label
@@ -348,7 +350,6 @@ func checkOptions(in []Option) ([]Option, *apiError) {
 	if len(in) == 0 {
 		return nil, badRequest("Options are required for enum fields")
 	}
-	seen := map[string]bool{}
 	out := make([]Option, len(in))
 	for i, o := range in {
 		switch {
@@ -364,10 +365,9 @@ func checkOptions(in []Option) ([]Option, *apiError) {
 			return nil, badRequest("Option label exceeds 63 characters")
 		case strings.Contains(o.Label, ","):
 			return nil, badRequest("Label must not contain a comma")
-		case seen[o.Value]:
-			return nil, badRequest("Duplicated option value")
 		}
-		seen[o.Value] = true
+		// prepareCustomFieldMetadataOptions gives an option without an id
+		// one before the validation.
 		if o.ID == "" {
 			o.ID = uuid.NewString()
 		} else if uuid.Validate(o.ID) != nil {
@@ -375,7 +375,45 @@ func checkOptions(in []Option) ([]Option, *apiError) {
 		}
 		out[i] = o
 	}
+	// FieldMetadataEnumValidationService.validateDuplicates.
+	ids, values, positions := map[string]bool{}, map[string]bool{}, map[int]bool{}
+	for _, o := range out {
+		switch {
+		case ids[o.ID]:
+			return nil, badRequest("Duplicated option id \"%s\"", o.ID)
+		case values[o.Value]:
+			return nil, badRequest("Duplicated option value \"%s\"", o.Value)
+		case positions[o.Position]:
+			return nil, badRequest("Duplicated option position \"%d\"", o.Position)
+		}
+		ids[o.ID], values[o.Value], positions[o.Position] = true, true, true
+	}
 	return out, nil
+}
+
+// migrateEnumValues does what Twenty's enum migration does to the records
+// when a field's options change (WorkspaceMigrationEnumService): a value
+// no longer an option becomes null, and leaves a multi-select's list.
+func (s *Server) migrateEnumValues(o *Object, f *Field) {
+	if o == nil {
+		return
+	}
+	for _, r := range s.records[o.NameSingular] {
+		switch v := r[f.Name].(type) {
+		case string:
+			if !hasOption(f, v) {
+				r[f.Name] = nil
+			}
+		case []any:
+			kept := []any{}
+			for _, x := range v {
+				if str, ok := x.(string); ok && hasOption(f, str) {
+					kept = append(kept, x)
+				}
+			}
+			r[f.Name] = kept
+		}
+	}
 }
 
 // lowerCamel turns a label into a camelCase name ("Perio Records" →
