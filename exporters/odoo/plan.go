@@ -54,11 +54,14 @@ type PlanField struct {
 type Plan struct {
 	Objects []Object
 	Fields  []PlanField
+	// db is the warehouse the plan was read from: the schema step measures
+	// the longest text of a field only when Odoo gives it a size.
+	db *sql.DB
 }
 
 // ReadPlan reads odoo.object_plan and odoo.field_plan.
 func ReadPlan(ctx context.Context, db *sql.DB) (*Plan, error) {
-	p := &Plan{}
+	p := &Plan{db: db}
 	rows, err := db.QueryContext(ctx, query("object_plan"))
 	if err != nil {
 		return nil, fmt.Errorf("read odoo.object_plan (build the odoo models first): %w", err)
