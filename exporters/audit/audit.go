@@ -265,9 +265,12 @@ func (r *Run) Log(ctx context.Context, entries []Entry) error {
 	if err != nil {
 		return fmt.Errorf("audit: encode %d entries: %w", len(entries), err)
 	}
+	write := logWrites.Add(1)
+	crashPoint("log-before", write)
 	if _, err := r.db.ExecContext(ctx, query("log_entries"), r.ID, r.Destination, now, string(b)); err != nil {
 		return fmt.Errorf("audit: log %d entries: %w", len(entries), err)
 	}
+	crashPoint("log-after", write)
 	return nil
 }
 
