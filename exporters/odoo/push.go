@@ -708,6 +708,12 @@ func (p *pusher) loadBatch(ctx context.Context, t *tableData, tr *TableReport, r
 		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
 		}
 	}
+	// A refused password, missing rights or a missing model or field is
+	// not the records' fault: the run stops with what to do instead of
+	// splitting the batch down to single records.
+	if serr := loadStop(t.obj.Model, v, err); serr != nil {
+		return serr
+	}
 	var reason string
 	switch {
 	case err == nil:
