@@ -3,6 +3,7 @@ package odoo_test
 import (
 	"context"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -42,12 +43,15 @@ func options(t *testing.T, c *odoo.Client, field int64) []string {
 	return out
 }
 
-// partner reads fields of the partner with external id xid.
-func partner(t *testing.T, s *odootest.Server, c *odoo.Client, xid string, fields ...string) map[string]any {
+// partner reads fields of the partner with external id xid (module.name).
+func partner(t *testing.T, c *odoo.Client, xid string, fields ...string) map[string]any {
 	t.Helper()
-	_, id, ok := s.XID(xid)
-	require.True(t, ok, xid)
-	l := call(t, c, "res.partner", "read", []any{[]any{id}, anyStrings(fields)}, nil).([]any)
+	module, name, _ := strings.Cut(xid, ".")
+	l := call(t, c, "ir.model.data", "search_read", []any{[]any{[]any{"module", "=", module}, []any{"name", "=", name}},
+		[]any{"res_id"}}, nil).([]any)
+	require.Len(t, l, 1, xid)
+	id := l[0].(map[string]any)["res_id"]
+	l = call(t, c, "res.partner", "read", []any{[]any{id}, anyStrings(fields)}, nil).([]any)
 	require.Len(t, l, 1, xid)
 	return l[0].(map[string]any)
 }
@@ -85,10 +89,18 @@ func secondExport(t *testing.T, f *fixture) {
 // that push removes the option it added (not the ones there before, nor
 // one a person added by hand), restores the size and removes the field.
 func TestSchemaEvolution(t *testing.T) {
+	schemaEvolution(t, connect(t, newServer(t, odootest.Options{}), "xmlrpc"))
+}
+
+// TestIntegrationSchemaEvolution runs it against a real Odoo (a fresh
+// database: the field and the external ids stay there).
+func TestIntegrationSchemaEvolution(t *testing.T) {
+	schemaEvolution(t, realOdoo(t, "xmlrpc"))
+}
+
+func schemaEvolution(t *testing.T, c *odoo.Client) {
 	ctx := context.Background()
 	f := newFixture(t, 9)
-	s := newServer(t, odootest.Options{})
-	c := connect(t, s, "xmlrpc")
 
 	// A field a person made before the migration, 8 characters long.
 	partnerModel := call(t, c, "ir.model", "search", []any{[]any{[]any{"model", "=", "res.partner"}}}, nil).([]any)[0]
@@ -132,7 +144,7 @@ func TestSchemaEvolution(t *testing.T) {
 	assert.Contains(t, kinds["res.partner.x_gender"].Detail, "x")
 	assert.Equal(t, "widen", kinds["res.partner.x_chart_number"].Kind)
 	assert.Equal(t, "field", kinds["res.partner.x_referral_note"].Kind)
-	p1 := partner(t, s, c, "axium.patient_00001", "x_gender", "x_chart_number", "x_referral_note")
+	p1 := partner(t, c, "axium.patient_00001", "x_gender", "x_chart_number", "x_referral_note")
 	assert.Equal(t, "x", p1["x_gender"])
 	assert.Equal(t, "CHART-000001", p1["x_chart_number"], "the longer text is kept whole")
 	assert.Equal(t, "Referred by Dr 1", p1["x_referral_note"])
@@ -170,7 +182,7 @@ func TestSchemaEvolution(t *testing.T) {
 	assert.Zero(t, fieldID(t, c, "res.partner", "x_referral_note"), "the field the push made is gone")
 	size := call(t, c, "ir.model.fields", "read", []any{[]any{chart}, []any{"size"}}, nil).([]any)[0].(map[string]any)["size"]
 	assert.EqualValues(t, 8, size, "the size before the push")
-	p1 = partner(t, s, c, "axium.patient_00001", "x_gender", "x_chart_number")
+	p1 = partner(t, c, "axium.patient_00001", "x_gender", "x_chart_number")
 	assert.Equal(t, "m", p1["x_gender"], "the patient's value before the push")
 	assert.Equal(t, "C0001", p1["x_chart_number"])
 
