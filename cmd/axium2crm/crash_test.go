@@ -104,21 +104,7 @@ func crashTargets() []crashTarget {
 					return twentytest.DropBefore
 				})
 				state := func() any {
-					out := map[string]map[string]map[string]any{}
-					for _, o := range []string{"company", "person", "workspaceMember", "task", "taskTarget", "note", "noteTarget", "perioRecord", "attachment"} {
-						out[o] = map[string]map[string]any{}
-						for id, r := range srv.Records(o) {
-							c := map[string]any{}
-							for k, v := range r {
-								if v == nil || k == "updatedAt" || k == "fullPath" || (k == "createdAt" && strings.HasSuffix(fmt.Sprint(v), "Z")) {
-									continue
-								}
-								c[k] = v
-							}
-							out[o][id] = c
-						}
-					}
-					return out
+					return srv.State("company", "person", "workspaceMember", "task", "taskTarget", "note", "noteTarget", "perioRecord", "attachment")
 				}
 				return state, []string{"TWENTY_URL=" + srv.URL, "TWENTY_API_KEY=" + cliSecret}
 			},

@@ -3,7 +3,6 @@ package twenty
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -60,26 +59,9 @@ type server struct {
 func (s *server) Calls() int              { return s.srv.CallCount() }
 func (s *server) Count(object string) int { return s.srv.Count(object) }
 
-// State is every record of every object the push writes, without what
-// the server stamps (updatedAt, a createdAt the payload had none for,
-// upload paths) and without null fields.
-func (s *server) State() any {
-	out := map[string]map[string]map[string]any{}
-	for _, o := range allObjects {
-		out[o] = map[string]map[string]any{}
-		for id, r := range s.srv.Records(o) {
-			c := map[string]any{}
-			for k, v := range r {
-				if v == nil || k == "updatedAt" || k == "fullPath" || (k == "createdAt" && strings.HasSuffix(fmt.Sprint(v), "Z")) {
-					continue
-				}
-				c[k] = v
-			}
-			out[o][id] = c
-		}
-	}
-	return out
-}
+// State is every record of every object the push writes (twentytest's
+// State).
+func (s *server) State() any { return s.srv.State(allObjects...) }
 
 // InterruptPush cancels the push at its first batch of tasks (half-way
 // through the load order: companies and people are in, notes are not);

@@ -228,6 +228,28 @@ func (s *Server) Record(object, id string) (map[string]any, bool) {
 	return cloneRecord(r), true
 }
 
+// State is every record of the objects named, by object and id, without
+// what the server stamps (updatedAt, a createdAt the payload had none for,
+// upload paths) and without null fields: two servers that took the same
+// writes compare equal, whenever they took them.
+func (s *Server) State(objects ...string) map[string]map[string]map[string]any {
+	out := map[string]map[string]map[string]any{}
+	for _, o := range objects {
+		out[o] = map[string]map[string]any{}
+		for id, r := range s.Records(o) {
+			c := map[string]any{}
+			for k, v := range r {
+				if v == nil || k == "updatedAt" || k == "fullPath" || (k == "createdAt" && strings.HasSuffix(fmt.Sprint(v), "Z")) {
+					continue
+				}
+				c[k] = v
+			}
+			out[o][id] = c
+		}
+	}
+	return out
+}
+
 // Records returns copies of every record of an object, by id.
 func (s *Server) Records(object string) map[string]map[string]any {
 	s.mu.Lock()
