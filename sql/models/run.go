@@ -40,7 +40,18 @@ type RunOptions struct {
 	// of copying it (see snapshot.Take).
 	StoreIn      string
 	StoreSchemas []string
+	// TwoDigitYearPivot is the last year a two-digit year in a date may
+	// stand for: 27 is read as the latest year ending in 27 that is not
+	// after it (pivot 2027: 2027; pivot 2026: 1927). Zero means the year
+	// after the newest finished load batch (the export: next year's
+	// appointments stay next year), or 2068 (POSIX's %y window,
+	// 1969-2068) when nothing was loaded. Never the day the models run:
+	// the same export gives the same dates whenever it is built.
+	TwoDigitYearPivot int
 }
+
+// noBatchPivot is the pivot when no load batch is recorded: POSIX's %y.
+const noBatchPivot = 2068
 
 // StoredName is the table a stored model's run builds (see StoreIn).
 func StoredName(m *Model, runID int64) string {
@@ -63,9 +74,12 @@ type ModelResult struct {
 
 // RunReport is the outcome of a run.
 type RunReport struct {
-	RunID   int64         `json:"run_id"`
-	Results []ModelResult `json:"results"`
-	Seconds float64       `json:"seconds"`
+	RunID int64 `json:"run_id"`
+	// TwoDigitYearPivot is the pivot the run read two-digit years with
+	// (see RunOptions).
+	TwoDigitYearPivot int           `json:"two_digit_year_pivot"`
+	Results           []ModelResult `json:"results"`
+	Seconds           float64       `json:"seconds"`
 }
 
 // Failed reports whether any model failed or was skipped.
@@ -96,8 +110,23 @@ func (s *Set) Run(ctx context.Context, db *sql.DB, opt RunOptions) (RunReport, e
 	if err := conn.QueryRowContext(ctx, "SELECT nextval('meta.run_seq')").Scan(&rep.RunID); err != nil {
 		return rep, err
 	}
+	asOf, err := exportDate(ctx, conn)
+	if err != nil {
+		return rep, err
+	}
+	rep.TwoDigitYearPivot = opt.TwoDigitYearPivot
+	switch {
+	case rep.TwoDigitYearPivot != 0:
+	case asOf.Valid:
+		rep.TwoDigitYearPivot = asOf.Time.Year() + 1
+	default:
+		rep.TwoDigitYearPivot = noBatchPivot
+	}
+	if rep.TwoDigitYearPivot < 1999 || rep.TwoDigitYearPivot > 2199 {
+		return rep, fmt.Errorf("two-digit year pivot %d: give a year between 1999 and 2199", rep.TwoDigitYearPivot)
+	}
 	if _, err := conn.ExecContext(ctx, "INSERT INTO meta.run (run_id, kind, started_at, status, detail) VALUES (?, 'run', ?, 'running', ?)",
-		rep.RunID, time.Now().UTC(), fmt.Sprintf(`{"select": %q}`, strings.Join(opt.Select, " "))); err != nil {
+		rep.RunID, time.Now().UTC(), fmt.Sprintf(`{"select": %q, "two_digit_year_pivot": %d}`, strings.Join(opt.Select, " "), rep.TwoDigitYearPivot)); err != nil {
 		return rep, err
 	}
 	finish := func(status string) error {
@@ -110,7 +139,7 @@ func (s *Set) Run(ctx context.Context, db *sql.DB, opt RunOptions) (RunReport, e
 		finish("failed")
 		return rep, err
 	}
-	if err := s.prepare(ctx, conn, selected, opt.TempDir); err != nil {
+	if err := s.prepare(ctx, conn, selected, opt.TempDir, rep.TwoDigitYearPivot, asOf); err != nil {
 		finish("failed")
 		return rep, err
 	}
@@ -171,8 +200,26 @@ func failedParent(s *Set, m *Model, failed map[string]string) string {
 	return ""
 }
 
+// exportDate is the date (UTC) of the newest finished load batch: the
+// export the raw tables hold, as far as the warehouse knows.
+func exportDate(ctx context.Context, conn *sql.Conn) (sql.NullTime, error) {
+	var at sql.NullTime
+	if err := conn.QueryRowContext(ctx, "SELECT max(started_at) FROM meta.load_batch WHERE status = 'finished'").Scan(&at); err != nil {
+		return at, fmt.Errorf("the newest load batch: %w", err)
+	}
+	if at.Valid {
+		y, m, d := at.Time.UTC().Date()
+		at.Time = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	return at, nil
+}
+
 // prepare creates the macros and loads the seeds the selected models need.
-func (s *Set) prepare(ctx context.Context, conn *sql.Conn, selected []string, tempDir string) error {
+// The run's own values come first, as macros the macro files use:
+// util.two_digit_year_pivot() and util.export_date() (NULL when nothing
+// was loaded). They are numbers and a date this function formats, never
+// text from the data.
+func (s *Set) prepare(ctx context.Context, conn *sql.Conn, selected []string, tempDir string, pivot int, asOf sql.NullTime) error {
 	need := map[string]bool{}
 	for _, n := range selected {
 		for _, sd := range s.Models[n].Seeds {
@@ -201,6 +248,14 @@ func (s *Set) prepare(ctx context.Context, conn *sql.Conn, selected []string, te
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("seed %s (%s): %w", n, sd.File, err)
 		}
+	}
+	date := "NULL::DATE"
+	if asOf.Valid {
+		date = "DATE '" + asOf.Time.Format(time.DateOnly) + "'"
+	}
+	run := fmt.Sprintf("CREATE OR REPLACE MACRO util.two_digit_year_pivot() AS %d;\nCREATE OR REPLACE MACRO util.export_date() AS %s;", pivot, date)
+	if _, err := conn.ExecContext(ctx, run); err != nil {
+		return fmt.Errorf("macros of the run: %w", err)
 	}
 	for _, mc := range s.Macros {
 		if _, err := conn.ExecContext(ctx, mc.SQL); err != nil {

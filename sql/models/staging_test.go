@@ -56,12 +56,14 @@ func stgRun(t testing.TB, db *sql.DB, set *models.Set) models.RunReport {
 }
 
 // macroDB is a warehouse whose util macros were created by the runner
-// (one Exec per macro file, several statements each).
+// (one Exec per macro file, several statements each). Nothing is loaded,
+// so the two-digit-year pivot is given: 2027, as for an export of 2026.
 func macroDB(t *testing.T) *sql.DB {
 	t.Helper()
 	db := openDB(t)
 	set := stgSet(t)
-	_, err := set.Run(context.Background(), db, models.RunOptions{Select: []string{"stg_clinic"}, Sources: stgSources(), TempDir: t.TempDir()})
+	_, err := set.Run(context.Background(), db, models.RunOptions{Select: []string{"stg_clinic"}, Sources: stgSources(), TempDir: t.TempDir(),
+		TwoDigitYearPivot: 2027})
 	require.NoError(t, err)
 	return db
 }

@@ -17,12 +17,22 @@
 -- subexpressions inside CASE branches), and a failed strptime or cast
 -- costs about ten successful ones, so no format is ever tried on spec.
 
--- Two-digit years: 00 up to next year's two digits are 20xx, the rest 19xx.
--- A window that slides with the calendar keeps birth dates of elderly
--- patients (1930s) and this year's appointments both right; a fixed pivot
--- would break one of them as the years pass.
+-- Two-digit years: yy is the latest year ending in yy that is not after
+-- the run's pivot, util.two_digit_year_pivot(), which the runner defines:
+-- the project's models.two_digit_year_pivot, else the year after the
+-- newest load batch (pivot 2027 for an export loaded in 2026: 00-27 are
+-- 2000-2027, 28-99 are 1928-1999), so elderly patients' birth dates and
+-- next year's appointments are both right. The window is the export's,
+-- not the calendar's: the same export gives the same dates whenever the
+-- models run.
 CREATE OR REPLACE MACRO util.year_of_yy(yy) AS
-    CASE WHEN yy <= (year(current_date) + 1) % 100 THEN 2000 + yy ELSE 1900 + yy END;
+    util.two_digit_year_pivot() - (util.two_digit_year_pivot() - yy) % 100;
+
+-- Whether a date text writes its year with one or two digits
+-- (3/4/45, 03/04/45 10:00).
+CREATE OR REPLACE MACRO util.has_short_year(t) AS
+    list_transform([split_part(split_part(trim(t), ' ', 1), 'T', 1)], lambda d:
+        contains(d, '/') AND length(split_part(d, '/', 3)) BETWEEN 1 AND 2)[1];
 
 -- month/day/year with an optional 24- or 12-hour time; %Y reads a two-digit
 -- year as year 00xx, which the caller moves into the window above.
@@ -75,6 +85,15 @@ CREATE OR REPLACE MACRO util.parse_ts(t) AS
 -- A date; a time part, if any, is dropped.
 CREATE OR REPLACE MACRO util.parse_date(t) AS
     CAST(util.parse_ts(t) AS DATE);
+
+-- A birth date: never after the export. One a two-digit year put after
+-- the newest load batch's date, util.export_date(), is of the century
+-- before (12/01/26 in an export of June 2026 is 1926-12-01); a four-digit
+-- year is left as written, for the data tests to catch.
+CREATE OR REPLACE MACRO util.parse_birth_date(t) AS
+    list_transform([util.parse_date(t)], lambda d:
+        CASE WHEN d > util.export_date() AND util.has_short_year(t)
+             THEN CAST(d - INTERVAL 100 YEAR AS DATE) ELSE d END)[1];
 
 -- The date part's numbers, year first, whatever the shape: [y, m, d], NULL
 -- entries where a part is not a number. Only runs for rows that failed.

@@ -12,7 +12,7 @@ WITH typed AS (
         util.clean_name("FirstName") AS first_name,
         util.clean_name("MiddleName") AS middle_name,
         util.clean_name("PreferredName") AS preferred_name,
-        util.parse_date("BirthDate") AS birth_date,
+        util.parse_birth_date("BirthDate") AS birth_date,
         upper(util.clean_text("Gender")) AS gender,
         util.clean_text("Address1") AS address1,
         util.clean_text("Address2") AS address2,
