@@ -106,7 +106,8 @@ func buildModels(cmd *cobra.Command, p *project, selectors []string) (models.Run
 	}
 	// The destination tables the snapshot keeps are built in snap, so the
 	// snapshot keeps the very table the run built rather than a copy.
-	opt := models.RunOptions{Select: selectors, Sources: sources, TempDir: p.tempDir(), StoreIn: "snap", StoreSchemas: p.keptSchemas()}
+	opt := models.RunOptions{Select: selectors, Sources: sources, TempDir: p.tempDir(), StoreIn: "snap", StoreSchemas: p.keptSchemas(),
+		TwoDigitYearPivot: p.cfg.Load.TwoDigitYearPivot}
 	if errOut := cmd.ErrOrStderr(); isTerminal(errOut) {
 		opt.Progress = func(m string) { fmt.Fprintf(errOut, "building %s\n", m) }
 	}

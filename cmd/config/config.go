@@ -88,6 +88,10 @@ type Snapshots struct {
 type Load struct {
 	Encoding  string `yaml:"encoding"`
 	Delimiter string `yaml:"delimiter"`
+	// TwoDigitYearPivot fixes the window two-digit years are read in (a
+	// year yy is the latest ending in yy not after it); 0 takes the year
+	// after the newest load batch.
+	TwoDigitYearPivot int `yaml:"two_digit_year_pivot"`
 }
 
 // ObjectConfig overrides the built-in mapping of one axiUm object, or
@@ -247,6 +251,9 @@ func validate(cfg Config) error {
 				return err
 			}
 		}
+	}
+	if p := cfg.Load.TwoDigitYearPivot; p != 0 && (p < 1999 || p > 2199) {
+		return fmt.Errorf("load.two_digit_year_pivot %d: give a year from 1999 to 2199, or 0 for the year after the newest load", p)
 	}
 	for _, d := range append([]string{cfg.Load.Delimiter}, objectField(cfg, func(o ObjectConfig) string { return o.Delimiter })...) {
 		if _, err := loaders.ParseDelimiter(d); err != nil {
