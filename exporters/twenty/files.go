@@ -62,4 +62,3 @@ func readBatchDirs(ctx context.Context, db *sql.DB) (map[int64]string, error) {
 	}
 	return out, rows.Err()
 }
-
