@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// BenchmarkPushMemory runs `push twenty` as a child process (this test
+// binary as the command line, see TestMain) against the in-process Twenty
+// test server without a rate limit, and prints the child's peak resident
+// memory next to the size of the table it pushed. It measures, it does
+// not assert: the figures go in the README.
+//
+// The tables are synthetic, built by SQL (the exporter's test fixture):
+// N rows of the table AXIUM2CRM_BENCH_TABLE (perio_record by default, the
+// table that grows fastest with the patients; person is the other choice)
+// and 100 rows of each other table. The default is perio_record because
+// the test server checks a person's unique e-mail against every stored
+// person on each write and list call, so a push of N people costs the
+// server O(N²): about 100 s at 100,000 people, hours at 1,000,000.
+//
+//	AXIUM2CRM_BENCH_ROWS=10000,100000,1000000 go test -run '^$' -bench BenchmarkPushMemory -benchtime 1x -timeout 2h ./cmd/axium2crm
+func BenchmarkPushMemory(b *testing.B) {
+	sizes := []int{10000, 100000}
+	table := "perio_record"
+	if v := os.Getenv("AXIUM2CRM_BENCH_TABLE"); v != "" {
+		table = v
+	}
+	object := map[string]string{"perio_record": "perioRecord", "person": "person"}[table]
+	if object == "" {
+		b.Fatalf("AXIUM2CRM_BENCH_TABLE: %q is not perio_record or person", table)
+	}
+	if v := os.Getenv("AXIUM2CRM_BENCH_ROWS"); v != "" {
+		sizes = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				b.Fatalf("AXIUM2CRM_BENCH_ROWS: %q is not a positive number", f)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("%s=%d", table, n), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				dir := memBenchProject(b, table, n)
+				srv := twentytest.New(b, twentytest.Options{APIKey: cliSecret, RateLimit: -1})
+				b.StartTimer()
+				rss, took, out := pushChild(b, []string{"TWENTY_URL=" + srv.URL, "TWENTY_API_KEY=" + cliSecret},
+					"push", "twenty", "--project", dir)
+				b.StopTimer()
+				if got := len(srv.Records(object)); got != n {
+					b.Fatalf("the server holds %d %s records, want %d:\n%s", got, object, n, out)
+				}
+				b.ReportMetric(float64(rss)/1024, "peak-RSS-MB")
+				b.Logf("%s: %d rows: push peak RSS %.0f MB, %s", table, n, float64(rss)/1024, took.Round(time.Second))
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// pushChild runs the command line as a child process and returns its peak
+// resident set size in KiB, how long it took and its output.
+func pushChild(b *testing.B, env []string, args ...string) (int64, time.Duration, string) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "AXIUM2CRM_TEST_AS_CLI=1"), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("%v: %v\n%s", args, err, out.String())
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		b.Fatal("no rusage on this platform")
+	}
+	return ru.Maxrss, time.Since(start), out.String()
+}
+
+// memBenchProject makes a project whose twenty.<table> holds n rows (the
+// exporter's test fixture at that size) and whose other tables hold 100
+// rows each (the people the perio rows point at are kept), with a
+// confirmed map and passed data tests.
+func memBenchProject(b *testing.B, table string, n int) string {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), "mig")
+	cliB(b, "init", dir)
+	cfgPath := filepath.Join(dir, "axium2crm.yaml")
+	cfg, err := os.ReadFile(cfgPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), "calls_per_minute: 100", "calls_per_minute: 6000000", 1))
+	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(dir, warehouse.FileName)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tmpl := template.Must(template.ParseFiles("../../exporters/twenty/testdata/fixture.sql.tmpl"))
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, map[string]any{"People": n, "Companies": 2, "ExportDir": "'" + dir + "'"}); err != nil {
+		b.Fatal(err)
+	}
+	stmts := warehouse.SplitStatements(buf.String())
+	for _, t := range []string{"person", "task", "task_target", "note", "note_target", "perio_record"} {
+		if t != table {
+			stmts = append(stmts, "DELETE FROM twenty."+t+" WHERE _source_record > 100")
+		}
+	}
+	if table == "perio_record" {
+		// Every perio row points at one of the 100 people kept.
+		stmts = append(stmts, "UPDATE twenty.perio_record SET person_id = tid('patient', 1 + _source_record % 100)")
+	}
+	stmts = append(stmts,
+		`INSERT INTO meta.model_run
+		 SELECT r.id, 'twenty_' || table_name, 'twenty', 'fixture', 'fp-' || table_name, 'table', 'success', NULL, 0, NULL, now(), now()
+		 FROM twenty.object_plan, (SELECT nextval('meta.run_seq') AS id) r`,
+		`INSERT INTO meta.test_result
+		 SELECT r.id, 'twenty_' || table_name, 'fp-' || table_name, 'not_null(id)', 'pass', 0, NULL, NULL, now()
+		 FROM twenty.object_plan, (SELECT nextval('meta.run_seq') AS id) r`)
+	for _, st := range stmts {
+		if _, err := wh.DB().Exec(st); err != nil {
+			b.Fatalf("%v: %s", err, st)
+		}
+	}
+	if err := wh.Close(); err != nil {
+		b.Fatal(err)
+	}
+	cliB(b, "map", "twenty", "--confirm", "--by", "bench", "--project", dir)
+	return dir
+}
+
+// cliB runs the command line in-process and stops the benchmark on failure.
+func cliB(b *testing.B, args ...string) {
+	b.Helper()
+	var out, errb bytes.Buffer
+	if code := run(args, strings.NewReader(""), &out, &errb); code != 0 {
+		b.Fatalf("%v: exit %d: %s", args, code, errb.String())
+	}
+}
