@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -16,21 +17,53 @@ import (
 )
 
 // handleMetadata serves /rest/metadata/{objects,fields}[/{id}], the REST
-// face of Twenty's /metadata GraphQL API (accepted with API keys). Answers
-// have cleanGraphQLResponse's shape: {"data":{"objects":[...]}} for lists,
-// {"data":{"createOneObject":{...}}} for creations.
+// face of Twenty's metadata API (accepted with API keys).
+//
+// 1.x answers have the legacy shapes (to-legacy-object-metadata-response.util.ts,
+// to-legacy-field-metadata-response.util.ts): {"data":{"objects":[...]}}
+// for lists, {"data":{"createOneObject":{...}}} for creations, and so on.
+// 2.43 answers have the shapes of the IS_REST_METADATA_API_NEW_FORMAT_DIRECT
+// flag, on in every new workspace (object-metadata.controller.ts and
+// field-metadata.controller.ts, isNewMetadataFormat): lists are
+// {"data":[...],"pageInfo":{...},"totalCount":n} paged by id, a create,
+// update or delete answers the bare object or field.
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, parts []string) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	kind := parts[0]
+	// answer writes one object or field in the version's shape; legacy is
+	// the key the 1.x shape wraps it in.
+	answer := func(status int, legacy string, v any) {
+		if s.v2() {
+			writeJSON(w, status, v)
+			return
+		}
+		writeJSON(w, status, map[string]any{"data": map[string]any{legacy: v}})
+	}
 	switch {
 	case r.Method == http.MethodGet && kind == "objects" && len(parts) == 1:
+		if s.v2() {
+			page, err := pageByID(r, s.objects)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, page)
+			return nil
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"objects": s.objects},
 			"pageInfo": map[string]any{"hasNextPage": false}, "totalCount": len(s.objects)})
 	case r.Method == http.MethodGet && kind == "fields" && len(parts) == 1:
 		var all []*Field
 		for _, o := range s.objects {
 			all = append(all, o.Fields...)
+		}
+		if s.v2() {
+			page, err := pageByID(r, all)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, page)
+			return nil
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"fields": all},
 			"pageInfo": map[string]any{"hasNextPage": false}, "totalCount": len(all)})
@@ -46,7 +79,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, parts []
 			return err
 		}
 		s.stats.MetaCreated++
-		writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{"createOneObject": o}})
+		answer(http.StatusCreated, "createOneObject", o)
 	case r.Method == http.MethodPost && kind == "fields" && len(parts) == 1:
 		var in fieldInput
 		if err := decodeBody(r, &in); err != nil {
@@ -57,7 +90,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, parts []
 			return err
 		}
 		s.stats.MetaCreated++
-		writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{"createOneField": f}})
+		answer(http.StatusCreated, "createOneField", f)
 	case (r.Method == http.MethodPatch || r.Method == http.MethodPut) && kind == "fields" && len(parts) == 2:
 		var in struct {
 			Label    *string  `json:"label"`
@@ -99,7 +132,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, parts []
 			}
 			f.IsActive = *in.IsActive
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"updateOneField": f}})
+		answer(http.StatusOK, "updateOneField", f)
 	case (r.Method == http.MethodPatch || r.Method == http.MethodPut) && kind == "objects" && len(parts) == 2:
 		var in struct {
 			IsActive *bool `json:"isActive"`
@@ -117,15 +150,27 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, parts []
 			}
 			o.IsActive = *in.IsActive
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"updateOneObject": o}})
+		answer(http.StatusOK, "updateOneObject", o)
 	case r.Method == http.MethodDelete && kind == "fields" && len(parts) == 2:
+		f := s.fieldByID(parts[1])
 		if err := s.deleteField(parts[1]); err != nil {
 			return err
 		}
+		if s.v2() {
+			writeJSON(w, http.StatusOK, f)
+			return nil
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"deleteOneField": map[string]any{"id": parts[1]}}})
 	case r.Method == http.MethodDelete && kind == "objects" && len(parts) == 2:
+		o := s.objectByID(parts[1])
 		if err := s.deleteObject(parts[1]); err != nil {
 			return err
+		}
+		if s.v2() {
+			c := *o
+			c.Fields = nil
+			writeJSON(w, http.StatusOK, &c)
+			return nil
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"deleteOneObject": map[string]any{"id": parts[1]}}})
 	default:
@@ -245,13 +290,19 @@ func (s *Server) createObject(singular, plural, labelS, labelP, icon, desc strin
 	}
 	for _, holder := range []string{"taskTarget", "noteTarget", "attachment"} {
 		h := s.objectByName(holder)
-		f := &Field{ID: uuid.NewString(), ObjectMetadataID: h.ID, Name: singular, Label: labelS, Type: "RELATION",
+		// 2.x names the holder's side target<Object>, as its standard
+		// targetPerson; 1.x named it after the object.
+		hname := singular
+		if s.v2() {
+			hname = "target" + capitalize(singular)
+		}
+		f := &Field{ID: uuid.NewString(), ObjectMetadataID: h.ID, Name: hname, Label: labelS, Type: "RELATION",
 			IsActive: true, IsNullable: true, IsCustom: true,
 			Relation: &Relation{Type: "MANY_TO_ONE", TargetObjectMetadataID: o.ID, TargetObject: singular, TargetFieldName: h.NamePlural}}
 		h.Fields = append(h.Fields, f)
 		o.Fields = append(o.Fields, &Field{ID: uuid.NewString(), ObjectMetadataID: o.ID, Name: h.NamePlural,
 			Label: h.LabelPlural, Type: "RELATION", IsActive: true, IsNullable: true, IsCustom: true,
-			Relation: &Relation{Type: "ONE_TO_MANY", TargetObjectMetadataID: h.ID, TargetObject: holder, TargetFieldName: singular}})
+			Relation: &Relation{Type: "ONE_TO_MANY", TargetObjectMetadataID: h.ID, TargetObject: holder, TargetFieldName: hname}})
 	}
 	s.objects = append(s.objects, o)
 	s.records[singular] = map[string]map[string]any{}
@@ -440,6 +491,13 @@ func (s *Server) handleGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
+		var req gqlRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err == nil && strings.Contains(req.Query, "clientConfig") {
+			// ClientConfigResolver.clientConfig, the GraphQL face of
+			// GET /client-config.
+			writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"clientConfig": s.clientConfig()}})
+			return
+		}
 		gqlError("this test server only serves the uploadFile multipart mutation")
 		return
 	}
@@ -453,6 +511,13 @@ func (s *Server) handleGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := json.Unmarshal([]byte(r.FormValue("operations")), &ops); err != nil {
 		gqlError("invalid operations: " + err.Error())
+		return
+	}
+	if s.v2() && strings.Contains(ops.Query, "uploadFile") {
+		// 2.x removed uploadFile (Files v2: createFileUpload on /metadata).
+		writeJSON(w, http.StatusOK, map[string]any{"errors": []map[string]any{{
+			"message":    "Cannot query field \"uploadFile\" on type \"Mutation\".",
+			"extensions": map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}}}})
 		return
 	}
 	if !strings.Contains(ops.Query, "uploadFile") {
@@ -495,3 +560,77 @@ func (s *Server) handleGraphQL(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"uploadFile": map[string]any{
 		"path": p, "token": hex.EncodeToString(tok[:])}}})
 }
+
+func (s *Server) fieldByID(id string) *Field {
+	for _, o := range s.objects {
+		for _, f := range o.Fields {
+			if f.ID == id {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// pageByID pages metadata items as Twenty 2.43's REST metadata lists do
+// (paginate-by-id-cursor.util.ts, parse-metadata-rest-pagination.util.ts,
+// paginate-metadata-query-builder.util.ts, build-cursor-page.util.ts,
+// build-metadata-cursor-page.util.ts): ordered by id descending,
+// starting_after=<id> the items after it in that order, ending_before=<id>
+// the items before it; limit defaults to QUERY_DEFAULT_LIMIT_RECORDS (60)
+// and is clamped to QUERY_MAX_RECORDS (200) by parseLimitRestRequest;
+// pageInfo {hasNextPage, hasPreviousPage, startCursor, endCursor};
+// totalCount counts every item, not the page.
+func pageByID[T interface{ metaID() string }](r *http.Request, items []T) (map[string]any, *apiError) {
+	q := r.URL.Query()
+	after, before := q.Get("starting_after"), q.Get("ending_before")
+	if after != "" && before != "" {
+		return nil, badRequest("'starting_after' and 'ending_before' cannot be used together.")
+	}
+	for _, c := range []string{after, before} {
+		if c != "" && uuid.Validate(c) != nil {
+			return nil, badRequest("Invalid cursor: %s", c)
+		}
+	}
+	after, before = strings.ToLower(after), strings.ToLower(before)
+	limit := 60
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			return nil, badRequest("limit '%s' is invalid. Should be an integer", l)
+		}
+		limit = min(n, queryMaxRecords)
+	}
+	sorted := slices.Clone(items)
+	backward := before != ""
+	slices.SortFunc(sorted, func(a, b T) int {
+		if backward {
+			return strings.Compare(a.metaID(), b.metaID())
+		}
+		return strings.Compare(b.metaID(), a.metaID())
+	})
+	fetched := sorted[:0:0]
+	for _, it := range sorted {
+		id := it.metaID()
+		if (after != "" && id >= after) || (before != "" && id <= before) {
+			continue
+		}
+		fetched = append(fetched, it)
+	}
+	more := len(fetched) > limit
+	page := fetched[:min(limit, len(fetched))]
+	if backward {
+		slices.Reverse(page)
+	}
+	info := map[string]any{"hasNextPage": more, "hasPreviousPage": after != "", "startCursor": nil, "endCursor": nil}
+	if backward {
+		info["hasNextPage"], info["hasPreviousPage"] = true, more
+	}
+	if len(page) > 0 {
+		info["startCursor"], info["endCursor"] = page[0].metaID(), page[len(page)-1].metaID()
+	}
+	return map[string]any{"data": page, "pageInfo": info, "totalCount": len(items)}, nil
+}
+
+func (o *Object) metaID() string { return o.ID }
+func (f *Field) metaID() string  { return f.ID }

@@ -250,13 +250,20 @@ func (s *Server) validate(o *Object, in map[string]any, create bool) (map[string
 		if f == nil {
 			return nil, badRequest("Object %s doesn't have any \"%s\" field.", o.NameSingular, k)
 		}
-		cv, err := checkValue(o, f, v)
+		var cv any
+		var err *apiError
+		if f.Type == "FILES" && s.v2() {
+			cv, err = s.checkFiles(o, f, v)
+		} else {
+			cv, err = checkValue(o, f, v)
+		}
 		if err != nil {
 			return nil, err
 		}
-		// Stricter than Twenty, which stores any text: an attachment must
-		// point at a file this server received, so tests prove the upload.
-		if o.NameSingular == "attachment" && k == "fullPath" && cv != nil {
+		// Stricter than Twenty, which stores any text: in 1.x an attachment
+		// must point at a file this server received, so tests prove the
+		// upload (2.43 checks the file field's fileIds instead).
+		if !s.v2() && o.NameSingular == "attachment" && k == "fullPath" && cv != nil {
 			if _, ok := s.files[cv.(string)]; !ok {
 				return nil, badRequest("fullPath %q is not an uploaded file", cv)
 			}

@@ -58,6 +58,9 @@ type Options struct {
 	// RetryAfter adds a Retry-After header to 429 answers. Twenty's
 	// throttler does not send one; a client must cope either way.
 	RetryAfter bool
+	// Version is the Twenty version the server follows: V2_43 or V1
+	// (DefaultVersion when empty). See DIFFERENCES.md.
+	Version string
 }
 
 // Fault is an injected failure.
@@ -110,7 +113,13 @@ type Server struct {
 	faultFn  func(call int, r *http.Request) Fault
 	revoked  bool
 	denied   map[string]bool // objects (singular) the key's role may not touch
+
+	dataModelDenied bool                  // the key's role lacks the Data Model permission
+	invites         map[string]invitation // pending invitations by e-mail
+	uploads         map[string]*upload    // Files v2 files by id
 }
+
+func (s *Server) now() time.Time { return time.Now().UTC() }
 
 // New starts a server; it is closed when the test ends.
 func New(t interface{ Cleanup(func()) }, opt Options) *Server {
@@ -123,9 +132,22 @@ func New(t interface{ Cleanup(func()) }, opt Options) *Server {
 	if opt.RateWindow == 0 {
 		opt.RateWindow = 60 * time.Second
 	}
+	if opt.Version == "" {
+		opt.Version = DefaultVersion
+	}
+	objects := standardObjects
+	switch opt.Version {
+	case V2_43:
+		objects = func() []*Object { return generatedObjects(standard243) }
+	case V1:
+	default:
+		panic(fmt.Sprintf("twentytest: unknown version %q (want one of %v)", opt.Version, Versions))
+	}
 	s := &Server{
 		opt:      opt,
-		objects:  standardObjects(),
+		objects:  objects(),
+		invites:  map[string]invitation{},
+		uploads:  map[string]*upload{},
 		records:  map[string]map[string]map[string]any{},
 		files:    map[string][]byte{},
 		tokens:   float64(opt.RateLimit),
@@ -370,9 +392,38 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// Routes outside the API-key auth: the public client config, and the
+	// file routes authorised by the token in their URL.
+	if p := strings.Trim(r.URL.Path, "/"); p == "client-config" || strings.HasPrefix(p, "file-upload/") || strings.HasPrefix(p, "file/") {
+		rec := &recorder{header: http.Header{}, status: 200}
+		parts := strings.Split(p, "/")
+		switch {
+		case p == "client-config" && r.Method == http.MethodGet:
+			writeJSON(rec, http.StatusOK, s.clientConfig())
+		case parts[0] == "file-upload" && len(parts) == 2 && s.v2():
+			s.handleFileUpload(rec, r, parts[1])
+		case parts[0] == "file" && len(parts) == 3 && s.v2():
+			s.handleFileGet(rec, r, parts[2])
+		default:
+			writeError(rec, &apiError{status: 404, msg: "Cannot " + r.Method + " " + r.URL.Path})
+		}
+		if fault == DropAfter {
+			drop(w)
+			return
+		}
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(rec.body)
+		return
+	}
+
 	// Auth first, as Twenty's guards run before the throttler.
 	auth := r.Header.Get("Authorization")
-	if !strings.HasPrefix(auth, "Bearer ") || strings.TrimPrefix(auth, "Bearer ") != s.opt.APIKey {
+	token := strings.TrimPrefix(auth, "Bearer ")
+	isUser := strings.HasPrefix(auth, "Bearer ") && token == s.UserToken()
+	if !isUser && (!strings.HasPrefix(auth, "Bearer ") || token != s.opt.APIKey) {
 		writeError(w, &apiError{status: 401, msg: "Token invalid.", name: "UNAUTHENTICATED"})
 		return
 	}
@@ -390,7 +441,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rec := &recorder{header: http.Header{}, status: 200}
-	s.route(rec, r)
+	s.route(rec, r, isUser)
 	if fault == DropAfter {
 		drop(w)
 		return
@@ -459,10 +510,14 @@ func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(code int)        { r.status = code }
 func (r *recorder) Write(b []byte) (int, error) { r.body = append(r.body, b...); return len(b), nil }
 
-func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+func (s *Server) route(w http.ResponseWriter, r *http.Request, isUser bool) {
 	p := strings.Trim(r.URL.Path, "/")
 	parts := strings.Split(p, "/")
 	if err := s.permitted(parts); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.refuseMemberWrite(r, parts); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -470,6 +525,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "graphql" && r.Method == http.MethodPost:
 		s.handleGraphQL(w, r)
+		return
+	case p == "metadata" && r.Method == http.MethodPost:
+		s.handleMetadataGraphQL(w, r, isUser)
 		return
 	case len(parts) >= 3 && parts[0] == "rest" && parts[1] == "metadata":
 		err = s.handleMetadata(w, r, parts[2:])
@@ -505,9 +563,19 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// permitted refuses a record route of an object the key's role was denied.
+// permitted refuses a record route of an object the key's role was denied,
+// and in 2.43 a metadata route when the role lacks the Data Model
+// permission.
 func (s *Server) permitted(parts []string) *apiError {
-	if len(parts) < 2 || parts[0] != "rest" || parts[1] == "metadata" {
+	if len(parts) >= 2 && parts[0] == "rest" && parts[1] == "metadata" {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.v2() && s.dataModelDenied {
+			return permissionDenied()
+		}
+		return nil
+	}
+	if len(parts) < 2 || parts[0] != "rest" {
 		return nil
 	}
 	plural := parts[1]
@@ -517,7 +585,7 @@ func (s *Server) permitted(parts []string) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o := s.objectByPlural(plural); o != nil && s.denied[o.NameSingular] {
-		return &apiError{status: 403, msg: "Entity performing the request does not have permission", code: "PERMISSION_DENIED"}
+		return permissionDenied()
 	}
 	return nil
 }
