@@ -1,6 +1,8 @@
 // Package twentytest is an in-process Twenty CRM server for tests. It
-// enforces the contract the exporter relies on, as Twenty's own source
-// defines it (see the project's Twenty reference): Bearer API-key auth,
+// follows one stated Twenty version (Options.Version: 2.43 or 1.x; the
+// differences from the real server are in DIFFERENCES.md) and enforces the
+// contract the exporter relies on, as Twenty's own source and published
+// packages define it (see the project's Twenty reference): Bearer API-key auth,
 // REST record endpoints with the 200-record batch cap and Twenty's upsert
 // semantics (matching by id and by unique fields, soft-deleted rows
 // included and revived), unique primary email and company domain, unknown
