@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -232,10 +233,26 @@ func post(ctx context.Context, hc *http.Client, u, ctype string, body []byte) ([
 		}
 		return nil, &TransportError{Op: "read answer", Err: err, Sent: true}
 	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return nil, &TransportError{Op: "POST " + redactURL(u), Err: fmt.Errorf("HTTP %s", resp.Status),
+			Throttled: true, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, &TransportError{Op: "POST " + redactURL(u), Err: fmt.Errorf("HTTP %s", resp.Status), Sent: true}
 	}
 	return b, nil
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
 }
 
 func unwrapURLError(err error) error {
@@ -329,27 +346,52 @@ func (c *Client) Execute(ctx context.Context, model, method string, args []any, 
 	return v, err
 }
 
+// maxThrottled bounds the 429s one call waits out: a storm of them is
+// the server asking to slow down, not failing, so it has its own budget
+// beside Retries.
+const maxThrottled = 50
+
 func (c *Client) call(ctx context.Context, service, method string, args []any, idempotent bool) (any, error) {
 	wait := c.cfg.Backoff
-	for attempt := 0; ; attempt++ {
+	throttled := 0
+	for attempt := 0; ; {
 		v, err := c.caller.Call(ctx, service, method, args)
 		if err == nil {
 			return v, nil
 		}
 		err = c.scrub(err)
 		var te *TransportError
-		if !errors.As(err, &te) || attempt >= c.cfg.Retries || (te.Sent && !idempotent) {
+		if !errors.As(err, &te) {
 			return nil, err
 		}
-		d := wait/2 + rand.N(wait/2+1)
+		var d time.Duration
+		if te.Throttled {
+			throttled++
+			if throttled > maxThrottled {
+				return nil, err
+			}
+			d = te.RetryAfter
+			if d <= 0 {
+				d = jitter(min(c.cfg.Backoff<<min(throttled-1, 6), 30*time.Second))
+			}
+		} else {
+			if attempt >= c.cfg.Retries || (te.Sent && !idempotent) {
+				return nil, err
+			}
+			attempt++
+			d = jitter(wait)
+			wait *= 2
+		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(d):
 		}
-		wait *= 2
 	}
 }
+
+// jitter is a wait in [d/2, d].
+func jitter(d time.Duration) time.Duration { return d/2 + rand.N(d/2+1) }
 
 // scrub removes the password from an error's text, wherever it came from.
 func (c *Client) scrub(err error) error {
@@ -365,7 +407,8 @@ func (c *Client) scrub(err error) error {
 	}
 	var te *TransportError
 	if errors.As(err, &te) {
-		return &TransportError{Op: te.Op, Err: errors.New(strings.ReplaceAll(te.Err.Error(), c.cfg.Password, "***")), Sent: te.Sent}
+		return &TransportError{Op: te.Op, Err: errors.New(strings.ReplaceAll(te.Err.Error(), c.cfg.Password, "***")), Sent: te.Sent,
+			Throttled: te.Throttled, RetryAfter: te.RetryAfter}
 	}
 	return errors.New(strings.ReplaceAll(err.Error(), c.cfg.Password, "***"))
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Sentinel kinds of Odoo errors. A *Fault matches exactly one of them with
@@ -118,6 +119,12 @@ type TransportError struct {
 	// Sent is false when the request certainly never reached the server
 	// (the connection could not be made), so even a create may be retried.
 	Sent bool
+	// Throttled is an HTTP 429 (from Odoo's proxy or a rate limiter in
+	// front of it): the call was refused before it did anything, so it is
+	// sent again, whatever its method, after RetryAfter (the header's
+	// value; zero when it had none).
+	Throttled  bool
+	RetryAfter time.Duration
 }
 
 func (e *TransportError) Error() string { return fmt.Sprintf("%s: %v", e.Op, e.Err) }

@@ -1,0 +1,181 @@
+package odoo_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters/exportertest"
+	"github.com/axium2crm/axium2crm/exporters/odoo"
+	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
+)
+
+// faultPatients is the fixture's size: about 400 records, some 80 calls.
+const faultPatients = 40
+
+// faultTimeout is the client's HTTP timeout in these tests: what
+// FaultTimeout waits out, well above FaultSlow's added latency.
+const faultTimeout = time.Second
+
+const maxResumes = 10
+
+type faultRun struct {
+	srv     *odootest.Server
+	faults  *exportertest.Faults
+	rows    map[string]int
+	wall    time.Duration
+	resumes int
+}
+
+// pushThroughFaults pushes a fresh fixture to a fresh server through a
+// faulty proxy (logging in before the faults start). When the push stops
+// on a fault, it is run again as the user would (push --resume, or push
+// when it stopped before its run began), with the faults still on, up to
+// maxResumes times.
+func pushThroughFaults(t *testing.T, opt exportertest.FaultOptions) faultRun {
+	t.Helper()
+	ctx := context.Background()
+	f := newFixture(t, faultPatients)
+	s := newServer(t, odootest.Options{})
+	rates := opt.Rates
+	opt.Rates = nil
+	faults, url := exportertest.StartFaulty(t, s.URL, opt)
+	c, err := odoo.Dial(ctx, odoo.Config{URL: url, DB: "odoo", User: "admin", Password: testPassword,
+		Backoff: time.Millisecond, HTTPClient: &http.Client{Timeout: faultTimeout}})
+	require.NoError(t, err)
+	faults.SetRates(rates)
+	run := faultRun{srv: s, faults: faults, rows: f.rows(t)}
+	o := pushOpts()
+	start := time.Now()
+	rep, err := odoo.Push(ctx, f.db, c, o)
+	for err != nil && run.resumes < maxResumes {
+		// As the user would: push --resume when the push left an
+		// unfinished run in the audit log, else push again.
+		u, uerr := audit.Unfinished(ctx, f.db, odoo.Destination, "push")
+		require.NoError(t, uerr)
+		o.Resume = u != nil
+		t.Logf("the push stopped on a fault (resume: %v): %v", o.Resume, err)
+		run.resumes++
+		rep, err = odoo.Push(ctx, f.db, c, o)
+	}
+	require.NoError(t, err)
+	run.wall = time.Since(start)
+	require.Empty(t, rep.Failures)
+	faults.Settle()
+
+	unsettled, err := audit.UnsettledOf(ctx, f.db, rep.RunID)
+	require.NoError(t, err)
+	assert.Empty(t, unsettled, "every audit entry settled")
+	u, err := audit.Unfinished(ctx, f.db, odoo.Destination, "push")
+	require.NoError(t, err)
+	assert.Nil(t, u, "the push finished")
+	var created, records, other int
+	require.NoError(t, f.db.QueryRow(`SELECT count(*) FILTER (action = 'create'), count(DISTINCT dest_id) FILTER (action = 'create'),
+			count(*) FILTER (action IN ('update', 'fail'))
+		FROM meta.push_record WHERE run_id = ? AND table_name <> 'odoo.schema'`, rep.RunID).Scan(&created, &records, &other))
+	assert.Equal(t, totalOf(run.rows), created, "each record logged once as created")
+	assert.Equal(t, totalOf(run.rows), records, "each record logged once as created")
+	assert.Zero(t, other, "nothing logged as updated or failed")
+	return run
+}
+
+// createCall is an execute_kw of create (the schema step's custom model,
+// access rule, fields and selection options).
+func createCall(_ *http.Request, body []byte) bool {
+	return bytes.Contains(body, []byte("<string>create</string>"))
+}
+
+func totalOf(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// TestPushThroughFaults pushes the fixture through a proxy that fails
+// calls at set rates, one kind of fault at a time and then all at once,
+// and checks that Odoo ends holding exactly what an uninterrupted push
+// leaves, each record created once and logged once. With -v it prints the
+// figures: calls, faults injected, wall time next to a clean run's,
+// records lost and doubled.
+func TestPushThroughFaults(t *testing.T) {
+	clean := pushThroughFaults(t, exportertest.FaultOptions{})
+	want := state(clean.srv, pushedModels)
+	wantCount := map[string]int{}
+	for _, m := range pushedModels {
+		wantCount[m] = clean.srv.Count(m)
+	}
+	require.Equal(t, clean.rows, axiumCount(clean.srv))
+
+	rates := func(k exportertest.FaultKind, r float64) map[exportertest.FaultKind]float64 {
+		return map[exportertest.FaultKind]float64{k: r}
+	}
+	cases := []struct {
+		name string
+		opt  exportertest.FaultOptions
+		// mayStop says the push may stop on a fault and need running
+		// again: the schema step's creates (custom model, its access
+		// rule, x_ fields, selection options) are not sent again once
+		// they may have reached Odoo, as a second create would duplicate.
+		mayStop bool
+	}{
+		{name: "500 at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: rates(exportertest.Fault500, 0.10)}},
+		{name: "429 storms at 5%", opt: exportertest.FaultOptions{Rates: rates(exportertest.FaultStorm, 0.05)}},
+		{name: "429 storms, Retry-After, at 2%", opt: exportertest.FaultOptions{StormMin: 2, StormMax: 3,
+			Rates: rates(exportertest.FaultStormRetryAfter, 0.02)}},
+		{name: "429 storms at 50% of creates", opt: exportertest.FaultOptions{Only: createCall,
+			Rates: rates(exportertest.FaultStorm, 0.5)}},
+		{name: "resets at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: rates(exportertest.FaultReset, 0.10)}},
+		{name: "lost answers at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: rates(exportertest.FaultLostAnswer, 0.10)}},
+		{name: "timeouts at 2%", mayStop: true, opt: exportertest.FaultOptions{Rates: rates(exportertest.FaultTimeout, 0.02)}},
+		{name: "slow server at 30%", opt: exportertest.FaultOptions{Rates: rates(exportertest.FaultSlow, 0.30)}},
+		{name: "all at once, 1-2% each", mayStop: true, opt: exportertest.FaultOptions{StormMin: 2, StormMax: 3, Rates: map[exportertest.FaultKind]float64{
+			exportertest.Fault500: 0.02, exportertest.FaultStorm: 0.02, exportertest.FaultStormRetryAfter: 0.005, exportertest.FaultReset: 0.02,
+			exportertest.FaultLostAnswer: 0.02, exportertest.FaultTimeout: 0.01, exportertest.FaultSlow: 0.02}}},
+	}
+	row := "%-38s %6d %8d %8d %6.1fs %6.1fs %5d %5d  %d"
+	figures := []string{fmt.Sprintf("%-38s %6s %8s %8s %7s %7s %5s %5s  %s", "faults", "calls", "extra", "faulted",
+		"wall", "clean", "lost", "twice", "resumes")}
+	figures = append(figures, fmt.Sprintf(row, "none", clean.faults.Counts().Calls, 0, 0, clean.wall.Seconds(), clean.wall.Seconds(), 0, 0, clean.resumes))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opt.Seed = exportertest.SeedOf(tc.name)
+			run := pushThroughFaults(t, tc.opt)
+			fc := run.faults.Counts()
+			require.Positive(t, fc.Total(), "faults were injected")
+			got := state(run.srv, pushedModels)
+			lost, twice := 0, 0
+			for xid := range want {
+				if _, ok := got[xid]; !ok {
+					lost++
+				}
+			}
+			for _, m := range pushedModels {
+				// A record created twice has a second database id, with or
+				// without an external id.
+				twice += max(0, run.srv.Count(m)-wantCount[m])
+			}
+			if !tc.mayStop {
+				assert.Zero(t, run.resumes, "the push completes in one run")
+			}
+			assert.Equal(t, want, got, "the records of an uninterrupted push")
+			assert.Equal(t, clean.rows, axiumCount(run.srv), "one external id per row")
+			assert.Zero(t, lost, "records lost")
+			assert.Zero(t, twice, "records created twice")
+			figures = append(figures, fmt.Sprintf(row, tc.name, fc.Calls, fc.Calls-clean.faults.Counts().Calls, fc.Total(),
+				run.wall.Seconds(), clean.wall.Seconds(), lost, twice, run.resumes))
+			t.Logf("injected: %s (%d storms)", fc, fc.Storms)
+		})
+	}
+	t.Log("Odoo push of " + fmt.Sprint(totalOf(clean.rows)) + " records through faults (calls: at the proxy, after logging in; " +
+		"extra: over the clean run; resumes: pushes run again after the push stopped on a fault)\n" + strings.Join(figures, "\n"))
+}
