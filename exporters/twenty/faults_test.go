@@ -1,0 +1,200 @@
+package twenty
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters/exportertest"
+	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
+)
+
+// faultPeople is the fixture's size (about 900 records), sent in batches
+// of faultBatch: some 60 calls, two thirds of them record writes.
+const (
+	faultPeople = 150
+	faultBatch  = 50
+)
+
+// faultTimeout is the client's HTTP timeout in these tests: what
+// FaultTimeout waits out, well above FaultSlow's added latency.
+const faultTimeout = time.Second
+
+const maxResumes = 10
+
+type faultRun struct {
+	srv    *twentytest.Server
+	faults *exportertest.Faults
+	want   map[string]int
+	wall   time.Duration
+	// retries is what the client logged as retried or waited out.
+	retries int
+	// audit counts the run's audit entries by action.
+	audit map[string]int64
+	// resumes is how many times the push stopped on a fault and was
+	// resumed (push --resume) before it finished.
+	resumes int
+}
+
+// pushThroughFaults pushes a fresh fixture to a fresh server through a
+// faulty proxy. When the push stops on a fault, it is run again as the
+// user would (push --resume, or push when it stopped before its run
+// began), with the faults still on, up to maxResumes times.
+func pushThroughFaults(t *testing.T, opt exportertest.FaultOptions) faultRun {
+	t.Helper()
+	ctx := context.Background()
+	wh, _ := openFixture(t, fixtureOpts{People: faultPeople, Files: 3})
+	passTests(t, wh)
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	faults, url := exportertest.StartFaulty(t, srv.URL, opt)
+	c, logs := testClient(t, srv, func(c *Config) {
+		c.BaseURL = url
+		c.HTTPClient = &http.Client{Timeout: faultTimeout}
+		c.BatchSize = faultBatch
+	})
+	m, err := NewMapper("America/New_York")
+	require.NoError(t, err)
+	o := PushOptions{Client: c, Mapper: m, Args: "push twenty"}
+	run := faultRun{srv: srv, faults: faults, want: tableRows(t, wh)}
+	start := time.Now()
+	rep, err := Push(ctx, wh.DB(), o)
+	for err != nil && run.resumes < maxResumes {
+		// As the user would: push --resume when the push left an
+		// unfinished run in the audit log, else push again.
+		u, uerr := audit.Unfinished(ctx, wh.DB(), Destination, "push")
+		require.NoError(t, uerr)
+		o.Resume = u != nil
+		t.Logf("the push stopped on a fault (resume: %v): %v", o.Resume, err)
+		run.resumes++
+		rep, err = Push(ctx, wh.DB(), o)
+	}
+	require.NoError(t, err)
+	run.wall = time.Since(start)
+	require.Empty(t, rep.Failures)
+	faults.Settle()
+	run.retries = strings.Count(logs.String(), `retrying"`) + strings.Count(logs.String(), `waiting"`)
+
+	unsettled, err := audit.UnsettledOf(ctx, wh.DB(), rep.RunID)
+	require.NoError(t, err)
+	assert.Empty(t, unsettled, "every audit entry settled")
+	u, err := audit.Unfinished(ctx, wh.DB(), Destination, "push")
+	require.NoError(t, err)
+	assert.Nil(t, u, "the push finished")
+	run.audit = auditCounts(t, wh, rep.RunID)
+	return run
+}
+
+// schemaWrite is a call that creates or changes a custom object or field.
+func schemaWrite(r *http.Request, _ []byte) bool {
+	return r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/rest/metadata/")
+}
+
+func objectsOf(want map[string]int) []string {
+	var out []string
+	for o := range want {
+		out = append(out, o)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestPushThroughFaults pushes the fixture through a proxy that fails
+// calls at set rates, one kind of fault at a time and then all at once,
+// and checks that the server ends holding exactly what an uninterrupted
+// push leaves, each record created once and logged once. With -v it
+// prints the figures: calls, faults injected, client retries, wall time
+// next to a clean run's, records lost and doubled.
+func TestPushThroughFaults(t *testing.T) {
+	clean := pushThroughFaults(t, exportertest.FaultOptions{})
+	objects := objectsOf(clean.want)
+	want := clean.srv.State(objects...)
+	cleanStats := clean.srv.Stats()
+	require.Positive(t, clean.audit["create"])
+
+	cases := []struct {
+		name  string
+		opt   exportertest.FaultOptions
+		kinds []exportertest.FaultKind
+		// rewrites says whether a write may reach the server twice (its
+		// first answer lost): an upsert of the same values by id.
+		rewrites bool
+		// mayStop says the push may stop on a fault and need running
+		// again: a custom field or object created whose answer was lost is
+		// sent again, and Twenty refuses it ("already exists").
+		mayStop bool
+	}{
+		{name: "500 at 10%", opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.Fault500: 0.10}}},
+		{name: "500 at 30%", opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.Fault500: 0.30}}},
+		{name: "429 storms at 5%", opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.FaultStorm: 0.05}}},
+		{name: "429 storms, Retry-After, at 2%", opt: exportertest.FaultOptions{StormMin: 2, StormMax: 3,
+			Rates: map[exportertest.FaultKind]float64{exportertest.FaultStormRetryAfter: 0.02}}},
+		{name: "resets at 10%", opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.FaultReset: 0.10}}},
+		{name: "lost answers at 10%", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.FaultLostAnswer: 0.10}}},
+		{name: "timeouts at 8%", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.FaultTimeout: 0.08}}},
+		{name: "lost answers at 30% of schema writes", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Only: schemaWrite,
+			Rates: map[exportertest.FaultKind]float64{exportertest.FaultLostAnswer: 0.30}}},
+		{name: "slow server at 30%", opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.FaultSlow: 0.30}}},
+		{name: "all at once, 3% each", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{StormMin: 2, StormMax: 4, Rates: map[exportertest.FaultKind]float64{
+			exportertest.Fault500: 0.03, exportertest.FaultStorm: 0.03, exportertest.FaultStormRetryAfter: 0.01, exportertest.FaultReset: 0.03,
+			exportertest.FaultLostAnswer: 0.03, exportertest.FaultTimeout: 0.03, exportertest.FaultSlow: 0.03}}},
+	}
+	figures := []string{fmt.Sprintf("%-38s %6s %8s %8s %8s %7s %7s %5s %5s %8s  %s", "faults", "calls", "extra", "faulted", "retries",
+		"wall", "clean", "lost", "twice", "rewrite", "resumes")}
+	figures = append(figures, fmt.Sprintf("%-38s %6d %8d %8d %8d %6.1fs %6.1fs %5d %5d %8d  %d", "none", clean.faults.Counts().Calls, 0, 0, clean.retries,
+		clean.wall.Seconds(), clean.wall.Seconds(), 0, 0, 0, 0))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opt.Seed = exportertest.SeedOf(tc.name)
+			run := pushThroughFaults(t, tc.opt)
+			fc := run.faults.Counts()
+			require.Positive(t, fc.Total(), "faults were injected")
+			got := run.srv.State(objects...)
+			stats := run.srv.Stats()
+			lost, twice := 0, 0
+			for _, o := range objects {
+				for id := range want[o] {
+					if _, ok := got[o][id]; !ok {
+						lost++
+					}
+				}
+				for id := range got[o] {
+					if _, ok := want[o][id]; !ok {
+						twice++
+					}
+				}
+				twice += max(0, stats.Created[o]-cleanStats.Created[o])
+				assert.Equal(t, want[o], got[o], "%s: the records of an uninterrupted push", o)
+				assert.Equal(t, cleanStats.Created[o], stats.Created[o], "each %s created once", o)
+			}
+			rewrites := 0
+			for _, n := range stats.Updated {
+				rewrites += n
+			}
+			if !tc.mayStop {
+				assert.Zero(t, run.resumes, "the push completes in one run")
+			}
+			if !tc.rewrites {
+				assert.Zero(t, rewrites, "no write reached the server twice")
+			}
+			for _, a := range []string{"create", "update", "fail"} {
+				// Skips and pending entries are logged again by a resume.
+				assert.Equal(t, clean.audit[a], run.audit[a], "each record logged %s once, as the clean run logs it", a)
+			}
+			assert.Zero(t, lost, "records lost")
+			assert.Zero(t, twice, "records created twice")
+			figures = append(figures, fmt.Sprintf("%-38s %6d %8d %8d %8d %6.1fs %6.1fs %5d %5d %8d  %d", tc.name, fc.Calls, fc.Calls-clean.faults.Counts().Calls,
+				fc.Total(), run.retries, run.wall.Seconds(), clean.wall.Seconds(), lost, twice, rewrites, run.resumes))
+			t.Logf("injected: %s (%d storms)", fc, fc.Storms)
+		})
+	}
+	t.Log("Twenty push of " + fmt.Sprint(clean.audit["create"]) + " records through faults (calls: at the proxy; extra: over the clean run; " +
+		"retries: logged by the client; rewrite: records a lost answer made the client send again, same values)\n" + strings.Join(figures, "\n"))
+}
