@@ -185,8 +185,11 @@ type Refusal struct {
 // GoneTable is one table's records that the destination holds (by the
 // audit log) and the table no longer has.
 type GoneTable struct {
-	Table   string       `json:"table"`
-	Object  string       `json:"object"`
+	Table  string `json:"table"`
+	Object string `json:"object"`
+	// Count is how many records are gone; Records lists at most
+	// MaxGoneDetails of them.
+	Count   int          `json:"count"`
 	Records []GoneRecord `json:"records"`
 	// Deleted is how many of them PropagateDeletes deleted.
 	Deleted int `json:"deleted"`

@@ -129,7 +129,7 @@ func printPushReport(out io.Writer, title string, rep exporters.PushReport) {
 			for _, r := range g.Records[:min(3, len(g.Records))] {
 				ex = append(ex, r.ID+" / "+r.SourceKey)
 			}
-			gt.rows = append(gt.rows, []any{g.Table, g.Object, len(g.Records), g.Deleted, strings.Join(ex, ", ")})
+			gt.rows = append(gt.rows, []any{g.Table, g.Object, g.Count, g.Deleted, strings.Join(ex, ", ")})
 		}
 		_ = printAligned(out, gt)
 		if !rep.DryRun && rep.Deleted == 0 {

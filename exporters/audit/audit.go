@@ -355,6 +355,44 @@ func LastHashes(ctx context.Context, db *sql.DB, destination, table string) (map
 	return out, rows.Err()
 }
 
+// LastHashesOf is LastHashes for the records of one page only (their
+// destination ids), so a push holds the log's view of one page at a time.
+func LastHashesOf(ctx context.Context, db *sql.DB, destination, table string, ids []string) (map[string]Sent, error) {
+	if ids == nil {
+		ids = []string{}
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, query("last_hashes_of"), destination, table, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("audit: last hashes of %s: %w", table, err)
+	}
+	defer rows.Close()
+	out := map[string]Sent{}
+	for rows.Next() {
+		var id string
+		var h sql.NullString
+		var dbid sql.NullInt64
+		if err := rows.Scan(&id, &h, &dbid); err != nil {
+			return nil, err
+		}
+		out[id] = Sent{PayloadHash: h.String, DBID: dbid.Int64}
+	}
+	return out, rows.Err()
+}
+
+// HeldCount is how many records of one warehouse table the log says the
+// destination holds (the size of LastHashes, counted in SQL).
+func HeldCount(ctx context.Context, db *sql.DB, destination, table string) (int, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, query("held_count"), destination, table).Scan(&n); err != nil {
+		return 0, fmt.Errorf("audit: records of %s held: %w", table, err)
+	}
+	return n, nil
+}
+
 // GoneRecord is a record the destination holds that the current table no
 // longer has.
 type GoneRecord struct {
@@ -368,9 +406,25 @@ type GoneRecord struct {
 // table no longer has: deleted in axiUm since they were pushed. Delta
 // pushes report them; only --propagate-deletes removes them.
 func Gone(ctx context.Context, db *sql.DB, destination, schema, table, idColumn string) ([]GoneRecord, error) {
-	q := queryWith("gone", struct{ Relation, IDColumn string }{
-		warehouse.QuoteIdent(schema) + "." + warehouse.QuoteIdent(table), warehouse.QuoteIdent(idColumn)})
-	rows, err := db.QueryContext(ctx, q, destination, schema+"."+table)
+	return gone(ctx, db, destination, schema, table, idColumn, "", 0)
+}
+
+// GonePage is Gone in pages: at most limit records, those whose
+// destination id sorts after after ("" for the first page).
+func GonePage(ctx context.Context, db *sql.DB, destination, schema, table, idColumn, after string, limit int) ([]GoneRecord, error) {
+	return gone(ctx, db, destination, schema, table, idColumn, after, limit)
+}
+
+func gone(ctx context.Context, db *sql.DB, destination, schema, table, idColumn, after string, limit int) ([]GoneRecord, error) {
+	q := queryWith("gone", struct {
+		Relation, IDColumn string
+		Paged              bool
+	}{warehouse.QuoteIdent(schema) + "." + warehouse.QuoteIdent(table), warehouse.QuoteIdent(idColumn), limit > 0})
+	args := []any{destination, schema + "." + table}
+	if limit > 0 {
+		args = append(args, after, limit)
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit: records gone from %s.%s: %w", schema, table, err)
 	}

@@ -103,6 +103,17 @@ func TestLastHashesFollowsNewestEntry(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, other)
 
+	// The per-page reads agree with the whole-table one, for their ids only.
+	page, err := audit.LastHashesOf(ctx, db, "odoo", "odoo.res_partner_patient", []string{"axium.patient_1", "axium.patient_2", "axium.patient_9"})
+	require.NoError(t, err)
+	assert.Equal(t, got, page)
+	page, err = audit.LastHashesOf(ctx, db, "odoo", "odoo.res_partner_patient", []string{"axium.patient_2", "axium.patient_3"})
+	require.NoError(t, err)
+	assert.Empty(t, page)
+	held, err := audit.HeldCount(ctx, db, "odoo", "odoo.res_partner_patient")
+	require.NoError(t, err)
+	assert.Equal(t, 1, held)
+
 	err = run.Log(ctx, []audit.Entry{{Object: "x", Table: "t", DestID: "1", Action: "upsert"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "unknown action")
@@ -183,6 +194,12 @@ func TestGoneAndUndoPlan(t *testing.T) {
 	gone, err := audit.Gone(ctx, db, "twenty", "twenty", "person", "id")
 	require.NoError(t, err)
 	assert.Equal(t, []audit.GoneRecord{{DestID: "b", SourceKey: "2"}}, gone, "b was pushed and is no longer in the table; d never landed")
+	page, err := audit.GonePage(ctx, db, "twenty", "twenty", "person", "id", "", 1)
+	require.NoError(t, err)
+	assert.Equal(t, gone, page)
+	page, err = audit.GonePage(ctx, db, "twenty", "twenty", "person", "id", "b", 1)
+	require.NoError(t, err)
+	assert.Empty(t, page, "the next page starts after the last id read")
 
 	plan, err := audit.UndoPlan(ctx, db, push.ID)
 	require.NoError(t, err)

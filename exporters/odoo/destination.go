@@ -91,6 +91,7 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 			out.GoneTables = append(out.GoneTables, exporters.GoneTable{Table: table, Object: models[table]})
 		}
 		gt := &out.GoneTables[len(out.GoneTables)-1]
+		gt.Count++
 		gt.Records = append(gt.Records, exporters.GoneRecord{ID: g.XID, SourceKey: g.SourceKey})
 		if g.Deleted {
 			out.Deleted++

@@ -58,7 +58,7 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 	}
 	rep, err := Push(ctx, db, PushOptions{Client: d.c, Mapper: m, DryRun: opt.DryRun, Resume: opt.Resume, Sample: opt.Sample,
 		Force: opt.Force, Args: opt.Args, PropagateDeletes: opt.PropagateDeletes, Progress: opt.Progress, InFlight: d.opt.InFlight})
-	out := exporters.PushReport{RunID: rep.RunID, DryRun: rep.DryRun, Resumed: rep.Resumed, Failures: len(rep.Failures),
+	out := exporters.PushReport{RunID: rep.RunID, DryRun: rep.DryRun, Resumed: rep.Resumed, Failures: len(rep.Failures) + rep.FailuresNotListed,
 		Target: rep.Target, Detail: rep}
 	tables := map[string]string{}
 	for _, o := range rep.Objects {
@@ -76,9 +76,9 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 			SourceKey: f.SourceKey, Reason: f.Reason})
 	}
 	for _, g := range rep.Gone {
-		out.Gone += len(g.Records)
+		out.Gone += g.Count
 		out.Deleted += g.Deleted
-		gt := exporters.GoneTable{Table: g.Table, Object: g.Object, Deleted: g.Deleted}
+		gt := exporters.GoneTable{Table: g.Table, Object: g.Object, Count: g.Count, Deleted: g.Deleted}
 		for _, r := range g.Records {
 			gt.Records = append(gt.Records, exporters.GoneRecord{ID: r.DestID, SourceKey: r.SourceKey})
 		}

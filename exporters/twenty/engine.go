@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
 )
 
@@ -14,8 +15,8 @@ import (
 // in load order. The audit log is written by one background writer and
 // closed (everything acknowledged is in the log) before push returns,
 // whatever ends the run.
-func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, ws []ObjectMeta, actions []SchemaAction, work [][]*pending, held []int,
-	waitTable func(int) error, collectGone func(), batchDirs map[int64]string, run *audit.Run, rep *PushReport, progress func(string)) (err error) {
+func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, ws []ObjectMeta, actions []SchemaAction,
+	next func() (tablePage, bool, error), collectGone func(), batchDirs map[int64]string, run *audit.Run, rep *PushReport, progress func(string)) (err error) {
 	w := run.Writer(ctx)
 	defer func() { err = errors.Join(err, w.Close()) }()
 	createdNow := map[string]bool{}
@@ -35,13 +36,24 @@ func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, ws []Obje
 		}
 	}
 	e := newEngine(ctx, opt, plan, w, batchDirs, rep)
-	for i, o := range plan.Objects {
-		err := waitTable(i)
-		if err == nil {
-			err = e.object(db, run, i, o, work[i], held[i], createdNow[o.NameSingular], progress)
+	var cur *objectRun
+	for {
+		pg, ok, err := next()
+		if err == nil && ok && (cur == nil || cur.i != pg.table) {
+			cur.end()
+			o := plan.Objects[pg.table]
+			cur = e.object(pg.table, o, createdNow[o.NameSingular])
+		}
+		if err == nil && ok {
+			err = cur.page(pg, progress)
 		}
 		if err != nil {
+			cur.end()
 			e.fail(err)
+			break
+		}
+		if !ok {
+			cur.end()
 			break
 		}
 	}
@@ -50,7 +62,7 @@ func push(ctx context.Context, db *sql.DB, opt PushOptions, plan Plan, ws []Obje
 	}
 	collectGone()
 	if opt.PropagateDeletes {
-		return propagateDeletes(ctx, opt.Client, plan, w, rep, progress)
+		return propagateDeletes(ctx, db, opt.Client, plan, w, rep, progress)
 	}
 	return nil
 }
@@ -187,17 +199,52 @@ func (e *engine) submit(st *stage, send func(ctx context.Context) error) {
 	}()
 }
 
-// object queues one object's records: it logs the skipped and failed ones,
-// then prepares (pre-images, unique values held elsewhere, pending
-// entries, file uploads) and submits its batches. What an interrupted
-// attempt of this run sent was settled before anything was classified.
-func (e *engine) object(db *sql.DB, run *audit.Run, i int, o ObjectPlan, items []*pending, held int, createdNow bool, progress func(string)) error {
+// objectRun is one object being sent, page by page.
+type objectRun struct {
+	e     *engine
+	i     int
+	o     ObjectPlan
+	count *ObjectCount
+	// createdNow: this push created the object, so the workspace holds
+	// none of its records.
+	createdNow bool
+	started    bool
+	foreign    bool
+	deps       []*stage
+	cur        *stage // the stage of the current self-reference level
+	level      int64
+	sent       int
+}
+
+// object starts sending one object; its first page with records to
+// send reads how many records the workspace holds (see page).
+func (e *engine) object(i int, o ObjectPlan, createdNow bool) *objectRun {
 	e.mu.Lock()
-	count := &e.rep.Objects[i]
-	*count = ObjectCount{Object: count.Object, Table: count.Table, Rows: count.Rows}
+	defer e.mu.Unlock()
+	return &objectRun{e: e, i: i, o: o, level: -1, count: &e.rep.Objects[i], createdNow: createdNow}
+}
+
+// end seals the object's last stage: what waits for the object can go
+// once its batches are done.
+func (r *objectRun) end() {
+	if r == nil || r.cur == nil {
+		return
+	}
+	r.cur.seal()
+	r.cur = nil
+}
+
+// page logs a page's skipped and failed records, then prepares
+// (pre-images, unique values held elsewhere, pending entries, file
+// uploads) and submits its batches. A page of a higher self-reference
+// level starts a stage that waits for the levels below.
+func (r *objectRun) page(pg tablePage, progress func(string)) error {
+	e, o, count := r.e, r.o, r.count
+	e.mu.Lock()
+	count.Rows += pg.rows
 	var entries []audit.Entry
 	var send []*pending
-	for _, p := range items {
+	for _, p := range pg.items {
 		switch p.action {
 		case audit.Skip, audit.Fail:
 			entries = append(entries, entry(o, p, p.action, p.reason))
@@ -205,7 +252,7 @@ func (e *engine) object(db *sql.DB, run *audit.Run, i int, o ObjectPlan, items [
 				count.Skip++
 			} else {
 				count.Fail++
-				e.rep.Failures = append(e.rep.Failures, Failure{o.NameSingular, p.row.ID, p.row.SourceKey, p.reason})
+				e.listFailure(Failure{o.NameSingular, p.row.ID, p.row.SourceKey, p.reason})
 			}
 		default:
 			send = append(send, p)
@@ -218,50 +265,69 @@ func (e *engine) object(db *sql.DB, run *audit.Run, i int, o ObjectPlan, items [
 	if len(send) == 0 {
 		return nil
 	}
-	// Records the log does not know may already be at the destination
-	// (created by hand, or by an earlier tool): when the object holds
-	// more records than the log says it sent, every batch first reads
-	// which of its ids exist, so their update keeps a pre-image. An object
-	// this push just created holds none.
-	foreign := false
-	if !createdNow {
-		total, err := e.c.Total(e.ctx, o.NamePlural)
-		e.addCalls(0, 1)
-		if err != nil {
-			return err
-		}
-		foreign = total > held
-	}
-	progress(fmt.Sprintf("pushing %d %s", len(send), o.NamePlural))
-	deps := e.deps(o, send)
-	var prev *stage
-	for _, level := range selfLevels(e.plan, o, send) {
-		d := deps
-		if prev != nil {
-			d = append(append([]*stage(nil), deps...), prev)
-		}
-		st := e.newStage(d)
-		e.stages[o.NameSingular] = append(e.stages[o.NameSingular], st)
-		for start := 0; start < len(level); start += MaxBatch {
-			select {
-			case e.ahead <- struct{}{}:
-			case <-e.ctx.Done():
-				st.seal()
-				return context.Cause(e.ctx)
-			}
-			chunk := level[start:min(start+MaxBatch, len(level))]
-			b, err := e.prepare(o, chunk, foreign, count)
+	if !r.started {
+		// Records the log does not know may already be at the destination
+		// (created by hand, or by an earlier tool): when the object holds
+		// more records than the log says it sent, every batch first reads
+		// which of its ids exist, so their update keeps a pre-image. An
+		// object this push just created holds none. What an interrupted
+		// attempt of this run sent was settled before anything was
+		// classified.
+		r.started = true
+		if !r.createdNow {
+			total, err := e.c.Total(e.ctx, o.NamePlural)
+			e.addCalls(0, 1)
 			if err != nil {
-				<-e.ahead
-				st.seal()
 				return err
 			}
-			e.submit(st, func(ctx context.Context) error { return e.write(ctx, o, b, count) })
+			r.foreign = total > pg.held
 		}
-		st.seal()
-		prev = st
+		r.deps = e.deps(o, send)
+	}
+	if r.cur == nil || pg.level != r.level {
+		d := r.deps
+		if r.cur != nil {
+			d = append(append([]*stage(nil), r.deps...), r.cur)
+			r.cur.seal()
+		}
+		r.cur = e.newStage(d)
+		r.level = pg.level
+		e.stages[o.NameSingular] = append(e.stages[o.NameSingular], r.cur)
+	}
+	if r.sent == 0 || r.sent/progressEvery != (r.sent+len(send))/progressEvery {
+		progress(fmt.Sprintf("pushing %s (%d sent so far)", o.NamePlural, r.sent))
+	}
+	r.sent += len(send)
+	for start := 0; start < len(send); start += MaxBatch {
+		select {
+		case e.ahead <- struct{}{}:
+		case <-e.ctx.Done():
+			return context.Cause(e.ctx)
+		}
+		chunk := send[start:min(start+MaxBatch, len(send))]
+		b, err := e.prepare(o, chunk, r.foreign, count)
+		if err != nil {
+			<-e.ahead
+			return err
+		}
+		e.submit(r.cur, func(ctx context.Context) error { return e.write(ctx, o, b, count) })
 	}
 	return nil
+}
+
+// progressEvery is how many records of an object are sent between two
+// progress lines.
+const progressEvery = 100000
+
+// listFailure keeps a failed record in the report, up to
+// exporters.MaxFailureDetails; the others are counted (the audit log
+// holds every one). Called with e.mu held.
+func (e *engine) listFailure(f Failure) {
+	if len(e.rep.Failures) < exporters.MaxFailureDetails {
+		e.rep.Failures = append(e.rep.Failures, f)
+	} else {
+		e.rep.FailuresNotListed++
+	}
 }
 
 // batch is a prepared write: the records to send, keyed for the answer.
@@ -340,7 +406,7 @@ func (e *engine) failed(o ObjectPlan, p *pending, reason string, count *ObjectCo
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	count.Fail++
-	e.rep.Failures = append(e.rep.Failures, Failure{o.NameSingular, p.row.ID, p.row.SourceKey, reason})
+	e.listFailure(Failure{o.NameSingular, p.row.ID, p.row.SourceKey, reason})
 	return entry(o, p, audit.Fail, reason)
 }
 
@@ -372,39 +438,51 @@ func (e *engine) write(ctx context.Context, o ObjectPlan, b batch, count *Object
 
 // propagateDeletes destroys the records gone from the tables, children
 // first (reverse load order), at most MaxMutation a call, logging each as
-// deleted once Twenty acknowledged it.
-func propagateDeletes(ctx context.Context, c *Client, plan Plan, w *audit.Writer, rep *PushReport, progress func(string)) error {
+// deleted once Twenty acknowledged it. The gone records are read from
+// the log a page at a time (the report lists only the first of them).
+func propagateDeletes(ctx context.Context, db *sql.DB, c *Client, plan Plan, w *audit.Writer, rep *PushReport, progress func(string)) error {
 	for i := len(rep.Gone) - 1; i >= 0; i-- {
 		g := &rep.Gone[i]
 		o, ok := plan.Object(g.Object)
 		if !ok {
 			continue
 		}
-		progress(fmt.Sprintf("destroying %d %s gone from %s", len(g.Records), o.NamePlural, g.Table))
-		for start := 0; start < len(g.Records); start += MaxMutation {
-			chunk := g.Records[start:min(start+MaxMutation, len(g.Records))]
-			ids := make([]string, len(chunk))
-			for j, r := range chunk {
-				ids[j] = r.DestID
-			}
-			destroyed, calls, err := c.DestroyMany(ctx, o.NamePlural, ids)
-			rep.Calls += calls
+		progress(fmt.Sprintf("destroying %d %s gone from %s", g.Count, o.NamePlural, g.Table))
+		after := ""
+		for {
+			page, err := audit.GonePage(ctx, db, Destination, "twenty", o.Table, "id", after, exporters.DefaultPageRows)
 			if err != nil {
 				return err
 			}
-			entries := make([]audit.Entry, 0, len(chunk))
-			for _, r := range chunk {
-				reason := "gone from " + g.Table + " since the last push (--propagate-deletes)"
-				if !destroyed[r.DestID] {
-					reason += "; already absent at the destination"
+			if len(page) == 0 {
+				break
+			}
+			after = page[len(page)-1].DestID
+			for start := 0; start < len(page); start += MaxMutation {
+				chunk := page[start:min(start+MaxMutation, len(page))]
+				ids := make([]string, len(chunk))
+				for j, r := range chunk {
+					ids[j] = r.DestID
 				}
-				entries = append(entries, audit.Entry{Object: o.NameSingular, Table: g.Table, SourceKey: r.SourceKey,
-					DestID: r.DestID, Action: audit.Delete, Reason: reason})
+				destroyed, calls, err := c.DestroyMany(ctx, o.NamePlural, ids)
+				rep.Calls += calls
+				if err != nil {
+					return err
+				}
+				entries := make([]audit.Entry, 0, len(chunk))
+				for _, r := range chunk {
+					reason := "gone from " + g.Table + " since the last push (--propagate-deletes)"
+					if !destroyed[r.DestID] {
+						reason += "; already absent at the destination"
+					}
+					entries = append(entries, audit.Entry{Object: o.NameSingular, Table: g.Table, SourceKey: r.SourceKey,
+						DestID: r.DestID, Action: audit.Delete, Reason: reason})
+				}
+				if err := w.Log(entries); err != nil {
+					return err
+				}
+				g.Deleted += len(chunk)
 			}
-			if err := w.Log(entries); err != nil {
-				return err
-			}
-			g.Deleted += len(chunk)
 		}
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/wallclock"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
@@ -173,6 +174,43 @@ func (m *Mapper) ReadTable(ctx context.Context, db *sql.DB, table string, keep m
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// Page is one page of a destination table, ready for Twenty.
+type Page struct {
+	Rows []Row
+	// Level is the self-reference level of the page's rows.
+	Level int64
+	// Read is how many rows the page held before keep filtered them.
+	Read int
+	// Columns are the table's column names.
+	Columns []string
+}
+
+// ReadPage reads the next page of twenty.<table> from pager (keep selects
+// a subset by id; nil keeps all). ok is false once the table is read. A
+// page is read whole before returning: the warehouse has one connection,
+// and the caller writes the audit log through it.
+func (m *Mapper) ReadPage(ctx context.Context, pager *exporters.Pager, table string, keep map[string]bool) (pg Page, ok bool, err error) {
+	var cols []columnInfo
+	p, ok, err := pager.Next(ctx, func(cts []*sql.ColumnType, vals []any) error {
+		if cols == nil {
+			cols = describeColumns(cts)
+			for _, c := range cts {
+				pg.Columns = append(pg.Columns, c.Name())
+			}
+		}
+		r, err := m.row(cols, vals)
+		if err != nil {
+			return fmt.Errorf("twenty.%s (id %v): %w", table, r.ID, err)
+		}
+		if keep == nil || keep[r.ID] {
+			pg.Rows = append(pg.Rows, r)
+		}
+		return nil
+	})
+	pg.Level, pg.Read = p.Level, p.Rows
+	return pg, ok, err
 }
 
 func (m *Mapper) row(cols []columnInfo, vals []any) (Row, error) {

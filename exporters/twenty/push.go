@@ -45,8 +45,11 @@ type PushOptions struct {
 // GoneObject lists the records of one table that were pushed but are no
 // longer in the table (deleted or filtered out in axiUm since).
 type GoneObject struct {
-	Object  string             `json:"object"`
-	Table   string             `json:"table"`
+	Object string `json:"object"`
+	Table  string `json:"table"`
+	// Count is how many records are gone; Records lists the first
+	// exporters.MaxGoneDetails of them (by id).
+	Count   int                `json:"count"`
 	Records []audit.GoneRecord `json:"records"`
 	// Deleted is how many were destroyed (--propagate-deletes).
 	Deleted int `json:"deleted"`
@@ -73,14 +76,18 @@ type Failure struct {
 
 // PushReport is the plan (dry run) or the outcome of a push.
 type PushReport struct {
-	RunID    int64          `json:"run_id,omitempty"`
-	DryRun   bool           `json:"dry_run"`
-	Resumed  bool           `json:"resumed"`
-	Target   string         `json:"target"`
-	Schema   []SchemaAction `json:"schema"`
-	Objects  []ObjectCount  `json:"objects"`
-	Failures []Failure      `json:"failures,omitempty"`
-	Gone     []GoneObject   `json:"gone,omitempty"`
+	RunID   int64          `json:"run_id,omitempty"`
+	DryRun  bool           `json:"dry_run"`
+	Resumed bool           `json:"resumed"`
+	Target  string         `json:"target"`
+	Schema  []SchemaAction `json:"schema"`
+	Objects []ObjectCount  `json:"objects"`
+	// Failures lists the first exporters.MaxFailureDetails records that
+	// did not land; FailuresNotListed counts the others (each is in the
+	// audit log, meta.push_record, with its reason).
+	Failures          []Failure    `json:"failures,omitempty"`
+	FailuresNotListed int          `json:"failures_not_listed,omitempty"`
+	Gone              []GoneObject `json:"gone,omitempty"`
 	// Calls are the record writes sent (file uploads included); ReadCalls
 	// the reads (the data model, counts, pre-images, resume checks);
 	// SchemaCalls the data-model changes. Retries are not counted.
@@ -175,81 +182,37 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 
-	// Each table is read and classified in load order. A dry run does it
-	// all before returning its plan; a real run does it while the data
-	// model is created and the earlier tables are sent, so the rate
-	// limit's tokens are not left unused while DuckDB works. A table that
-	// cannot be read then stops the run half-way: it is resumed once the
-	// table is fixed.
+	// The tables are read in load order, a page at a time, and each page
+	// is classified against the log's view of its records only. A dry run
+	// counts the pages and drops them; a real run hands each page to the
+	// engine while the next is read, so the rate limit's tokens are not
+	// left unused while DuckDB works, and at most a few pages are held at
+	// once. A table that cannot be read stops the run half-way: it is
+	// resumed once the table is fixed.
 	var overlay exporters.Overlay // an unfinished push, settled (see below)
-	work := make([][]*pending, len(plan.Objects))
-	held := make([]int, len(plan.Objects))
 	gones := make([]*GoneObject, len(plan.Objects))
 	rep.Objects = make([]ObjectCount, len(plan.Objects))
-	classify := func(ctx context.Context, i int) error {
-		o := plan.Objects[i]
-		var k map[string]bool
-		if keep != nil {
-			k = keep[o.Table]
-			if k == nil {
-				k = map[string]bool{}
-			}
-		}
-		rows, err := opt.Mapper.ReadTable(ctx, db, o.Table, k)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			rename(r.Payload, names[o.NameSingular])
-		}
-		last, err := audit.LastHashes(ctx, db, Destination, o.QualifiedTable())
-		if err != nil {
-			return err
-		}
-		overlay.Apply(o.QualifiedTable(), last)
-		held[i] = len(last)
-		dups := duplicateUniques(rows)
-		count := ObjectCount{Object: o.NameSingular, Table: o.QualifiedTable(), Rows: len(rows)}
-		for _, r := range rows {
-			p := &pending{row: r}
-			if r.ID == "" {
-				p.action, p.reason = audit.Fail, "no id"
-			} else if why, dup := dups[r.ID]; dup {
-				p.action, p.reason = audit.Fail, why
-			} else {
-				if p.hash, err = payloadHash(r, o.NameSingular == "attachment"); err != nil {
-					return fmt.Errorf("%s %s: %w", o.QualifiedTable(), r.ID, err)
-				}
-				prev, sent := last[r.ID]
-				switch {
-				case sent && prev.PayloadHash == p.hash:
-					p.action, p.reason = audit.Skip, "unchanged since the last push"
-				case sent:
-					p.action = audit.Update
-				default:
-					p.action = audit.Create
+	for i, o := range plan.Objects {
+		rep.Objects[i] = ObjectCount{Object: o.NameSingular, Table: o.QualifiedTable()}
+	}
+	produce := func(ctx context.Context, out func(tablePage) error) error {
+		for i, o := range plan.Objects {
+			var k map[string]bool
+			if keep != nil {
+				k = keep[o.Table]
+				if k == nil {
+					k = map[string]bool{}
 				}
 			}
-			work[i] = append(work[i], p)
-			switch p.action {
-			case audit.Create:
-				count.Create++
-			case audit.Update:
-				count.Update++
-			case audit.Skip:
-				count.Skip++
-			case audit.Fail:
-				count.Fail++
-			}
-		}
-		rep.Objects[i] = count
-		if opt.Sample == 0 {
-			gone, err := audit.Gone(ctx, db, Destination, "twenty", o.Table, "id")
-			if err != nil {
+			if err := readTable(ctx, db, opt.Mapper, plan, i, o, k, names[o.NameSingular], overlay, out); err != nil {
 				return err
 			}
-			if len(gone) > 0 {
-				gones[i] = &GoneObject{Object: o.NameSingular, Table: o.QualifiedTable(), Records: gone}
+			if opt.Sample == 0 {
+				g, err := goneOf(ctx, db, o)
+				if err != nil {
+					return err
+				}
+				gones[i] = g
 			}
 		}
 		return nil
@@ -267,10 +230,25 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		if overlay, err = exporters.SettleForPush(ctx, db, Destination, true, 0, prober{c: opt.Client, plan: plan}, progress); err != nil {
 			return rep, err
 		}
-		for i := range plan.Objects {
-			if err := classify(ctx, i); err != nil {
-				return rep, err
+		err := produce(ctx, func(pg tablePage) error {
+			c := &rep.Objects[pg.table]
+			c.Rows += pg.rows
+			for _, p := range pg.items {
+				switch p.action {
+				case audit.Create:
+					c.Create++
+				case audit.Update:
+					c.Update++
+				case audit.Skip:
+					c.Skip++
+				case audit.Fail:
+					c.Fail++
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return rep, err
 		}
 		collectGone()
 		return rep, nil
@@ -288,44 +266,157 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 			return rep, errors.Join(err, run.Finish(ctx, err))
 		}
 	}
-	// ready[i] is closed once table i is classified; the classifier stops
-	// at the first error, which the push then returns.
-	ready := make([]chan struct{}, len(plan.Objects))
-	for i := range ready {
-		ready[i] = make(chan struct{})
-	}
+	// The reader runs ahead of the engine by at most pagesAhead pages; it
+	// stops at the first error, which the push then returns.
+	pages := make(chan tablePage, pagesAhead)
 	cctx, stop := context.WithCancel(ctx)
-	var classifyErr error
-	classified := make(chan struct{})
+	var produceErr error
 	go func() {
-		defer close(classified)
-		for i := range plan.Objects {
-			if classifyErr = classify(cctx, i); classifyErr != nil {
-				return
-			}
-			close(ready[i])
-		}
-	}()
-	waitTable := func(i int) error {
-		select {
-		case <-ready[i]:
-			return nil
-		case <-classified:
+		defer close(pages)
+		produceErr = produce(cctx, func(pg tablePage) error {
 			select {
-			case <-ready[i]:
+			case pages <- pg:
 				return nil
-			default:
-				return classifyErr
+			case <-cctx.Done():
+				return cctx.Err()
 			}
+		})
+	}()
+	next := func() (tablePage, bool, error) {
+		pg, ok := <-pages
+		if !ok && produceErr != nil && ctx.Err() == nil {
+			return pg, false, produceErr
 		}
+		return pg, ok, nil
 	}
-	err = push(ctx, db, opt, plan, ws, actions, work, held, waitTable, collectGone, batchDirs, run, &rep, progress)
+	err = push(ctx, db, opt, plan, ws, actions, next, collectGone, batchDirs, run, &rep, progress)
 	stop()
-	<-classified
+	for range pages {
+	}
 	if ferr := run.Finish(ctx, err); ferr != nil && err == nil {
 		err = ferr
 	}
 	return rep, err
+}
+
+// pagesAhead is how many classified pages the reader may hold before the
+// engine takes them.
+const pagesAhead = 2
+
+// tablePage is one page of a table, classified.
+type tablePage struct {
+	table int
+	// level is the self-reference level of the page's records.
+	level int64
+	// rows is how many rows of the table the page covers (before a sample
+	// filtered them).
+	rows int
+	// held is how many records of the table the log says the workspace
+	// holds.
+	held  int
+	items []*pending
+}
+
+// readTable reads one table page by page, classifies each page's rows
+// (new, changed, unchanged, refused) and hands it to out.
+func readTable(ctx context.Context, db *sql.DB, m *Mapper, plan Plan, i int, o ObjectPlan, keep map[string]bool, names map[string]string,
+	overlay exporters.Overlay, out func(tablePage) error) error {
+	held, err := audit.HeldCount(ctx, db, Destination, o.QualifiedTable())
+	if err != nil {
+		return err
+	}
+	pager, err := exporters.NewPager(ctx, db, "twenty", o.Table, "id", selfRefColumns(plan, o), 0)
+	if err != nil {
+		return err
+	}
+	defer pager.Close()
+	for {
+		pg, ok, err := m.ReadPage(ctx, pager, o.Table, keep)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		items, err := classify(ctx, db, o, pg, names, overlay)
+		if err != nil {
+			return err
+		}
+		if err := out(tablePage{table: i, level: pg.Level, rows: pg.Read, held: held, items: items}); err != nil {
+			return err
+		}
+	}
+}
+
+// classify decides each row of a page: refused (no id, or a unique value
+// an earlier row of the table holds), unchanged since its last push,
+// changed, or new. The log is read for the page's records only.
+func classify(ctx context.Context, db *sql.DB, o ObjectPlan, pg Page, names map[string]string, overlay exporters.Overlay) ([]*pending, error) {
+	ids := make([]string, 0, len(pg.Rows))
+	for _, r := range pg.Rows {
+		rename(r.Payload, names)
+		if r.ID != "" {
+			ids = append(ids, r.ID)
+		}
+	}
+	last, err := audit.LastHashesOf(ctx, db, Destination, o.QualifiedTable(), ids)
+	if err != nil {
+		return nil, err
+	}
+	overlay.Apply(o.QualifiedTable(), last)
+	dups, err := duplicateUniques(ctx, db, o, pg.Columns, ids)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]*pending, 0, len(pg.Rows))
+	for _, r := range pg.Rows {
+		p := &pending{row: r}
+		if r.ID == "" {
+			p.action, p.reason = audit.Fail, "no id"
+		} else if why, dup := dups[r.ID]; dup {
+			p.action, p.reason = audit.Fail, why
+		} else {
+			if p.hash, err = payloadHash(r, o.NameSingular == "attachment"); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", o.QualifiedTable(), r.ID, err)
+			}
+			prev, sent := last[r.ID]
+			switch {
+			case sent && prev.PayloadHash == p.hash:
+				p.action, p.reason = audit.Skip, "unchanged since the last push"
+			case sent:
+				p.action = audit.Update
+			default:
+				p.action = audit.Create
+			}
+		}
+		items = append(items, p)
+	}
+	return items, nil
+}
+
+// goneOf lists (at most exporters.MaxGoneDetails of) the records of one
+// table that the log says the workspace holds and the table no longer
+// has, with their count.
+func goneOf(ctx context.Context, db *sql.DB, o ObjectPlan) (*GoneObject, error) {
+	var g *GoneObject
+	after := ""
+	for {
+		page, err := audit.GonePage(ctx, db, Destination, "twenty", o.Table, "id", after, exporters.DefaultPageRows)
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			return g, nil
+		}
+		if g == nil {
+			g = &GoneObject{Object: o.NameSingular, Table: o.QualifiedTable()}
+		}
+		g.Count += len(page)
+		if room := exporters.MaxGoneDetails - len(g.Records); room > 0 {
+			g.Records = append(g.Records, page[:min(room, len(page))]...)
+		}
+		after = page[len(page)-1].DestID
+	}
 }
 
 func entry(o ObjectPlan, p *pending, action, reason string) audit.Entry {
@@ -403,84 +494,57 @@ func payloadHash(r Row, attachment bool) (string, error) {
 // uniqueKeys are the unique values Twenty's upsert matches records by.
 var uniqueKeys = [][2]string{{"emails", "primaryEmail"}, {"domainName", "primaryLinkUrl"}}
 
-// duplicateUniques finds rows sharing a primary email or domain with an
-// earlier row: Twenty's upsert would merge them into one record.
-func duplicateUniques(rows []Row) map[string]string {
+// duplicateUniques finds, among a page's records, those sharing a
+// primary e-mail or domain with an earlier row of the whole table (in id
+// order): Twenty's upsert would merge them into one record. DuckDB
+// compares the whole table; only the page's duplicates come back.
+func duplicateUniques(ctx context.Context, db *sql.DB, o ObjectPlan, columns []string, ids []string) (map[string]string, error) {
 	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	hasSource := false
+	for _, c := range columns {
+		hasSource = hasSource || c == "_source_key"
+	}
 	for _, k := range uniqueKeys {
-		first := map[string]Row{}
-		for _, r := range rows {
-			m, _ := r.Payload[k[0]].(map[string]any)
-			v, _ := m[k[1]].(string)
-			v = strings.ToLower(strings.TrimSpace(v))
-			if v == "" {
-				continue
-			}
-			if f, seen := first[v]; seen {
-				out[r.ID] = fmt.Sprintf("%s.%s %q is also on record %s (source %s): Twenty's upsert would merge the two", k[0], k[1], v, f.ID, f.SourceKey)
-				continue
-			}
-			first[v] = r
-		}
-	}
-	return out
-}
-
-// selfLevels orders an object's records so a record that points at another
-// record of the same object (a patient's assigned provider, both people)
-// is sent in a later batch than its target: Twenty checks the target
-// exists when the record is written. Level 0 references no record of the
-// batch set; level n references records of levels below n. Records in a
-// reference cycle go last, where Twenty refuses them with its message.
-func selfLevels(plan Plan, o ObjectPlan, send []*pending) [][]*pending {
-	var keys []string
-	for _, f := range plan.FieldsOf(o.NameSingular) {
-		if f.Type == "RELATION" && f.RelationTarget == o.NameSingular {
-			keys = append(keys, f.RelationName()+"Id")
-		}
-	}
-	if len(keys) == 0 {
-		return [][]*pending{send}
-	}
-	inSet := map[string]*pending{}
-	for _, p := range send {
-		inSet[p.row.ID] = p
-	}
-	level := map[string]int{}
-	var depth func(p *pending, seen map[string]bool) int
-	depth = func(p *pending, seen map[string]bool) int {
-		if d, ok := level[p.row.ID]; ok {
-			return d
-		}
-		if seen[p.row.ID] {
-			return len(send) // a cycle
-		}
-		seen[p.row.ID] = true
-		d := 0
-		for _, k := range keys {
-			ref, _ := p.row.Payload[k].(string)
-			if t, ok := inSet[ref]; ok && ref != p.row.ID {
-				d = max(d, depth(t, seen)+1)
+		col := ""
+		for _, c := range columns {
+			if f, sub, ok := strings.Cut(c, "__"); ok && CamelCase(f) == k[0] && SubFieldName(sub) == k[1] {
+				col = c
 			}
 		}
-		level[p.row.ID] = d
-		return d
-	}
-	var out [][]*pending
-	cycle := []*pending{}
-	for _, p := range send {
-		d := depth(p, map[string]bool{})
-		if d >= len(send) {
-			cycle = append(cycle, p)
+		if col == "" {
 			continue
 		}
-		for len(out) <= d {
-			out = append(out, nil)
+		src := ""
+		if hasSource {
+			src = "_source_key"
 		}
-		out[d] = append(out[d], p)
+		dups, err := exporters.Duplicates(ctx, db, "twenty", o.Table, "id", col, src, ids)
+		if err != nil {
+			return nil, err
+		}
+		for id, d := range dups {
+			if _, seen := out[id]; !seen {
+				out[id] = fmt.Sprintf("%s.%s %q is also on record %s (source %s): Twenty's upsert would merge the two", k[0], k[1], d.Value, d.FirstKey, d.FirstSource)
+			}
+		}
 	}
-	if len(cycle) > 0 {
-		out = append(out, cycle)
+	return out, nil
+}
+
+// selfRefColumns are the columns of an object's table that point at a
+// record of the same object (a patient's assigned provider, both
+// people): the table is read and sent level by level, so a record goes
+// in a later batch than its target, which Twenty checks exists when the
+// record is written (exporters.Pager).
+func selfRefColumns(plan Plan, o ObjectPlan) []string {
+	var cols []string
+	for _, f := range plan.FieldsOf(o.NameSingular) {
+		if f.Type == "RELATION" && f.RelationTarget == o.NameSingular {
+			cols = append(cols, f.Column)
+		}
 	}
-	return out
+	return cols
 }

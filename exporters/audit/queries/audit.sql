@@ -40,7 +40,9 @@ FROM (
 ) l
 WHERE l.rn = 1 AND l.action <> 'delete'
   AND l.dest_id NOT IN (SELECT CAST({{.IDColumn}} AS VARCHAR) FROM {{.Relation}} WHERE {{.IDColumn}} IS NOT NULL)
+  {{- if .Paged}} AND l.dest_id > ?{{end}}
 ORDER BY l.dest_id
+{{- if .Paged}} LIMIT ?{{end}}
 {{end}}
 
 {{define "pending"}}
@@ -137,4 +139,29 @@ WHERE r.destination = ? AND r.mode = 'push' AND n.run_id > ? AND n.action IN ('c
         AND n.action = 'pending' AND s.action IN ('skip', 'fail') AND s.logged_at >= n.logged_at)
 GROUP BY n.run_id
 ORDER BY n.run_id DESC
+{{end}}
+
+{{define "last_hashes_of"}}
+-- last_hashes for the records of one page only (the destination ids in the
+-- JSON parameter).
+SELECT dest_id, payload_hash, dest_db_id
+FROM (
+    SELECT dest_id, payload_hash, dest_db_id, action,
+           row_number() OVER (PARTITION BY dest_id ORDER BY logged_at DESC, run_id DESC) AS rn
+    FROM meta.push_record
+    WHERE destination = ? AND table_name = ? AND action IN ('create', 'update', 'restore', 'delete')
+      AND dest_id IN (SELECT unnest(from_json(CAST(? AS JSON), '["VARCHAR"]')))
+)
+WHERE rn = 1 AND action <> 'delete'
+{{end}}
+
+{{define "held_count"}}
+-- How many records of one table the log says the destination holds.
+SELECT count(*)
+FROM (
+    SELECT action, row_number() OVER (PARTITION BY dest_id ORDER BY logged_at DESC, run_id DESC) AS rn
+    FROM meta.push_record
+    WHERE destination = ? AND table_name = ? AND action IN ('create', 'update', 'restore', 'delete')
+)
+WHERE rn = 1 AND action <> 'delete'
 {{end}}

@@ -1,0 +1,47 @@
+{{define "self_levels"}}
+-- The self-reference level of every row of a table that points at another
+-- row of the same table: one more than the highest level of the rows it
+-- points at (rows pointing at none are level 0 and not listed). Rows in a
+-- cycle climb to the cap and are read last.
+CREATE OR REPLACE TEMP TABLE {{.Levels}} AS
+WITH RECURSIVE refs AS (
+    SELECT CAST({{.Key}} AS VARCHAR) AS k, unnest([{{.Refs}}]) AS ref
+    FROM {{.Relation}}
+    WHERE {{.Key}} IS NOT NULL
+),
+edges AS (
+    SELECT DISTINCT k, ref FROM refs
+    WHERE ref IS NOT NULL AND ref <> k
+      AND ref IN (SELECT CAST({{.Key}} AS VARCHAR) FROM {{.Relation}})
+),
+lv(k, level) AS (
+    SELECT DISTINCT k, 1 FROM edges
+    UNION
+    SELECT e.k, lv.level + 1 FROM edges e JOIN lv ON e.ref = lv.k WHERE lv.level < {{.Max}}
+)
+SELECT k, max(level) AS level FROM lv GROUP BY k
+{{end}}
+
+{{define "duplicates"}}
+-- Rows of one page (the keys in the JSON parameter) whose unique value an
+-- earlier row of the whole table (in key order) holds, with that row.
+WITH page AS (
+    SELECT unnest(from_json(CAST(? AS JSON), '["VARCHAR"]')) AS k
+),
+vals AS (
+    SELECT CAST({{.Key}} AS VARCHAR) AS k, lower(trim(CAST({{.Column}} AS VARCHAR))) AS v, {{.SourceKey}} AS sk
+    FROM {{.Relation}}
+    WHERE {{.Key}} IS NOT NULL AND {{.Column}} IS NOT NULL AND trim(CAST({{.Column}} AS VARCHAR)) <> ''
+),
+hit AS (
+    SELECT DISTINCT v FROM vals WHERE k IN (SELECT k FROM page)
+),
+ranked AS (
+    SELECT k, v, first_value(k) OVER w AS first_k, first_value(sk) OVER w AS first_sk
+    FROM vals
+    WHERE v IN (SELECT v FROM hit)
+    WINDOW w AS (PARTITION BY v ORDER BY k)
+)
+SELECT k, v, first_k, first_sk FROM ranked
+WHERE k IN (SELECT k FROM page) AND k <> first_k
+{{end}}

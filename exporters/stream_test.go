@@ -1,0 +1,116 @@
+package exporters_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+func streamDB(t *testing.T) *sql.DB {
+	t.Helper()
+	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(t.TempDir(), "w.duckdb")})
+	require.NoError(t, err)
+	t.Cleanup(func() { wh.Close() })
+	_, err = wh.DB().Exec(`CREATE SCHEMA IF NOT EXISTS twenty;
+		CREATE TABLE twenty.people (id VARCHAR, provider_id VARCHAR, mentor_id VARCHAR, email VARCHAR, _source_key VARCHAR);
+		INSERT INTO twenty.people VALUES
+			('c', 'b', NULL, ' X@mail ', 'C'),
+			('b', 'a', 'a', NULL, 'B'),
+			('a', NULL, NULL, 'x@mail', 'A'),
+			('d', 'd', NULL, 'd@mail', 'D'),
+			('e', 'f', NULL, NULL, 'E'),
+			('f', 'e', NULL, NULL, 'F'),
+			('g', 'missing', NULL, 'D@MAIL', 'G'),
+			('h', NULL, 'c', '', 'H'),
+			(NULL, NULL, NULL, NULL, 'no id 1'),
+			(NULL, 'a', NULL, NULL, 'no id 2');
+		INSERT INTO twenty.people SELECT 'z' || i, NULL, NULL, NULL, 'Z' || i FROM range(5) r(i);`)
+	require.NoError(t, err)
+	return wh.DB()
+}
+
+type readRow struct {
+	key   string
+	level int64
+}
+
+func readAll(t *testing.T, p *exporters.Pager, size int) ([]readRow, []int) {
+	t.Helper()
+	var out []readRow
+	var pages []int
+	for {
+		var keys []string
+		pg, ok, err := p.Next(context.Background(), func(cols []*sql.ColumnType, vals []any) error {
+			require.Equal(t, "id", cols[0].Name())
+			keys = append(keys, fmt.Sprint(vals[0]))
+			return nil
+		})
+		require.NoError(t, err)
+		if !ok {
+			return out, pages
+		}
+		require.LessOrEqual(t, pg.Rows, size)
+		require.Len(t, keys, pg.Rows)
+		pages = append(pages, pg.Rows)
+		for _, k := range keys {
+			out = append(out, readRow{k, pg.Level})
+		}
+	}
+}
+
+func TestPagerReadsSelfReferencesLevelByLevel(t *testing.T) {
+	db := streamDB(t)
+	p, err := exporters.NewPager(context.Background(), db, "twenty", "people", "id", []string{"provider_id", "mentor_id"}, 3)
+	require.NoError(t, err)
+	got, pages := readAll(t, p, 3)
+	require.NoError(t, p.Close())
+	cycle := int64(exporters.MaxSelfLevel)
+	assert.Equal(t, []readRow{
+		// Rows without a key first, then level 0 in key order: a row
+		// pointing at itself or at no row of the table stays at 0.
+		{"<nil>", 0}, {"<nil>", 0},
+		{"a", 0}, {"d", 0}, {"g", 0}, {"z0", 0}, {"z1", 0}, {"z2", 0}, {"z3", 0}, {"z4", 0},
+		{"b", 1}, {"c", 2}, {"h", 3},
+		// A cycle climbs to the cap and comes last.
+		{"e", cycle}, {"f", cycle},
+	}, got)
+	assert.Equal(t, []int{2, 3, 3, 2, 1, 1, 1, 2}, pages, "pages are bounded and never mix two levels")
+	var temps int
+	require.NoError(t, db.QueryRow("SELECT count(*) FROM duckdb_tables() WHERE temporary").Scan(&temps))
+	assert.Zero(t, temps, "Close drops the level table")
+}
+
+func TestPagerWithoutSelfReferencesReadsKeyOrder(t *testing.T) {
+	db := streamDB(t)
+	p, err := exporters.NewPager(context.Background(), db, "twenty", "people", "id", nil, 4)
+	require.NoError(t, err)
+	got, pages := readAll(t, p, 4)
+	var keys []string
+	for _, r := range got {
+		keys = append(keys, r.key)
+		assert.Zero(t, r.level)
+	}
+	assert.Equal(t, []string{"<nil>", "<nil>", "a", "b", "c", "d", "e", "f", "g", "h", "z0", "z1", "z2", "z3", "z4"}, keys)
+	assert.Equal(t, []int{2, 4, 4, 4, 1}, pages)
+}
+
+func TestDuplicatesLooksAcrossTheWholeTable(t *testing.T) {
+	db := streamDB(t)
+	ctx := context.Background()
+	// c's e-mail is a's (case and spaces aside), though a is not on the page.
+	got, err := exporters.Duplicates(ctx, db, "twenty", "people", "id", "email", "_source_key", []string{"c", "h", "z1"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]exporters.Duplicate{"c": {Value: "x@mail", FirstKey: "a", FirstSource: "A"}}, got)
+	// The first holder in key order is never the duplicate.
+	got, err = exporters.Duplicates(ctx, db, "twenty", "people", "id", "email", "", []string{"a", "d", "g"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]exporters.Duplicate{"g": {Value: "d@mail", FirstKey: "d"}}, got)
+}
