@@ -52,19 +52,27 @@ func defects(t *testing.T, h Harness, b built, name string, step func(Step, func
 		dest, srv := h.Start(t)
 		return dest, srv, copyWarehouse(t, b, name, true)
 	}
+	// interrupted pushes with a fault armed (Server.InterruptPush or
+	// Server.InterruptFirstWrite) that cancels the push, and heals the
+	// server once the push has stopped.
+	interrupted := func(t *testing.T, dest exporters.Destination, srv Server, db *sql.DB, arm func(Server, context.CancelFunc)) exporters.PushReport {
+		t.Helper()
+		kctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		arm(srv, cancel)
+		rep, err := dest.Push(kctx, db, exporters.PushOptions{Args: "exportertest"})
+		require.ErrorIs(t, err, context.Canceled)
+		srv.Heal()
+		return rep
+	}
 
 	step(RollbackUnresumed, func(t *testing.T) {
 		dest, srv, db := fresh(t)
 		before := srv.State()
-		kctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		srv.InterruptPush(cancel)
-		rep, err := dest.Push(kctx, db, exporters.PushOptions{Args: "exportertest"})
-		require.ErrorIs(t, err, context.Canceled)
-		srv.Heal()
+		rep := interrupted(t, dest, srv, db, Server.InterruptPush)
 		require.Positive(t, rep.RunID)
 
-		_, err = dest.Rollback(ctx, db, rep.RunID, exporters.RollbackOptions{Args: "exportertest"})
+		_, err := dest.Rollback(ctx, db, rep.RunID, exporters.RollbackOptions{Args: "exportertest"})
 		require.NoError(t, err)
 		assert.Equal(t, before, srv.State(), "the rollback undid every write, including the one whose answer was lost")
 
@@ -84,12 +92,7 @@ func defects(t *testing.T, h Harness, b built, name string, step func(Step, func
 		table, column := h.Changeable()
 		changed := changeRows(t, db, table, column)
 		require.Positive(t, changed)
-		kctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		srv.InterruptFirstWrite(cancel)
-		rep, err := dest.Push(kctx, db, exporters.PushOptions{Args: "exportertest"})
-		require.ErrorIs(t, err, context.Canceled)
-		srv.Heal()
+		rep := interrupted(t, dest, srv, db, Server.InterruptFirstWrite)
 		require.NotEqual(t, pushed, srv.State(), "the interrupted update landed")
 
 		res, err := dest.Push(ctx, db, exporters.PushOptions{Resume: true, Args: "exportertest"})
@@ -143,12 +146,7 @@ func defects(t *testing.T, h Harness, b built, name string, step func(Step, func
 
 	step(DryRunAfterCrash, func(t *testing.T) {
 		dest, srv, db := fresh(t)
-		kctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		srv.InterruptPush(cancel)
-		_, err := dest.Push(kctx, db, exporters.PushOptions{Args: "exportertest"})
-		require.ErrorIs(t, err, context.Canceled)
-		srv.Heal()
+		interrupted(t, dest, srv, db, Server.InterruptPush)
 
 		plan, err := dest.Push(ctx, db, exporters.PushOptions{DryRun: true, Args: "exportertest"})
 		require.NoError(t, err)
