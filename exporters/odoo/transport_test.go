@@ -3,10 +3,7 @@ package odoo
 import (
 	"context"
 	"crypto/tls"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
@@ -14,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/exporters/exportertest"
 )
 
 // TestClientURLRules: Dial refuses a URL with credentials and plain http
@@ -69,16 +67,12 @@ func TestClientURLRules(t *testing.T) {
 // authority signed is refused, also with Insecure, and never hears the
 // password.
 func TestClientVerifiesCertificates(t *testing.T) {
-	var heard atomic.Bool
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { heard.Store(true) }))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
+	url, heard := exportertest.UntrustedTLS(t)
 	for _, insecure := range []bool{false, true} {
-		_, err := Dial(context.Background(), Config{URL: srv.URL, DB: "db", User: "admin", Password: secret, Insecure: insecure, Retries: -1})
+		_, err := Dial(context.Background(), Config{URL: url, DB: "db", User: "admin", Password: secret, Insecure: insecure, Retries: -1})
 		var te *TransportError
 		require.ErrorAs(t, err, &te)
 		assert.Contains(t, err.Error(), "certificate")
 	}
-	assert.False(t, heard.Load())
+	assert.False(t, heard())
 }

@@ -3,11 +3,7 @@ package twenty
 import (
 	"context"
 	"crypto/tls"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/exporters/exportertest"
 )
 
 // TestClientURLRules: the client refuses a URL with credentials and plain
@@ -51,17 +48,13 @@ func TestClientURLRules(t *testing.T) {
 // TestClientVerifiesCertificates: a server whose certificate no known
 // authority signed is refused, also with Insecure, and hears no key.
 func TestClientVerifiesCertificates(t *testing.T) {
-	var heard atomic.Bool
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { heard.Store(true) }))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
+	url, heard := exportertest.UntrustedTLS(t)
 	for _, insecure := range []bool{false, true} {
-		c, err := NewClient(Config{BaseURL: srv.URL, APIKey: secretKey, Insecure: insecure, MaxRetries: 1, RetryBase: time.Millisecond})
+		c, err := NewClient(Config{BaseURL: url, APIKey: secretKey, Insecure: insecure, MaxRetries: 1, RetryBase: time.Millisecond})
 		require.NoError(t, err)
 		_, err = c.Objects(context.Background())
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "certificate")
 	}
-	assert.False(t, heard.Load())
+	assert.False(t, heard())
 }
