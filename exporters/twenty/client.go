@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -72,6 +73,10 @@ type Client struct {
 	limiter *rate.Limiter
 	log     *slog.Logger
 	http    *http.Client
+
+	mu     sync.Mutex
+	format string    // the metadata answer shape seen (MetadataFormat)
+	ws     Workspace // what Detect found
 }
 
 // NewClient checks the configuration and builds a client.

@@ -384,7 +384,7 @@ func (e *engine) prepare(o ObjectPlan, chunk []*pending, foreign bool, count *Ob
 	}
 	for _, p := range chunk {
 		if o.NameSingular == "attachment" {
-			path, err := uploadAttachment(e.ctx, e.c, p.row, e.batchDirs)
+			file, err := uploadAttachment(e.ctx, e.c, p.row, e.batchDirs)
 			e.addCalls(1, 0)
 			if err != nil {
 				var ae *APIError
@@ -394,7 +394,9 @@ func (e *engine) prepare(o ObjectPlan, chunk []*pending, foreign bool, count *Ob
 				}
 				return b, errors.Join(err, e.w.Log(failed))
 			}
-			p.row.Payload["fullPath"] = path
+			for k, v := range file {
+				p.row.Payload[k] = v
+			}
 		}
 		b.byID[p.row.ID] = p
 		b.records = append(b.records, p.row.Payload)

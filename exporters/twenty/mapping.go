@@ -38,6 +38,9 @@ type Row struct {
 // Mapper turns warehouse rows into Twenty payloads.
 type Mapper struct {
 	Loc *time.Location
+	// members points member relations at the workspace's members
+	// (members.go); nil leaves them as the tables have them.
+	members *members
 }
 
 // NewMapper reads naive timestamps in the named IANA zone ("" means
@@ -168,6 +171,7 @@ func (m *Mapper) ReadTable(ctx context.Context, db *sql.DB, table string, keep m
 		if err != nil {
 			return nil, fmt.Errorf("twenty.%s row %d (id %v): %w", table, line, r.ID, err)
 		}
+		m.members.adjust(table, r.Payload)
 		if keep != nil && !keep[r.ID] {
 			continue
 		}
@@ -204,6 +208,7 @@ func (m *Mapper) ReadPage(ctx context.Context, pager *exporters.Pager, table str
 		if err != nil {
 			return fmt.Errorf("twenty.%s (id %v): %w", table, r.ID, err)
 		}
+		m.members.adjust(table, r.Payload)
 		if keep == nil || keep[r.ID] {
 			pg.Rows = append(pg.Rows, r)
 		}

@@ -1,11 +1,14 @@
 package twenty
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
 // Option is a SELECT or MULTI_SELECT option.
@@ -29,6 +32,24 @@ type FieldMeta struct {
 		Type                   string `json:"type"`
 		TargetObjectMetadataID string `json:"targetObjectMetadataId"`
 	} `json:"relation"`
+	// Settings of a relation in 2.x answers, which carry no "relation":
+	// {relationType, joinColumnName} (FieldMetadataDTO.settings).
+	Settings *struct {
+		RelationType   string `json:"relationType"`
+		JoinColumnName string `json:"joinColumnName"`
+	} `json:"settings"`
+}
+
+// RelationType is MANY_TO_ONE or ONE_TO_MANY for a relation field, from
+// "relation" (1.x) or "settings" (2.x); "" when neither says.
+func (f FieldMeta) RelationType() string {
+	if f.Relation != nil && f.Relation.Type != "" {
+		return f.Relation.Type
+	}
+	if f.Settings != nil {
+		return f.Settings.RelationType
+	}
+	return ""
 }
 
 // ObjectMeta is an object as the workspace describes it.
@@ -52,22 +73,131 @@ func (o ObjectMeta) Field(name string) (FieldMeta, bool) {
 	return FieldMeta{}, false
 }
 
+// MetadataPage is the most a metadata list page may hold (Twenty 2.x:
+// MAX_METADATA_REST_PAGE_SIZE; 60 by default).
+const MetadataPage = 200
+
+// Metadata formats, as the workspace answers GET /rest/metadata/objects.
+const (
+	// FormatPaged is Twenty 2.x with the workspace flag
+	// IS_REST_METADATA_API_NEW_FORMAT_DIRECT (on for every new workspace):
+	// {data: [...], pageInfo, totalCount}, and a create answers the bare
+	// object (object-metadata.controller.ts, isNewMetadataFormat).
+	FormatPaged = "paged"
+	// FormatLegacyPaged is 2.x without the flag: {data: {objects: [...]},
+	// pageInfo, totalCount}, paged the same way, and a create answers
+	// {data: {createOneObject: ...}} (to-legacy-object-metadata-response.util.ts).
+	FormatLegacyPaged = "legacy, paged"
+	// FormatLegacy is 1.x: {data: {objects: [...]}} holding every object.
+	FormatLegacy = "legacy"
+)
+
 // Objects reads the workspace's objects and their fields through the REST
-// metadata API, which accepts API keys.
+// metadata API, which accepts API keys, every page of it: Twenty 2.x pages
+// the list by id (60 a page unless asked, at most 200; cursor
+// starting_after = pageInfo.endCursor; paginate-metadata-rest-items-by-id.util.ts).
+// Either answer shape is read; the one seen is kept (MetadataFormat).
 func (c *Client) Objects(ctx context.Context) ([]ObjectMeta, error) {
-	b, err := c.do(ctx, http.MethodGet, "/rest/metadata/objects", nil, "")
-	if err != nil {
-		return nil, err
+	var out []ObjectMeta
+	seen := map[string]bool{}
+	after := ""
+	for page := 0; ; page++ {
+		q := url.Values{"limit": {strconv.Itoa(MetadataPage)}}
+		if after != "" {
+			q.Set("starting_after", after)
+		}
+		b, err := c.do(ctx, http.MethodGet, "/rest/metadata/objects?"+q.Encode(), nil, "")
+		if err != nil {
+			return nil, err
+		}
+		objs, info, format, err := decodeObjectList(b)
+		if err != nil {
+			return nil, fmt.Errorf("twenty: read metadata (page %d): %w", page+1, err)
+		}
+		c.setFormat(format)
+		for _, o := range objs {
+			if !seen[o.ID] {
+				seen[o.ID] = true
+				out = append(out, o)
+			}
+		}
+		if info == nil || !info.HasNextPage {
+			return out, nil
+		}
+		if info.EndCursor == "" || info.EndCursor == after || len(objs) == 0 {
+			return nil, fmt.Errorf("twenty: read metadata: page %d says there is a next page but gives no new cursor", page+1)
+		}
+		after = info.EndCursor
 	}
+}
+
+// pageInfo is RestCursorPageInfo (rest-cursor-page-info.type.ts).
+type pageInfo struct {
+	HasNextPage bool   `json:"hasNextPage"`
+	EndCursor   string `json:"endCursor"`
+}
+
+// decodeObjectList reads a list answer in any of the formats.
+func decodeObjectList(b []byte) ([]ObjectMeta, *pageInfo, string, error) {
 	var resp struct {
-		Data struct {
-			Objects []ObjectMeta `json:"objects"`
-		} `json:"data"`
+		Data     json.RawMessage `json:"data"`
+		PageInfo *pageInfo       `json:"pageInfo"`
 	}
 	if err := json.Unmarshal(b, &resp); err != nil {
-		return nil, fmt.Errorf("twenty: read metadata: %w", err)
+		return nil, nil, "", err
 	}
-	return resp.Data.Objects, nil
+	data := bytes.TrimSpace(resp.Data)
+	switch {
+	case len(data) > 0 && data[0] == '[':
+		var objs []ObjectMeta
+		if err := json.Unmarshal(data, &objs); err != nil {
+			return nil, nil, "", err
+		}
+		return objs, resp.PageInfo, FormatPaged, nil
+	case len(data) > 0 && data[0] == '{':
+		var legacy struct {
+			Objects *[]ObjectMeta `json:"objects"`
+		}
+		if err := json.Unmarshal(data, &legacy); err != nil {
+			return nil, nil, "", err
+		}
+		if legacy.Objects == nil {
+			return nil, nil, "", errors.New("the answer has neither data[] nor data.objects")
+		}
+		if resp.PageInfo != nil {
+			return *legacy.Objects, resp.PageInfo, FormatLegacyPaged, nil
+		}
+		return *legacy.Objects, nil, FormatLegacy, nil
+	}
+	return nil, nil, "", errors.New("the answer has no data")
+}
+
+// MetadataFormat is the answer shape the last metadata list had ("" before
+// one was read).
+func (c *Client) MetadataFormat() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.format
+}
+
+func (c *Client) setFormat(f string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.format = f
+}
+
+// unwrapCreate reads a metadata create answer: the bare object (2.x new
+// format) or {data: {<key>: object}} (legacy).
+func unwrapCreate(b []byte, key string, out any) error {
+	var wrapped struct {
+		Data map[string]json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(b, &wrapped) == nil && wrapped.Data != nil {
+		if inner, ok := wrapped.Data[key]; ok {
+			return json.Unmarshal(inner, out)
+		}
+	}
+	return json.Unmarshal(b, out)
 }
 
 // ObjectInput creates a custom object.
@@ -103,28 +233,26 @@ type FieldInput struct {
 
 // CreateObject creates a custom object and returns it.
 func (c *Client) CreateObject(ctx context.Context, in ObjectInput) (ObjectMeta, error) {
-	var out struct {
-		Data struct {
-			CreateOneObject ObjectMeta `json:"createOneObject"`
-		} `json:"data"`
-	}
-	if err := c.postJSON(ctx, "/rest/metadata/objects", in, &out); err != nil {
+	var out ObjectMeta
+	if err := c.postMetadata(ctx, "/rest/metadata/objects", "createOneObject", in, &out); err != nil {
 		return ObjectMeta{}, err
 	}
-	return out.Data.CreateOneObject, nil
+	if out.ID == "" {
+		return out, fmt.Errorf("twenty: created object %s, but the answer gives no id", in.NameSingular)
+	}
+	return out, nil
 }
 
 // CreateField creates a field and returns it.
 func (c *Client) CreateField(ctx context.Context, in FieldInput) (FieldMeta, error) {
-	var out struct {
-		Data struct {
-			CreateOneField FieldMeta `json:"createOneField"`
-		} `json:"data"`
-	}
-	if err := c.postJSON(ctx, "/rest/metadata/fields", in, &out); err != nil {
+	var out FieldMeta
+	if err := c.postMetadata(ctx, "/rest/metadata/fields", "createOneField", in, &out); err != nil {
 		return FieldMeta{}, err
 	}
-	return out.Data.CreateOneField, nil
+	if out.ID == "" {
+		return out, fmt.Errorf("twenty: created field %s, but the answer gives no id", in.Name)
+	}
+	return out, nil
 }
 
 // SetOptions replaces a select field's options (existing ones keep their ids).
@@ -137,7 +265,7 @@ func (c *Client) SetOptions(ctx context.Context, fieldID string, opts []Option) 
 	return err
 }
 
-func (c *Client) postJSON(ctx context.Context, path string, in, out any) error {
+func (c *Client) postMetadata(ctx context.Context, path, key string, in, out any) error {
 	b, err := json.Marshal(in)
 	if err != nil {
 		return err
@@ -146,7 +274,7 @@ func (c *Client) postJSON(ctx context.Context, path string, in, out any) error {
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(resp, out); err != nil {
+	if err := unwrapCreate(resp, key, out); err != nil {
 		return fmt.Errorf("twenty: %s: %w", path, err)
 	}
 	return nil

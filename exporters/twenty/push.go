@@ -88,6 +88,11 @@ type PushReport struct {
 	Failures          []Failure    `json:"failures,omitempty"`
 	FailuresNotListed int          `json:"failures_not_listed,omitempty"`
 	Gone              []GoneObject `json:"gone,omitempty"`
+	// Workspace is what the server stated and its data model showed.
+	Workspace Workspace `json:"workspace"`
+	// Members: which active axiUm users are workspace members, and whom
+	// to invite.
+	Members *MemberReport `json:"members,omitempty"`
 	// Calls are the record writes sent (file uploads included); ReadCalls
 	// the reads (the data model, counts, pre-images, resume checks);
 	// SchemaCalls the data-model changes. Retries are not counted.
@@ -165,6 +170,20 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 	if err != nil {
 		return rep, err
 	}
+	// What the server is and speaks: its stated version, the metadata
+	// shape, how files and targets work (version.go).
+	if rep.Workspace, err = opt.Client.Detect(ctx, ws); err != nil {
+		return rep, err
+	}
+	rep.ReadCalls++
+	progress(rep.Workspace.String())
+	// Members join by invitation: none is written (members.go).
+	plan, mem, n, err := useMembers(ctx, db, opt.Client, plan, opt.Mapper)
+	rep.ReadCalls += n
+	if err != nil {
+		return rep, err
+	}
+	rep.Members = mem.report()
 	actions, err := diffSchema(ctx, db, plan, ws)
 	if err != nil {
 		return rep, err
@@ -259,6 +278,9 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 	rep.RunID, rep.Resumed = run.ID, run.Resumed
+	if err := run.Log(ctx, mem.entries()); err != nil {
+		return rep, errors.Join(err, run.Finish(ctx, err))
+	}
 	if run.Resumed {
 		// What the interrupted attempt sent without an answer is settled
 		// from what the workspace holds before anything is classified.
@@ -476,7 +498,11 @@ func preImage(cur, payload Record, attachment bool) (string, error) {
 		out[k] = cur[k]
 	}
 	if attachment {
-		out["fullPath"] = cur["fullPath"]
+		for _, k := range uploadFields {
+			if v, ok := cur[k]; ok {
+				out[k] = v
+			}
+		}
 	}
 	b, err := json.Marshal(out)
 	return string(b), err

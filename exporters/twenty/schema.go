@@ -187,16 +187,40 @@ func diffSchema(ctx context.Context, db *sql.DB, plan Plan, ws []ObjectMeta) ([]
 // workspace. A name Twenty reserves for itself ("address" on a person) is
 // refused for a custom field, and Twenty's own UI adds the suffix "Custom"
 // to it (addCustomSuffixIfIsReserved): the exporter does the same, so the
-// field is the one a person creating it by hand would get.
+// field is the one a person creating it by hand would get. A target
+// relation (targetPerson, targetNote: how note and task targets and
+// attachments link since Twenty 1.17) that the workspace holds under its
+// older name (person, note) is sent under that name.
 func workspaceName(o ObjectMeta, name string) string {
-	if _, ok := o.Field(name); ok || !reserved[name] {
+	if _, ok := o.Field(name); ok {
+		return name
+	}
+	if old, ok := legacyTarget(o, name); ok {
+		return old
+	}
+	if !reserved[name] {
 		return name
 	}
 	return name + "Custom"
 }
 
+// legacyTarget is the pre-1.17 name of a target relation the workspace
+// has instead of targetX: x, a relation.
+func legacyTarget(o ObjectMeta, name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, "target")
+	if !ok || rest == "" || rest[0] < 'A' || rest[0] > 'Z' {
+		return "", false
+	}
+	old := strings.ToLower(rest[:1]) + rest[1:]
+	if f, ok := o.Field(old); ok && f.Type == "RELATION" {
+		return old, true
+	}
+	return "", false
+}
+
 // renames lists, per object, the payload keys that the workspace holds
-// under another name (see workspaceName).
+// under another name (see workspaceName): a field's name, or a relation's
+// join column (targetPersonId → personId).
 func renames(plan Plan, ws []ObjectMeta) map[string]map[string]string {
 	byName := map[string]ObjectMeta{}
 	for _, o := range ws {
@@ -204,14 +228,15 @@ func renames(plan Plan, ws []ObjectMeta) map[string]map[string]string {
 	}
 	out := map[string]map[string]string{}
 	for _, f := range plan.Fields {
+		from, to := f.Name, workspaceName(byName[f.Object], f.RelationName())
 		if f.Type == "RELATION" {
-			continue
+			from, to = f.RelationName()+"Id", to+"Id"
 		}
-		if n := workspaceName(byName[f.Object], f.Name); n != f.Name {
+		if to != from {
 			if out[f.Object] == nil {
 				out[f.Object] = map[string]string{}
 			}
-			out[f.Object][f.Name] = n
+			out[f.Object][from] = to
 		}
 	}
 	return out
@@ -234,7 +259,7 @@ func fieldKnown(o ObjectMeta, plan Plan, object, name string) bool {
 		return true // Twenty gives every new object these
 	}
 	for _, f := range o.Fields {
-		if f.Name == name || (f.Type == "RELATION" && f.Relation != nil && f.Relation.Type == "MANY_TO_ONE" && f.Name+"Id" == name) {
+		if f.Name == name || (f.Type == "RELATION" && f.RelationType() == "MANY_TO_ONE" && f.Name+"Id" == name) {
 			return true
 		}
 	}

@@ -97,6 +97,12 @@ func Verify(ctx context.Context, db *sql.DB, opt VerifyOptions) (VerifyReport, e
 	if err != nil {
 		return rep, err
 	}
+	// Members are never pushed; assignees compare as the push sent them.
+	plan, _, n, err := useMembers(ctx, db, opt.Client, plan, opt.Mapper)
+	rep.ReadCalls += n
+	if err != nil {
+		return rep, err
+	}
 	names := renames(plan, ws)
 	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: Destination, Mode: "verify", Target: rep.Target,
 		Args: opt.Args, ParentRun: rep.PushRun})
@@ -202,7 +208,11 @@ func verify(ctx context.Context, db *sql.DB, opt VerifyOptions, plan Plan, names
 			for start := 0; start < len(personIDs); start += MaxBatch {
 				chunk := personIDs[start:min(start+MaxBatch, len(personIDs))]
 				list, _ := json.Marshal(chunk)
-				recs, calls, err := opt.Client.List(ctx, o.NamePlural, f.RelationName()+"Id[in]:"+string(list))
+				key := f.RelationName() + "Id"
+				if n, ok := names[o.NameSingular][key]; ok {
+					key = n
+				}
+				recs, calls, err := opt.Client.List(ctx, o.NamePlural, key+"[in]:"+string(list))
 				rep.ReadCalls += calls
 				if err != nil {
 					return err
@@ -238,7 +248,7 @@ func compareRecord(r Row, got Record, attachment bool) []exporters.FieldDiff {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if k == "id" || (attachment && k == "fullPath") || (serverFilled[k] && r.Payload[k] == nil) {
+		if k == "id" || (attachment && slices.Contains(uploadFields, k)) || (serverFilled[k] && r.Payload[k] == nil) {
 			continue
 		}
 		want, have := normalize(k, r.Payload[k]), normalize(k, got[k])

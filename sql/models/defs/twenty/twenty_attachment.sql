@@ -15,8 +15,8 @@ SELECT
         ELSE 'OTHER'
     END AS file_category,
     CAST(a.scan_date AS TIMESTAMP) AS created_at,
-    n."_person_id" AS person_id,
-    n.id AS note_id,
+    n."_person_id" AS target_person_id,
+    n.id AS target_note_id,
     -- Attachment is a system object without custom fields: what the
     -- document is travels in its note, and here as metadata.
     a.document_type AS "_document_type",

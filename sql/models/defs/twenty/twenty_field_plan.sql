@@ -81,7 +81,7 @@ WITH fields(object_name_singular, table_column, field_name, label, type, is_cust
 
     ('taskTarget', 'id', 'id', 'Id', 'UUID', false, NULL, NULL, NULL, NULL),
     ('taskTarget', 'task_id', 'task', 'Task', 'RELATION', false, 'task', 'MANY_TO_ONE', 'Task Targets', NULL),
-    ('taskTarget', 'person_id', 'person', 'Person', 'RELATION', false, 'person', 'MANY_TO_ONE', 'Task Targets', NULL),
+    ('taskTarget', 'target_person_id', 'targetPerson', 'Person', 'RELATION', false, 'person', 'MANY_TO_ONE', 'Task Targets', NULL),
 
     ('note', 'id', 'id', 'Id', 'UUID', false, NULL, NULL, NULL, NULL),
     ('note', 'note_type', 'noteType', 'Note Type', 'SELECT', true, NULL, NULL, NULL, NULL),
@@ -95,7 +95,7 @@ WITH fields(object_name_singular, table_column, field_name, label, type, is_cust
 
     ('noteTarget', 'id', 'id', 'Id', 'UUID', false, NULL, NULL, NULL, NULL),
     ('noteTarget', 'note_id', 'note', 'Note', 'RELATION', false, 'note', 'MANY_TO_ONE', 'Note Targets', NULL),
-    ('noteTarget', 'person_id', 'person', 'Person', 'RELATION', false, 'person', 'MANY_TO_ONE', 'Note Targets', NULL),
+    ('noteTarget', 'target_person_id', 'targetPerson', 'Person', 'RELATION', false, 'person', 'MANY_TO_ONE', 'Note Targets', NULL),
 
     ('perioRecord', 'id', 'id', 'Id', 'UUID', false, NULL, NULL, NULL, NULL),
     ('perioRecord', 'name', 'name', 'Name', 'TEXT', false, NULL, NULL, NULL, 'Exam date, tooth and site'),
@@ -117,8 +117,8 @@ WITH fields(object_name_singular, table_column, field_name, label, type, is_cust
     ('attachment', 'name', 'name', 'Name', 'TEXT', false, NULL, NULL, NULL, NULL),
     ('attachment', 'file_category', 'fileCategory', 'File Category', 'SELECT', false, NULL, NULL, NULL, NULL),
     ('attachment', 'created_at', 'createdAt', 'Creation date', 'DATE_TIME', false, NULL, NULL, NULL, 'Scan date'),
-    ('attachment', 'person_id', 'person', 'Person', 'RELATION', false, 'person', 'MANY_TO_ONE', 'Attachments', NULL),
-    ('attachment', 'note_id', 'note', 'Note', 'RELATION', false, 'note', 'MANY_TO_ONE', 'Attachments', NULL)
+    ('attachment', 'target_person_id', 'targetPerson', 'Person', 'RELATION', false, 'person', 'MANY_TO_ONE', 'Attachments', NULL),
+    ('attachment', 'target_note_id', 'targetNote', 'Note', 'RELATION', false, 'note', 'MANY_TO_ONE', 'Attachments', NULL)
 ), fixed(object_name_singular, field_name, value, label, rank) AS (
     -- Known enumerations, in the order a user would want them.
     VALUES
