@@ -48,6 +48,9 @@ const (
 // FaultKinds is every kind, in the order Faults draws them.
 var FaultKinds = []FaultKind{Fault500, FaultStorm, FaultStormRetryAfter, FaultReset, FaultLostAnswer, FaultTimeout, FaultSlow}
 
+// At is the rates of one kind of fault alone.
+func At(k FaultKind, rate float64) map[FaultKind]float64 { return map[FaultKind]float64{k: rate} }
+
 // FaultOptions set what Faults injects and how often.
 type FaultOptions struct {
 	// Seed makes the draws reproducible: the nth call to reach Faults gets
@@ -315,4 +318,43 @@ func StartFaulty(t testing.TB, base string, opt FaultOptions) (*Faults, string) 
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv.URL
+}
+
+// FaultFigure is what one push through faults measured, next to a clean
+// push of the same records.
+type FaultFigure struct {
+	// Faults names the case ("500 at 10%").
+	Faults string
+	Counts FaultCounts
+	// CleanCalls is the calls of the clean push.
+	CleanCalls int
+	// Retries is what the client logged as retried or waited out; -1 when
+	// the client does not say.
+	Retries     int
+	Wall, Clean time.Duration
+	// Lost is records of the clean push the server does not hold; Twice,
+	// records created twice; Rewrites, records a write sent again after
+	// its answer was lost (the same values, by the same key).
+	Lost, Twice, Rewrites int
+	// Resumes is how many times the push stopped on a fault and was run
+	// again.
+	Resumes int
+}
+
+// FaultFigures prints as a table, one line a case.
+type FaultFigures []FaultFigure
+
+func (ff FaultFigures) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-38s %6s %6s %8s %8s %7s %7s %5s %5s %8s %8s\n", "faults", "calls", "extra", "faulted", "retries",
+		"wall", "clean", "lost", "twice", "rewrites", "resumes")
+	for _, f := range ff {
+		retries := "-"
+		if f.Retries >= 0 {
+			retries = fmt.Sprint(f.Retries)
+		}
+		fmt.Fprintf(&b, "%-38s %6d %6d %8d %8s %6.1fs %6.1fs %5d %5d %8d %8d\n", f.Faults, f.Counts.Calls, f.Counts.Calls-f.CleanCalls,
+			f.Counts.Total(), retries, f.Wall.Seconds(), f.Clean.Seconds(), f.Lost, f.Twice, f.Rewrites, f.Resumes)
+	}
+	return b.String()
 }

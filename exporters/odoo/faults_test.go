@@ -3,9 +3,7 @@ package odoo_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -93,6 +91,17 @@ func createCall(_ *http.Request, body []byte) bool {
 	return bytes.Contains(body, []byte("<string>create</string>"))
 }
 
+// loaded is the records every load call the server took carried.
+func loaded(s *odootest.Server) int {
+	n := 0
+	for _, c := range s.Calls() {
+		if c.ORM == "load" {
+			n += c.Records
+		}
+	}
+	return n
+}
+
 func totalOf(m map[string]int) int {
 	n := 0
 	for _, v := range m {
@@ -116,9 +125,6 @@ func TestPushThroughFaults(t *testing.T) {
 	}
 	require.Equal(t, clean.rows, axiumCount(clean.srv))
 
-	rates := func(k exportertest.FaultKind, r float64) map[exportertest.FaultKind]float64 {
-		return map[exportertest.FaultKind]float64{k: r}
-	}
 	cases := []struct {
 		name string
 		opt  exportertest.FaultOptions
@@ -128,24 +134,22 @@ func TestPushThroughFaults(t *testing.T) {
 		// they may have reached Odoo, as a second create would duplicate.
 		mayStop bool
 	}{
-		{name: "500 at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: rates(exportertest.Fault500, 0.10)}},
-		{name: "429 storms at 5%", opt: exportertest.FaultOptions{Rates: rates(exportertest.FaultStorm, 0.05)}},
+		{name: "500 at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.Fault500, 0.10)}},
+		{name: "429 storms at 5%", opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultStorm, 0.05)}},
 		{name: "429 storms, Retry-After, at 2%", opt: exportertest.FaultOptions{StormMin: 2, StormMax: 3,
-			Rates: rates(exportertest.FaultStormRetryAfter, 0.02)}},
+			Rates: exportertest.At(exportertest.FaultStormRetryAfter, 0.02)}},
 		{name: "429 storms at 50% of creates", opt: exportertest.FaultOptions{Only: createCall,
-			Rates: rates(exportertest.FaultStorm, 0.5)}},
-		{name: "resets at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: rates(exportertest.FaultReset, 0.10)}},
-		{name: "lost answers at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: rates(exportertest.FaultLostAnswer, 0.10)}},
-		{name: "timeouts at 2%", mayStop: true, opt: exportertest.FaultOptions{Rates: rates(exportertest.FaultTimeout, 0.02)}},
-		{name: "slow server at 30%", opt: exportertest.FaultOptions{Rates: rates(exportertest.FaultSlow, 0.30)}},
+			Rates: exportertest.At(exportertest.FaultStorm, 0.5)}},
+		{name: "resets at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultReset, 0.10)}},
+		{name: "lost answers at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultLostAnswer, 0.10)}},
+		{name: "timeouts at 2%", mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultTimeout, 0.02)}},
+		{name: "slow server at 30%", opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultSlow, 0.30)}},
 		{name: "all at once, 1-2% each", mayStop: true, opt: exportertest.FaultOptions{StormMin: 2, StormMax: 3, Rates: map[exportertest.FaultKind]float64{
 			exportertest.Fault500: 0.02, exportertest.FaultStorm: 0.02, exportertest.FaultStormRetryAfter: 0.005, exportertest.FaultReset: 0.02,
 			exportertest.FaultLostAnswer: 0.02, exportertest.FaultTimeout: 0.01, exportertest.FaultSlow: 0.02}}},
 	}
-	row := "%-38s %6d %8d %8d %6.1fs %6.1fs %5d %5d  %d"
-	figures := []string{fmt.Sprintf("%-38s %6s %8s %8s %7s %7s %5s %5s  %s", "faults", "calls", "extra", "faulted",
-		"wall", "clean", "lost", "twice", "resumes")}
-	figures = append(figures, fmt.Sprintf(row, "none", clean.faults.Counts().Calls, 0, 0, clean.wall.Seconds(), clean.wall.Seconds(), 0, 0, clean.resumes))
+	figures := exportertest.FaultFigures{{Faults: "none", Counts: clean.faults.Counts(), CleanCalls: clean.faults.Counts().Calls,
+		Retries: -1, Wall: clean.wall, Clean: clean.wall}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opt.Seed = exportertest.SeedOf(tc.name)
@@ -171,11 +175,13 @@ func TestPushThroughFaults(t *testing.T) {
 			assert.Equal(t, clean.rows, axiumCount(run.srv), "one external id per row")
 			assert.Zero(t, lost, "records lost")
 			assert.Zero(t, twice, "records created twice")
-			figures = append(figures, fmt.Sprintf(row, tc.name, fc.Calls, fc.Calls-clean.faults.Counts().Calls, fc.Total(),
-				run.wall.Seconds(), clean.wall.Seconds(), lost, twice, run.resumes))
+			figures = append(figures, exportertest.FaultFigure{Faults: tc.name, Counts: fc, CleanCalls: clean.faults.Counts().Calls,
+				Retries: -1, Wall: run.wall, Clean: clean.wall, Lost: lost, Twice: twice,
+				Rewrites: loaded(run.srv) - loaded(clean.srv), Resumes: run.resumes})
 			t.Logf("injected: %s (%d storms)", fc, fc.Storms)
 		})
 	}
-	t.Log("Odoo push of " + fmt.Sprint(totalOf(clean.rows)) + " records through faults (calls: at the proxy, after logging in; " +
-		"extra: over the clean run; resumes: pushes run again after the push stopped on a fault)\n" + strings.Join(figures, "\n"))
+	t.Logf("Odoo push of %d records through faults (calls: at the proxy, after logging in; extra: over the clean push; "+
+		"rewrites: records loaded again after a lost answer, the same values by external id; resumes: pushes run again after the push stopped)\n%s",
+		totalOf(clean.rows), figures)
 }

@@ -2,7 +2,6 @@ package twenty
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -131,25 +130,23 @@ func TestPushThroughFaults(t *testing.T) {
 		// sent again, and Twenty refuses it ("already exists").
 		mayStop bool
 	}{
-		{name: "500 at 10%", opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.Fault500: 0.10}}},
-		{name: "500 at 30%", opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.Fault500: 0.30}}},
-		{name: "429 storms at 5%", opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.FaultStorm: 0.05}}},
+		{name: "500 at 10%", opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.Fault500, 0.10)}},
+		{name: "500 at 30%", opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.Fault500, 0.30)}},
+		{name: "429 storms at 5%", opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultStorm, 0.05)}},
 		{name: "429 storms, Retry-After, at 2%", opt: exportertest.FaultOptions{StormMin: 2, StormMax: 3,
-			Rates: map[exportertest.FaultKind]float64{exportertest.FaultStormRetryAfter: 0.02}}},
-		{name: "resets at 10%", opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.FaultReset: 0.10}}},
-		{name: "lost answers at 10%", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.FaultLostAnswer: 0.10}}},
-		{name: "timeouts at 8%", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.FaultTimeout: 0.08}}},
+			Rates: exportertest.At(exportertest.FaultStormRetryAfter, 0.02)}},
+		{name: "resets at 10%", opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultReset, 0.10)}},
+		{name: "lost answers at 10%", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultLostAnswer, 0.10)}},
+		{name: "timeouts at 8%", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultTimeout, 0.08)}},
 		{name: "lost answers at 30% of schema writes", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Only: schemaWrite,
-			Rates: map[exportertest.FaultKind]float64{exportertest.FaultLostAnswer: 0.30}}},
-		{name: "slow server at 30%", opt: exportertest.FaultOptions{Rates: map[exportertest.FaultKind]float64{exportertest.FaultSlow: 0.30}}},
+			Rates: exportertest.At(exportertest.FaultLostAnswer, 0.30)}},
+		{name: "slow server at 30%", opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultSlow, 0.30)}},
 		{name: "all at once, 3% each", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{StormMin: 2, StormMax: 4, Rates: map[exportertest.FaultKind]float64{
 			exportertest.Fault500: 0.03, exportertest.FaultStorm: 0.03, exportertest.FaultStormRetryAfter: 0.01, exportertest.FaultReset: 0.03,
 			exportertest.FaultLostAnswer: 0.03, exportertest.FaultTimeout: 0.03, exportertest.FaultSlow: 0.03}}},
 	}
-	figures := []string{fmt.Sprintf("%-38s %6s %8s %8s %8s %7s %7s %5s %5s %8s  %s", "faults", "calls", "extra", "faulted", "retries",
-		"wall", "clean", "lost", "twice", "rewrite", "resumes")}
-	figures = append(figures, fmt.Sprintf("%-38s %6d %8d %8d %8d %6.1fs %6.1fs %5d %5d %8d  %d", "none", clean.faults.Counts().Calls, 0, 0, clean.retries,
-		clean.wall.Seconds(), clean.wall.Seconds(), 0, 0, 0, 0))
+	figures := exportertest.FaultFigures{{Faults: "none", Counts: clean.faults.Counts(), CleanCalls: clean.faults.Counts().Calls,
+		Retries: clean.retries, Wall: clean.wall, Clean: clean.wall}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opt.Seed = exportertest.SeedOf(tc.name)
@@ -190,11 +187,12 @@ func TestPushThroughFaults(t *testing.T) {
 			}
 			assert.Zero(t, lost, "records lost")
 			assert.Zero(t, twice, "records created twice")
-			figures = append(figures, fmt.Sprintf("%-38s %6d %8d %8d %8d %6.1fs %6.1fs %5d %5d %8d  %d", tc.name, fc.Calls, fc.Calls-clean.faults.Counts().Calls,
-				fc.Total(), run.retries, run.wall.Seconds(), clean.wall.Seconds(), lost, twice, rewrites, run.resumes))
+			figures = append(figures, exportertest.FaultFigure{Faults: tc.name, Counts: fc, CleanCalls: clean.faults.Counts().Calls,
+				Retries: run.retries, Wall: run.wall, Clean: clean.wall, Lost: lost, Twice: twice, Rewrites: rewrites, Resumes: run.resumes})
 			t.Logf("injected: %s (%d storms)", fc, fc.Storms)
 		})
 	}
-	t.Log("Twenty push of " + fmt.Sprint(clean.audit["create"]) + " records through faults (calls: at the proxy; extra: over the clean run; " +
-		"retries: logged by the client; rewrite: records a lost answer made the client send again, same values)\n" + strings.Join(figures, "\n"))
+	t.Logf("Twenty push of %d records through faults (calls: at the proxy; extra: over the clean push; retries: logged by the client; "+
+		"rewrites: records sent again after a lost answer, the same values by id; resumes: pushes run again after the push stopped)\n%s",
+		clean.audit["create"], figures)
 }
