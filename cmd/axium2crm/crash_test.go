@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters/exportertest"
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
@@ -140,59 +140,11 @@ func crashTargets() []crashTarget {
 					}
 					return odootest.DropBefore
 				})
-				return func() any { return odooState(s) }, []string{"ODOO_URL=" + s.URL, "ODOO_DB=odoo", "ODOO_USER=admin",
+				return func() any { return exportertest.OdooState(s) }, []string{"ODOO_URL=" + s.URL, "ODOO_DB=odoo", "ODOO_USER=admin",
 					"ODOO_PASSWORD=" + odooSecret, "ODOO_API_KEY="}
 			},
 		},
 	}
-}
-
-// odooState is every record bound to an axium external id, references as
-// external ids, without what the server stamps.
-func odooState(s *odootest.Server) any {
-	back := map[string]string{}
-	for _, r := range s.Records("ir.model.data") {
-		back[fmt.Sprintf("%s,%d", r["model"], r["res_id"])] = r["module"].(string) + "." + r["name"].(string)
-	}
-	out := map[string]map[string]any{}
-	for _, r := range s.Records("ir.model.data") {
-		if r["module"] != "axium" {
-			continue
-		}
-		model := r["model"].(string)
-		for _, rec := range s.Records(model) {
-			if fmt.Sprint(rec["id"]) != fmt.Sprint(r["res_id"]) {
-				continue
-			}
-			v := map[string]any{}
-			for k, x := range rec {
-				f, ok := s.Field(model, k)
-				if k == "id" || !ok || strings.HasSuffix(k, "_date") && (k == "write_date" || k == "create_date") {
-					continue
-				}
-				switch {
-				case f.Type == "many2one":
-					if id, ok := x.(int64); ok && id != 0 {
-						x = back[fmt.Sprintf("%s,%d", f.Relation, id)]
-					}
-				case f.Type == "many2many" || f.Type == "one2many":
-					var names []string
-					if ids, ok := x.([]int64); ok {
-						for _, id := range ids {
-							names = append(names, back[fmt.Sprintf("%s,%d", f.Relation, id)])
-						}
-					}
-					sort.Strings(names)
-					x = strings.Join(names, ",")
-				case k == "res_id":
-					x = back[fmt.Sprintf("%s,%d", rec["res_model"], x)] + back[fmt.Sprintf("%s,%d", rec["model"], x)]
-				}
-				v[k] = x
-			}
-			out[r["module"].(string)+"."+r["name"].(string)] = v
-		}
-	}
-	return out
 }
 
 // child runs the command line in a child process with env added, arms

@@ -18,6 +18,7 @@ import (
 
 	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters/exportertest"
 	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/exporters/odoo"
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
@@ -140,53 +141,10 @@ func pushOpts() odoo.PushOptions {
 	return odoo.PushOptions{BatchSize: 7, Workers: 2, TimeZone: newYork}
 }
 
-// state is what Odoo holds of everything pushed: per external id, the
-// record's values with references written as external ids, so two
-// servers can be compared.
+// state is what Odoo holds of the models pushed, by external id, with
+// references as external ids, so two servers can be compared.
 func state(s *odootest.Server, models []string) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	back := map[string]string{}
-	for _, r := range s.Records("ir.model.data") {
-		back[fmt.Sprintf("%s,%d", r["model"], r["res_id"])] = r["module"].(string) + "." + r["name"].(string)
-	}
-	for _, m := range models {
-		for _, r := range s.Records(m) {
-			xid := back[fmt.Sprintf("%s,%d", m, r["id"])]
-			if !strings.HasPrefix(xid, "axium.") {
-				continue
-			}
-			v := map[string]any{}
-			for k, x := range r {
-				if k == "id" {
-					continue
-				}
-				if _, ok := s.Field(m, k); !ok {
-					// A field dropped since (rollback --schema): Odoo drops
-					// its column, the test server keeps the value.
-					continue
-				}
-				if f, ok := s.Field(m, k); ok && f.Type == "many2one" {
-					if id, ok := x.(int64); ok && id != 0 {
-						x = back[fmt.Sprintf("%s,%d", f.Relation, id)]
-					}
-				}
-				if f, ok := s.Field(m, k); ok && f.Type == "many2many" {
-					var names []string
-					for _, id := range x.([]int64) {
-						names = append(names, back[fmt.Sprintf("%s,%d", f.Relation, id)])
-					}
-					sort.Strings(names)
-					x = strings.Join(names, ",")
-				}
-				if k == "res_id" {
-					x = back[fmt.Sprintf("%s,%d", r["res_model"], x)] + back[fmt.Sprintf("%s,%d", r["model"], x)]
-				}
-				v[k] = x
-			}
-			out[xid] = v
-		}
-	}
-	return out
+	return exportertest.OdooState(s, models...)
 }
 
 var pushedModels = []string{"res.partner", "res.users", "product.product", "crm.lead", "calendar.event", "account.move",
