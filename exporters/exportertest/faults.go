@@ -3,6 +3,7 @@ package exportertest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -14,6 +15,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters/audit"
 )
 
 // FaultKind is one way a destination misbehaves, as Faults injects it.
@@ -357,4 +363,37 @@ func (ff FaultFigures) String() string {
 			f.Counts.Total(), retries, f.Wall.Seconds(), f.Clean.Seconds(), f.Lost, f.Twice, f.Rewrites, f.Resumes)
 	}
 	return b.String()
+}
+
+// PushUntilDone calls push, and while it fails on a fault calls it again
+// as a user would: with resume when the audit log holds an unfinished
+// push of the destination, else afresh; at most max times again. It
+// returns the last push's result and error and how many times it pushed
+// again.
+func PushUntilDone[R any](t testing.TB, db *sql.DB, destination string, max int, push func(resume bool) (R, error)) (R, int, error) {
+	t.Helper()
+	rep, err := push(false)
+	again := 0
+	for ; err != nil && again < max; again++ {
+		u, uerr := audit.Unfinished(context.Background(), db, destination, "push")
+		if uerr != nil {
+			return rep, again, uerr
+		}
+		t.Logf("the push stopped on a fault (resume: %v): %v", u != nil, err)
+		rep, err = push(u != nil)
+	}
+	return rep, again, err
+}
+
+// AssertSettled checks that push run runID left no audit entry pending
+// and no push of the destination unfinished.
+func AssertSettled(t testing.TB, db *sql.DB, destination string, runID int64) {
+	t.Helper()
+	ctx := context.Background()
+	unsettled, err := audit.UnsettledOf(ctx, db, runID)
+	require.NoError(t, err)
+	assert.Empty(t, unsettled, "every audit entry settled")
+	u, err := audit.Unfinished(ctx, db, destination, "push")
+	require.NoError(t, err)
+	assert.Nil(t, u, "the push finished")
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/axium2crm/axium2crm/exporters/audit"
 	"github.com/axium2crm/axium2crm/exporters/exportertest"
 	"github.com/axium2crm/axium2crm/exporters/odoo"
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
@@ -53,28 +52,17 @@ func pushThroughFaults(t *testing.T, opt exportertest.FaultOptions) faultRun {
 	run := faultRun{srv: s, faults: faults, rows: f.rows(t)}
 	o := pushOpts()
 	start := time.Now()
-	rep, err := odoo.Push(ctx, f.db, c, o)
-	for err != nil && run.resumes < maxResumes {
-		// As the user would: push --resume when the push left an
-		// unfinished run in the audit log, else push again.
-		u, uerr := audit.Unfinished(ctx, f.db, odoo.Destination, "push")
-		require.NoError(t, uerr)
-		o.Resume = u != nil
-		t.Logf("the push stopped on a fault (resume: %v): %v", o.Resume, err)
-		run.resumes++
-		rep, err = odoo.Push(ctx, f.db, c, o)
-	}
+	rep, again, err := exportertest.PushUntilDone(t, f.db, odoo.Destination, maxResumes, func(resume bool) (*odoo.Report, error) {
+		o.Resume = resume
+		return odoo.Push(ctx, f.db, c, o)
+	})
+	run.resumes = again
 	require.NoError(t, err)
 	run.wall = time.Since(start)
 	require.Empty(t, rep.Failures)
 	faults.Settle()
 
-	unsettled, err := audit.UnsettledOf(ctx, f.db, rep.RunID)
-	require.NoError(t, err)
-	assert.Empty(t, unsettled, "every audit entry settled")
-	u, err := audit.Unfinished(ctx, f.db, odoo.Destination, "push")
-	require.NoError(t, err)
-	assert.Nil(t, u, "the push finished")
+	exportertest.AssertSettled(t, f.db, odoo.Destination, rep.RunID)
 	var created, records, other int
 	require.NoError(t, f.db.QueryRow(`SELECT count(*) FILTER (action = 'create'), count(DISTINCT dest_id) FILTER (action = 'create'),
 			count(*) FILTER (action IN ('update', 'fail'))

@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/axium2crm/axium2crm/exporters/audit"
 	"github.com/axium2crm/axium2crm/exporters/exportertest"
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
 )
@@ -64,29 +63,18 @@ func pushThroughFaults(t *testing.T, opt exportertest.FaultOptions) faultRun {
 	o := PushOptions{Client: c, Mapper: m, Args: "push twenty"}
 	run := faultRun{srv: srv, faults: faults, want: tableRows(t, wh)}
 	start := time.Now()
-	rep, err := Push(ctx, wh.DB(), o)
-	for err != nil && run.resumes < maxResumes {
-		// As the user would: push --resume when the push left an
-		// unfinished run in the audit log, else push again.
-		u, uerr := audit.Unfinished(ctx, wh.DB(), Destination, "push")
-		require.NoError(t, uerr)
-		o.Resume = u != nil
-		t.Logf("the push stopped on a fault (resume: %v): %v", o.Resume, err)
-		run.resumes++
-		rep, err = Push(ctx, wh.DB(), o)
-	}
+	rep, again, err := exportertest.PushUntilDone(t, wh.DB(), Destination, maxResumes, func(resume bool) (PushReport, error) {
+		o.Resume = resume
+		return Push(ctx, wh.DB(), o)
+	})
+	run.resumes = again
 	require.NoError(t, err)
 	run.wall = time.Since(start)
 	require.Empty(t, rep.Failures)
 	faults.Settle()
 	run.retries = strings.Count(logs.String(), `retrying"`) + strings.Count(logs.String(), `waiting"`)
 
-	unsettled, err := audit.UnsettledOf(ctx, wh.DB(), rep.RunID)
-	require.NoError(t, err)
-	assert.Empty(t, unsettled, "every audit entry settled")
-	u, err := audit.Unfinished(ctx, wh.DB(), Destination, "push")
-	require.NoError(t, err)
-	assert.Nil(t, u, "the push finished")
+	exportertest.AssertSettled(t, wh.DB(), Destination, rep.RunID)
 	run.audit = auditCounts(t, wh, rep.RunID)
 	return run
 }
