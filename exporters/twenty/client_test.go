@@ -158,7 +158,8 @@ func TestSecretNeverInErrorsOrLogs(t *testing.T) {
 }
 
 func TestMetadataClient(t *testing.T) {
-	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	// uploadFile is the 1.x upload (Files v2: TestServerVersionAndFilesV2).
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1, Version: twentytest.V1})
 	cl, _ := testClient(t, srv, nil)
 	ctx := context.Background()
 	objs, err := cl.Objects(ctx)

@@ -19,14 +19,18 @@ import (
 
 // TestDestinationContract runs the shared exporters.Destination suite
 // against twentytest.
+// TestDestinationContract runs the shared suite against the test server
+// speaking each version it models: today's 2.43 and 1.x before 1.17.
 func TestDestinationContract(t *testing.T) {
-	exportertest.Run(t, harness{})
+	for _, v := range twentytest.Versions {
+		t.Run(v, func(t *testing.T) { exportertest.Run(t, harness{version: v}) })
+	}
 }
 
-type harness struct{}
+type harness struct{ version string }
 
-func (harness) Start(t testing.TB) (exporters.Destination, exportertest.Server) {
-	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+func (h harness) Start(t testing.TB) (exporters.Destination, exportertest.Server) {
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1, Version: h.version})
 	c, err := NewClient(Config{BaseURL: srv.URL, APIKey: srv.APIKey(), Calls: 10000, Window: time.Second, RetryBase: time.Millisecond})
 	require.NoError(t, err)
 	m, err := NewMapper("America/New_York")
@@ -133,7 +137,11 @@ func (s *server) AddExtra(t testing.TB, db *sql.DB) exportertest.Ref {
 	note := s.firstID(t, db, `SELECT min(id) FROM twenty.note`)
 	table := s.firstID(t, db, `SELECT 'twenty.' || table_name FROM twenty.object_plan WHERE object_name_singular = 'noteTarget'`)
 	id := uuid.NewString()
-	_, err := s.c.Upsert(context.Background(), "noteTargets", []Record{{"id": id, "noteId": note, "personId": patient}})
+	person := "targetPersonId" // since Twenty 1.17
+	if s.srv.Version() == twentytest.V1 {
+		person = "personId"
+	}
+	_, err := s.c.Upsert(context.Background(), "noteTargets", []Record{{"id": id, "noteId": note, person: patient}})
 	require.NoError(t, err)
 	return exportertest.Ref{Table: table, ID: id}
 }

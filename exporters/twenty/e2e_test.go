@@ -103,7 +103,7 @@ func TestPushRealModels(t *testing.T) {
 		assert.Equal(t, want[c.Object], c.Create, "created %s", c.Object)
 	}
 	for _, a := range ref.Records("attachment") {
-		_, ok := ref.File(a["fullPath"].(string))
+		_, ok := storedFile(ref, a)
 		assert.True(t, ok, "attachment %s points at its uploaded file", a["id"])
 	}
 

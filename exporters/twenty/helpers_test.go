@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
+
 	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
@@ -112,4 +114,17 @@ func confirmMap(t testing.TB, wh *warehouse.Warehouse) {
 	require.NoError(t, err)
 	_, err = mapping.Confirm(context.Background(), wh.DB(), m, "test", "", 0)
 	require.NoError(t, err)
+}
+
+// storedFile is the bytes an attachment record points at: its Files v2
+// value (file: [{fileId, label}]) or its 1.x fullPath.
+func storedFile(srv *twentytest.Server, a map[string]any) ([]byte, bool) {
+	if files, ok := a["file"].([]any); ok && len(files) == 1 {
+		if f, ok := files[0].(map[string]any); ok {
+			id, _ := f["fileId"].(string)
+			return srv.FileByID(id)
+		}
+	}
+	path, _ := a["fullPath"].(string)
+	return srv.File(path)
 }

@@ -254,7 +254,7 @@ func (s *Server) Record(object, id string) (map[string]any, bool) {
 
 // State is every record of the objects named, by object and id, without
 // what the server stamps (updatedAt, a createdAt the payload had none for,
-// upload paths) and without null fields: two servers that took the same
+// upload paths and file ids) and without null fields: two servers that took the same
 // writes compare equal, whenever they took them.
 func (s *Server) State(objects ...string) map[string]map[string]map[string]any {
 	out := map[string]map[string]map[string]any{}
@@ -263,7 +263,7 @@ func (s *Server) State(objects ...string) map[string]map[string]map[string]any {
 		for id, r := range s.Records(o) {
 			c := map[string]any{}
 			for k, v := range r {
-				if v == nil || k == "updatedAt" || k == "fullPath" || (k == "createdAt" && strings.HasSuffix(fmt.Sprint(v), "Z")) {
+				if v == nil || k == "updatedAt" || k == "fullPath" || k == "file" || (k == "createdAt" && strings.HasSuffix(fmt.Sprint(v), "Z")) {
 					continue
 				}
 				c[k] = v

@@ -32,7 +32,7 @@ var Versions = []string{V2_43, V1}
 
 // DefaultVersion is the version a server follows when Options.Version is
 // empty.
-const DefaultVersion = V1
+const DefaultVersion = V2_43
 
 // appVersions is what each version states as ClientConfig.appVersion.
 var appVersions = map[string]string{V2_43: "2.43.0", V1: "1.16.0"}

@@ -23,7 +23,7 @@ func gql(t *testing.T, s *Server, key, path, query string, vars map[string]any) 
 }
 
 func TestVersionStated(t *testing.T) {
-	for _, c := range []struct{ version, app string }{{V2_43, "2.43.0"}, {V1, "1.16.0"}, {"", "1.16.0"}} {
+	for _, c := range []struct{ version, app string }{{V2_43, "2.43.0"}, {V1, "1.16.0"}, {"", "2.43.0"}} {
 		t.Run(c.version, func(t *testing.T) {
 			s := New(t, Options{RateLimit: -1, Version: c.version})
 			r := call(t, s, "", "GET", "/client-config", nil)
