@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
+
 	"github.com/axium2crm/axium2crm/exporters"
 )
 
@@ -61,7 +63,7 @@ func verifyOpts(t *testing.T, rw *realWarehouse, c *Client) VerifyOptions {
 func TestVerifyFindsTampering(t *testing.T) {
 	ctx := context.Background()
 	rw := buildReal(t, 15, 5)
-	srv := newServer(t)
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1, Version: twentytest.V1}) // 1.x person targets; the contract suite verifies on 2.43
 	_, err := Push(ctx, rw.wh.DB(), pushOpts(t, srv, nil))
 	require.NoError(t, err)
 	c, _ := testClient(t, srv, nil)
