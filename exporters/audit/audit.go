@@ -341,6 +341,11 @@ func LastHashes(ctx context.Context, db *sql.DB, destination, table string) (map
 	if err != nil {
 		return nil, fmt.Errorf("audit: last hashes of %s: %w", table, err)
 	}
+	return scanSent(rows)
+}
+
+// scanSent reads (destination id, payload hash, database id) rows.
+func scanSent(rows *sql.Rows) (map[string]Sent, error) {
 	defer rows.Close()
 	out := map[string]Sent{}
 	for rows.Next() {
@@ -369,18 +374,7 @@ func LastHashesOf(ctx context.Context, db *sql.DB, destination, table string, id
 	if err != nil {
 		return nil, fmt.Errorf("audit: last hashes of %s: %w", table, err)
 	}
-	defer rows.Close()
-	out := map[string]Sent{}
-	for rows.Next() {
-		var id string
-		var h sql.NullString
-		var dbid sql.NullInt64
-		if err := rows.Scan(&id, &h, &dbid); err != nil {
-			return nil, err
-		}
-		out[id] = Sent{PayloadHash: h.String, DBID: dbid.Int64}
-	}
-	return out, rows.Err()
+	return scanSent(rows)
 }
 
 // HeldCount is how many records of one warehouse table the log says the
