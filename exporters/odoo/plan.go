@@ -131,6 +131,19 @@ func (t *tableData) col(name string) int {
 	return -1
 }
 
+// columnsOf describes a destination table's columns.
+func columnsOf(types []*sql.ColumnType) []column {
+	var out []column
+	for _, ct := range types {
+		c := column{name: ct.Name(), field: ct.Name(), dbType: ct.DatabaseTypeName()}
+		if f, ok := strings.CutSuffix(c.name, "/id"); ok {
+			c.field, c.ref = f, true
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // readTable reads odoo.<table> whole.
 func readTable(ctx context.Context, db *sql.DB, obj Object) (*tableData, error) {
 	rows, err := db.QueryContext(ctx, "SELECT * FROM odoo."+warehouse.QuoteIdent(obj.Table)+" ORDER BY id")
@@ -142,14 +155,7 @@ func readTable(ctx context.Context, db *sql.DB, obj Object) (*tableData, error) 
 	if err != nil {
 		return nil, err
 	}
-	t := &tableData{obj: obj}
-	for _, ct := range types {
-		c := column{name: ct.Name(), field: ct.Name(), dbType: ct.DatabaseTypeName()}
-		if f, ok := strings.CutSuffix(c.name, "/id"); ok {
-			c.field, c.ref = f, true
-		}
-		t.cols = append(t.cols, c)
-	}
+	t := &tableData{obj: obj, cols: columnsOf(types)}
 	if t.col("id") < 0 {
 		return nil, fmt.Errorf("odoo.%s has no id column (the external id)", obj.Table)
 	}

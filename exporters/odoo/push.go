@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // PushOptions tune a push.
@@ -121,18 +121,25 @@ type pusher struct {
 	db     *sql.DB
 	c      *Client
 	opt    PushOptions
-	run    *audit.Run
+	plan   *Plan
+	tables []*tableData // each object's columns (no rows)
 	mu     sync.Mutex
+	// xids caches what external ids name (at most maxCachedXIDs; a miss
+	// is read again).
 	xids   map[string]XIDTarget
 	states map[string]int64 // "country xid|code" → res.country.state id
 	fields map[string]map[string]any
 	dirs   map[int64]string
-	rep    *Report
-	// overlay is the unfinished push as a dry run settles it in memory.
-	overlay exporters.Overlay
 }
 
-// Push sends the odoo.* tables to Odoo in load order.
+// maxCachedXIDs bounds the external ids a push keeps resolved in memory.
+const maxCachedXIDs = 200000
+
+// Push sends the odoo.* tables to Odoo in load order through the push
+// engine (exporters.Push); what is Odoo's own is this adapter: rows become
+// import rows for load, external ids are resolved and created by load in
+// one transaction with their record, pre-images are read with read,
+// deletes are unlink.
 func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report, error) {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 500
@@ -143,100 +150,403 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 	if opt.SampleTable == "" {
 		opt.SampleTable = "res_partner_patient"
 	}
-	p := &pusher{db: db, c: c, opt: opt, xids: map[string]XIDTarget{}, states: map[string]int64{}, fields: map[string]map[string]any{}, rep: &Report{DryRun: opt.DryRun}}
-	// The gate, as every destination has it: a confirmed map and data
-	// tests that passed on the current build (a dry run always passes).
-	if err := exporters.CheckGate(ctx, db, Destination, opt.DryRun, opt.Force); err != nil {
-		return p.rep, err
-	}
-	if !opt.DryRun && !opt.Resume {
-		// Refuse before the schema step changes Odoo: audit.Start would
-		// refuse too, but only after it.
-		if u, err := audit.Unfinished(ctx, db, "odoo", "push"); err != nil {
-			return p.rep, err
-		} else if u != nil {
-			return p.rep, u
-		}
+	rep := &Report{DryRun: opt.DryRun}
+	p := &pusher{db: db, c: c, opt: opt, xids: map[string]XIDTarget{}, states: map[string]int64{}, fields: map[string]map[string]any{}}
+	if err := exporters.BeginPush(ctx, db, Destination, opt.DryRun, opt.Resume, opt.Force); err != nil {
+		return rep, err
 	}
 	plan, err := ReadPlan(ctx, db)
 	if err != nil {
-		return p.rep, err
+		return rep, err
 	}
-	tables := make([]*tableData, 0, len(plan.Objects))
+	p.plan = plan
 	for _, o := range plan.Objects {
-		t, err := readTable(ctx, db, o)
+		t, err := describeTable(ctx, db, o)
 		if err != nil {
-			return p.rep, err
+			return rep, err
 		}
-		tables = append(tables, t)
+		p.tables = append(p.tables, t)
 	}
 	if opt.TimeZone == nil {
-		for _, t := range tables {
+		for _, t := range p.tables {
 			for _, c := range t.cols {
 				if c.dbType == "TIMESTAMP" || c.dbType == "TIMESTAMP_NS" || c.dbType == "TIMESTAMP_MS" || c.dbType == "TIMESTAMP_S" {
-					return p.rep, fmt.Errorf("odoo.%s column %s: %w", t.obj.Table, c.name, ErrNoTimeZone)
+					return rep, fmt.Errorf("odoo.%s column %s: %w", t.obj.Table, c.name, ErrNoTimeZone)
 				}
 			}
 		}
 	}
+	objects := p.objects()
 	if opt.Sample > 0 {
-		sample(tables, opt.SampleTable, opt.Sample)
+		if err := p.sample(ctx, objects); err != nil {
+			return rep, err
+		}
 	}
 	if err := p.readDirs(ctx); err != nil {
-		return p.rep, err
+		return rep, err
 	}
-	p.rep.Schema, err = EnsureSchema(ctx, c, plan, opt.DryRun)
+	// The schema step runs before the run opens: a conflict stops the push
+	// with nothing to resume. What it changed is the run's first entries,
+	// with what it replaced, so rollback --schema undoes exactly that
+	// (schema_evolution.go).
+	rep.Schema, err = EnsureSchema(ctx, c, plan, opt.DryRun)
 	if err != nil {
-		return p.rep, err
+		return rep, err
 	}
-	if !opt.DryRun {
-		p.run, err = audit.Start(ctx, db, audit.RunOptions{Destination: "odoo", Mode: "push", Resume: opt.Resume, Target: opt.Target, Args: opt.Args})
-		if err != nil {
-			return p.rep, err
+	var entries []audit.Entry
+	if rep.Schema.Applied {
+		entries = rep.Schema.auditEntries()
+	}
+	out, err := exporters.Push(ctx, db, p, objects, exporters.RunOptions{Destination: Destination, DryRun: opt.DryRun, Resume: opt.Resume,
+		Sample: opt.Sample > 0, PropagateDeletes: opt.PropagateDeletes, Target: opt.Target, Args: opt.Args,
+		BatchSize: opt.BatchSize, InFlight: opt.Workers, Entries: entries, Progress: opt.Progress})
+	rep.fill(out)
+	return rep, err
+}
+
+// fill copies what the engine did into the report.
+func (rep *Report) fill(out exporters.Outcome) {
+	rep.RunID, rep.Resumed = out.RunID, out.Resumed
+	for _, o := range out.Objects {
+		rep.Tables = append(rep.Tables, TableReport{Table: strings.TrimPrefix(o.Table, "odoo."), Model: o.Object, Rows: o.Rows,
+			Create: o.Created, Update: o.Updated, Skip: o.Skipped, Fail: o.Failed, Gone: o.Gone, Delete: o.Deleted,
+			Calls: o.Calls, Seconds: fmt.Sprintf("%.2f", o.Seconds)})
+	}
+	for _, f := range out.Refused {
+		rep.Failures = append(rep.Failures, Failure{Table: strings.TrimPrefix(f.Table, "odoo."), XID: f.ID, Reason: f.Reason})
+	}
+	for _, g := range out.Gone {
+		for _, r := range g.Records {
+			rep.Gone = append(rep.Gone, GoneRecord{Table: strings.TrimPrefix(g.Table, "odoo."), XID: r.ID, SourceKey: r.SourceKey, Deleted: g.Deleted > 0})
 		}
-		p.rep.RunID, p.rep.Resumed = p.run.ID, p.run.Resumed
 	}
-	// What an interrupted run sent without an answer is settled from what
-	// Odoo holds before anything is classified: a resume logs it, a dry
-	// run plans with it.
-	resumeRun := int64(0)
-	if p.run != nil && p.run.Resumed {
-		resumeRun = p.run.ID
-	}
-	if p.overlay, err = exporters.SettleForPush(ctx, db, Destination, opt.DryRun, resumeRun, prober{c: c, plan: plan}, opt.Progress); err != nil {
-		if p.run != nil {
-			_ = p.run.Finish(ctx, err)
-		}
-		return p.rep, err
-	}
-	finish := func(err error) (*Report, error) {
-		if p.run != nil {
-			if ferr := p.run.Finish(ctx, err); ferr != nil && err == nil {
-				err = ferr
+}
+
+// objects are the plan's tables as the engine reads them: each waits for
+// every earlier table (Odoo resolves a reference when the record is
+// written), and a table whose rows point at rows of the same table is
+// sent level by level.
+func (p *pusher) objects() []exporters.Object {
+	out := make([]exporters.Object, len(p.plan.Objects))
+	for i, o := range p.plan.Objects {
+		eo := exporters.Object{Name: o.Model, Schema: "odoo", Table: o.Table, AllEarlier: true}
+		for _, c := range p.tables[i].cols {
+			if c.ref && p.mayPointAt(o.Model, c.field) {
+				eo.SelfRefs = append(eo.SelfRefs, c.name)
 			}
 		}
-		return p.rep, err
+		out[i] = eo
 	}
-
-	// What the schema step changed is logged, with what it replaced, so
-	// rollback --schema can undo exactly that (schema_evolution.go).
-	if p.rep.Schema.Applied {
-		if err := p.log(ctx, p.rep.Schema.auditEntries()); err != nil {
-			return finish(err)
-		}
-	}
-	for _, t := range tables {
-		if err := p.pushTable(ctx, t); err != nil {
-			return finish(fmt.Errorf("odoo.%s: %w", t.obj.Table, err))
-		}
-	}
-	if opt.Sample == 0 {
-		if err := p.gone(ctx, tables); err != nil {
-			return finish(err)
-		}
-	}
-	return finish(nil)
+	return out
 }
+
+// mayPointAt: field of model may hold a record of model itself (the plan
+// says so, or does not know the field).
+func (p *pusher) mayPointAt(model, field string) bool {
+	for _, f := range p.plan.Fields {
+		if f.Model == model && f.Name == field {
+			return f.Relation == "" || f.Relation == model
+		}
+	}
+	return true
+}
+
+// describeTable reads odoo.<table>'s columns, no rows.
+func describeTable(ctx context.Context, db *sql.DB, obj Object) (*tableData, error) {
+	rows, err := db.QueryContext(ctx, "SELECT * FROM odoo."+warehouse.QuoteIdent(obj.Table)+" LIMIT 0")
+	if err != nil {
+		return nil, fmt.Errorf("read odoo.%s: %w", obj.Table, err)
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	t := &tableData{obj: obj, cols: columnsOf(types)}
+	if t.col("id") < 0 {
+		return nil, fmt.Errorf("odoo.%s has no id column (the external id)", obj.Table)
+	}
+	return t, rows.Err()
+}
+
+// Decode turns one row into a record: values as import text, references
+// kept as external ids, the payload hashed.
+func (p *pusher) Decode(i int, _ []*sql.ColumnType, row []any) (*exporters.Item, error) {
+	t := p.tables[i]
+	r, err := p.build(t, row)
+	it := &exporters.Item{ID: r.xid, SourceKey: r.key, Hash: r.hash, Data: r}
+	if err != nil {
+		return it, err
+	}
+	if r.err != "" {
+		it.Action, it.Reason, it.Hash = audit.Fail, r.err, ""
+	}
+	return it, nil
+}
+
+func recOf(it *exporters.Item) *rec { return it.Data.(*rec) }
+
+// Refuse: an external id names one record, so the warehouse has nothing
+// Odoo would merge.
+func (p *pusher) Refuse(context.Context, int, []*exporters.Item) (map[string]string, error) {
+	return nil, nil
+}
+
+// Begin checks that the model has every field the table sends (not on a
+// dry run, whose schema step did not run). Every batch reads which of its
+// external ids Odoo holds, so the destination is always read.
+func (p *pusher) Begin(ctx context.Context, i int, _ int, dryRun bool) (bool, int, error) {
+	if dryRun {
+		return true, 0, nil
+	}
+	t := p.tables[i]
+	fields, err := p.fieldsOf(ctx, t.obj.Model)
+	if err != nil {
+		return true, 1, err
+	}
+	for _, c := range t.cols {
+		if c.name == "id" || strings.HasPrefix(c.name, "_") {
+			continue
+		}
+		if _, ok := fields[c.field]; !ok {
+			return true, 1, fmt.Errorf("odoo.%s column %q: %s has no field %s (build the schema step or fix the model)", t.obj.Table, c.name, t.obj.Model, c.field)
+		}
+	}
+	return true, 1, nil
+}
+
+// Prepare reads which of the batch's external ids Odoo holds. A record it
+// holds (sent before by this migration, or there before it: imported
+// from the CSV files, made by another project) is an update whose values
+// before are read now, so a rollback restores them instead of deleting
+// the record; one it does not is a create.
+func (p *pusher) Prepare(ctx context.Context, b exporters.Batch) (int, error) {
+	t := p.tables[b.Object]
+	xs := make([]string, len(b.Items))
+	for j, it := range b.Items {
+		xs[j] = it.ID
+	}
+	found, err := p.c.resolveXIDs(ctx, xs)
+	reads := 1
+	if err != nil {
+		return reads, err
+	}
+	var updates []*exporters.Item
+	for _, it := range b.Items {
+		x, exists := found[it.ID]
+		switch {
+		case exists && x.Model != t.obj.Model:
+			it.Action, it.Reason = audit.Fail, fmt.Sprintf("external id %s already names a %s record, not a %s", it.ID, x.Model, t.obj.Model)
+		case exists:
+			it.Action, it.DBID = audit.Update, x.ID
+			recOf(it).dbID = x.ID
+			updates = append(updates, it)
+		default:
+			it.Action, it.DBID = audit.Create, 0
+		}
+	}
+	if len(updates) == 0 || b.DryRun {
+		return reads, nil
+	}
+	pre, err := p.preImages(ctx, t, updates)
+	reads++
+	if err != nil {
+		return reads, err
+	}
+	for _, it := range updates {
+		it.Pre = pre[it.DBID]
+	}
+	return reads, nil
+}
+
+// Write sends a batch with one load call: Odoo creates each record and
+// its external id in one transaction (or updates the record the external
+// id names), so a call whose answer is lost can be sent again without
+// duplicating anything. A batch Odoo refuses comes back *exporters.Refused
+// for the engine to split.
+func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteResult, error) {
+	t := p.tables[b.Object]
+	res := exporters.WriteResult{Done: map[string]int64{}}
+	recs := make([]*rec, len(b.Items))
+	for j, it := range b.Items {
+		recs[j] = recOf(it)
+	}
+	// What the records point at exists by now (earlier tables, lower
+	// levels): resolve it.
+	var want []string
+	for _, r := range recs {
+		for _, refs := range r.refs {
+			want = append(want, refs...)
+		}
+		if r.resXID != "" {
+			want = append(want, r.resXID)
+		}
+	}
+	if err := p.lookup(ctx, want); err != nil {
+		return res, err
+	}
+	if err := p.lookupStates(ctx, recs); err != nil {
+		return res, err
+	}
+	var ok []*rec
+	var rows []any
+	for _, r := range recs {
+		row, err := p.row(t, r)
+		if err != nil {
+			res.Rejected = append(res.Rejected, exporters.Rejection{ID: r.xid, Reason: err.Error()})
+			continue
+		}
+		ok = append(ok, r)
+		rows = append(rows, row)
+	}
+	if len(ok) == 0 {
+		return res, nil
+	}
+	fields := loadFields(t)
+	var v any
+	var err error
+	for attempt := 0; ; attempt++ {
+		res.Calls++
+		v, err = p.c.Execute(ctx, t.obj.Model, "load", []any{anyList(fields), rows}, map[string]any{"context": loadContext})
+		if err != nil || !serializationFailure(v) || attempt == maxSerializationRetries {
+			break
+		}
+		// load turns each row's exception into a message, so Odoo's own
+		// retry of a concurrent-update failure never happens: the whole
+		// call was rolled back, send it again.
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		}
+	}
+	// A refused password, missing rights or a missing model or field is
+	// not the records' fault: the run stops with what to do instead of
+	// splitting the batch down to single records.
+	if serr := loadStop(t.obj.Model, v, err); serr != nil {
+		return res, serr
+	}
+	if err != nil {
+		var f *Fault
+		if !errors.As(err, &f) {
+			return res, err
+		}
+		return res, &exporters.Refused{Reason: f.Message}
+	}
+	answer, _ := v.(map[string]any)
+	got, isList := answer["ids"].([]any)
+	switch {
+	case isList && len(got) == len(ok):
+	case isList:
+		return res, fmt.Errorf("load answered %d ids for %d records", len(got), len(ok))
+	default:
+		return res, &exporters.Refused{Reason: loadMessages(answer, ok)}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trimCache()
+	for j, r := range ok {
+		r.dbID = num(got[j])
+		p.xids[r.xid] = XIDTarget{Model: t.obj.Model, ID: r.dbID}
+		res.Done[r.xid] = r.dbID
+	}
+	return res, nil
+}
+
+// Delete unlinks the records the external ids name (as rollback does: a
+// recurrent event's occurrences go with it).
+func (p *pusher) Delete(ctx context.Context, i int, xs []string) (map[string]bool, int, error) {
+	model := p.tables[i].obj.Model
+	found, err := p.c.resolveXIDs(ctx, xs)
+	if err != nil {
+		return nil, 1, err
+	}
+	deleted := map[string]bool{}
+	var ids []any
+	for _, x := range xs {
+		if target, ok := found[x]; ok && target.Model == model {
+			ids = append(ids, target.ID)
+			deleted[x] = true
+		}
+	}
+	if len(ids) == 0 {
+		return deleted, 1, nil
+	}
+	return deleted, 2, unlinkRecords(ctx, p.c, model, ids)
+}
+
+func (p *pusher) Probe(ctx context.Context, table string, xids []string) (map[string]int64, error) {
+	return prober{c: p.c, plan: p.plan}.Probe(ctx, table, xids)
+}
+
+// trimCache forgets the resolved external ids once there are too many to
+// keep (called with p.mu held): a miss is read again.
+func (p *pusher) trimCache() {
+	if len(p.xids) > maxCachedXIDs {
+		p.xids = map[string]XIDTarget{}
+	}
+}
+
+// sample keeps opt.Sample patients and every record linked to them; it
+// reads the tables' ids and references only.
+func (p *pusher) sample(ctx context.Context, objects []exporters.Object) error {
+	var tables []*tableData
+	for _, t := range p.tables {
+		k, err := readKeys(ctx, p.db, t)
+		if err != nil {
+			return err
+		}
+		tables = append(tables, k)
+	}
+	sample(tables, p.opt.SampleTable, p.opt.Sample)
+	for i := range objects {
+		keep := map[string]bool{}
+		for _, t := range tables {
+			if t.obj.Table != objects[i].Table {
+				continue
+			}
+			id := t.col("id")
+			for _, row := range t.rows {
+				keep[fmt.Sprint(row[id])] = true
+			}
+		}
+		objects[i].Keep = keep
+	}
+	return nil
+}
+
+// readKeys reads a table's ids and the columns that hold references.
+func readKeys(ctx context.Context, db *sql.DB, t *tableData) (*tableData, error) {
+	var cols []string
+	for _, c := range t.cols {
+		if c.name == "id" || c.ref || c.name == "_res_xid" {
+			cols = append(cols, warehouse.QuoteIdent(c.name))
+		}
+	}
+	rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM odoo."+warehouse.QuoteIdent(t.obj.Table)+" ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("read odoo.%s: %w", t.obj.Table, err)
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	k := &tableData{obj: t.obj, cols: columnsOf(types)}
+	for rows.Next() {
+		vals := make([]any, len(k.cols))
+		ptrs := make([]any, len(k.cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("read odoo.%s: %w", t.obj.Table, err)
+		}
+		k.rows = append(k.rows, vals)
+	}
+	return k, rows.Err()
+}
+
 func (p *pusher) readDirs(ctx context.Context) error {
 	p.dirs = map[int64]string{}
 	rows, err := p.db.QueryContext(ctx, query("source_dirs"))
@@ -256,7 +566,10 @@ func (p *pusher) readDirs(ctx context.Context) error {
 }
 
 func (p *pusher) fieldsOf(ctx context.Context, model string) (map[string]any, error) {
-	if f, ok := p.fields[model]; ok {
+	p.mu.Lock()
+	f, ok := p.fields[model]
+	p.mu.Unlock()
+	if ok {
 		return f, nil
 	}
 	v, err := p.c.Execute(ctx, model, "fields_get", []any{}, map[string]any{"attributes": []any{"type", "relation"}})
@@ -264,7 +577,9 @@ func (p *pusher) fieldsOf(ctx context.Context, model string) (map[string]any, er
 		return nil, err
 	}
 	m, _ := v.(map[string]any)
+	p.mu.Lock()
 	p.fields[model] = m
+	p.mu.Unlock()
 	return m, nil
 }
 
@@ -292,202 +607,71 @@ func loadFields(t *tableData) []string {
 	return out
 }
 
-// build turns a table's rows into records: values as import text,
-// references kept as external ids, the payload hashed.
-func (p *pusher) build(ctx context.Context, t *tableData) ([]*rec, error) {
-	if !p.opt.DryRun {
-		fields, err := p.fieldsOf(ctx, t.obj.Model)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range t.cols {
-			if c.name == "id" || strings.HasPrefix(c.name, "_") {
-				continue
-			}
-			if _, ok := fields[c.field]; !ok {
-				return nil, fmt.Errorf("column %q: %s has no field %s (build the schema step or fix the model)", c.name, t.obj.Model, c.field)
-			}
-		}
-	}
+// build turns one row into a record: values as import text, references
+// kept as external ids, the payload hashed.
+func (p *pusher) build(t *tableData, row []any) (*rec, error) {
 	cols := importColumns(t)
 	idx := t.col
 	iID, iKey, iBatch, iPath, iSHA := idx("id"), idx("_source_key"), idx("_batch_id"), idx("_file_path"), idx("_file_sha256")
 	iRes, iState, iCountry := idx("_res_xid"), idx("_state_code"), idx("country_id/id")
-	out := make([]*rec, 0, len(t.rows))
-	for n, row := range t.rows {
-		r := &rec{refs: map[string][]string{}}
-		r.xid, _ = row[iID].(string)
-		if iKey >= 0 {
-			r.key, _ = text(row[iKey], "", nil)
-		}
-		if !strings.Contains(r.xid, ".") {
-			r.err = fmt.Sprintf("id %q is not an external id module.name", r.xid)
-		}
-		for _, i := range cols {
-			c := t.cols[i]
-			s, err := importText(row[i], c.dbType, time.UTC, p.opt.TimeZone)
-			if err != nil {
-				return nil, fmt.Errorf("row %d (%s) column %s: %w", n+1, r.xid, c.name, err)
-			}
-			r.texts = append(r.texts, s)
-			if c.ref {
-				var refs []string
-				for _, x := range strings.Split(s, ",") {
-					if x = strings.TrimSpace(x); x != "" {
-						refs = append(refs, x)
-					}
-				}
-				r.refs[c.field] = refs
-			}
-		}
-		if iRes >= 0 {
-			r.resXID, _ = text(row[iRes], "", nil)
-		}
-		if iState >= 0 {
-			r.state, _ = text(row[iState], "", nil)
-			if iCountry >= 0 {
-				r.country, _ = text(row[iCountry], "", nil)
-			}
-			if r.country == "" {
-				r.country = "base.us"
-			}
-		}
-		if iPath >= 0 && row[iPath] != nil {
-			rel, _ := text(row[iPath], "", nil)
-			var batch int64
-			if iBatch >= 0 {
-				batch, _ = strconv.ParseInt(fmt.Sprint(row[iBatch]), 10, 64)
-			}
-			dir, ok := p.dirs[batch]
-			if !ok {
-				r.err = fmt.Sprintf("attachment %s: load batch %d is not in meta.load_batch", rel, batch)
-			}
-			r.file = filepath.Join(dir, filepath.FromSlash(rel))
-			if iSHA >= 0 {
-				r.fileSHA, _ = text(row[iSHA], "", nil)
-			}
-		}
-		h, err := audit.Hash(map[string]any{"texts": r.texts, "res_xid": r.resXID, "state": r.state, "file_sha256": r.fileSHA})
+	r := &rec{refs: map[string][]string{}}
+	r.xid, _ = row[iID].(string)
+	if iKey >= 0 {
+		r.key, _ = text(row[iKey], "", nil)
+	}
+	if !strings.Contains(r.xid, ".") {
+		r.err = fmt.Sprintf("id %q is not an external id module.name", r.xid)
+	}
+	for _, i := range cols {
+		c := t.cols[i]
+		s, err := importText(row[i], c.dbType, time.UTC, p.opt.TimeZone)
 		if err != nil {
-			return nil, err
+			return r, fmt.Errorf("column %s: %w", c.name, err)
 		}
-		r.hash = h
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func (p *pusher) pushTable(ctx context.Context, t *tableData) error {
-	start := time.Now()
-	tr := TableReport{Table: t.obj.Table, Model: t.obj.Model, Rows: len(t.rows)}
-	defer func() {
-		tr.Seconds = fmt.Sprintf("%.2f", time.Since(start).Seconds())
-		p.rep.Tables = append(p.rep.Tables, tr)
-	}()
-	if len(t.rows) == 0 {
-		return nil
-	}
-	recs, err := p.build(ctx, t)
-	if err != nil {
-		return err
-	}
-	// What exists already: each record's own external id and everything referenced.
-	var want []string
-	for _, r := range recs {
-		if r.err == "" {
-			want = append(want, r.xid)
-		}
-		for _, refs := range r.refs {
-			want = append(want, refs...)
-		}
-		if r.resXID != "" {
-			want = append(want, r.resXID)
-		}
-	}
-	if err := p.lookup(ctx, want); err != nil {
-		return err
-	}
-	if err := p.lookupStates(ctx, recs); err != nil {
-		return err
-	}
-	last, err := audit.LastHashes(ctx, p.db, Destination, "odoo."+t.obj.Table)
-	if err != nil {
-		return err
-	}
-	p.overlay.Apply("odoo."+t.obj.Table, last)
-	var creates, updates []*rec
-	var entries []audit.Entry
-	for _, r := range recs {
-		if r.err != "" {
-			entries = append(entries, p.fail(t, &tr, r, r.err))
-			continue
-		}
-		x, exists := p.xids[r.xid]
-		sent, logged := last[r.xid]
-		switch {
-		case exists && x.Model != t.obj.Model:
-			entries = append(entries, p.fail(t, &tr, r, fmt.Sprintf("external id %s already names a %s record, not a %s", r.xid, x.Model, t.obj.Model)))
-		case !exists:
-			creates = append(creates, r)
-		case logged && sent.PayloadHash == r.hash:
-			r.dbID = x.ID
-			tr.Skip++
-			entries = append(entries, p.entry(t, r, audit.Skip, "unchanged since last sent"))
-		default:
-			// Odoo holds it: sent before by this migration, or there
-			// before the migration (imported from the CSV files, made by
-			// another project). Either way it is an update whose values
-			// before are read and logged before the write, so a rollback
-			// restores them instead of deleting the record.
-			r.dbID = x.ID
-			updates = append(updates, r)
-		}
-	}
-	if err := p.log(ctx, entries); err != nil {
-		return err
-	}
-	p.progress("%s: %d rows, %d to create, %d to update, %d unchanged", t.obj.Table, len(recs), len(creates), len(updates), tr.Skip)
-	if p.opt.DryRun {
-		tr.Create, tr.Update = len(creates), len(updates)
-		return nil
-	}
-	// Rows referring to rows of the same table go in later waves, once
-	// their targets exist.
-	pending := creates
-	for len(pending) > 0 {
-		var now, later []*rec
-		inFlight := make(map[string]bool, len(pending))
-		for _, r := range pending {
-			inFlight[r.xid] = true
-		}
-		for _, r := range pending {
-			if p.waiting(r, inFlight) {
-				later = append(later, r)
-			} else {
-				now = append(now, r)
+		r.texts = append(r.texts, s)
+		if c.ref {
+			var refs []string
+			for _, x := range strings.Split(s, ",") {
+				if x = strings.TrimSpace(x); x != "" {
+					refs = append(refs, x)
+				}
 			}
-		}
-		if len(now) == 0 {
-			now, later = later, nil // a cycle: let references fail with their reason
-		}
-		if err := p.sendAll(ctx, t, &tr, now, false); err != nil {
-			return err
-		}
-		pending = later
-	}
-	return p.sendAll(ctx, t, &tr, updates, true)
-}
-
-// waiting: r refers to an external id another pending record will create.
-func (p *pusher) waiting(r *rec, pending map[string]bool) bool {
-	for _, refs := range r.refs {
-		for _, x := range refs {
-			if x != r.xid && pending[x] {
-				return true
-			}
+			r.refs[c.field] = refs
 		}
 	}
-	return r.resXID != "" && r.resXID != r.xid && pending[r.resXID]
+	if iRes >= 0 {
+		r.resXID, _ = text(row[iRes], "", nil)
+	}
+	if iState >= 0 {
+		r.state, _ = text(row[iState], "", nil)
+		if iCountry >= 0 {
+			r.country, _ = text(row[iCountry], "", nil)
+		}
+		if r.country == "" {
+			r.country = "base.us"
+		}
+	}
+	if iPath >= 0 && row[iPath] != nil {
+		rel, _ := text(row[iPath], "", nil)
+		var batch int64
+		if iBatch >= 0 {
+			batch, _ = strconv.ParseInt(fmt.Sprint(row[iBatch]), 10, 64)
+		}
+		dir, ok := p.dirs[batch]
+		if !ok {
+			r.err = fmt.Sprintf("attachment %s: load batch %d is not in meta.load_batch", rel, batch)
+		}
+		r.file = filepath.Join(dir, filepath.FromSlash(rel))
+		if iSHA >= 0 {
+			r.fileSHA, _ = text(row[iSHA], "", nil)
+		}
+	}
+	h, err := audit.Hash(map[string]any{"texts": r.texts, "res_xid": r.resXID, "state": r.state, "file_sha256": r.fileSHA})
+	if err != nil {
+		return r, err
+	}
+	r.hash = h
+	return r, nil
 }
 
 // lookupStates resolves (country, state code) pairs to res.country.state ids.
@@ -500,7 +684,7 @@ func (p *pusher) lookupStates(ctx context.Context, recs []*rec) error {
 			}
 		}
 	}
-	if len(codes) == 0 || p.opt.DryRun && len(p.xids) == 0 {
+	if len(codes) == 0 {
 		return nil
 	}
 	countries := map[int64]string{}
@@ -609,39 +793,8 @@ func indexOf(l []int, v int) int {
 	return -1
 }
 
-// sendAll loads records in batches over the workers. Updates read the
-// values they replace first, for the log's pre-image.
-func (p *pusher) sendAll(ctx context.Context, t *tableData, tr *TableReport, recs []*rec, update bool) error {
-	var batches [][]*rec
-	for start := 0; start < len(recs); start += p.opt.BatchSize {
-		batches = append(batches, recs[start:min(start+p.opt.BatchSize, len(recs))])
-	}
-	return p.parallel(ctx, len(batches), func(ctx context.Context, i int) error {
-		var pre map[int64]string
-		if update {
-			var err error
-			if pre, err = p.preImages(ctx, t, tr, batches[i]); err != nil {
-				return err
-			}
-		}
-		// Write-ahead: every record of the batch is logged as pending,
-		// with the values it replaces, before Odoo can take the write.
-		pend := make([]audit.Entry, len(batches[i]))
-		for j, r := range batches[i] {
-			pend[j] = p.entry(t, r, audit.Pending, "sent; not yet answered")
-			if update {
-				pend[j].PreImage = pre[r.dbID]
-			}
-		}
-		if err := p.log(ctx, pend); err != nil {
-			return err
-		}
-		return p.loadBatch(ctx, t, tr, batches[i], pre)
-	})
-}
-
 // preImages reads the current values of the fields a batch will write.
-func (p *pusher) preImages(ctx context.Context, t *tableData, tr *TableReport, recs []*rec) (map[int64]string, error) {
+func (p *pusher) preImages(ctx context.Context, t *tableData, items []*exporters.Item) (map[int64]string, error) {
 	var fields []string
 	for _, f := range loadFields(t) {
 		name, _, _ := strings.Cut(f, "/")
@@ -649,11 +802,10 @@ func (p *pusher) preImages(ctx context.Context, t *tableData, tr *TableReport, r
 			fields = append(fields, name)
 		}
 	}
-	idl := make([]any, len(recs))
-	for j, r := range recs {
-		idl[j] = r.dbID
+	idl := make([]any, len(items))
+	for j, it := range items {
+		idl[j] = it.DBID
 	}
-	p.count(tr)
 	v, err := p.c.Execute(ctx, t.obj.Model, "read", []any{idl, anyList(fields)}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read values before update: %w", err)
@@ -664,83 +816,6 @@ func (p *pusher) preImages(ctx context.Context, t *tableData, tr *TableReport, r
 		pre[num(r["id"])] = string(b)
 	}
 	return pre, nil
-}
-
-// loadBatch sends records with one load call: Odoo creates each record
-// and its external id in one transaction (or updates the record the
-// external id names), so a call whose answer is lost can be sent again
-// without duplicating anything. A batch Odoo refuses is split in halves
-// until the refused records are isolated; the others go through.
-func (p *pusher) loadBatch(ctx context.Context, t *tableData, tr *TableReport, recs []*rec, pre map[int64]string) error {
-	var ok []*rec
-	var rows []any
-	var entries []audit.Entry
-	for _, r := range recs {
-		row, err := p.row(t, r)
-		if err != nil {
-			entries = append(entries, p.fail(t, tr, r, err.Error()))
-			continue
-		}
-		ok = append(ok, r)
-		rows = append(rows, row)
-	}
-	if err := p.log(ctx, entries); err != nil {
-		return err
-	}
-	if len(ok) == 0 {
-		return nil
-	}
-	fields := loadFields(t)
-	var v any
-	var err error
-	for attempt := 0; ; attempt++ {
-		p.count(tr)
-		v, err = p.c.Execute(ctx, t.obj.Model, "load", []any{anyList(fields), rows}, map[string]any{"context": loadContext})
-		if err != nil || !serializationFailure(v) || attempt == maxSerializationRetries {
-			break
-		}
-		// load turns each row's exception into a message, so Odoo's own
-		// retry of a concurrent-update failure never happens: the whole
-		// call was rolled back, send it again.
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
-		}
-	}
-	// A refused password, missing rights or a missing model or field is
-	// not the records' fault: the run stops with what to do instead of
-	// splitting the batch down to single records.
-	if serr := loadStop(t.obj.Model, v, err); serr != nil {
-		return serr
-	}
-	var reason string
-	switch {
-	case err == nil:
-		res, _ := v.(map[string]any)
-		got, isList := res["ids"].([]any)
-		if isList && len(got) == len(ok) {
-			return p.loaded(ctx, t, tr, ok, got, pre)
-		}
-		reason = loadMessages(res, ok)
-		if isList {
-			return fmt.Errorf("load answered %d ids for %d records", len(got), len(ok))
-		}
-	default:
-		var f *Fault
-		if !errors.As(err, &f) {
-			return err
-		}
-		reason = f.Message
-	}
-	if len(ok) == 1 {
-		return p.log(ctx, []audit.Entry{p.fail(t, tr, ok[0], reason)})
-	}
-	half := len(ok) / 2
-	if err := p.loadBatch(ctx, t, tr, ok[:half], pre); err != nil {
-		return err
-	}
-	return p.loadBatch(ctx, t, tr, ok[half:], pre)
 }
 
 // maxSerializationRetries bounds the resends of a load that lost a race
@@ -788,126 +863,6 @@ func loadMessages(res map[string]any, recs []*rec) string {
 	return strings.Join(parts, "; ")
 }
 
-// loaded records what a load did.
-func (p *pusher) loaded(ctx context.Context, t *tableData, tr *TableReport, recs []*rec, got []any, pre map[int64]string) error {
-	entries := make([]audit.Entry, len(recs))
-	p.mu.Lock()
-	for i, r := range recs {
-		r.dbID = num(got[i])
-		p.xids[r.xid] = XIDTarget{Model: t.obj.Model, ID: r.dbID}
-		switch {
-		case pre == nil:
-			tr.Create++
-			entries[i] = p.entry(t, r, audit.Create, "")
-		default:
-			tr.Update++
-			entries[i] = p.entry(t, r, audit.Update, "")
-			entries[i].PreImage = pre[r.dbID]
-		}
-	}
-	p.mu.Unlock()
-	return p.log(ctx, entries)
-}
-
-// gone reports, per table, the records the log says Odoo holds that the
-// table no longer has; with PropagateDeletes it unlinks them, in reverse
-// load order so nothing still refers to them.
-func (p *pusher) gone(ctx context.Context, tables []*tableData) error {
-	byTable := map[string][]audit.GoneRecord{}
-	for _, t := range tables {
-		g, err := audit.Gone(ctx, p.db, "odoo", "odoo", t.obj.Table, "id")
-		if err != nil {
-			return err
-		}
-		byTable[t.obj.Table] = g
-	}
-	for i := len(tables) - 1; i >= 0; i-- {
-		t := tables[i]
-		g := byTable[t.obj.Table]
-		if len(g) == 0 {
-			continue
-		}
-		tr := p.tableReport(t.obj.Table)
-		tr.Gone = len(g)
-		for _, x := range g {
-			p.rep.Gone = append(p.rep.Gone, GoneRecord{Table: t.obj.Table, XID: x.DestID, SourceKey: x.SourceKey, Deleted: p.opt.PropagateDeletes && !p.opt.DryRun})
-		}
-		if !p.opt.PropagateDeletes || p.opt.DryRun {
-			continue
-		}
-		xs := make([]string, len(g))
-		for j, x := range g {
-			xs[j] = x.DestID
-		}
-		if err := p.lookup(ctx, xs); err != nil {
-			return err
-		}
-		var ids []any
-		var entries []audit.Entry
-		for _, x := range g {
-			e := audit.Entry{Object: t.obj.Model, Table: "odoo." + t.obj.Table, SourceKey: x.SourceKey, DestID: x.DestID, Action: audit.Delete}
-			if target, ok := p.xids[x.DestID]; ok && target.Model == t.obj.Model {
-				ids = append(ids, target.ID)
-				e.DestDBID = target.ID
-			} else {
-				e.Reason = "already gone from Odoo"
-			}
-			entries = append(entries, e)
-		}
-		if len(ids) > 0 {
-			tr.Calls++
-			// As rollback does: a recurrent event's occurrences go with it.
-			if err := unlinkRecords(ctx, p.c, t.obj.Model, ids); err != nil {
-				return fmt.Errorf("odoo.%s: delete %d records gone from the table: %w", t.obj.Table, len(ids), err)
-			}
-		}
-		tr.Delete += len(entries)
-		if err := p.log(ctx, entries); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (p *pusher) tableReport(table string) *TableReport {
-	for i := range p.rep.Tables {
-		if p.rep.Tables[i].Table == table {
-			return &p.rep.Tables[i]
-		}
-	}
-	p.rep.Tables = append(p.rep.Tables, TableReport{Table: table})
-	return &p.rep.Tables[len(p.rep.Tables)-1]
-}
-
-func (p *pusher) count(tr *TableReport) {
-	p.mu.Lock()
-	tr.Calls++
-	p.mu.Unlock()
-}
-
-func (p *pusher) entry(t *tableData, r *rec, action, reason string) audit.Entry {
-	return audit.Entry{Object: t.obj.Model, Table: "odoo." + t.obj.Table, SourceKey: r.key, DestID: r.xid, DestDBID: r.dbID,
-		Action: action, Reason: reason, PayloadHash: r.hash}
-}
-
-func (p *pusher) fail(t *tableData, tr *TableReport, r *rec, reason string) audit.Entry {
-	p.mu.Lock()
-	tr.Fail++
-	p.rep.Failures = append(p.rep.Failures, Failure{Table: t.obj.Table, XID: r.xid, Reason: reason})
-	p.mu.Unlock()
-	e := p.entry(t, r, audit.Fail, reason)
-	e.PayloadHash = ""
-	return e
-}
-
-func (p *pusher) log(ctx context.Context, entries []audit.Entry) error {
-	if p.run == nil || len(entries) == 0 {
-		return nil
-	}
-	// Logged even while cancelling: Odoo already holds these records.
-	return p.run.Log(context.WithoutCancel(ctx), entries)
-}
-
 func (p *pusher) lookup(ctx context.Context, want []string) error {
 	var missing []string
 	seen := map[string]bool{}
@@ -927,6 +882,7 @@ func (p *pusher) lookup(ctx context.Context, want []string) error {
 		return err
 	}
 	p.mu.Lock()
+	p.trimCache()
 	for k, v := range found {
 		p.xids[k] = v
 	}
@@ -958,42 +914,6 @@ func (pr prober) Probe(ctx context.Context, table string, xids []string) (map[st
 		}
 	}
 	return out, nil
-}
-
-// parallel runs n jobs on the workers; the first error stops the rest.
-func (p *pusher) parallel(ctx context.Context, n int, job func(context.Context, int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
-	for w := 0; w < p.opt.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				if err := job(ctx, i); err != nil {
-					once.Do(func() { first = err; cancel() })
-				}
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
 }
 
 // sample keeps n rows of the patient table and every row linked to them:
@@ -1066,12 +986,5 @@ func sample(tables []*tableData, patientTable string, n int) {
 			}
 		}
 		t.rows = kept
-	}
-	sort.SliceStable(tables, func(i, j int) bool { return tables[i].obj.LoadOrder < tables[j].obj.LoadOrder })
-}
-
-func (p *pusher) progress(format string, a ...any) {
-	if p.opt.Progress != nil {
-		p.opt.Progress(fmt.Sprintf(format, a...))
 	}
 }

@@ -323,18 +323,43 @@ func (c *Client) Upsert(ctx context.Context, plural string, records []Record) (B
 }
 
 func (c *Client) upsertBisect(ctx context.Context, plural string, recs []Record, res *BatchResult) error {
+	res.Calls++
+	err := c.upsertOnce(ctx, plural, recs)
+	var rf *exporters.Refused
+	if !errors.As(err, &rf) {
+		if err == nil {
+			for _, r := range recs {
+				res.OK = append(res.OK, recordID(r))
+			}
+		}
+		return err
+	}
+	if len(recs) == 1 {
+		id := recordID(recs[0])
+		res.Rejected = append(res.Rejected, Rejected{ID: id, Reason: rf.Reason})
+		c.log.Warn("twenty: record rejected", "object", plural, "id", id, "reason", rf.Reason)
+		return nil
+	}
+	mid := len(recs) / 2
+	if err := c.upsertBisect(ctx, plural, recs[:mid], res); err != nil {
+		return err
+	}
+	return c.upsertBisect(ctx, plural, recs[mid:], res)
+}
+
+// upsertOnce sends one batch upsert. A batch Twenty refused for a record's
+// fault (a value it does not take) is an *exporters.Refused: which record
+// is at fault is found by splitting the batch. A 404 on the batch route, or
+// an answer naming records that were not sent, stops the run.
+func (c *Client) upsertOnce(ctx context.Context, plural string, recs []Record) error {
 	body, err := json.Marshal(recs)
 	if err != nil {
 		return fmt.Errorf("twenty: encode %s: %w", plural, err)
 	}
-	res.Calls++
 	answer, err := c.do(ctx, http.MethodPost, "/rest/batch/"+url.PathEscape(plural)+"?upsert=true", body, "application/json")
 	if err == nil {
 		if ids := foreignIDs(answer, recs); len(ids) > 0 {
 			return &OverwriteError{Object: plural, IDs: ids}
-		}
-		for _, r := range recs {
-			res.OK = append(res.OK, recordID(r))
 		}
 		return nil
 	}
@@ -348,17 +373,7 @@ func (c *Client) upsertBisect(ctx context.Context, plural string, recs []Record,
 	if !isAPI || !recordFault(err) {
 		return err
 	}
-	if len(recs) == 1 {
-		id := recordID(recs[0])
-		res.Rejected = append(res.Rejected, Rejected{ID: id, Reason: ae.Message()})
-		c.log.Warn("twenty: record rejected", "object", plural, "id", id, "reason", ae.Message())
-		return nil
-	}
-	mid := len(recs) / 2
-	if err := c.upsertBisect(ctx, plural, recs[:mid], res); err != nil {
-		return err
-	}
-	return c.upsertBisect(ctx, plural, recs[mid:], res)
+	return &exporters.Refused{Reason: ae.Message()}
 }
 
 func recordID(r Record) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
@@ -110,25 +111,16 @@ func (r PushReport) Records() int {
 	return n
 }
 
-// pending is a row with its payload hash and planned action.
-type pending struct {
-	row    Row
-	hash   string
-	action string
-	reason string
-	// pre is the destination's record before an update (JSON of the
-	// fields the push writes), for rollback.
-	pre string
-}
-
-// Push sends the twenty.* tables to the workspace: it refuses when the
-// map was not confirmed (mapping.Require; a dry run passes) or the
-// models' data tests fail (unless forced), creates missing custom objects
-// and fields (a type conflict stops it before any record moves), then
-// upserts records in load order in batches of at most 200, keyed by the
-// models' deterministic ids. Attachments upload their file first (checked
-// against its SHA-256). Every record is logged in the audit log; a record
-// whose payload is unchanged since its last successful push is skipped.
+// Push sends the twenty.* tables to the workspace through the push
+// engine (exporters.Push): it refuses when the map was not confirmed
+// (mapping.Require; a dry run passes) or the models' data tests fail
+// (unless forced), creates missing custom objects and fields (a type
+// conflict stops it before any record moves), then upserts records in
+// load order in batches of at most 200, keyed by the models' deterministic
+// ids. Attachments upload their file first (checked against its SHA-256).
+// Every record is logged in the audit log; a record whose payload is
+// unchanged since its last successful push is skipped. What is Twenty's
+// own is the adapter below.
 func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) {
 	rep := PushReport{DryRun: opt.DryRun}
 	if opt.Client == nil {
@@ -146,19 +138,8 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		}
 		opt.Mapper = m
 	}
-	// The gate, as every destination has it: a person confirmed exactly
-	// this map and the data tests passed on the current build. A dry run
-	// is how they review the map and the plan, so it passes.
-	if err := exporters.CheckGate(ctx, db, Destination, opt.DryRun, opt.Force); err != nil {
+	if err := exporters.BeginPush(ctx, db, Destination, opt.DryRun, opt.Resume, opt.Force); err != nil {
 		return rep, err
-	}
-	if !opt.DryRun && !opt.Resume {
-		// Refuse before touching the workspace when an earlier push is unfinished.
-		if u, err := audit.Unfinished(ctx, db, Destination, "push"); err != nil {
-			return rep, err
-		} else if u != nil {
-			return rep, u
-		}
 	}
 	plan, err := ReadPlan(ctx, db)
 	if err != nil {
@@ -189,265 +170,246 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 	rep.Schema = actions
-	names := renames(plan, ws)
 	var keep map[string]map[string]bool
 	if opt.Sample > 0 {
 		if keep, err = sampleIDs(ctx, db, plan, opt.Sample); err != nil {
 			return rep, err
 		}
 	}
-	batchDirs, err := readBatchDirs(ctx, db)
-	if err != nil {
+	a := &adapter{db: db, c: opt.Client, m: opt.Mapper, plan: plan, names: renames(plan, ws), cols: make([][]columnInfo, len(plan.Objects)),
+		colNames: make([][]string, len(plan.Objects))}
+	if a.batchDirs, err = readBatchDirs(ctx, db); err != nil {
 		return rep, err
 	}
-
-	// The tables are read in load order, a page at a time, and each page
-	// is classified against the log's view of its records only. A dry run
-	// counts the pages and drops them; a real run hands each page to the
-	// engine while the next is read, so the rate limit's tokens are not
-	// left unused while DuckDB works, and at most a few pages are held at
-	// once. A table that cannot be read stops the run half-way: it is
-	// resumed once the table is fixed.
-	var overlay exporters.Overlay // an unfinished push, settled (see below)
-	gones := make([]*GoneObject, len(plan.Objects))
-	rep.Objects = make([]ObjectCount, len(plan.Objects))
-	for i, o := range plan.Objects {
-		rep.Objects[i] = ObjectCount{Object: o.NameSingular, Table: o.QualifiedTable()}
-	}
-	produce := func(ctx context.Context, out func(tablePage) error) error {
-		for i, o := range plan.Objects {
-			var k map[string]bool
-			if keep != nil {
-				k = keep[o.Table]
-				if k == nil {
-					k = map[string]bool{}
-				}
+	objects := a.objects(actions, keep)
+	var schema func(context.Context, func([]audit.Entry) error) error
+	if len(actions) > 0 {
+		schema = func(ctx context.Context, log func([]audit.Entry) error) error {
+			progress(fmt.Sprintf("creating %d custom objects, fields and options", len(actions)))
+			logCreated := func(table, name, id string) error {
+				return log([]audit.Entry{{Object: name, Table: table, DestID: id, Action: audit.Create,
+					Reason: "data model change made by the push"}})
 			}
-			if err := readTable(ctx, db, opt.Mapper, plan, i, o, k, names[o.NameSingular], overlay, out); err != nil {
-				return err
-			}
-			if opt.Sample == 0 {
-				g, err := goneOf(ctx, db, o)
-				if err != nil {
-					return err
-				}
-				gones[i] = g
-			}
-		}
-		return nil
-	}
-	collectGone := func() {
-		for _, g := range gones {
-			if g != nil {
-				rep.Gone = append(rep.Gone, *g)
-			}
+			n, err := applySchema(ctx, opt.Client, ws, actions, logCreated)
+			rep.SchemaCalls += n
+			return err
 		}
 	}
-	if opt.DryRun {
-		// The plan sees an unfinished push as its resume will: settled
-		// from what the workspace holds.
-		if overlay, err = exporters.SettleForPush(ctx, db, Destination, true, 0, prober{c: opt.Client, plan: plan}, progress); err != nil {
-			return rep, err
-		}
-		err := produce(ctx, func(pg tablePage) error {
-			c := &rep.Objects[pg.table]
-			c.Rows += pg.rows
-			for _, p := range pg.items {
-				switch p.action {
-				case audit.Create:
-					c.Create++
-				case audit.Update:
-					c.Update++
-				case audit.Skip:
-					c.Skip++
-				case audit.Fail:
-					c.Fail++
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return rep, err
-		}
-		collectGone()
-		return rep, nil
-	}
-
-	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: Destination, Mode: "push", Target: rep.Target, Args: opt.Args, Resume: opt.Resume})
-	if err != nil {
-		return rep, err
-	}
-	rep.RunID, rep.Resumed = run.ID, run.Resumed
-	if err := run.Log(ctx, mem.entries()); err != nil {
-		return rep, errors.Join(err, run.Finish(ctx, err))
-	}
-	if run.Resumed {
-		// What the interrupted attempt sent without an answer is settled
-		// from what the workspace holds before anything is classified.
-		if overlay, err = exporters.SettleForPush(ctx, db, Destination, false, run.ID, prober{c: opt.Client, plan: plan}, progress); err != nil {
-			return rep, errors.Join(err, run.Finish(ctx, err))
-		}
-	}
-	// The reader runs ahead of the engine by at most pagesAhead pages; it
-	// stops at the first error, which the push then returns.
-	pages := make(chan tablePage, pagesAhead)
-	cctx, stop := context.WithCancel(ctx)
-	var produceErr error
-	go func() {
-		defer close(pages)
-		produceErr = produce(cctx, func(pg tablePage) error {
-			select {
-			case pages <- pg:
-				return nil
-			case <-cctx.Done():
-				return cctx.Err()
-			}
-		})
-	}()
-	next := func() (tablePage, bool, error) {
-		pg, ok := <-pages
-		if !ok && produceErr != nil && ctx.Err() == nil {
-			return pg, false, produceErr
-		}
-		return pg, ok, nil
-	}
-	err = push(ctx, db, opt, plan, ws, actions, next, collectGone, batchDirs, run, &rep, progress)
-	stop()
-	for range pages {
-	}
-	if ferr := run.Finish(ctx, err); ferr != nil && err == nil {
-		err = ferr
-	}
+	out, err := exporters.Push(ctx, db, a, objects, exporters.RunOptions{Destination: Destination, DryRun: opt.DryRun, Resume: opt.Resume,
+		Sample: opt.Sample > 0, PropagateDeletes: opt.PropagateDeletes, Target: rep.Target, Args: opt.Args,
+		BatchSize: MaxBatch, InFlight: opt.InFlight, Entries: mem.entries(), Schema: schema, Progress: progress})
+	rep.fill(out, plan)
 	return rep, err
 }
 
-// pagesAhead is how many classified pages the reader may hold before the
-// engine takes them.
-const pagesAhead = 2
-
-// tablePage is one page of a table, classified.
-type tablePage struct {
-	table int
-	// level is the self-reference level of the page's records.
-	level int64
-	// rows is how many rows of the table the page covers (before a sample
-	// filtered them).
-	rows int
-	// held is how many records of the table the log says the workspace
-	// holds.
-	held  int
-	items []*pending
-}
-
-// readTable reads one table page by page, classifies each page's rows
-// (new, changed, unchanged, refused) and hands it to out.
-func readTable(ctx context.Context, db *sql.DB, m *Mapper, plan Plan, i int, o ObjectPlan, keep map[string]bool, names map[string]string,
-	overlay exporters.Overlay, out func(tablePage) error) error {
-	held, err := audit.HeldCount(ctx, db, Destination, o.QualifiedTable())
-	if err != nil {
-		return err
+// fill copies what the engine did into the report.
+func (rep *PushReport) fill(out exporters.Outcome, plan Plan) {
+	rep.RunID, rep.Resumed = out.RunID, out.Resumed
+	rep.Calls += out.Calls
+	rep.ReadCalls += out.ReadCalls
+	for i, o := range out.Objects {
+		rep.Objects = append(rep.Objects, ObjectCount{Object: plan.Objects[i].NameSingular, Table: o.Table, Rows: o.Rows,
+			Create: o.Created, Update: o.Updated, Skip: o.Skipped, Fail: o.Failed})
 	}
-	pager, err := exporters.NewPager(ctx, db, "twenty", o.Table, "id", selfRefColumns(plan, o), 0)
-	if err != nil {
-		return err
+	for _, f := range out.Refused {
+		rep.Failures = append(rep.Failures, Failure{Object: f.Object, ID: f.ID, SourceKey: f.SourceKey, Reason: f.Reason})
 	}
-	defer pager.Close()
-	for {
-		pg, ok, err := m.ReadPage(ctx, pager, o.Table, keep)
-		if err != nil {
-			return err
+	rep.FailuresNotListed = out.NotListed
+	for _, g := range out.Gone {
+		gone := GoneObject{Object: g.Object, Table: g.Table, Count: g.Count, Deleted: g.Deleted}
+		for _, r := range g.Records {
+			gone.Records = append(gone.Records, audit.GoneRecord{DestID: r.ID, SourceKey: r.SourceKey})
 		}
-		if !ok {
-			return nil
-		}
-		items, err := classify(ctx, db, o, pg, names, overlay)
-		if err != nil {
-			return err
-		}
-		if err := out(tablePage{table: i, level: pg.Level, rows: pg.Read, held: held, items: items}); err != nil {
-			return err
-		}
+		rep.Gone = append(rep.Gone, gone)
 	}
 }
 
-// classify decides each row of a page: refused (no id, or a unique value
-// an earlier row of the table holds), unchanged since its last push,
-// changed, or new. The log is read for the page's records only.
-func classify(ctx context.Context, db *sql.DB, o ObjectPlan, pg Page, names map[string]string, overlay exporters.Overlay) ([]*pending, error) {
-	ids := make([]string, 0, len(pg.Rows))
-	for _, r := range pg.Rows {
-		rename(r.Payload, names)
-		if r.ID != "" {
-			ids = append(ids, r.ID)
+// adapter is what a push does that is Twenty's own: rows become REST
+// payloads, batches go through the batch upsert, the workspace is read for
+// pre-images and for the unique values its upsert matches on, attachment
+// files are uploaded before their records, and deletes are destroys.
+type adapter struct {
+	db        *sql.DB
+	c         *Client
+	m         *Mapper
+	plan      Plan
+	names     map[string]map[string]string
+	batchDirs map[int64]string
+	// cols are each object's columns, as the first row read them.
+	mu       sync.Mutex
+	cols     [][]columnInfo
+	colNames [][]string
+}
+
+// objects are the plan's objects as the engine reads them: a batch waits
+// for the objects its relations point at (and its table's lower
+// self-reference levels), so an independent object's batches fill the
+// rate limit while a dependent one waits for its targets.
+func (a *adapter) objects(actions []SchemaAction, keep map[string]map[string]bool) []exporters.Object {
+	index := map[string]int{}
+	for i, o := range a.plan.Objects {
+		index[o.NameSingular] = i
+	}
+	created := map[string]bool{}
+	for _, act := range actions {
+		if act.Kind == "create object" {
+			created[act.Object] = true
 		}
 	}
-	last, err := audit.LastHashesOf(ctx, db, Destination, o.QualifiedTable(), ids)
-	if err != nil {
-		return nil, err
-	}
-	overlay.Apply(o.QualifiedTable(), last)
-	dups, err := duplicateUniques(ctx, db, o, pg.Columns, ids)
-	if err != nil {
-		return nil, err
-	}
-	items := make([]*pending, 0, len(pg.Rows))
-	for _, r := range pg.Rows {
-		p := &pending{row: r}
-		if r.ID == "" {
-			p.action, p.reason = audit.Fail, "no id"
-		} else if why, dup := dups[r.ID]; dup {
-			p.action, p.reason = audit.Fail, why
-		} else {
-			if p.hash, err = payloadHash(r, o.NameSingular == "attachment"); err != nil {
-				return nil, fmt.Errorf("%s %s: %w", o.QualifiedTable(), r.ID, err)
-			}
-			prev, sent := last[r.ID]
-			switch {
-			case sent && prev.PayloadHash == p.hash:
-				p.action, p.reason = audit.Skip, "unchanged since the last push"
-			case sent:
-				p.action = audit.Update
-			default:
-				p.action = audit.Create
+	out := make([]exporters.Object, len(a.plan.Objects))
+	for i, o := range a.plan.Objects {
+		eo := exporters.Object{Name: o.NameSingular, Schema: "twenty", Table: o.Table, SelfRefs: selfRefColumns(a.plan, o),
+			CreatedNow: created[o.NameSingular]}
+		for _, f := range a.plan.FieldsOf(o.NameSingular) {
+			if j, ok := index[f.RelationTarget]; ok && f.Type == "RELATION" && j < i {
+				eo.Deps = append(eo.Deps, j)
 			}
 		}
-		items = append(items, p)
+		if keep != nil {
+			eo.Keep = keep[o.Table]
+			if eo.Keep == nil {
+				eo.Keep = map[string]bool{}
+			}
+		}
+		out[i] = eo
 	}
-	return items, nil
+	return out
 }
 
-// goneOf lists (at most exporters.MaxGoneDetails of) the records of one
-// table that the log says the workspace holds and the table no longer
-// has, with their count.
-func goneOf(ctx context.Context, db *sql.DB, o ObjectPlan) (*GoneObject, error) {
-	var g *GoneObject
-	after := ""
-	for {
-		page, err := audit.GonePage(ctx, db, Destination, "twenty", o.Table, "id", after, exporters.DefaultPageRows)
+func (a *adapter) Decode(i int, cts []*sql.ColumnType, vals []any) (*exporters.Item, error) {
+	o := a.plan.Objects[i]
+	a.mu.Lock()
+	if a.cols[i] == nil {
+		a.cols[i] = describeColumns(cts)
+		for _, c := range cts {
+			a.colNames[i] = append(a.colNames[i], c.Name())
+		}
+	}
+	cols := a.cols[i]
+	a.mu.Unlock()
+	r, err := a.m.row(cols, vals)
+	it := &exporters.Item{ID: r.ID, SourceKey: r.SourceKey, Data: r}
+	if err != nil {
+		return it, err
+	}
+	a.m.members.adjust(o.Table, r.Payload)
+	rename(r.Payload, a.names[o.NameSingular])
+	if r.ID == "" {
+		it.Action, it.Reason = audit.Fail, "no id"
+		return it, nil
+	}
+	if it.Hash, err = payloadHash(r, o.NameSingular == "attachment"); err != nil {
+		return it, err
+	}
+	return it, nil
+}
+
+func row(it *exporters.Item) Row { return it.Data.(Row) }
+
+// Refuse: a record sharing a primary e-mail or domain with an earlier row
+// of its table would be merged into it by Twenty's upsert.
+func (a *adapter) Refuse(ctx context.Context, i int, items []*exporters.Item) (map[string]string, error) {
+	ids := make([]string, len(items))
+	for j, it := range items {
+		ids[j] = it.ID
+	}
+	a.mu.Lock()
+	cols := a.colNames[i]
+	a.mu.Unlock()
+	return duplicateUniques(ctx, a.db, a.plan.Objects[i], cols, ids)
+}
+
+// Begin: records the log does not know may already be in the workspace
+// (created by hand, or by an earlier tool) when the object holds more
+// records than the log says it sent; then every batch reads which of its
+// ids exist, so their update keeps a pre-image.
+func (a *adapter) Begin(ctx context.Context, i int, held int, _ bool) (bool, int, error) {
+	total, err := a.c.Total(ctx, a.plan.Objects[i].NamePlural)
+	if err != nil {
+		return false, 1, err
+	}
+	return total > held, 1, nil
+}
+
+// Prepare reads the batch's pre-images, and refuses a record to create
+// whose e-mail or domain another record holds: it would overwrite that
+// record, which is left alone.
+func (a *adapter) Prepare(ctx context.Context, b exporters.Batch) (int, error) {
+	o := a.plan.Objects[b.Object]
+	calls, err := readPreImages(ctx, a.c, o, b.Items, b.Foreign)
+	if err != nil || o.NameSingular != "person" && o.NameSingular != "company" {
+		return calls, err
+	}
+	var creates []*exporters.Item
+	for _, it := range b.Items {
+		if it.Action == audit.Create {
+			creates = append(creates, it)
+		}
+	}
+	if len(creates) == 0 {
+		return calls, nil
+	}
+	held, n, err := heldElsewhere(ctx, a.c, o, creates)
+	calls += n
+	for _, it := range creates {
+		if why, ok := held[it.ID]; ok {
+			it.Action, it.Reason = audit.Fail, why
+		}
+	}
+	return calls, err
+}
+
+// Upload sends an attachment batch's files; a file that cannot go fails
+// its record only.
+func (a *adapter) Upload(ctx context.Context, b exporters.Batch) (int, error) {
+	if a.plan.Objects[b.Object].NameSingular != "attachment" {
+		return 0, nil
+	}
+	calls := 0
+	for _, it := range b.Items {
+		r := row(it)
+		file, err := uploadAttachment(ctx, a.c, r, a.batchDirs)
+		calls++
 		if err != nil {
-			return nil, err
+			var ae *APIError
+			if errors.As(err, &ae) || errors.Is(err, errAttachmentFile) {
+				it.Action, it.Reason = audit.Fail, err.Error()
+				continue
+			}
+			return calls, err
 		}
-		if len(page) == 0 {
-			return g, nil
+		for k, v := range file {
+			r.Payload[k] = v
 		}
-		if g == nil {
-			g = &GoneObject{Object: o.NameSingular, Table: o.QualifiedTable()}
-		}
-		g.Count += len(page)
-		if room := exporters.MaxGoneDetails - len(g.Records); room > 0 {
-			g.Records = append(g.Records, page[:min(room, len(page))]...)
-		}
-		after = page[len(page)-1].DestID
 	}
+	return calls, nil
 }
 
-func entry(o ObjectPlan, p *pending, action, reason string) audit.Entry {
-	e := audit.Entry{Object: o.NameSingular, Table: o.QualifiedTable(), SourceKey: p.row.SourceKey,
-		DestID: p.row.ID, Action: action, Reason: reason, PayloadHash: p.hash}
-	if action == audit.Update {
-		e.PreImage = p.pre
+// Write sends one batch upsert; a batch refused for its records' sake
+// comes back as *exporters.Refused, which the engine splits.
+func (a *adapter) Write(ctx context.Context, b exporters.Batch) (exporters.WriteResult, error) {
+	res := exporters.WriteResult{Done: map[string]int64{}}
+	recs := make([]Record, len(b.Items))
+	for j, it := range b.Items {
+		recs[j] = row(it).Payload
 	}
-	return e
+	res.Calls = 1
+	if err := a.c.upsertOnce(ctx, a.plan.Objects[b.Object].NamePlural, recs); err != nil {
+		return res, err
+	}
+	for _, it := range b.Items {
+		res.Done[it.ID] = 0
+	}
+	return res, nil
+}
+
+// Delete destroys records (hard delete), at most MaxMutation a call.
+func (a *adapter) Delete(ctx context.Context, i int, ids []string) (map[string]bool, int, error) {
+	return a.c.DestroyMany(ctx, a.plan.Objects[i].NamePlural, ids)
+}
+
+func (a *adapter) Probe(ctx context.Context, table string, ids []string) (map[string]int64, error) {
+	return prober{c: a.c, plan: a.plan}.Probe(ctx, table, ids)
 }
 
 // readPreImages reads, before a batch is written, the destination's
@@ -456,11 +418,11 @@ func entry(o ObjectPlan, p *pending, action, reason string) audit.Entry {
 // ids. A record found becomes an update whose pre-image is kept; a record
 // the log thought sent but the destination no longer has becomes a create.
 // It returns the calls made.
-func readPreImages(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending, foreign bool) (int, error) {
+func readPreImages(ctx context.Context, c *Client, o ObjectPlan, chunk []*exporters.Item, foreign bool) (int, error) {
 	var ids []string
-	for _, p := range chunk {
-		if foreign || p.action == audit.Update {
-			ids = append(ids, p.row.ID)
+	for _, it := range chunk {
+		if foreign || it.Action == audit.Update {
+			ids = append(ids, it.ID)
 		}
 	}
 	if len(ids) == 0 {
@@ -470,17 +432,17 @@ func readPreImages(ctx context.Context, c *Client, o ObjectPlan, chunk []*pendin
 	if err != nil {
 		return calls, err
 	}
-	for _, p := range chunk {
-		cur, ok := found[p.row.ID]
+	for _, it := range chunk {
+		cur, ok := found[it.ID]
 		switch {
 		case ok:
-			pre, err := preImage(cur, p.row.Payload, o.NameSingular == "attachment")
+			pre, err := preImage(cur, row(it).Payload, o.NameSingular == "attachment")
 			if err != nil {
-				return calls, fmt.Errorf("%s %s: pre-image: %w", o.NamePlural, p.row.ID, err)
+				return calls, fmt.Errorf("%s %s: pre-image: %w", o.NamePlural, it.ID, err)
 			}
-			p.action, p.pre = audit.Update, pre
-		case p.action == audit.Update:
-			p.action = audit.Create
+			it.Action, it.Pre = audit.Update, pre
+		case it.Action == audit.Update:
+			it.Action = audit.Create
 		}
 	}
 	return calls, nil

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/exporters"
 )
 
 // Twenty's upsert matches a record by id and by every unique field
@@ -51,14 +51,14 @@ func uniqueValue(p Record, k [2]string) string {
 // heldElsewhere reads who holds the unique values of the chunk's records
 // and returns, by record id, why each record whose value another record
 // holds must not be sent. It returns the calls made.
-func heldElsewhere(ctx context.Context, c *Client, o ObjectPlan, chunk []*pending) (map[string]string, int, error) {
+func heldElsewhere(ctx context.Context, c *Client, o ObjectPlan, chunk []*exporters.Item) (map[string]string, int, error) {
 	out := map[string]string{}
 	calls := 0
 	for _, k := range uniqueKeys {
 		var values []string
 		seen := map[string]bool{}
-		for _, p := range chunk {
-			if v := uniqueValue(p.row.Payload, k); v != "" && !seen[v] {
+		for _, it := range chunk {
+			if v := uniqueValue(row(it).Payload, k); v != "" && !seen[v] {
 				seen[v] = true
 				values = append(values, v)
 			}
@@ -71,10 +71,10 @@ func heldElsewhere(ctx context.Context, c *Client, o ObjectPlan, chunk []*pendin
 		if err != nil {
 			return nil, calls, fmt.Errorf("%s: who holds %s.%s: %w", o.NamePlural, k[0], k[1], err)
 		}
-		for _, p := range chunk {
-			v := uniqueValue(p.row.Payload, k)
-			if id, ok := holders[v]; ok && v != "" && id != p.row.ID {
-				out[p.row.ID] = fmt.Sprintf("%s.%s %q is already on %s %s, a record this migration did not write: Twenty's upsert would overwrite it. Merge the two in Twenty or change the value, then push again",
+		for _, it := range chunk {
+			v := uniqueValue(row(it).Payload, k)
+			if id, ok := holders[v]; ok && v != "" && id != it.ID {
+				out[it.ID] = fmt.Sprintf("%s.%s %q is already on %s %s, a record this migration did not write: Twenty's upsert would overwrite it. Merge the two in Twenty or change the value, then push again",
 					k[0], k[1], v, o.NameSingular, id)
 			}
 		}
@@ -148,13 +148,4 @@ func (p prober) Probe(ctx context.Context, table string, ids []string) (map[stri
 		out[id] = 0
 	}
 	return out, nil
-}
-
-// pendingEntry is the write-ahead entry of a record about to be sent.
-func pendingEntry(o ObjectPlan, p *pending) audit.Entry {
-	e := entry(o, p, audit.Pending, "sent; not yet answered")
-	if p.action == audit.Update {
-		e.PreImage = p.pre
-	}
-	return e
 }
