@@ -291,6 +291,7 @@ type engine struct {
 	ahead    chan struct{} // batches prepared and not yet finished
 	wg       sync.WaitGroup
 	stages   [][]*stage // by object, in load order so far
+	started  []time.Time // when each object's first page reached the sender
 
 	mu  sync.Mutex // guards out
 	out Outcome
@@ -335,6 +336,7 @@ func (e *engine) push(ctx context.Context, run *audit.Run) (err error) {
 	}
 	e.parent = ctx
 	e.ctx, e.cancel = context.WithCancelCause(ctx)
+	e.started = make([]time.Time, len(e.objects))
 	e.inFlight = make(chan struct{}, e.opt.InFlight)
 	e.ahead = make(chan struct{}, 16*e.opt.InFlight)
 
@@ -368,7 +370,8 @@ func (e *engine) push(ctx context.Context, run *audit.Run) (err error) {
 		}
 		if cur == nil || cur.i != pg.object {
 			cur.end()
-			cur = &objectRun{e: e, i: pg.object, level: -1, start: time.Now()}
+			cur = &objectRun{e: e, i: pg.object, level: -1}
+			e.started[pg.object] = time.Now()
 		}
 		if err := cur.page(pg); err != nil {
 			cur.end()
@@ -654,7 +657,6 @@ type objectRun struct {
 	cur     *stage // the stage of the current self-reference level
 	level   int64
 	sent    int
-	start   time.Time
 }
 
 // end seals the object's last stage: what waits for the object can go
@@ -663,16 +665,8 @@ func (r *objectRun) end() {
 	if r == nil || r.cur == nil {
 		return
 	}
-	e, i, start := r.e, r.i, r.start
-	st := r.cur
-	st.seal()
+	r.cur.seal()
 	r.cur = nil
-	go func() {
-		<-st.done
-		e.mu.Lock()
-		e.out.Objects[i].Seconds = time.Since(start).Seconds()
-		e.mu.Unlock()
-	}()
 }
 
 // progressEvery is how many records of an object are sent between two
@@ -825,6 +819,7 @@ func (e *engine) write(ctx context.Context, b Batch) error {
 	var entries []audit.Entry
 	e.mu.Lock()
 	c := &e.out.Objects[b.Object]
+	c.Seconds = time.Since(e.started[b.Object]).Seconds()
 	for id, dbID := range res.Done {
 		it := byID[id]
 		if it == nil {
