@@ -117,9 +117,19 @@ func Verify(ctx context.Context, db *sql.DB, opt VerifyOptions) (VerifyReport, e
 	return rep, err
 }
 
+// verifyPageRows is how many rows of a table verify holds at a time; a
+// test lowers it to show that paging changes nothing.
+var verifyPageRows = exporters.DefaultPageRows
+
+// verify reads each table a page at a time, and the destination's records
+// of that page only, so what it holds does not grow with the table: one
+// page of rows and of records, the report's bounded lists
+// (exporters.MaxFailureDetails ids a list; the counts cover all, the audit
+// log holds every difference), and the extra ids found so far, kept in a
+// warehouse table so a record found twice counts once.
 func verify(ctx context.Context, db *sql.DB, opt VerifyOptions, plan Plan, names map[string]map[string]string, run *audit.Run, rep *VerifyReport) error {
 	person, _ := plan.Object(PersonObject)
-	var personIDs []string
+	personRead := false // the person table comes first in the plan: records linked to its rows are looked for
 	for oi, o := range plan.Objects {
 		// The sample spans every object: N records spread evenly, at
 		// least one per object.
@@ -131,50 +141,64 @@ func verify(ctx context.Context, db *sql.DB, opt VerifyOptions, plan Plan, names
 			}
 			quota = max(quota, 1)
 		}
-		rows, err := opt.Mapper.ReadTable(ctx, db, o.Table, nil)
+		ov, err := verifyRows(ctx, db, opt, o, names[o.NameSingular], quota, run, rep)
 		if err != nil {
 			return err
-		}
-		inTable := map[string]bool{}
-		ids := make([]string, 0, len(rows))
-		for _, r := range rows {
-			rename(r.Payload, names[o.NameSingular])
-			inTable[r.ID] = true
-			ids = append(ids, r.ID)
 		}
 		if o.NameSingular == person.NameSingular {
-			personIDs = ids
+			personRead = true
 		}
-		held, err := audit.LastHashes(ctx, db, Destination, o.QualifiedTable())
-		if err != nil {
+		if err := verifyExtras(ctx, db, opt, plan, names, o, person, personRead, run, rep, &ov); err != nil {
 			return err
 		}
-		var gone []string
-		for id := range held {
-			if !inTable[id] {
-				gone = append(gone, id)
-			}
+		rep.Objects = append(rep.Objects, ov)
+	}
+	return nil
+}
+
+// verifyRows compares every row of an object's table with its record in
+// Twenty, a page at a time.
+func verifyRows(ctx context.Context, db *sql.DB, opt VerifyOptions, o ObjectPlan, names map[string]string, quota int, run *audit.Run, rep *VerifyReport) (exporters.TableVerify, error) {
+	ov := exporters.TableVerify{Object: o.NameSingular, Table: o.QualifiedTable()}
+	pager, err := exporters.NewPager(ctx, db, "twenty", o.Table, "id", nil, verifyPageRows)
+	if err != nil {
+		return ov, err
+	}
+	defer pager.Close()
+	for {
+		pg, ok, err := opt.Mapper.ReadPage(ctx, pager, o.Table, nil)
+		if err != nil {
+			return ov, err
 		}
-		sort.Strings(gone)
-		found, calls, err := opt.Client.Records(ctx, o.NamePlural, append(slices.Clone(ids), gone...))
+		if !ok {
+			return ov, nil
+		}
+		ids := make([]string, len(pg.Rows))
+		for i, r := range pg.Rows {
+			rename(r.Payload, names)
+			ids[i] = r.ID
+		}
+		found, calls, err := opt.Client.Records(ctx, o.NamePlural, ids)
 		rep.ReadCalls += calls
 		if err != nil {
-			return err
+			return ov, err
 		}
-		ov := exporters.TableVerify{Object: o.NameSingular, Table: o.QualifiedTable(), Expected: len(rows)}
 		var entries []audit.Entry
 		fail := func(id, key, reason string) {
 			entries = append(entries, audit.Entry{Object: o.NameSingular, Table: o.QualifiedTable(), SourceKey: key,
 				DestID: id, Action: audit.Fail, Reason: "verify: " + reason})
 		}
-		for i, r := range rows {
+		for _, r := range pg.Rows {
 			got, ok := found[r.ID]
-			if i < quota {
+			if ov.Expected < quota {
 				rep.Sample = append(rep.Sample, sideBySide(o, r, got, ok))
 			}
+			ov.Expected++
 			if !ok {
 				ov.Missing++
-				ov.MissingIDs = append(ov.MissingIDs, r.ID)
+				if len(ov.MissingIDs) < exporters.MaxFailureDetails {
+					ov.MissingIDs = append(ov.MissingIDs, r.ID)
+				}
 				fail(r.ID, r.SourceKey, "missing at the destination")
 				continue
 			}
@@ -193,49 +217,124 @@ func verify(ctx context.Context, db *sql.DB, opt VerifyOptions, plan Plan, names
 			}
 			fail(r.ID, r.SourceKey, "fields differ: "+strings.Join(fields, ", "))
 		}
-		extra := map[string]bool{}
-		for _, id := range gone {
+		if err := run.Log(ctx, entries); err != nil {
+			return ov, err
+		}
+	}
+}
+
+// verifyExtras finds the records at the destination that the object's
+// table does not have: those the log says were pushed and Twenty still
+// holds, and those linked to a migrated person (added in Twenty after the
+// push, or left by an earlier push). Both are read a page at a time.
+func verifyExtras(ctx context.Context, db *sql.DB, opt VerifyOptions, plan Plan, names map[string]map[string]string,
+	o, person ObjectPlan, personRead bool, run *audit.Run, rep *VerifyReport, ov *exporters.TableVerify) error {
+	extra, err := exporters.NewIDSet(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer extra.Close()
+	for after := ""; ; {
+		gone, err := audit.GonePage(ctx, db, Destination, "twenty", o.Table, "id", after, verifyPageRows)
+		if err != nil {
+			return err
+		}
+		if len(gone) == 0 {
+			break
+		}
+		ids := make([]string, len(gone))
+		for i, g := range gone {
+			ids[i] = g.DestID
+		}
+		found, calls, err := opt.Client.Records(ctx, o.NamePlural, ids)
+		rep.ReadCalls += calls
+		if err != nil {
+			return err
+		}
+		var held []string
+		for _, id := range ids {
 			if _, ok := found[id]; ok {
-				extra[id] = true
+				held = append(held, id)
 			}
 		}
-		// Records linked to a migrated person that the tables do not have
-		// (added in Twenty after the push, or left by an earlier push).
-		for _, f := range plan.FieldsOf(o.NameSingular) {
-			if f.Type != "RELATION" || f.RelationTarget != person.NameSingular || len(personIDs) == 0 {
-				continue
+		if err := extra.Add(ctx, held); err != nil {
+			return err
+		}
+		after = ids[len(ids)-1]
+	}
+	for _, f := range plan.FieldsOf(o.NameSingular) {
+		if f.Type != "RELATION" || f.RelationTarget != person.NameSingular || !personRead {
+			continue
+		}
+		key := f.RelationName() + "Id"
+		if n, ok := names[o.NameSingular][key]; ok {
+			key = n
+		}
+		for after := ""; ; {
+			personIDs, err := exporters.KeyPage(ctx, db, "twenty", person.Table, "id", after, verifyPageRows)
+			if err != nil {
+				return err
+			}
+			if len(personIDs) == 0 {
+				break
 			}
 			for start := 0; start < len(personIDs); start += MaxBatch {
 				chunk := personIDs[start:min(start+MaxBatch, len(personIDs))]
 				list, _ := json.Marshal(chunk)
-				key := f.RelationName() + "Id"
-				if n, ok := names[o.NameSingular][key]; ok {
-					key = n
-				}
+				// What one call returns is bounded by the records a person
+				// has, not by the size of the table.
 				recs, calls, err := opt.Client.List(ctx, o.NamePlural, key+"[in]:"+string(list))
 				rep.ReadCalls += calls
 				if err != nil {
 					return err
 				}
-				for _, r := range recs {
-					if id := recordID(r); !inTable[id] {
-						extra[id] = true
+				ids := make([]string, len(recs))
+				for i, r := range recs {
+					ids[i] = recordID(r)
+				}
+				inTable, err := exporters.Present(ctx, db, "twenty", o.Table, "id", ids)
+				if err != nil {
+					return err
+				}
+				var linked []string
+				for _, id := range ids {
+					if !inTable[id] {
+						linked = append(linked, id)
 					}
 				}
+				if err := extra.Add(ctx, linked); err != nil {
+					return err
+				}
 			}
+			after = personIDs[len(personIDs)-1]
 		}
-		for id := range extra {
-			ov.ExtraIDs = append(ov.ExtraIDs, id)
-			fail(id, "", "at the destination but not in "+o.QualifiedTable())
+	}
+	n, err := extra.Count(ctx)
+	if err != nil {
+		return err
+	}
+	ov.Extra = n
+	for after := ""; ; {
+		ids, err := extra.Page(ctx, after, verifyPageRows)
+		if err != nil {
+			return err
 		}
-		sort.Strings(ov.ExtraIDs)
-		ov.Extra = len(ov.ExtraIDs)
+		if len(ids) == 0 {
+			return nil
+		}
+		entries := make([]audit.Entry, len(ids))
+		for i, id := range ids {
+			if len(ov.ExtraIDs) < exporters.MaxFailureDetails {
+				ov.ExtraIDs = append(ov.ExtraIDs, id)
+			}
+			entries[i] = audit.Entry{Object: o.NameSingular, Table: o.QualifiedTable(), DestID: id, Action: audit.Fail,
+				Reason: "verify: at the destination but not in " + o.QualifiedTable()}
+		}
 		if err := run.Log(ctx, entries); err != nil {
 			return err
 		}
-		rep.Objects = append(rep.Objects, ov)
+		after = ids[len(ids)-1]
 	}
-	return nil
 }
 
 // compareRecord lists the payload fields whose destination value differs

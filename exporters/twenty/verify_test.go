@@ -3,6 +3,10 @@ package twenty
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -120,4 +124,110 @@ func TestVerifyFindsTampering(t *testing.T) {
 	assert.Equal(t, 2, runs)
 	require.NoError(t, rw.wh.DB().QueryRow(`SELECT count(*) FROM meta.push_record WHERE run_id = ? AND action = 'fail'`, rep.RunID).Scan(&fails))
 	assert.Equal(t, 3, fails)
+}
+
+// idsPerRead records the most ids one read of records by id asked for.
+type idsPerRead struct {
+	next http.RoundTripper
+	max  atomic.Int64
+}
+
+func (c *idsPerRead) RoundTrip(r *http.Request) (*http.Response, error) {
+	if f, ok := strings.CutPrefix(r.URL.Query().Get("filter"), "id[in]:"); ok {
+		var ids []string
+		if json.Unmarshal([]byte(f), &ids) == nil && int64(len(ids)) > c.max.Load() {
+			c.max.Store(int64(len(ids)))
+		}
+	}
+	return c.next.RoundTrip(r)
+}
+
+// TestVerifyReadsPages verifies with pages of 7 rows over tables of more
+// than 7, after tampering in several pages: the report is the one whole
+// pages of the default size give, and no read asks Twenty for more ids
+// than a page holds (a verify that reads a table whole asks for all).
+func TestVerifyReadsPages(t *testing.T) {
+	ctx := context.Background()
+	rw := buildReal(t, 15, 5)
+	db := rw.wh.DB()
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1, Version: twentytest.V1})
+	_, err := Push(ctx, db, pushOpts(t, srv, nil))
+	require.NoError(t, err)
+	reads := &idsPerRead{next: http.DefaultTransport}
+	c, _ := testClient(t, srv, func(cfg *Config) { cfg.HTTPClient = &http.Client{Transport: reads} })
+
+	const page = 7
+	rows := tableRows(t, rw.wh)
+	require.Greater(t, rows["person"], 2*page, "the person table spans several pages")
+	require.Greater(t, rows["task"], 2*page, "the task table spans several pages")
+	ids := func(q string) []string {
+		r, err := db.Query(q)
+		require.NoError(t, err)
+		defer r.Close()
+		var out []string
+		for r.Next() {
+			var id string
+			require.NoError(t, r.Scan(&id))
+			out = append(out, id)
+		}
+		return out
+	}
+	patients := ids(`SELECT id FROM twenty.person WHERE _source_object = 'patient' ORDER BY id`)
+	tasks := ids(`SELECT id FROM twenty.task ORDER BY id`)
+	notes := ids(`SELECT id FROM twenty.note ORDER BY id`)
+	first, last := patients[0], patients[len(patients)-1]
+	// Two edited people and two destroyed tasks, a page or more apart; two
+	// records linked to those people that no table has; and a task deleted
+	// from the table since the push, which Twenty still holds.
+	for _, p := range []string{first, last} {
+		require.NoError(t, c.Patch(ctx, "people", p, Record{"city": "Edited in Twenty"}))
+	}
+	for _, id := range []string{tasks[0], tasks[len(tasks)-1]} {
+		found, err := c.Destroy(ctx, "tasks", id)
+		require.NoError(t, err)
+		require.True(t, found)
+	}
+	added := []string{uuid.NewString(), uuid.NewString()}
+	_, err = c.Upsert(ctx, "noteTargets", []Record{{"id": added[0], "noteId": notes[0], "personId": first},
+		{"id": added[1], "noteId": notes[0], "personId": last}})
+	require.NoError(t, err)
+	goneTask := tasks[len(tasks)/2]
+	_, err = db.Exec(`DELETE FROM twenty.task WHERE id = ?`, goneTask)
+	require.NoError(t, err)
+
+	verifyWith := func(rows int) VerifyReport {
+		old := verifyPageRows
+		verifyPageRows = rows
+		defer func() { verifyPageRows = old }()
+		reads.max.Store(0)
+		o := verifyOpts(t, rw, c)
+		o.Sample = 12
+		rep, err := Verify(ctx, db, o)
+		require.NoError(t, err)
+		return rep
+	}
+	whole := verifyWith(exporters.DefaultPageRows)
+	paged := verifyWith(page)
+	assert.LessOrEqual(t, reads.max.Load(), int64(page), "no read asks for more ids than a page holds")
+
+	assert.Equal(t, whole.Objects, paged.Objects)
+	assert.Equal(t, whole.Sample, paged.Sample)
+	assert.Equal(t, 7, paged.Differences())
+	by := map[string]exporters.TableVerify{}
+	for _, ov := range paged.Objects {
+		by[ov.Object] = ov
+	}
+	assert.Equal(t, 2, by["person"].Mismatched)
+	assert.Equal(t, rows["person"], by["person"].Found)
+	assert.Equal(t, []string{tasks[0], tasks[len(tasks)-1]}, by["task"].MissingIDs)
+	assert.Equal(t, []string{goneTask}, by["task"].ExtraIDs)
+	assert.Equal(t, rows["task"]-1, by["task"].Expected)
+	wantExtra := slices.Clone(added)
+	slices.Sort(wantExtra)
+	assert.Equal(t, wantExtra, by["noteTarget"].ExtraIDs)
+	for _, rep := range []VerifyReport{whole, paged} {
+		var fails int
+		require.NoError(t, db.QueryRow(`SELECT count(*) FROM meta.push_record WHERE run_id = ? AND action = 'fail'`, rep.RunID).Scan(&fails))
+		assert.Equal(t, 7, fails, "one fail entry per difference")
+	}
 }
