@@ -112,7 +112,14 @@ func lostRecords(b *testing.B, wh *warehouse.Warehouse, srv *twentytest.Server, 
 	}
 	st := srv.Stats()
 	want := 0
+	members := ""
 	for _, o := range plan.Objects {
+		if o.NameSingular == "workspaceMember" {
+			// Members join by invitation; the push never writes one
+			// (members.go) and logs each as skipped.
+			members = o.QualifiedTable()
+			continue
+		}
 		rows, err := wh.DB().Query("SELECT id FROM twenty." + warehouse.QuoteIdent(o.Table))
 		if err != nil {
 			return err.Error()
@@ -148,6 +155,9 @@ func lostRecords(b *testing.B, wh *warehouse.Warehouse, srv *twentytest.Server, 
 	}
 	logged := 0
 	for _, c := range sum {
+		if c.Table == members && c.Action == audit.Skip || c.Action == audit.Pending {
+			continue // pending: the write-ahead entry each create settles
+		}
 		if c.Table != SchemaObjectsTable && c.Table != SchemaFieldsTable {
 			if c.Action != audit.Create {
 				return fmt.Sprintf("%s: %d entries %s", c.Table, c.Records, c.Action)
