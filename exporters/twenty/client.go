@@ -23,6 +23,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,33 +160,45 @@ func clientError(err error) (*APIError, bool) {
 }
 
 // do sends one request with rate limiting and retries. Retrying writes is
-// safe because the exporter only sends upserts keyed by id.
+// safe because the exporter only sends upserts keyed by id; the one write
+// that is not, a metadata create, reads back what a lost answer left (see
+// landedObject).
 func (c *Client) do(ctx context.Context, method, path string, body []byte, contentType string) ([]byte, error) {
+	b, _, err := c.doTracked(ctx, method, path, body, contentType)
+	return b, err
+}
+
+// doTracked is do that also says whether an attempt before the last one
+// went unanswered after it may have reached Twenty (a network error, a
+// 5xx): a refusal of a create after such an attempt may be a refusal of
+// the create that attempt made.
+func (c *Client) doTracked(ctx context.Context, method, path string, body []byte, contentType string) (_ []byte, lost bool, _ error) {
 	retries, throttled := 0, 0
 	for {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, err
+			return nil, lost, err
 		}
 		status, respBody, hdr, err := c.send(ctx, method, path, body, contentType)
 		if err == nil && status < 300 {
-			return respBody, nil
+			return respBody, lost, nil
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, lost, ctx.Err()
 		}
 		var wait time.Duration
 		switch {
 		case err != nil:
 			if retries >= c.cfg.MaxRetries {
-				return nil, fmt.Errorf("twenty: %s %s: %w (after %d retries)", method, path, err, retries)
+				return nil, lost, fmt.Errorf("twenty: %s %s: %w (after %d retries)", method, path, err, retries)
 			}
+			lost = true
 			wait = c.backoff(retries)
 			retries++
 			c.log.Warn("twenty: network error, retrying", "method", method, "path", path, "error", err.Error(), "wait", wait)
 		case status == http.StatusTooManyRequests:
 			throttled++
 			if throttled > 50 {
-				return nil, apiError(method, path, status, respBody)
+				return nil, lost, apiError(method, path, status, respBody)
 			}
 			wait = retryAfter(hdr.Get("Retry-After"))
 			if wait <= 0 {
@@ -194,19 +207,20 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, conte
 			c.log.Warn("twenty: rate limited (429), waiting", "path", path, "wait", wait)
 		case status >= 500:
 			if retries >= c.cfg.MaxRetries {
-				return nil, apiError(method, path, status, respBody)
+				return nil, lost, apiError(method, path, status, respBody)
 			}
+			lost = true
 			wait = c.backoff(retries)
 			retries++
 			c.log.Warn("twenty: server error, retrying", "method", method, "path", path, "status", status, "wait", wait)
 		default:
-			return nil, refusal(apiError(method, path, status, respBody))
+			return nil, lost, refusal(apiError(method, path, status, respBody))
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, ctx.Err()
+			return nil, lost, ctx.Err()
 		case <-t.C:
 		}
 	}
@@ -264,20 +278,31 @@ func retryAfter(v string) time.Duration {
 
 func apiError(method, path string, status int, body []byte) *APIError {
 	e := &APIError{Method: method, Path: path, Status: status}
+	// "errors" is a GraphQL error list, or in 2.x's refusal of a metadata
+	// change (METADATA_VALIDATION_ERROR) an object of per-item reports
+	// whose gist is in "userFriendlyMessage"
+	// (workspace-migration-builder-rest-api-exception-handler.util.ts).
 	var rest struct {
-		Messages []string `json:"messages"`
-		Message  any      `json:"message"`
-		Errors   []struct {
-			Message string `json:"message"`
-		} `json:"errors"`
+		Messages     []string        `json:"messages"`
+		Message      any             `json:"message"`
+		Errors       json.RawMessage `json:"errors"`
+		UserFriendly string          `json:"userFriendlyMessage"`
 	}
 	if json.Unmarshal(body, &rest) == nil {
 		e.Messages = rest.Messages
 		if len(e.Messages) == 0 && rest.Message != nil {
 			e.Messages = []string{fmt.Sprint(rest.Message)}
 		}
-		for _, ge := range rest.Errors {
-			e.Messages = append(e.Messages, ge.Message)
+		var gql []struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(rest.Errors, &gql) == nil {
+			for _, ge := range gql {
+				e.Messages = append(e.Messages, ge.Message)
+			}
+		}
+		if rest.UserFriendly != "" && !slices.Contains(e.Messages, rest.UserFriendly) {
+			e.Messages = append(e.Messages, rest.UserFriendly)
 		}
 	}
 	if len(e.Messages) == 0 && len(body) > 0 {

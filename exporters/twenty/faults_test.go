@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,8 +115,10 @@ func TestPushThroughFaults(t *testing.T) {
 		// first answer lost): an upsert of the same values by id.
 		rewrites bool
 		// mayStop says the push may stop on a fault and need running
-		// again: a custom field or object created whose answer was lost is
-		// sent again, and Twenty refuses it ("already exists").
+		// again. A custom field or object whose create answer was lost is
+		// not such a fault: Twenty refuses the create sent again as a name
+		// already taken, and the push finds what the lost attempt made
+		// (TestPushSchemaCreateAnswerLost).
 		mayStop bool
 	}{
 		{name: "500 at 10%", opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.Fault500, 0.10)}},
@@ -126,7 +129,7 @@ func TestPushThroughFaults(t *testing.T) {
 		{name: "resets at 10%", opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultReset, 0.10)}},
 		{name: "lost answers at 10%", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultLostAnswer, 0.10)}},
 		{name: "timeouts at 8%", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultTimeout, 0.08)}},
-		{name: "lost answers at 30% of schema writes", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{Only: schemaWrite,
+		{name: "lost answers at 30% of schema writes", rewrites: true, opt: exportertest.FaultOptions{Only: schemaWrite,
 			Rates: exportertest.At(exportertest.FaultLostAnswer, 0.30)}},
 		{name: "slow server at 30%", opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultSlow, 0.30)}},
 		{name: "all at once, 3% each", rewrites: true, mayStop: true, opt: exportertest.FaultOptions{StormMin: 2, StormMax: 4, Rates: map[exportertest.FaultKind]float64{
@@ -183,4 +186,102 @@ func TestPushThroughFaults(t *testing.T) {
 	t.Logf("Twenty push of %d records through faults (calls: at the proxy; extra: over the clean push; retries: logged by the client; "+
 		"rewrites: records sent again after a lost answer, the same values by id; resumes: pushes run again after the push stopped)\n%s",
 		clean.audit["create"], figures)
+}
+
+// TestPushSchemaCreateAnswerLost: the answer to every custom object and
+// field create is lost once Twenty has made it. The client sends the create
+// again, Twenty refuses it as a name already taken, and the push reads the
+// data model back and takes what it finds as its own create: it finishes
+// in one run (no --resume), each object and field is created once, every
+// create is in the audit log with the id Twenty gave it, and rollback
+// --schema removes them all.
+func TestPushSchemaCreateAnswerLost(t *testing.T) {
+	for _, version := range twentytest.Versions {
+		t.Run(version, func(t *testing.T) {
+			ctx := context.Background()
+			wh, _ := openFixture(t, fixtureOpts{People: 20})
+			passTests(t, wh)
+			srv := twentytest.New(t, twentytest.Options{RateLimit: -1, Version: version})
+			// The first time a create is sent, and only then, its answer
+			// is lost after the server made it.
+			var mu sync.Mutex
+			seen := map[string]bool{}
+			faults, url := exportertest.StartFaulty(t, srv.URL, exportertest.FaultOptions{
+				Rates: exportertest.At(exportertest.FaultLostAnswer, 1),
+				Only: func(r *http.Request, body []byte) bool {
+					if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/rest/metadata/") {
+						return false
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					first := !seen[string(body)]
+					seen[string(body)] = true
+					return first
+				}})
+			o := pushOpts(t, srv, func(c *Config) { c.BaseURL = url })
+
+			rep, err := Push(ctx, wh.DB(), o)
+			require.NoError(t, err, "the push finishes in one run")
+			require.Empty(t, rep.Failures)
+			faults.Settle()
+			exportertest.AssertSettled(t, wh.DB(), Destination, rep.RunID)
+
+			// What the push planned to create, by log name, and the ids the
+			// server holds under those names.
+			want := map[string]string{}
+			for _, a := range rep.Schema {
+				switch a.Kind {
+				case "create object":
+					obj, ok := srv.Object(a.Object)
+					require.True(t, ok, "object %s exists", a.Object)
+					want[SchemaObjectsTable+" "+a.Object] = obj.ID
+				case "create field":
+					obj, ok := srv.Object(a.Object)
+					require.True(t, ok, "object %s exists", a.Object)
+					f := fieldOf(obj, a.Field)
+					require.NotNil(t, f, "field %s.%s exists", a.Object, a.Field)
+					want[SchemaFieldsTable+" "+a.Object+"."+a.Field] = f.ID
+				}
+			}
+			require.NotEmpty(t, want)
+			assert.Equal(t, len(want), faults.Counts().Injected[exportertest.FaultLostAnswer], "every create's first answer was lost")
+			assert.Equal(t, len(want), srv.Stats().MetaCreated, "each custom object and field created once")
+
+			rows, err := wh.DB().Query(`SELECT table_name, object, dest_id FROM meta.push_record
+				WHERE run_id = ? AND table_name IN (?, ?) AND action = 'create'`, rep.RunID, SchemaObjectsTable, SchemaFieldsTable)
+			require.NoError(t, err)
+			logged := map[string]string{}
+			for rows.Next() {
+				var table, name, id string
+				require.NoError(t, rows.Scan(&table, &name, &id))
+				assert.NotContains(t, logged, table+" "+name, "logged once")
+				logged[table+" "+name] = id
+			}
+			require.NoError(t, rows.Err())
+			rows.Close()
+			assert.Equal(t, want, logged, "every create logged, with the id Twenty gave it")
+
+			rb, err := Rollback(ctx, wh.DB(), RollbackOptions{Client: o.Client, PushRun: rep.RunID, Schema: true})
+			require.NoError(t, err)
+			assert.Len(t, rb.Schema, len(want))
+			for _, a := range rep.Schema {
+				obj, ok := srv.Object(a.Object)
+				switch a.Kind {
+				case "create object":
+					assert.False(t, ok, "object %s removed", a.Object)
+				case "create field":
+					assert.True(t, !ok || fieldOf(obj, a.Field) == nil, "field %s.%s removed", a.Object, a.Field)
+				}
+			}
+		})
+	}
+}
+
+func fieldOf(o *twentytest.Object, name string) *twentytest.Field {
+	for _, f := range o.Fields {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
 }

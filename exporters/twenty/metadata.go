@@ -231,11 +231,13 @@ type FieldInput struct {
 	RelationCreationPayload *RelationInput `json:"relationCreationPayload,omitempty"`
 }
 
-// CreateObject creates a custom object and returns it.
+// CreateObject creates a custom object and returns it. A create whose
+// answer was lost is found in the data model (landedObject).
 func (c *Client) CreateObject(ctx context.Context, in ObjectInput) (ObjectMeta, error) {
 	var out ObjectMeta
-	if err := c.postMetadata(ctx, "/rest/metadata/objects", "createOneObject", in, &out); err != nil {
-		return ObjectMeta{}, err
+	lost, err := c.postMetadata(ctx, "/rest/metadata/objects", "createOneObject", in, &out)
+	if err != nil {
+		return c.landedObject(ctx, in, lost, err)
 	}
 	if out.ID == "" {
 		return out, fmt.Errorf("twenty: created object %s, but the answer gives no id", in.NameSingular)
@@ -243,16 +245,75 @@ func (c *Client) CreateObject(ctx context.Context, in ObjectInput) (ObjectMeta, 
 	return out, nil
 }
 
-// CreateField creates a field and returns it.
+// CreateField creates a field and returns it. A create whose answer was
+// lost is found in the data model (landedField).
 func (c *Client) CreateField(ctx context.Context, in FieldInput) (FieldMeta, error) {
 	var out FieldMeta
-	if err := c.postMetadata(ctx, "/rest/metadata/fields", "createOneField", in, &out); err != nil {
-		return FieldMeta{}, err
+	lost, err := c.postMetadata(ctx, "/rest/metadata/fields", "createOneField", in, &out)
+	if err != nil {
+		return c.landedField(ctx, in, lost, err)
 	}
 	if out.ID == "" {
 		return out, fmt.Errorf("twenty: created field %s, but the answer gives no id", in.Name)
 	}
 	return out, nil
+}
+
+// landedObject settles a create of an object that Twenty refused (err)
+// after an earlier attempt went unanswered (lost). That attempt may have
+// created the object, and Twenty refuses the same create again: 400
+// "Object already exists" (object-metadata.service.ts, and 2.x's
+// flat-object-metadata validator inside a METADATA_VALIDATION_ERROR). So
+// the objects are read again, and a custom object with the names sent is
+// the one the lost attempt made: it is returned as created. Otherwise, or
+// when the refusal followed no lost attempt, err is returned.
+func (c *Client) landedObject(ctx context.Context, in ObjectInput, lost bool, err error) (ObjectMeta, error) {
+	if _, refused := clientError(err); !lost || !refused {
+		return ObjectMeta{}, err
+	}
+	ws, rerr := c.Objects(ctx)
+	if rerr != nil {
+		return ObjectMeta{}, fmt.Errorf("%w (a lost answer came before it; reading the objects back failed: %v)", err, rerr)
+	}
+	for _, o := range ws {
+		if o.IsCustom && o.ID != "" && o.NameSingular == in.NameSingular && o.NamePlural == in.NamePlural {
+			c.log.Warn("twenty: the object was created by an attempt whose answer was lost", "object", in.NameSingular, "id", o.ID)
+			return o, nil
+		}
+	}
+	return ObjectMeta{}, err
+}
+
+// landedField is landedObject for a field: Twenty refuses a second field
+// of the same name on an object (Name "x" is not available ...,
+// from validate-flat-field-metadata-name-availability.util.ts in 2.x,
+// validateFieldNameAvailabilityOrThrow in 1.x). A custom field of the name
+// sent on the object, of the type sent (a relation: to the target sent),
+// is the one the lost attempt made.
+func (c *Client) landedField(ctx context.Context, in FieldInput, lost bool, err error) (FieldMeta, error) {
+	if _, refused := clientError(err); !lost || !refused {
+		return FieldMeta{}, err
+	}
+	ws, rerr := c.Objects(ctx)
+	if rerr != nil {
+		return FieldMeta{}, fmt.Errorf("%w (a lost answer came before it; reading the fields back failed: %v)", err, rerr)
+	}
+	for _, o := range ws {
+		if o.ID != in.ObjectMetadataID {
+			continue
+		}
+		f, ok := o.Field(in.Name)
+		if !ok || !f.IsCustom || f.ID == "" || !sameType(f.Type, in.Type) {
+			break
+		}
+		if p := in.RelationCreationPayload; p != nil && f.Relation != nil && f.Relation.TargetObjectMetadataID != "" &&
+			f.Relation.TargetObjectMetadataID != p.TargetObjectMetadataID {
+			break
+		}
+		c.log.Warn("twenty: the field was created by an attempt whose answer was lost", "object", o.NameSingular, "field", in.Name, "id", f.ID)
+		return f, nil
+	}
+	return FieldMeta{}, err
 }
 
 // SetOptions replaces a select field's options (existing ones keep their ids).
@@ -265,19 +326,21 @@ func (c *Client) SetOptions(ctx context.Context, fieldID string, opts []Option) 
 	return err
 }
 
-func (c *Client) postMetadata(ctx context.Context, path, key string, in, out any) error {
+// postMetadata sends a metadata create; lost says an attempt before the
+// answer went unanswered (doTracked).
+func (c *Client) postMetadata(ctx context.Context, path, key string, in, out any) (lost bool, _ error) {
 	b, err := json.Marshal(in)
 	if err != nil {
-		return err
+		return false, err
 	}
-	resp, err := c.do(ctx, http.MethodPost, path, b, "application/json")
+	resp, lost, err := c.doTracked(ctx, http.MethodPost, path, b, "application/json")
 	if err != nil {
-		return err
+		return lost, err
 	}
 	if err := unwrapCreate(resp, key, out); err != nil {
-		return fmt.Errorf("twenty: %s: %w", path, err)
+		return lost, fmt.Errorf("twenty: %s: %w", path, err)
 	}
-	return nil
+	return lost, nil
 }
 
 // DeleteMetadata removes a custom field or object (kind "fields" or

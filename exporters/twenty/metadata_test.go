@@ -11,11 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
 )
 
 func answer(t *testing.T, name string) []byte {
@@ -188,4 +191,56 @@ func readAll(t *testing.T, r *http.Request) []byte {
 	b, err := io.ReadAll(r.Body)
 	require.NoError(t, err)
 	return b
+}
+
+// TestCreateAfterLostAnswer: a metadata create whose answer was lost after
+// Twenty made it is sent again and refused as a name already taken; the
+// client finds what the lost attempt made and returns it. A refusal that
+// follows no lost attempt, or a name taken by something else than what
+// was sent, stays an error.
+func TestCreateAfterLostAnswer(t *testing.T) {
+	ctx := context.Background()
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	c, logs := testClient(t, srv, nil)
+	// loseFirst drops the answer of the next create on path, once, after
+	// the server made it.
+	loseFirst := func(path string) {
+		var done atomic.Bool
+		srv.FailWhen(func(_ int, r *http.Request) twentytest.Fault {
+			if r.Method == http.MethodPost && r.URL.Path == path && done.CompareAndSwap(false, true) {
+				return twentytest.DropAfter
+			}
+			return twentytest.NoFault
+		})
+	}
+	perio := ObjectInput{NameSingular: "perioRecord", NamePlural: "perioRecords", LabelSingular: "Perio Record", LabelPlural: "Perio Records"}
+
+	loseFirst("/rest/metadata/objects")
+	o, err := c.CreateObject(ctx, perio)
+	require.NoError(t, err)
+	made, ok := srv.Object("perioRecord")
+	require.True(t, ok)
+	assert.Equal(t, made.ID, o.ID, "the object the lost attempt made")
+	assert.Equal(t, 1, srv.Stats().MetaCreated)
+	assert.Contains(t, logs.String(), "answer was lost")
+
+	loseFirst("/rest/metadata/fields")
+	depth := FieldInput{ObjectMetadataID: o.ID, Type: "NUMBER", Name: "pocketDepth", Label: "Pocket depth", IsNullable: true}
+	f, err := c.CreateField(ctx, depth)
+	require.NoError(t, err)
+	require.NotNil(t, fieldOf(made, "pocketDepth"))
+	assert.Equal(t, fieldOf(made, "pocketDepth").ID, f.ID, "the field the lost attempt made")
+	assert.Equal(t, 2, srv.Stats().MetaCreated)
+
+	srv.FailWhen(nil)
+	_, err = c.CreateObject(ctx, perio)
+	require.Error(t, err, "taken before, no answer lost: a refusal")
+	assert.Contains(t, err.Error(), "Object already exists")
+
+	loseFirst("/rest/metadata/fields")
+	depth.Type = "TEXT"
+	_, err = c.CreateField(ctx, depth)
+	require.Error(t, err, "the name is taken by a field of another type")
+	assert.Contains(t, err.Error(), "already used by another field")
+	assert.Equal(t, 2, srv.Stats().MetaCreated)
 }

@@ -312,9 +312,14 @@ const (
 
 // applySchema makes the changes, objects first and relations last, on the
 // workspace ws as read before the plan was made. created receives each
-// object and field as soon as Twenty acknowledged it. It returns the calls
-// it made: the workspace is not read again, as a created object's id is in
-// Twenty's answer, so the fixed cost of a push stays one call per change.
+// object and field as soon as Twenty acknowledged it, or, when the answer
+// to its create was lost and Twenty refused the create sent again, as soon
+// as it was found in the data model (CreateObject, CreateField): it was
+// made by this push all the same, and a rollback --schema must remove it.
+// It returns the calls it made: the workspace is not read again, as a
+// created object's id is in Twenty's answer, so the fixed cost of a push
+// stays one call per change (a lost answer adds a read of the data model,
+// not counted).
 func applySchema(ctx context.Context, c *Client, ws []ObjectMeta, actions []SchemaAction, created func(table, name, id string) error) (int, error) {
 	objID := map[string]string{}
 	for _, o := range ws {

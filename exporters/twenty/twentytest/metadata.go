@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -274,7 +275,7 @@ func (s *Server) createObject(singular, plural, labelS, labelP, icon, desc strin
 	}
 	for _, o := range s.objects {
 		if o.NameSingular == singular || o.NamePlural == plural || o.NameSingular == plural || o.NamePlural == singular {
-			return nil, badRequest("Object already exists")
+			return nil, s.metaDuplicate("objectMetadata", "object", "OBJECT_ALREADY_EXISTS", "Object already exists")
 		}
 	}
 	o := &Object{ID: uuid.NewString(), NameSingular: singular, NamePlural: plural, LabelSingular: labelS,
@@ -309,6 +310,35 @@ func (s *Server) createObject(singular, plural, labelS, labelP, icon, desc strin
 	return o, nil
 }
 
+// metaDuplicate is Twenty's refusal of a metadata create whose name is
+// taken: in 2.x a validation failure of the flat metadata
+// (validate-flat-object-metadata-name-and-labels.util.ts,
+// validate-flat-field-metadata-name-availability.util.ts) thrown as a
+// WorkspaceMigrationBuilderException by the object or field service
+// ("Multiple validation errors occurred while creating object" /
+// "... fields") and answered by workspace-migration-builder-rest-api-exception-handler.util.ts
+// with build-metadata-validation-error-payload.util.ts: 400
+// METADATA_VALIDATION_ERROR, the report under errors.<metadataName>, and the
+// single error's userFriendlyMessage at the top. In 1.x a plain 400 with
+// the message (object-metadata.service.ts:
+// validatesNoOtherObjectWithSameNameExistsOrThrows; field-metadata.service.ts:
+// validateFieldNameAvailabilityOrThrow).
+func (s *Server) metaDuplicate(metadataName, what, code, msg string) *apiError {
+	if !s.v2() {
+		return badRequest("%s", msg)
+	}
+	return &apiError{status: http.StatusBadRequest, msg: msg, body: map[string]any{
+		"statusCode": http.StatusBadRequest,
+		"error":      "METADATA_VALIDATION_ERROR",
+		"message":    "Multiple validation errors occurred while creating " + what,
+		"errors": map[string]any{metadataName: []any{map[string]any{
+			"errors": []any{map[string]any{"code": code, "message": msg, "userFriendlyMessage": msg}},
+		}}},
+		"summary":             map[string]any{"totalErrors": 1, metadataName: 1},
+		"userFriendlyMessage": msg,
+	}}
+}
+
 type fieldInput struct {
 	ObjectMetadataID        string   `json:"objectMetadataId"`
 	Type                    string   `json:"type"`
@@ -341,7 +371,11 @@ func (s *Server) createField(in fieldInput) (*Field, *apiError) {
 		return nil, badRequest("Invalid field type %s", in.Type)
 	}
 	if o.field(in.Name) != nil || o.fieldByJoinColumn(in.Name) != nil {
-		return nil, badRequest("Field with name \"%s\" already exists on object %s", in.Name, o.NameSingular)
+		if !s.v2() {
+			return nil, badRequest("Name \"%s\" is not available, check that it is not duplicating another field's name.", in.Name)
+		}
+		return nil, s.metaDuplicate("fieldMetadata", "fields", "NOT_AVAILABLE",
+			fmt.Sprintf("Name \"%s\" is not available as it is already used by another field", in.Name))
 	}
 	f := &Field{ID: uuid.NewString(), ObjectMetadataID: o.ID, Name: in.Name, Label: in.Label, Type: in.Type,
 		Description: in.Description, Icon: in.Icon, IsCustom: true, IsActive: true, IsNullable: true}

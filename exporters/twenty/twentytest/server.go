@@ -344,6 +344,9 @@ type apiError struct {
 	name string
 	// code is the "code" field of a CustomException (PERMISSION_DENIED).
 	code string
+	// body, when set, is the whole answer (a 2.x metadata validation
+	// refusal, which has a shape of its own: see metaDuplicate).
+	body map[string]any
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -353,6 +356,10 @@ func badRequest(format string, a ...any) *apiError {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
+	if e.body != nil {
+		writeJSON(w, e.status, e.body)
+		return
+	}
 	name := e.name
 	if name == "" {
 		name = map[int]string{400: "BadRequestException", 401: "UnauthorizedException", 403: "ForbiddenException",
