@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,9 +118,10 @@ func TestPushThroughFaults(t *testing.T) {
 		name string
 		opt  exportertest.FaultOptions
 		// mayStop says the push may stop on a fault and need running
-		// again: the schema step's creates (custom model, its access
-		// rule, x_ fields, selection options) are not sent again once
-		// they may have reached Odoo, as a second create would duplicate.
+		// again. A schema create (custom model, its access rule, x_
+		// fields, selection options) whose answer was lost is not such a
+		// fault: the push reads back what Odoo holds before it sends the
+		// create again (TestPushSchemaCreateAnswerLost).
 		mayStop bool
 	}{
 		{name: "500 at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.Fault500, 0.10)}},
@@ -128,6 +130,8 @@ func TestPushThroughFaults(t *testing.T) {
 			Rates: exportertest.At(exportertest.FaultStormRetryAfter, 0.02)}},
 		{name: "429 storms at 50% of creates", opt: exportertest.FaultOptions{Only: createCall,
 			Rates: exportertest.At(exportertest.FaultStorm, 0.5)}},
+		{name: "lost answers at 50% of creates", opt: exportertest.FaultOptions{Only: createCall,
+			Rates: exportertest.At(exportertest.FaultLostAnswer, 0.5)}},
 		{name: "resets at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultReset, 0.10)}},
 		{name: "lost answers at 10%", mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultLostAnswer, 0.10)}},
 		{name: "timeouts at 2%", mayStop: true, opt: exportertest.FaultOptions{Rates: exportertest.At(exportertest.FaultTimeout, 0.02)}},
@@ -172,4 +176,112 @@ func TestPushThroughFaults(t *testing.T) {
 	t.Logf("Odoo push of %d records through faults (calls: at the proxy, after logging in; extra: over the clean push; "+
 		"rewrites: records loaded again after a lost answer, the same values by external id; resumes: pushes run again after the push stopped)\n%s",
 		totalOf(clean.rows), figures)
+}
+
+// TestPushSchemaCreateAnswerLost: the answer to every create of the schema
+// step (the custom model, its access rule, the x_ fields, an option added
+// to a selection field made by hand) is lost once, either after Odoo made
+// it or before the call reached Odoo. The push reads back what Odoo holds
+// and takes what it finds as made, or sends the create again when it finds
+// nothing: it finishes in one run (no --resume), Odoo makes each create
+// once, leaving one model, one access rule, one field and one option each,
+// every change is in the audit log, and rollback --schema removes them.
+func TestPushSchemaCreateAnswerLost(t *testing.T) {
+	for _, kind := range []exportertest.FaultKind{exportertest.FaultLostAnswer, exportertest.FaultReset} {
+		t.Run(string(kind), func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t, 9)
+			s := newServer(t, odootest.Options{})
+
+			// A selection field made by hand before the migration, lacking an
+			// option the data holds.
+			hand := connect(t, s, "xmlrpc")
+			partnerModel := call(t, hand, "ir.model", "search", []any{[]any{[]any{"model", "=", "res.partner"}}}, nil).([]any)[0]
+			call(t, hand, "ir.model.fields", "create", []any{[]any{map[string]any{"model_id": partnerModel, "name": "x_gender",
+				"ttype": "selection", "selection": "[('f', 'Female'), ('m', 'Male')]", "field_description": "Gender"}}}, nil)
+			gender := fieldID(t, hand, "res.partner", "x_gender")
+			require.Equal(t, []string{"f", "m"}, options(t, hand, gender))
+			exec1(t, f.db, `ALTER TABLE odoo.res_partner_patient ADD COLUMN x_gender VARCHAR`)
+			exec1(t, f.db, `UPDATE odoo.res_partner_patient SET x_gender = CASE WHEN _source_key = '1' THEN 'x' ELSE 'f' END`)
+			exec1(t, f.db, `INSERT INTO odoo.field_plan (model, name, field_description, ttype, selection, relation, required, is_custom)
+			VALUES ('res.partner', 'x_gender', 'Gender', 'selection', '[["f","Female"],["m","Male"],["x","Non-binary"]]', NULL, false, true)`)
+			f.confirm(t)
+
+			// The first time a create is sent, its answer is lost.
+			var mu sync.Mutex
+			seen := map[string]bool{}
+			faults, url := exportertest.StartFaulty(t, s.URL, exportertest.FaultOptions{
+				Rates: exportertest.At(kind, 1),
+				Only: func(r *http.Request, body []byte) bool {
+					if !createCall(r, body) {
+						return false
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					first := !seen[string(body)]
+					seen[string(body)] = true
+					return first
+				}})
+			c, err := odoo.Dial(ctx, odoo.Config{URL: url, DB: "odoo", User: "admin", Password: testPassword, Backoff: time.Millisecond})
+			require.NoError(t, err)
+			creates := func() int {
+				n := 0
+				for _, cl := range s.Calls() {
+					if cl.ORM == "create" {
+						n++
+					}
+				}
+				return n
+			}
+			before := creates()
+
+			rep, err := odoo.Push(ctx, f.db, c, pushOpts())
+			require.NoError(t, err, "the push finishes in one run")
+			require.Empty(t, rep.Failures)
+			faults.Settle()
+			exportertest.AssertSettled(t, f.db, odoo.Destination, rep.RunID)
+			lost := faults.Counts().Injected[kind]
+			assert.Equal(t, 5, lost, "the model, its access rule, the fields of each of two models, the option: each create's answer lost")
+			assert.Equal(t, lost, creates()-before, "Odoo made each create once")
+
+			// One of each at the server.
+			models := call(t, hand, "ir.model", "search", []any{[]any{[]any{"model", "=", "x_perio_record"}}}, nil).([]any)
+			require.Len(t, models, 1)
+			access := call(t, hand, "ir.model.access", "search_count", []any{[]any{[]any{"model_id", "=", models[0]}}}, nil)
+			assert.EqualValues(t, 1, access, "one access rule")
+			assert.Equal(t, []string{"f", "m", "x"}, options(t, hand, gender))
+			want := map[string]bool{"ir.model x_perio_record": true, "ir.model.fields.selection res.partner.x_gender/x": true}
+			for _, a := range rep.Schema.Actions {
+				if a.Kind == "field" {
+					assert.NotZero(t, fieldID(t, hand, a.Model, a.Name), "%s.%s exists", a.Model, a.Name)
+					want["ir.model.fields "+a.Model+"."+a.Name] = true
+				}
+			}
+			assert.Greater(t, len(want), 4, "fields on both models")
+
+			rows, err := f.db.Query(`SELECT object, dest_id FROM meta.push_record
+				WHERE run_id = ? AND table_name = 'odoo.schema' AND action = 'create'`, rep.RunID)
+			require.NoError(t, err)
+			logged := map[string]bool{}
+			for rows.Next() {
+				var object, id string
+				require.NoError(t, rows.Scan(&object, &id))
+				assert.False(t, logged[object+" "+id], "logged once")
+				logged[object+" "+id] = true
+			}
+			require.NoError(t, rows.Err())
+			rows.Close()
+			assert.Equal(t, want, logged, "every change the schema step made is logged")
+
+			_, err = odoo.Rollback(ctx, f.db, hand, odoo.RollbackOptions{PushRun: rep.RunID, Schema: true})
+			require.NoError(t, err)
+			assert.False(t, s.HasModel("x_perio_record"), "the custom model removed")
+			for _, a := range rep.Schema.Actions {
+				if a.Kind == "field" {
+					assert.Zero(t, fieldID(t, hand, a.Model, a.Name), "%s.%s removed", a.Model, a.Name)
+				}
+			}
+			assert.Equal(t, []string{"f", "m"}, options(t, hand, gender), "the option added removed, the field made by hand kept")
+		})
+	}
 }

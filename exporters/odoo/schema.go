@@ -191,11 +191,11 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 				if desc == "" {
 					desc = m
 				}
-				v, err := c.Execute(ctx, "ir.model", "create", []any{[]any{map[string]any{"name": desc, "model": m}}}, nil)
+				got, err := createSchema(ctx, c, "ir.model", []map[string]any{{"name": desc, "model": m}}, findModels(c, []string{m}))
 				if err != nil {
 					return rep, fmt.Errorf("create model %s: %w", m, err)
 				}
-				modelIDs[m] = ids(v)[0]
+				modelIDs[m] = got[0]
 			}
 		}
 		has := false
@@ -209,16 +209,16 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 		if !has {
 			rep.Actions = append(rep.Actions, SchemaAction{Kind: "access", Model: m, Name: "base.group_user", Detail: "read, write, create, unlink"})
 			if !dryRun {
-				v, err := c.Execute(ctx, "ir.model.access", "create", []any{[]any{map[string]any{
+				got, err := createSchema(ctx, c, "ir.model.access", []map[string]any{{
 					"name": "axium2crm " + m + " user", "model_id": modelIDs[m], "group_id": guser,
-					"perm_read": true, "perm_write": true, "perm_create": true, "perm_unlink": true}}}, nil)
+					"perm_read": true, "perm_write": true, "perm_create": true, "perm_unlink": true}}, findAccess(c, modelIDs[m], guser))
 				if err != nil {
 					return rep, fmt.Errorf("grant access to %s: %w", m, err)
 				}
 				// Odoo 17 keeps its creator's ACL cache stale after this create
 				// (no create right on the model) until the next cache clear;
 				// an empty write clears it.
-				if _, err := c.Execute(ctx, "ir.model.access", "write", []any{anyList64(ids(v)), map[string]any{}}, nil); err != nil {
+				if _, err := c.Execute(ctx, "ir.model.access", "write", []any{anyList64(got), map[string]any{}}, nil); err != nil {
 					return rep, fmt.Errorf("refresh access to %s: %w", m, err)
 				}
 			}
@@ -255,9 +255,9 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 			}
 			return v
 		}
-		byModel := map[string][]any{}
+		byModel := map[string][]PlanField{}
 		for _, f := range plain {
-			byModel[f.Model] = append(byModel[f.Model], vals(f))
+			byModel[f.Model] = append(byModel[f.Model], f)
 		}
 		for _, m := range sortedKeys(byModel) {
 			// A model inheriting another (res.users from res.partner through
@@ -270,15 +270,14 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 			for _, r := range records(v) {
 				have[str(r["name"])] = true
 			}
-			var todo []any
-			for _, x := range byModel[m] {
-				name := str(x.(map[string]any)["name"])
-				if !have[name] {
-					todo = append(todo, x)
+			var todo []PlanField
+			for _, f := range byModel[m] {
+				if !have[f.Name] {
+					todo = append(todo, f)
 					continue
 				}
 				for i, a := range rep.Actions {
-					if a.Kind == "field" && a.Model == m && a.Name == name {
+					if a.Kind == "field" && a.Model == m && a.Name == f.Name {
 						rep.Actions[i].Detail += " (inherited: created with its parent model's field)"
 						rep.Actions[i].Kind = "inherited"
 					}
@@ -287,16 +286,12 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 			if len(todo) == 0 {
 				continue
 			}
-			if _, err := c.Execute(ctx, "ir.model.fields", "create", []any{todo}, nil); err != nil {
+			if _, err := createSchema(ctx, c, "ir.model.fields", mapSlice(todo, vals), findFields(c, todo)); err != nil {
 				return rep, fmt.Errorf("create fields on %s: %w", m, err)
 			}
 		}
 		if len(inverse) > 0 {
-			l := make([]any, len(inverse))
-			for i, f := range inverse {
-				l[i] = vals(f)
-			}
-			if _, err := c.Execute(ctx, "ir.model.fields", "create", []any{l}, nil); err != nil {
+			if _, err := createSchema(ctx, c, "ir.model.fields", mapSlice(inverse, vals), findFields(c, inverse)); err != nil {
 				return rep, fmt.Errorf("create one2many fields: %w", err)
 			}
 		}

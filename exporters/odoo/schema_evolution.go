@@ -118,7 +118,7 @@ func applyFieldChanges(ctx context.Context, c *Client, changes []SchemaAction, d
 	if dryRun || len(changes) == 0 {
 		return nil
 	}
-	var vals []any
+	var vals []map[string]any
 	for _, a := range changes {
 		if a.Kind != kindAddOptions {
 			continue
@@ -129,13 +129,9 @@ func applyFieldChanges(ctx context.Context, c *Client, changes []SchemaAction, d
 		}
 	}
 	if len(vals) > 0 {
-		v, err := c.Execute(ctx, selectionObject, "create", []any{vals}, nil)
+		got, err := createSchema(ctx, c, selectionObject, vals, findOptions(c, vals))
 		if err != nil {
 			return fmt.Errorf("add selection options: %w", err)
-		}
-		got := ids(v)
-		if len(got) != len(vals) {
-			return fmt.Errorf("add selection options: Odoo answered %d ids for %d options", len(got), len(vals))
 		}
 		for i := range changes {
 			if changes[i].Kind == kindAddOptions {
