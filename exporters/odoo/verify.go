@@ -124,9 +124,10 @@ func Verify(ctx context.Context, db *sql.DB, c *Client, opt VerifyOptions) (*Ver
 		return rep, err
 	}
 	v := &verifier{db: db, c: c, opt: opt, rep: rep, fields: map[string]map[string]fieldInfo{},
-		xidsOf: map[string][]string{}, states: map[string]int64{}, stateCode: map[int64]string{}}
+		looked: map[string]bool{}, otherOf: map[string][]string{}, codes: map[string]bool{},
+		states: map[string]int64{}, stateCode: map[int64]string{}, goneModels: map[string]bool{}, first: map[string]string{}}
 	for _, o := range plan.Objects {
-		t, err := readTable(ctx, db, o)
+		t, err := describeTable(ctx, db, o)
 		if err != nil {
 			return rep, err
 		}
@@ -157,33 +158,50 @@ type fieldInfo struct {
 	Type, Relation string
 }
 
+// verifyPageRows is how many rows of a table verify holds at a time; a
+// test lowers it to show that paging changes nothing.
+var verifyPageRows = exporters.DefaultPageRows
+
+// verifier reads each table a page at a time and Odoo's records of that
+// page only, so what it holds does not grow with the table: one page of
+// rows and records with the external ids they name, the report's bounded
+// lists (exporters.MaxFailureDetails ids a list; the counts cover all, the
+// audit log holds every difference), and a few caches whose size does not
+// depend on the tables (the model fields, the load directories, and the
+// external ids of Odoo's own records the tables refer to, kept as ids).
 type verifier struct {
 	db     *sql.DB
 	c      *Client
 	opt    VerifyOptions
 	rep    *VerifyReport
 	run    *audit.Run
-	tables []*tableData
+	tables []*tableData // columns only: rows are read a page at a time
 	dirs   map[int64]string
 	fields map[string]map[string]fieldInfo
-	// axium are the external ids of module axium Odoo holds.
-	axium map[string]XIDTarget
-	// xidsOf lists every known external id of "model,id": a record may
-	// have several, and references compare by external id.
-	xidsOf    map[string][]string
+	// pageXIDs lists the axium external ids of "model,id" for the records
+	// one page refers to: a record may have several, and references
+	// compare by external id.
+	pageXIDs map[string][]string
+	// looked are the external ids of Odoo's own records (base.us,
+	// base.group_user, mail.mt_note, ...) looked up so far, and otherOf
+	// those found, by "model,id". They are what the tables refer to
+	// outside the migration: a handful, whatever the size of the tables.
+	looked  map[string]bool
+	otherOf map[string][]string
+	// codes are the state codes looked up so far.
+	codes     map[string]bool
 	states    map[string]int64 // "country xid|code" → res.country.state id
 	stateCode map[int64]string
+	// goneModels are pushed models Odoo no longer has (a custom model
+	// removed): every row of theirs is missing, and nothing is extra.
+	goneModels map[string]bool
+	// first is each table's first external id, to attribute extras.
+	first map[string]string
 }
 
 func dbKey(model string, id int64) string { return model + "," + strconv.FormatInt(id, 10) }
 
 func (v *verifier) verify(ctx context.Context) error {
-	if err := v.readAxiumXIDs(ctx); err != nil {
-		return err
-	}
-	if err := v.resolveOtherRefs(ctx); err != nil {
-		return err
-	}
 	v.dirs = map[int64]string{}
 	rows, err := v.db.QueryContext(ctx, query("source_dirs"))
 	if err != nil {
@@ -199,12 +217,6 @@ func (v *verifier) verify(ctx context.Context) error {
 		v.dirs[id] = dir
 	}
 	rows.Close()
-	inTable := map[string]string{} // xid → table
-	for _, t := range v.tables {
-		for _, row := range t.rows {
-			inTable[str(row[t.col("id")])] = t.obj.Table
-		}
-	}
 	for ti, t := range v.tables {
 		quota := 0
 		if v.opt.Sample > 0 {
@@ -220,58 +232,66 @@ func (v *verifier) verify(ctx context.Context) error {
 		}
 		v.rep.Tables = append(v.rep.Tables, tv)
 	}
-	return v.extras(ctx, inTable)
+	return v.extras(ctx)
 }
 
-// readAxiumXIDs pages through ir.model.data for module axium.
-func (v *verifier) readAxiumXIDs(ctx context.Context) error {
-	v.axium = map[string]XIDTarget{}
-	const page = 2000
-	for offset := 0; ; offset += page {
-		res, err := v.c.Execute(ctx, "ir.model.data", "search_read", []any{[]any{[]any{"module", "=", "axium"}}},
-			map[string]any{"fields": []any{"name", "model", "res_id"}, "limit": int64(page), "offset": int64(offset), "order": "id"})
-		v.rep.ReadCalls++
-		if err != nil {
-			return fmt.Errorf("read the axium external ids: %w", err)
-		}
-		recs := records(res)
-		for _, r := range recs {
-			x := "axium." + str(r["name"])
-			t := XIDTarget{Model: str(r["model"]), ID: num(r["res_id"])}
-			v.axium[x] = t
-			k := dbKey(t.Model, t.ID)
-			v.xidsOf[k] = append(v.xidsOf[k], x)
-		}
-		if len(recs) < page {
-			return nil
+// lookupPage finds the records a page of rows names by external id: its
+// own (returned) and those its references name that are not the
+// migration's (cached in looked and otherOf), and the states it names.
+func (v *verifier) lookupPage(ctx context.Context, t *tableData, rows [][]any) (map[string]XIDTarget, error) {
+	iID := t.col("id")
+	own := make([]string, 0, len(rows))
+	for _, row := range rows {
+		if x := str(row[iID]); strings.HasPrefix(x, "axium.") {
+			own = append(own, x) // the migration's external ids are module axium's
 		}
 	}
+	targets := map[string]XIDTarget{}
+	if len(own) > 0 {
+		found, err := v.c.resolveXIDs(ctx, own)
+		v.rep.ReadCalls++
+		if err != nil {
+			return nil, err
+		}
+		for x, target := range found {
+			if !v.goneModels[target.Model] {
+				targets[x] = target
+			}
+		}
+	}
+	if err := v.resolveOtherRefs(ctx, t, rows); err != nil {
+		return nil, err
+	}
+	return targets, nil
 }
 
-// resolveOtherRefs looks up the references to Odoo's own records
-// (base.us, base.group_user, mail.mt_note, ...) and the states.
-func (v *verifier) resolveOtherRefs(ctx context.Context) error {
+// resolveOtherRefs looks up the references of a page of rows to Odoo's
+// own records (base.us, base.group_user, mail.mt_note, ...) and the
+// states, those not looked up for an earlier page.
+func (v *verifier) resolveOtherRefs(ctx context.Context, t *tableData, rows [][]any) error {
 	want := map[string]bool{}
 	codes := map[string]bool{}
-	for _, t := range v.tables {
-		iState, iCountry := t.col("_state_code"), t.col("country_id/id")
-		for _, row := range t.rows {
-			for i, col := range t.cols {
-				if !col.ref && col.name != "_res_xid" {
-					continue
-				}
-				for _, x := range splitRefs(str(row[i])) {
-					if !strings.HasPrefix(x, "axium.") {
-						want[x] = true
-					}
+	iState, iCountry := t.col("_state_code"), t.col("country_id/id")
+	for _, row := range rows {
+		for i, col := range t.cols {
+			if !col.ref && col.name != "_res_xid" {
+				continue
+			}
+			for _, x := range splitRefs(str(row[i])) {
+				if !strings.HasPrefix(x, "axium.") && !v.looked[x] {
+					want[x] = true
 				}
 			}
-			if iState >= 0 && str(row[iState]) != "" {
+		}
+		if iState >= 0 && str(row[iState]) != "" {
+			if !v.codes[str(row[iState])] {
 				codes[str(row[iState])] = true
-				country := "base.us"
-				if iCountry >= 0 && str(row[iCountry]) != "" {
-					country = str(row[iCountry])
-				}
+			}
+			country := "base.us"
+			if iCountry >= 0 && str(row[iCountry]) != "" {
+				country = str(row[iCountry])
+			}
+			if !v.looked[country] {
 				want[country] = true
 			}
 		}
@@ -282,9 +302,12 @@ func (v *verifier) resolveOtherRefs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		for x := range want {
+			v.looked[x] = true
+		}
 		for x, t := range found {
 			k := dbKey(t.Model, t.ID)
-			v.xidsOf[k] = append(v.xidsOf[k], x)
+			v.otherOf[k] = append(v.otherOf[k], x)
 		}
 	}
 	if len(codes) == 0 {
@@ -296,17 +319,97 @@ func (v *verifier) resolveOtherRefs(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("look up states: %w", err)
 	}
+	for c := range codes {
+		v.codes[c] = true
+	}
 	for _, s := range records(res) {
 		var cid int64
 		if l, ok := s["country_id"].([]any); ok && len(l) > 0 {
 			cid = num(l[0])
 		}
-		for _, cx := range v.xidsOf[dbKey("res.country", cid)] {
+		for _, cx := range v.otherOf[dbKey("res.country", cid)] {
 			v.states[cx+"|"+str(s["code"])] = num(s["id"])
 		}
 		v.stateCode[num(s["id"])] = str(s["code"])
 	}
 	return nil
+}
+
+// namePage looks up the axium external ids of the records a page's Odoo
+// records refer to (many2one, many2many, res_id), for refName.
+func (v *verifier) namePage(ctx context.Context, t *tableData, rows [][]any, checks []check, got map[int64]map[string]any) error {
+	ids := map[string]map[int64]bool{}
+	add := func(model string, id int64) {
+		if model == "" || id == 0 {
+			return
+		}
+		if ids[model] == nil {
+			ids[model] = map[int64]bool{}
+		}
+		ids[model][id] = true
+	}
+	for _, ch := range checks {
+		for _, rec := range got {
+			switch {
+			case ch.name == "res_id":
+				continue // the model is the row's: below
+			case ch.info.Type == "many2one":
+				if l, ok := rec[ch.field].([]any); ok && len(l) > 0 {
+					add(ch.info.Relation, num(l[0]))
+				}
+			case ch.info.Type == "many2many" || ch.info.Type == "one2many":
+				l, _ := rec[ch.field].([]any)
+				for _, id := range l {
+					add(ch.info.Relation, num(id))
+				}
+			}
+		}
+	}
+	if i := t.col("_res_xid"); i >= 0 {
+		targets := map[string]bool{}
+		for _, row := range rows {
+			targets[v.resModel(t, row)] = true
+		}
+		for _, rec := range got {
+			for m := range targets {
+				add(m, num(rec["res_id"]))
+			}
+		}
+	}
+	v.pageXIDs = map[string][]string{}
+	for _, model := range sortedKeys(ids) {
+		l := make([]int64, 0, len(ids[model]))
+		for id := range ids[model] {
+			l = append(l, id)
+		}
+		slices.Sort(l)
+		for start := 0; start < len(l); start += 1000 {
+			chunk := l[start:min(start+1000, len(l))]
+			res, err := v.c.Execute(ctx, "ir.model.data", "search_read",
+				[]any{[]any{[]any{"module", "=", "axium"}, []any{"model", "=", model}, []any{"res_id", "in", anyList64(chunk)}}},
+				map[string]any{"fields": []any{"name", "model", "res_id"}, "order": "id"})
+			v.rep.ReadCalls++
+			if err != nil {
+				return fmt.Errorf("look up the external ids of %d %s records: %w", len(chunk), model, err)
+			}
+			for _, r := range records(res) {
+				k := dbKey(str(r["model"]), num(r["res_id"]))
+				v.pageXIDs[k] = append(v.pageXIDs[k], "axium."+str(r["name"]))
+			}
+		}
+	}
+	return nil
+}
+
+// resModel is the model a row's res_id names.
+func (v *verifier) resModel(t *tableData, row []any) string {
+	model := ""
+	for _, mc := range []string{"res_model", "model"} {
+		if i := t.col(mc); i >= 0 {
+			model = str(row[i])
+		}
+	}
+	return model
 }
 
 func splitRefs(s string) []string {
@@ -388,27 +491,60 @@ func (v *verifier) checks(ctx context.Context, t *tableData) ([]check, []string,
 }
 
 func (v *verifier) verifyTable(ctx context.Context, t *tableData, quota int) (TableVerify, error) {
-	tv := TableVerify{Table: "odoo." + t.obj.Table, Model: t.obj.Model, Expected: len(t.rows)}
+	tv := TableVerify{Table: "odoo." + t.obj.Table, Model: t.obj.Model}
 	checks, read, err := v.checks(ctx, t)
 	var f *Fault
 	if errors.As(err, &f) && f.Code == 2 && strings.Contains(f.Message, "doesn't exist") {
 		// The model itself is gone (a custom model removed): so is every row.
 		checks, read, err = nil, nil, nil
 		v.fields[t.obj.Model] = map[string]fieldInfo{}
-		for x, target := range v.axium {
-			if target.Model == t.obj.Model {
-				delete(v.axium, x)
-			}
-		}
+		v.goneModels[t.obj.Model] = true
 	}
 	if err != nil {
 		return tv, err
 	}
+	pager, err := exporters.NewPager(ctx, v.db, "odoo", t.obj.Table, "id", nil, verifyPageRows)
+	if err != nil {
+		return tv, err
+	}
+	defer pager.Close()
+	for {
+		var rows [][]any
+		_, ok, err := pager.Next(ctx, func(_ []*sql.ColumnType, vals []any) error {
+			rows = append(rows, slices.Clone(vals)) // the pager reuses vals
+			return nil
+		})
+		if err != nil {
+			return tv, err
+		}
+		if !ok {
+			return tv, nil
+		}
+		if err := v.verifyPage(ctx, t, rows, checks, read, quota, &tv); err != nil {
+			return tv, err
+		}
+	}
+}
+
+// verifyPage compares one page of a table's rows with Odoo's records.
+func (v *verifier) verifyPage(ctx context.Context, t *tableData, rows [][]any, checks []check, read []string, quota int, tv *TableVerify) error {
 	iID, iKey := t.col("id"), t.col("_source_key")
-	// Read every record the table names, in batches.
+	if _, ok := v.first[t.obj.Table]; !ok {
+		for _, row := range rows {
+			if x := str(row[iID]); x != "" {
+				v.first[t.obj.Table] = x
+				break
+			}
+		}
+	}
+	xids, err := v.lookupPage(ctx, t, rows)
+	if err != nil {
+		return err
+	}
+	// Read every record the page names, in batches.
 	var dbIDs []any
-	for _, row := range t.rows {
-		if x, ok := v.axium[str(row[iID])]; ok && x.Model == t.obj.Model {
+	for _, row := range rows {
+		if x, ok := xids[str(row[iID])]; ok && x.Model == t.obj.Model {
 			dbIDs = append(dbIDs, x.ID)
 		}
 	}
@@ -418,24 +554,29 @@ func (v *verifier) verifyTable(ctx context.Context, t *tableData, quota int) (Ta
 		res, err := v.c.Execute(ctx, t.obj.Model, "read", []any{batch, anyList(read)}, map[string]any{"context": map[string]any{"active_test": false}})
 		v.rep.ReadCalls++
 		if err != nil {
-			return tv, fmt.Errorf("read %d records: %w", len(batch), err)
+			return fmt.Errorf("read %d records: %w", len(batch), err)
 		}
 		for _, r := range records(res) {
 			got[num(r["id"])] = r
 		}
+	}
+	if err := v.namePage(ctx, t, rows, checks, got); err != nil {
+		return err
 	}
 	var entries []audit.Entry
 	fail := func(xid, key string, id int64, reason string) {
 		entries = append(entries, audit.Entry{Object: t.obj.Model, Table: tv.Table, SourceKey: key, DestID: xid, DestDBID: id,
 			Action: audit.Fail, Reason: "verify: " + reason})
 	}
-	for n, row := range t.rows {
+	for _, row := range rows {
+		n := tv.Expected
+		tv.Expected++
 		xid := str(row[iID])
 		key := ""
 		if iKey >= 0 {
 			key, _ = text(row[iKey], "", nil)
 		}
-		x, ok := v.axium[xid]
+		x, ok := xids[xid]
 		rec := got[x.ID]
 		found := ok && x.Model == t.obj.Model && rec != nil
 		var pairs []exporters.FieldPair
@@ -443,7 +584,7 @@ func (v *verifier) verifyTable(ctx context.Context, t *tableData, quota int) (Ta
 			for _, ch := range checks {
 				src, dst, same, err := v.compare(t, row, ch, rec)
 				if err != nil {
-					return tv, fmt.Errorf("%s %s: %w", xid, ch.name, err)
+					return fmt.Errorf("%s %s: %w", xid, ch.name, err)
 				}
 				pairs = append(pairs, exporters.FieldPair{Field: ch.name, Source: src, Destination: dst, Same: found && same})
 			}
@@ -453,7 +594,9 @@ func (v *verifier) verifyTable(ctx context.Context, t *tableData, quota int) (Ta
 		}
 		if !found {
 			tv.Missing++
-			tv.MissingXIDs = append(tv.MissingXIDs, xid)
+			if len(tv.MissingXIDs) < exporters.MaxFailureDetails {
+				tv.MissingXIDs = append(tv.MissingXIDs, xid)
+			}
 			reason := "missing in Odoo"
 			if ok && x.Model != t.obj.Model {
 				reason = fmt.Sprintf("the external id names a %s record, not a %s", x.Model, t.obj.Model)
@@ -477,37 +620,97 @@ func (v *verifier) verifyTable(ctx context.Context, t *tableData, quota int) (Ta
 			fail(xid, key, x.ID, "fields differ: "+strings.Join(differ, ", "))
 		}
 	}
-	return tv, v.run.Log(ctx, entries)
+	return v.run.Log(ctx, entries)
 }
 
 // extras lists the records bound to an axium external id of a pushed
-// model that no table holds. The external ids Odoo gives a delegated
-// parent (<xid>_product_template, <xid>_account_move) belong to the
-// child's row and are not extra.
-func (v *verifier) extras(ctx context.Context, inTable map[string]string) error {
+// model that no table holds, reading ir.model.data a page at a time and
+// asking the tables about each page. The external ids Odoo gives a
+// delegated parent (<xid>_product_template, <xid>_account_move) belong to
+// the child's row and are not extra. Each table lists the first
+// exporters.MaxFailureDetails extras found, sorted; its count covers all.
+func (v *verifier) extras(ctx context.Context) error {
 	byModel := map[string][]int{}
 	for i, tv := range v.rep.Tables {
 		byModel[tv.Model] = append(byModel[tv.Model], i)
 	}
-	candidates := map[string][]string{}
-	for _, x := range sortedKeys(v.axium) {
-		t := v.axium[x]
-		if _, pushed := byModel[t.Model]; !pushed || inTable[x] != "" {
-			continue
+	for offset := 0; ; offset += verifyPageRows {
+		res, err := v.c.Execute(ctx, "ir.model.data", "search_read", []any{[]any{[]any{"module", "=", "axium"}}},
+			map[string]any{"fields": []any{"name", "model", "res_id"}, "limit": int64(verifyPageRows), "offset": int64(offset), "order": "id"})
+		v.rep.ReadCalls++
+		if err != nil {
+			return fmt.Errorf("read the axium external ids: %w", err)
 		}
-		parentSuffix := "_" + strings.ReplaceAll(t.Model, ".", "_")
-		if child, ok := strings.CutSuffix(x, parentSuffix); ok && inTable[child] != "" {
-			continue
+		recs := records(res)
+		page := map[string]XIDTarget{}
+		var ask []string
+		for _, r := range recs {
+			x := "axium." + str(r["name"])
+			t := XIDTarget{Model: str(r["model"]), ID: num(r["res_id"])}
+			if _, pushed := byModel[t.Model]; !pushed || v.goneModels[t.Model] {
+				continue
+			}
+			page[x] = t
+			ask = append(ask, x)
+			if child, ok := strings.CutSuffix(x, "_"+strings.ReplaceAll(t.Model, ".", "_")); ok {
+				ask = append(ask, child)
+			}
 		}
-		candidates[t.Model] = append(candidates[t.Model], x)
+		inTable, err := v.inTables(ctx, ask)
+		if err != nil {
+			return err
+		}
+		candidates := map[string][]string{}
+		for _, x := range sortedKeys(page) {
+			t := page[x]
+			if inTable[x] {
+				continue
+			}
+			if child, ok := strings.CutSuffix(x, "_"+strings.ReplaceAll(t.Model, ".", "_")); ok && inTable[child] {
+				continue
+			}
+			candidates[t.Model] = append(candidates[t.Model], x)
+		}
+		if err := v.logExtras(ctx, byModel, page, candidates); err != nil {
+			return err
+		}
+		if len(recs) < verifyPageRows {
+			break
+		}
 	}
-	// A dangling external id (its record deleted under it) names nothing.
+	for i := range v.rep.Tables {
+		sort.Strings(v.rep.Tables[i].ExtraXIDs)
+	}
+	return nil
+}
+
+// inTables says which of xids (one page) any table holds.
+func (v *verifier) inTables(ctx context.Context, xids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(xids) == 0 {
+		return out, nil
+	}
+	for _, t := range v.tables {
+		in, err := exporters.Present(ctx, v.db, "odoo", t.obj.Table, "id", xids)
+		if err != nil {
+			return nil, err
+		}
+		for x := range in {
+			out[x] = true
+		}
+	}
+	return out, nil
+}
+
+// logExtras counts and logs the candidates of one page that Odoo holds:
+// a dangling external id (its record deleted under it) names nothing.
+func (v *verifier) logExtras(ctx context.Context, byModel map[string][]int, page map[string]XIDTarget, candidates map[string][]string) error {
 	var entries []audit.Entry
 	for _, model := range sortedKeys(candidates) {
 		xs := candidates[model]
 		idl := make([]any, len(xs))
 		for i, x := range xs {
-			idl[i] = v.axium[x].ID
+			idl[i] = page[x].ID
 		}
 		res, err := v.c.Execute(ctx, model, "read", []any{idl, []any{"id"}}, map[string]any{"context": map[string]any{"active_test": false}})
 		v.rep.ReadCalls++
@@ -519,14 +722,16 @@ func (v *verifier) extras(ctx context.Context, inTable map[string]string) error 
 			exists[num(r["id"])] = true
 		}
 		for _, x := range xs {
-			if !exists[v.axium[x].ID] {
+			if !exists[page[x].ID] {
 				continue
 			}
 			i := v.tableOfExtra(byModel[model], x)
 			tv := &v.rep.Tables[i]
 			tv.Extra++
-			tv.ExtraXIDs = append(tv.ExtraXIDs, x)
-			entries = append(entries, audit.Entry{Object: model, Table: tv.Table, DestID: x, DestDBID: v.axium[x].ID, Action: audit.Fail,
+			if len(tv.ExtraXIDs) < exporters.MaxFailureDetails {
+				tv.ExtraXIDs = append(tv.ExtraXIDs, x)
+			}
+			entries = append(entries, audit.Entry{Object: model, Table: tv.Table, DestID: x, DestDBID: page[x].ID, Action: audit.Fail,
 				Reason: "verify: in Odoo with an axium external id, but not in " + tv.Table})
 		}
 	}
@@ -538,9 +743,8 @@ func (v *verifier) extras(ctx context.Context, inTable map[string]string) error 
 func (v *verifier) tableOfExtra(candidates []int, xid string) int {
 	prefix, _, _ := strings.Cut(strings.TrimPrefix(xid, "axium."), "_")
 	for _, i := range candidates {
-		t := v.tables[i]
-		if len(t.rows) > 0 {
-			p, _, _ := strings.Cut(strings.TrimPrefix(str(t.rows[0][t.col("id")]), "axium."), "_")
+		if first, ok := v.first[v.tables[i].obj.Table]; ok {
+			p, _, _ := strings.Cut(strings.TrimPrefix(first, "axium."), "_")
 			if p == prefix {
 				return i
 			}
@@ -560,13 +764,7 @@ func (v *verifier) compare(t *tableData, row []any, ch check, rec map[string]any
 	switch ch.name {
 	case "res_id":
 		want := str(row[ch.col])
-		model := ""
-		for _, mc := range []string{"res_model", "model"} {
-			if i := t.col(mc); i >= 0 {
-				model = str(row[i])
-			}
-		}
-		dst = v.refName(model, num(got))
+		dst = v.refName(v.resModel(t, row), num(got))
 		return want, dst, want == dst || (want == "" && num(got) == 0), nil
 	case "state_id":
 		want := str(row[ch.col])
@@ -711,7 +909,8 @@ func (v *verifier) refName(model string, id int64, prefer ...string) string {
 	if id == 0 {
 		return ""
 	}
-	xs := v.xidsOf[dbKey(model, id)]
+	k := dbKey(model, id)
+	xs := append(slices.Clone(v.pageXIDs[k]), v.otherOf[k]...)
 	for _, x := range xs {
 		if slices.Contains(prefer, x) {
 			return x

@@ -1,13 +1,20 @@
 package odoo_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/odoo"
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
 )
@@ -241,4 +248,161 @@ func TestIntegrationVerify(t *testing.T) {
 	_, err = c.Execute(ctx, "res.partner", "unlink", []any{[]any{xidID(t, c, tp.added)}}, nil)
 	require.NoError(t, err)
 	assertNothingLeft(t, f, c, before, models)
+}
+
+// idsPerCall records the most records one JSON-RPC call asked Odoo for:
+// the ids a read names, the names an external id lookup names, a limit.
+type idsPerCall struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	max  int
+}
+
+func (c *idsPerCall) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		var call struct {
+			Params struct {
+				Args []any `json:"args"`
+			} `json:"params"`
+		}
+		if json.Unmarshal(b, &call) == nil && len(call.Params.Args) >= 6 {
+			c.note(call.Params.Args)
+		}
+	}
+	return c.next.RoundTrip(r)
+}
+
+func (c *idsPerCall) note(args []any) {
+	method, _ := args[4].(string)
+	pos, _ := args[5].([]any)
+	n := 0
+	switch method {
+	case "read":
+		if len(pos) > 0 {
+			ids, _ := pos[0].([]any)
+			n = len(ids)
+		}
+	case "search_read":
+		if len(pos) > 0 {
+			domain, _ := pos[0].([]any)
+			for _, leaf := range domain {
+				if l, ok := leaf.([]any); ok && len(l) == 3 && l[0] == "name" && l[1] == "in" {
+					vals, _ := l[2].([]any)
+					n = max(n, len(vals))
+				}
+			}
+		}
+		if len(args) > 6 {
+			kw, _ := args[6].(map[string]any)
+			if lim, ok := kw["limit"].(float64); ok {
+				n = max(n, int(lim))
+			}
+		}
+	}
+	c.mu.Lock()
+	c.max = max(c.max, n)
+	c.mu.Unlock()
+}
+
+// TestVerifyReadsPages verifies with pages of 7 rows over tables of more
+// than 7, after tampering in several pages: the report is the one the
+// default page size gives, and no call asks Odoo for more records than a
+// page holds (a verify that reads a table whole asks for a batch of all).
+func TestVerifyReadsPages(t *testing.T) {
+	const page = 7
+	ctx := context.Background()
+	f := newRealFixture(t)
+	s := newServer(t, odootest.Options{})
+	calls := &idsPerCall{next: http.DefaultTransport}
+	c, err := odoo.Dial(ctx, odoo.Config{URL: s.URL, DB: "odoo", User: "admin", Password: testPassword, Protocol: "jsonrpc",
+		Backoff: time.Millisecond, HTTPClient: &http.Client{Transport: calls}})
+	require.NoError(t, err)
+	push, err := odoo.Push(ctx, f.db, c, pushOpts())
+	require.NoError(t, err)
+	require.Empty(t, push.Failures)
+
+	rows := f.rows(t)
+	require.Greater(t, rows["res.partner"], 2*page, "the partner tables span several pages")
+	xids := func(table string) []string {
+		r, err := f.db.Query("SELECT id FROM odoo." + table + " ORDER BY id")
+		require.NoError(t, err)
+		defer r.Close()
+		var out []string
+		for r.Next() {
+			var x string
+			require.NoError(t, r.Scan(&x))
+			out = append(out, x)
+		}
+		return out
+	}
+	patients, events := xids("res_partner_patient"), xids("calendar_event")
+	require.Greater(t, len(events), 2*page, "the event table spans several pages")
+	// Two edited patients and two unlinked events, pages apart; two
+	// partners bound to axium external ids no table has; and an event
+	// deleted from the table since the push, which Odoo still holds.
+	edited := []string{patients[0], patients[len(patients)-1]}
+	for _, x := range edited {
+		_, err := c.Execute(ctx, "res.partner", "write", []any{[]any{xidID(t, c, x)}, map[string]any{"city": "Tampered City"}}, nil)
+		require.NoError(t, err)
+	}
+	deleted := []string{events[0], events[len(events)-1]}
+	for _, x := range deleted {
+		_, err := c.Execute(ctx, "calendar.event", "unlink", []any{[]any{xidID(t, c, x)}}, nil)
+		require.NoError(t, err)
+	}
+	added := []string{"axium.patient_walk_in", "axium.patient_walk_in_2"}
+	for _, x := range added {
+		v, err := c.Execute(ctx, "res.partner", "create", []any{[]any{map[string]any{"name": "Walk-in patient"}}}, nil)
+		require.NoError(t, err)
+		_, err = c.Execute(ctx, "ir.model.data", "create", []any{[]any{map[string]any{"module": "axium", "name": x[len("axium."):],
+			"model": "res.partner", "res_id": v.([]any)[0].(int64), "noupdate": true}}}, nil)
+		require.NoError(t, err)
+	}
+	goneEvent := events[len(events)/2]
+	_, err = f.db.Exec("DELETE FROM odoo.calendar_event WHERE id = ?", goneEvent)
+	require.NoError(t, err)
+
+	verifyWith := func(rows int) *odoo.VerifyReport {
+		defer odoo.SetVerifyPageRows(rows)()
+		calls.mu.Lock()
+		calls.max = 0
+		calls.mu.Unlock()
+		o := verifyOpts()
+		o.Sample = 40
+		rep, err := odoo.Verify(ctx, f.db, c, o)
+		require.NoError(t, err)
+		return rep
+	}
+	whole := verifyWith(exporters.DefaultPageRows)
+	paged := verifyWith(page)
+	assert.LessOrEqual(t, calls.max, page, "no call asks Odoo for more records than a page holds")
+
+	assert.Equal(t, whole.Tables, paged.Tables)
+	assert.Equal(t, whole.Sample, paged.Sample)
+	assert.Equal(t, 7, paged.Differences(), describe(paged))
+	for _, tv := range paged.Tables {
+		switch tv.Table {
+		case "odoo.res_partner_patient":
+			assert.Equal(t, 2, tv.Mismatched)
+			assert.Equal(t, added, tv.ExtraXIDs)
+			assert.Zero(t, tv.Missing)
+		case "odoo.calendar_event":
+			assert.Equal(t, deleted, tv.MissingXIDs)
+			assert.Equal(t, []string{goneEvent}, tv.ExtraXIDs)
+			assert.Equal(t, len(events)-1, tv.Expected)
+			assert.Zero(t, tv.Mismatched)
+		default:
+			assert.Zero(t, tv.Missing+tv.Extra+tv.Mismatched, tv.Table)
+		}
+	}
+	for _, rep := range []*odoo.VerifyReport{whole, paged} {
+		var fails int
+		require.NoError(t, f.db.QueryRow("SELECT count(*) FROM meta.push_record WHERE run_id = ? AND action = 'fail'", rep.RunID).Scan(&fails))
+		assert.Equal(t, 7, fails, "one fail entry per difference")
+	}
 }
