@@ -177,7 +177,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		}
 	}
 	a := &adapter{db: db, c: opt.Client, m: opt.Mapper, plan: plan, names: renames(plan, ws), cols: make([][]columnInfo, len(plan.Objects)),
-		colNames: make([][]string, len(plan.Objects))}
+		colNames: make([][]string, len(plan.Objects)), empty: make([]bool, len(plan.Objects))}
 	if a.batchDirs, err = readBatchDirs(ctx, db); err != nil {
 		return rep, err
 	}
@@ -239,6 +239,8 @@ type adapter struct {
 	mu       sync.Mutex
 	cols     [][]columnInfo
 	colNames [][]string
+	// empty: the object held no record at all when the push began.
+	empty []bool
 }
 
 // objects are the plan's objects as the engine reads them: a batch waits
@@ -328,16 +330,26 @@ func (a *adapter) Begin(ctx context.Context, i int, held int, _ bool) (bool, int
 	if err != nil {
 		return false, 1, err
 	}
+	a.mu.Lock()
+	a.empty[i] = total == 0
+	a.mu.Unlock()
 	return total > held, 1, nil
 }
 
 // Prepare reads the batch's pre-images, and refuses a record to create
 // whose e-mail or domain another record holds: it would overwrite that
-// record, which is left alone.
+// record, which is left alone. When the object held no record at all as
+// the push began (a first migration), every holder is a record of this
+// push, whose values the warehouse already found unique (Refuse), so the
+// read is not needed: a record made in Twenty during the push is still
+// caught by the answer (OverwriteError), which stops the push.
 func (a *adapter) Prepare(ctx context.Context, b exporters.Batch) (int, error) {
 	o := a.plan.Objects[b.Object]
 	calls, err := readPreImages(ctx, a.c, o, b.Items, b.Foreign)
-	if err != nil || o.NameSingular != "person" && o.NameSingular != "company" {
+	a.mu.Lock()
+	empty := a.empty[b.Object]
+	a.mu.Unlock()
+	if err != nil || empty || o.NameSingular != "person" && o.NameSingular != "company" {
 		return calls, err
 	}
 	var creates []*exporters.Item
