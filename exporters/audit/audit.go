@@ -477,6 +477,46 @@ func UndoPlan(ctx context.Context, db *sql.DB, runID int64) (map[string][]Undo, 
 	return out, rows.Err()
 }
 
+// UndoPage reads one page of UndoPlan: of table, the records of one kind
+// (Create: to delete; Update: to restore) after the destination id after,
+// at most limit, in destination id order. A rollback reads the log this way
+// so what it holds does not grow with the push.
+func UndoPage(ctx context.Context, db *sql.DB, runID int64, table, kind, after string, limit int) ([]Undo, error) {
+	rows, err := db.QueryContext(ctx, query("undo_page"), runID, table, kind, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit: undo of %s in run %d: %w", table, runID, err)
+	}
+	defer rows.Close()
+	var out []Undo
+	for rows.Next() {
+		var u Undo
+		if err := rows.Scan(&u.Table, &u.Object, &u.DestID, &u.DBID, &u.Action, &u.PreImage, &u.SourceKey); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UndoTables lists the tables push run runID wrote to where something is
+// left to undo.
+func UndoTables(ctx context.Context, db *sql.DB, runID int64) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query("undo_tables"), runID)
+	if err != nil {
+		return nil, fmt.Errorf("audit: tables of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // PendingPreImages returns the pre-images run runID logged for table
 // before sending their update that no entry of the run acknowledged yet,
 // by destination id: the run was interrupted between the write and its

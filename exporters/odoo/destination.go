@@ -154,7 +154,7 @@ func (d *destination) Rollback(ctx context.Context, db *sql.DB, pushRun int64, o
 	}
 	for _, t := range rep.Tables {
 		out.Tables = append(out.Tables, exporters.RollbackCount{Table: qualified(t.Table), Object: models[t.Table],
-			Destroyed: t.Deleted, Restored: t.Restored, AlreadyGone: t.Missing})
+			Destroyed: t.Deleted, Restored: t.Restored, AlreadyGone: t.Missing, NoPreImage: t.NoPreImage})
 	}
 	return out, err
 }

@@ -456,23 +456,7 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 // Delete unlinks the records the external ids name (as rollback does: a
 // recurrent event's occurrences go with it).
 func (p *pusher) Delete(ctx context.Context, i int, xs []string) (map[string]bool, int, error) {
-	model := p.tables[i].obj.Model
-	found, err := p.c.resolveXIDs(ctx, xs)
-	if err != nil {
-		return nil, 1, err
-	}
-	deleted := map[string]bool{}
-	var ids []any
-	for _, x := range xs {
-		if target, ok := found[x]; ok && target.Model == model {
-			ids = append(ids, target.ID)
-			deleted[x] = true
-		}
-	}
-	if len(ids) == 0 {
-		return deleted, 1, nil
-	}
-	return deleted, 2, unlinkRecords(ctx, p.c, model, ids)
+	return deleteXIDs(ctx, p.c, p.tables[i].obj.Model, xs)
 }
 
 func (p *pusher) Probe(ctx context.Context, table string, xids []string) (map[string]int64, error) {

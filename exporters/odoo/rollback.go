@@ -32,6 +32,9 @@ type RollbackTable struct {
 	Deleted  int    `json:"deleted"`
 	Restored int    `json:"restored"`
 	Missing  int    `json:"already_gone"`
+	// NoPreImage counts updates logged without the values before them:
+	// they are left as they are.
+	NoPreImage int `json:"no_pre_image,omitempty"`
 }
 
 // RollbackReport is what a rollback did.
@@ -43,11 +46,14 @@ type RollbackReport struct {
 	Schema  []string        `json:"schema_removed,omitempty"`
 }
 
-// Rollback undoes push run PushRun: it unlinks what the push created, in
-// reverse load order (their external ids go with them), and writes back
-// the pre-images of what it updated. Every undo is logged in a rollback
-// run whose parent is the push, after Odoo acknowledged it, so running it
-// again after an interruption carries on where it stopped.
+// Rollback undoes push run PushRun through the rollback engine
+// (exporters.Rollback): in reverse load order it writes back the
+// pre-images of what the push updated, then unlinks what it created
+// (their external ids go with them); with Schema it then removes the x_
+// fields and custom models the push created and undoes the changes it
+// made to fields it did not create. Every undo is logged in a rollback run
+// whose parent is the push, after Odoo acknowledged it, so running it again
+// after an interruption carries on where it stopped.
 func Rollback(ctx context.Context, db *sql.DB, c *Client, opt RollbackOptions) (*RollbackReport, error) {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 500
@@ -57,115 +63,94 @@ func Rollback(ctx context.Context, db *sql.DB, c *Client, opt RollbackOptions) (
 	if err != nil {
 		return rep, err
 	}
-	// The checks every destination makes, and the settling of a push that
-	// never finished, before anything is undone.
-	resume, err := exporters.PrepareRollback(ctx, db, Destination, opt.PushRun, prober{c: c, plan: plan}, opt.Progress)
-	if err != nil {
-		return rep, err
+	objects := make([]exporters.Object, len(plan.Objects))
+	for i, o := range plan.Objects {
+		objects[i] = exporters.Object{Name: o.Model, Schema: "odoo", Table: o.Table}
 	}
-	undo, err := audit.UndoPlan(ctx, db, opt.PushRun)
-	if err != nil {
-		return rep, err
+	var schema func(context.Context, map[string][]audit.Undo, func([]audit.Entry) error) error
+	if opt.Schema {
+		schema = func(ctx context.Context, undo map[string][]audit.Undo, log func([]audit.Entry) error) error {
+			return rollbackSchema(ctx, c, undo[schemaTable], log, rep)
+		}
 	}
-	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: Destination, Mode: "rollback", ParentRun: opt.PushRun,
-		Resume: resume, Target: opt.Target, Args: opt.Args})
-	if err != nil {
-		return rep, err
-	}
-	rep.RunID, rep.Resumed = run.ID, run.Resumed
-	err = rollback(ctx, c, run, plan, undo, opt, rep)
-	if ferr := run.Finish(ctx, err); ferr != nil && err == nil {
-		err = ferr
+	out, err := exporters.Rollback(ctx, db, rollbackAdapter{c: c, plan: plan}, objects, exporters.RollbackRun{
+		Destination: Destination, PushRun: opt.PushRun, Target: opt.Target, Args: opt.Args, BatchSize: opt.BatchSize,
+		Progress: opt.Progress, SchemaTables: []string{schemaTable}, Schema: schema})
+	rep.RunID, rep.Resumed = out.RunID, out.Resumed
+	for _, t := range out.Tables {
+		rep.Tables = append(rep.Tables, RollbackTable{Table: strings.TrimPrefix(t.Table, "odoo."), Deleted: t.Destroyed,
+			Restored: t.Restored, Missing: t.AlreadyGone, NoPreImage: t.NoPreImage})
 	}
 	return rep, err
 }
 
-func rollback(ctx context.Context, c *Client, run *audit.Run, plan *Plan, undo map[string][]audit.Undo, opt RollbackOptions, rep *RollbackReport) error {
-	progress := func(format string, a ...any) {
-		if opt.Progress != nil {
-			opt.Progress(fmt.Sprintf(format, a...))
-		}
+// rollbackAdapter is what a rollback does that is Odoo's own.
+type rollbackAdapter struct {
+	c    *Client
+	plan *Plan
+}
+
+func (a rollbackAdapter) Probe(ctx context.Context, table string, xids []string) (map[string]int64, error) {
+	return prober{c: a.c, plan: a.plan}.Probe(ctx, table, xids)
+}
+
+// Delete unlinks the records the external ids name (a recurrent event's
+// occurrences go with it).
+func (a rollbackAdapter) Delete(ctx context.Context, i int, xs []string) (map[string]bool, int, error) {
+	return deleteXIDs(ctx, a.c, a.plan.Objects[i].Model, xs)
+}
+
+// Restore writes each pre-image back with write (values differ by record).
+func (a rollbackAdapter) Restore(ctx context.Context, i int, items []audit.Undo) (exporters.RestoreResult, error) {
+	o := a.plan.Objects[i]
+	res := exporters.RestoreResult{Restored: map[string]bool{}, Gone: map[string]bool{}}
+	xs := make([]string, len(items))
+	for j, u := range items {
+		xs[j] = u.DestID
 	}
-	log := func(entries []audit.Entry) error { return run.Log(context.WithoutCancel(ctx), entries) }
-	objects := append([]Object(nil), plan.Objects...)
-	sort.SliceStable(objects, func(i, j int) bool { return objects[i].LoadOrder > objects[j].LoadOrder })
-	for _, o := range objects {
-		table := "odoo." + o.Table
-		items := undo[table]
-		if len(items) == 0 {
+	found, err := a.c.resolveXIDs(ctx, xs)
+	res.Calls++
+	if err != nil {
+		return res, err
+	}
+	for _, u := range items {
+		x, ok := found[u.DestID]
+		if !ok || x.Model != o.Model {
+			res.Gone[u.DestID] = true
 			continue
 		}
-		tr := RollbackTable{Table: o.Table}
-		var xids []string
-		for _, u := range items {
-			xids = append(xids, u.DestID)
-		}
-		found, err := c.resolveXIDs(ctx, xids)
+		vals, err := preImageVals(u.PreImage)
 		if err != nil {
-			return err
+			return res, fmt.Errorf("odoo.%s %s: %w", o.Table, u.DestID, err)
 		}
-		var creates, updates []audit.Undo
-		for _, u := range items {
-			if u.Action == audit.Create {
-				creates = append(creates, u)
-			} else {
-				updates = append(updates, u)
-			}
+		res.Calls++
+		if _, err := a.c.Execute(ctx, o.Model, "write", []any{[]any{x.ID}, vals}, map[string]any{"context": loadContext}); err != nil {
+			return res, fmt.Errorf("odoo.%s: restore %s: %w", o.Table, u.DestID, err)
 		}
-		// Restore first: an updated record may point at one this push created.
-		for _, u := range updates {
-			x, ok := found[u.DestID]
-			e := audit.Entry{Object: o.Model, Table: table, SourceKey: u.SourceKey, DestID: u.DestID, Action: audit.Restore}
-			if !ok {
-				tr.Missing++
-				e.Reason = "gone from Odoo: nothing to restore"
-			} else {
-				vals, err := preImageVals(u.PreImage)
-				if err != nil {
-					return fmt.Errorf("%s %s: %w", table, u.DestID, err)
-				}
-				if _, err := c.Execute(ctx, o.Model, "write", []any{[]any{x.ID}, vals}, map[string]any{"context": loadContext}); err != nil {
-					return fmt.Errorf("%s: restore %s: %w", table, u.DestID, err)
-				}
-				e.DestDBID = x.ID
-				tr.Restored++
-			}
-			if err := log([]audit.Entry{e}); err != nil {
-				return err
-			}
-		}
-		for start := 0; start < len(creates); start += opt.BatchSize {
-			batch := creates[start:min(start+opt.BatchSize, len(creates))]
-			var ids []any
-			entries := make([]audit.Entry, 0, len(batch))
-			for _, u := range batch {
-				e := audit.Entry{Object: o.Model, Table: table, SourceKey: u.SourceKey, DestID: u.DestID, Action: audit.Delete}
-				if x, ok := found[u.DestID]; ok && x.Model == o.Model {
-					ids = append(ids, x.ID)
-					e.DestDBID = x.ID
-					tr.Deleted++
-				} else {
-					e.Reason = "already gone from Odoo"
-					tr.Missing++
-				}
-				entries = append(entries, e)
-			}
-			if len(ids) > 0 {
-				if err := unlinkRecords(ctx, c, o.Model, ids); err != nil {
-					return fmt.Errorf("%s: delete %d records: %w", table, len(ids), err)
-				}
-			}
-			if err := log(entries); err != nil {
-				return err
-			}
-		}
-		progress("%s: %d deleted, %d restored, %d already gone", o.Table, tr.Deleted, tr.Restored, tr.Missing)
-		rep.Tables = append(rep.Tables, tr)
+		res.Restored[u.DestID] = true
 	}
-	if !opt.Schema {
-		return nil
+	return res, nil
+}
+
+// deleteXIDs unlinks the records of model the external ids name and
+// returns which were there.
+func deleteXIDs(ctx context.Context, c *Client, model string, xs []string) (map[string]bool, int, error) {
+	found, err := c.resolveXIDs(ctx, xs)
+	if err != nil {
+		return nil, 1, err
 	}
-	return rollbackSchema(ctx, c, undo[schemaTable], log, rep)
+	deleted := map[string]bool{}
+	var ids []any
+	for _, x := range xs {
+		if target, ok := found[x]; ok && target.Model == model {
+			ids = append(ids, target.ID)
+			deleted[x] = true
+		}
+	}
+	if len(ids) == 0 {
+		return deleted, 1, nil
+	}
+	return deleted, 2, unlinkRecords(ctx, c, model, ids)
 }
 
 // rollbackSchema undoes the options the push added and the sizes it

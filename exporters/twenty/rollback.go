@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"sort"
 	"strings"
 
 	"github.com/axium2crm/axium2crm/exporters"
@@ -39,114 +37,51 @@ type RollbackReport struct {
 	Calls      int `json:"calls"`
 }
 
-// Rollback undoes push run PushRun with audit.UndoPlan: it destroys (hard
-// deletes) every record the push created, children first (reverse load
-// order), and restores the pre-image of every record it updated; with
-// Schema it then removes the custom fields and objects the push created.
-// Each undo is logged (mode rollback, parent PushRun, actions delete and
-// restore) once Twenty acknowledged it, so a rollback interrupted half-way
-// is finished by running it again: what was undone is not in the plan.
+// Rollback undoes push run PushRun through the rollback engine
+// (exporters.Rollback): it restores the pre-image of every record the push
+// updated and destroys (hard deletes) every record it created, children
+// first (reverse load order); with Schema it then removes the custom
+// fields and objects the push created and the options it added. Each undo
+// is logged (mode rollback, parent PushRun, actions delete and restore)
+// once Twenty acknowledged it, so a rollback interrupted half-way is
+// finished by running it again.
 func Rollback(ctx context.Context, db *sql.DB, opt RollbackOptions) (RollbackReport, error) {
 	rep := RollbackReport{PushRun: opt.PushRun}
 	if opt.Client == nil {
 		return rep, errors.New("twenty rollback: no client")
 	}
-	progress := opt.Progress
-	if progress == nil {
-		progress = func(string) {}
-	}
 	plan, err := ReadPlan(ctx, db)
 	if err != nil {
 		return rep, err
 	}
-	// The checks every destination makes, and the settling of a push that
-	// never finished, before anything is undone.
-	resume, err := exporters.PrepareRollback(ctx, db, Destination, opt.PushRun, prober{c: opt.Client, plan: plan}, progress)
-	if err != nil {
-		return rep, err
+	objects := make([]exporters.Object, len(plan.Objects))
+	for i, o := range plan.Objects {
+		objects[i] = exporters.Object{Name: o.NameSingular, Schema: "twenty", Table: o.Table}
 	}
-	undo, err := audit.UndoPlan(ctx, db, opt.PushRun)
-	if err != nil {
-		return rep, err
+	var schema func(context.Context, map[string][]audit.Undo, func([]audit.Entry) error) error
+	if opt.Schema {
+		schema = func(ctx context.Context, undo map[string][]audit.Undo, log func([]audit.Entry) error) error {
+			return rollbackSchema(ctx, opt.Client, undo, opt.PushRun, log, &rep)
+		}
 	}
-	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: Destination, Mode: "rollback", Target: opt.Client.Target(),
-		Args: opt.Args, ParentRun: opt.PushRun, Resume: resume})
-	if err != nil {
-		return rep, err
-	}
-	rep.RunID, rep.Resumed = run.ID, run.Resumed
-	err = rollback(ctx, opt, plan, undo, run, &rep, progress)
-	if ferr := run.Finish(ctx, err); ferr != nil && err == nil {
-		err = ferr
-	}
+	out, err := exporters.Rollback(ctx, db, rollbackAdapter{c: opt.Client, plan: plan}, objects, exporters.RollbackRun{
+		Destination: Destination, PushRun: opt.PushRun, Target: opt.Client.Target(), Args: opt.Args, BatchSize: MaxMutation,
+		Progress: opt.Progress, SchemaTables: []string{SchemaFieldsTable, SchemaObjectsTable, SchemaOptionsTable}, Schema: schema})
+	rep.RunID, rep.Resumed, rep.Tables, rep.SchemaLeft = out.RunID, out.Resumed, out.Tables, out.SchemaLeft
+	rep.Calls += out.Calls
 	return rep, err
 }
 
-func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[string][]audit.Undo, run *audit.Run, rep *RollbackReport, progress func(string)) (err error) {
-	c := opt.Client
-	objects := slices.Clone(plan.Objects)
-	slices.Reverse(objects)
-	// Tables the log holds but the plan no longer lists go first, by name.
-	known := map[string]bool{SchemaObjectsTable: true, SchemaFieldsTable: true, SchemaOptionsTable: true}
-	for _, o := range objects {
-		known[o.QualifiedTable()] = true
-	}
-	var unknown []string
-	for t := range undo {
-		if !known[t] {
-			unknown = append(unknown, t)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return fmt.Errorf("push run %d wrote tables twenty.object_plan no longer lists (%s): rebuild the models of that push first",
-			opt.PushRun, strings.Join(unknown, ", "))
-	}
-	w := run.Writer(ctx)
-	defer func() { err = errors.Join(err, w.Close()) }()
-	for _, o := range objects {
-		items := undo[o.QualifiedTable()]
-		if len(items) == 0 {
-			continue
-		}
-		cnt := exporters.RollbackCount{Object: o.NameSingular, Table: o.QualifiedTable()}
-		progress(fmt.Sprintf("undoing %d %s", len(items), o.NamePlural))
-		var creates, updates []audit.Undo
-		for _, u := range items {
-			switch {
-			case u.Action == audit.Create:
-				creates = append(creates, u)
-			case u.Action == audit.Update && u.PreImage == "":
-				cnt.NoPreImage++
-			case u.Action == audit.Update:
-				updates = append(updates, u)
-			}
-		}
-		if err := destroyCreated(ctx, c, o, creates, opt.PushRun, w, rep, &cnt); err != nil {
-			return err
-		}
-		if err := restoreUpdated(ctx, c, o, updates, opt.PushRun, w, rep, &cnt); err != nil {
-			return err
-		}
-		rep.Tables = append(rep.Tables, cnt)
-	}
-	schema := append(slices.Clone(undo[SchemaFieldsTable]), undo[SchemaObjectsTable]...)
-	schema = append(schema, undo[SchemaOptionsTable]...)
-	if !opt.Schema {
-		rep.SchemaLeft = len(schema)
-		return nil
-	}
-	// The options it added to fields it did not create first, then what it
-	// created.
-	if err := removeOptions(ctx, c, undo[SchemaOptionsTable], opt.PushRun, w, rep); err != nil {
+// rollbackSchema removes the options the push added to fields it did not
+// create, then the fields and objects it created (fields first).
+func rollbackSchema(ctx context.Context, c *Client, undo map[string][]audit.Undo, pushRun int64, log func([]audit.Entry) error, rep *RollbackReport) error {
+	if err := removeOptions(ctx, c, undo[SchemaOptionsTable], pushRun, log, rep); err != nil {
 		return err
 	}
-	// Fields before objects, the last created first.
-	fields, objs := undo[SchemaFieldsTable], undo[SchemaObjectsTable]
 	for _, part := range []struct {
 		kind  string
 		items []audit.Undo
-	}{{"fields", fields}, {"objects", objs}} {
+	}{{"fields", undo[SchemaFieldsTable]}, {"objects", undo[SchemaObjectsTable]}} {
 		for _, u := range part.items {
 			if u.Action != audit.Create {
 				continue
@@ -156,11 +91,11 @@ func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[stri
 			if err != nil {
 				return fmt.Errorf("remove %s: %w", u.Object, err)
 			}
-			reason := fmt.Sprintf("rollback of push run %d: created by it", opt.PushRun)
+			reason := fmt.Sprintf("rollback of push run %d: created by it", pushRun)
 			if !found {
 				reason += "; already gone"
 			}
-			if err := w.Log([]audit.Entry{{Object: u.Object, Table: u.Table, DestID: u.DestID, Action: audit.Delete, Reason: reason}}); err != nil {
+			if err := log([]audit.Entry{{Object: u.Object, Table: u.Table, DestID: u.DestID, Action: audit.Delete, Reason: reason}}); err != nil {
 				return err
 			}
 			rep.Schema = append(rep.Schema, strings.TrimSuffix(part.kind, "s")+" "+u.Object)
@@ -169,109 +104,75 @@ func rollback(ctx context.Context, opt RollbackOptions, plan Plan, undo map[stri
 	return nil
 }
 
-// destroyCreated hard-deletes what the push created, MaxMutation records a
-// call, and logs each record once Twenty answered for its call: a rollback
-// interrupted anywhere resumes after the last call Twenty acknowledged.
-func destroyCreated(ctx context.Context, c *Client, o ObjectPlan, items []audit.Undo, pushRun int64, w *audit.Writer, rep *RollbackReport, cnt *exporters.RollbackCount) error {
-	for start := 0; start < len(items); start += MaxMutation {
-		chunk := items[start:min(start+MaxMutation, len(items))]
-		ids := make([]string, len(chunk))
-		for i, u := range chunk {
-			ids[i] = u.DestID
-		}
-		destroyed, calls, err := c.DestroyMany(ctx, o.NamePlural, ids)
-		rep.Calls += calls
-		if err != nil {
-			return err
-		}
-		entries := make([]audit.Entry, 0, len(chunk))
-		for _, u := range chunk {
-			e := audit.Entry{Object: u.Object, Table: u.Table, SourceKey: u.SourceKey, DestID: u.DestID, Action: audit.Delete,
-				Reason: fmt.Sprintf("rollback of push run %d: created by it", pushRun)}
-			if destroyed[u.DestID] {
-				cnt.Destroyed++
-			} else {
-				cnt.AlreadyGone++
-				e.Reason += "; already gone"
-			}
-			entries = append(entries, e)
-		}
-		if err := w.Log(entries); err != nil {
-			return err
-		}
-	}
-	return nil
+// rollbackAdapter is what a rollback does that is Twenty's own.
+type rollbackAdapter struct {
+	c    *Client
+	plan Plan
 }
 
-// restoreUpdated writes back the pre-images of what the push updated,
-// MaxMutation records a call: Twenty has no update-many taking a value per
-// record, so the restore is an upsert by id of the pre-images (one call)
-// after reading which records still exist (one call), as an upsert would
-// re-create a record deleted since. A record the upsert refuses is
-// restored alone by PATCH, whose error names it.
-func restoreUpdated(ctx context.Context, c *Client, o ObjectPlan, items []audit.Undo, pushRun int64, w *audit.Writer, rep *RollbackReport, cnt *exporters.RollbackCount) error {
-	for start := 0; start < len(items); start += MaxMutation {
-		chunk := items[start:min(start+MaxMutation, len(items))]
-		ids := make([]string, len(chunk))
-		for i, u := range chunk {
-			ids[i] = u.DestID
-		}
-		exists, err := c.Existing(ctx, o.NamePlural, ids)
-		rep.Calls++
-		if err != nil {
-			return err
-		}
-		var entries []audit.Entry
-		var records []Record
-		byID := map[string]audit.Undo{}
-		for _, u := range chunk {
-			e := audit.Entry{Object: u.Object, Table: u.Table, SourceKey: u.SourceKey, DestID: u.DestID, Action: audit.Restore}
-			if !exists[u.DestID] {
-				cnt.AlreadyGone++
-				e.Reason = fmt.Sprintf("rollback of push run %d: gone from Twenty, nothing to restore", pushRun)
-				entries = append(entries, e)
-				continue
-			}
-			pre, err := decodePreImage(u)
-			if err != nil {
-				return errors.Join(err, w.Log(entries))
-			}
-			pre["id"] = u.DestID
-			records = append(records, pre)
-			byID[u.DestID] = u
-		}
-		restored := func(id string) {
-			u := byID[id]
-			cnt.Restored++
-			entries = append(entries, audit.Entry{Object: u.Object, Table: u.Table, SourceKey: u.SourceKey, DestID: u.DestID,
-				Action: audit.Restore, Reason: fmt.Sprintf("rollback of push run %d: pre-image restored", pushRun), PreImage: u.PreImage})
-		}
-		var res BatchResult
-		if len(records) > 0 {
-			res, err = c.Upsert(ctx, o.NamePlural, records)
-			rep.Calls += res.Calls
-			for _, id := range res.OK {
-				restored(id)
-			}
-			if err != nil {
-				return errors.Join(err, w.Log(entries))
-			}
-		}
-		for _, rj := range res.Rejected {
-			u := byID[rj.ID]
-			pre, _ := decodePreImage(u)
-			err := c.Patch(ctx, o.NamePlural, u.DestID, pre)
-			rep.Calls++
-			if err != nil {
-				return errors.Join(fmt.Errorf("restore %s %s: %w", u.Table, u.DestID, err), w.Log(entries))
-			}
-			restored(rj.ID)
-		}
-		if err := w.Log(entries); err != nil {
-			return err
-		}
+func (a rollbackAdapter) Probe(ctx context.Context, table string, ids []string) (map[string]int64, error) {
+	return prober{c: a.c, plan: a.plan}.Probe(ctx, table, ids)
+}
+
+// Delete destroys (hard deletes) records, MaxMutation a call.
+func (a rollbackAdapter) Delete(ctx context.Context, i int, ids []string) (map[string]bool, int, error) {
+	return a.c.DestroyMany(ctx, a.plan.Objects[i].NamePlural, ids)
+}
+
+// Restore writes back pre-images: Twenty has no update-many taking a
+// value per record, so the restore is an upsert by id of the pre-images
+// (one call) after reading which records still exist (one call), as an
+// upsert would re-create a record deleted since. A record the upsert
+// refuses is restored alone by PATCH, whose error names it.
+func (a rollbackAdapter) Restore(ctx context.Context, i int, items []audit.Undo) (exporters.RestoreResult, error) {
+	o := a.plan.Objects[i]
+	res := exporters.RestoreResult{Restored: map[string]bool{}, Gone: map[string]bool{}}
+	ids := make([]string, len(items))
+	for j, u := range items {
+		ids[j] = u.DestID
 	}
-	return nil
+	exists, err := a.c.Existing(ctx, o.NamePlural, ids)
+	res.Calls++
+	if err != nil {
+		return res, err
+	}
+	var records []Record
+	byID := map[string]audit.Undo{}
+	for _, u := range items {
+		if !exists[u.DestID] {
+			res.Gone[u.DestID] = true
+			continue
+		}
+		pre, err := decodePreImage(u)
+		if err != nil {
+			return res, err
+		}
+		pre["id"] = u.DestID
+		records = append(records, pre)
+		byID[u.DestID] = u
+	}
+	if len(records) == 0 {
+		return res, nil
+	}
+	up, err := a.c.Upsert(ctx, o.NamePlural, records)
+	res.Calls += up.Calls
+	for _, id := range up.OK {
+		res.Restored[id] = true
+	}
+	if err != nil {
+		return res, err
+	}
+	for _, rj := range up.Rejected {
+		u := byID[rj.ID]
+		pre, _ := decodePreImage(u)
+		err := a.c.Patch(ctx, o.NamePlural, u.DestID, pre)
+		res.Calls++
+		if err != nil {
+			return res, fmt.Errorf("restore %s %s: %w", u.Table, u.DestID, err)
+		}
+		res.Restored[rj.ID] = true
+	}
+	return res, nil
 }
 
 func decodePreImage(u audit.Undo) (Record, error) {
@@ -288,7 +189,7 @@ func decodePreImage(u audit.Undo) (Record, error) {
 // create (one call per field, after one read of the workspace), keeping
 // every other option as it is now, and logs each. An option or a field
 // already gone is logged as such.
-func removeOptions(ctx context.Context, c *Client, items []audit.Undo, pushRun int64, w *audit.Writer, rep *RollbackReport) error {
+func removeOptions(ctx context.Context, c *Client, items []audit.Undo, pushRun int64, log func([]audit.Entry) error, rep *RollbackReport) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -350,7 +251,7 @@ func removeOptions(ctx context.Context, c *Client, items []audit.Undo, pushRun i
 			}
 			entries = append(entries, audit.Entry{Object: u.Object, Table: u.Table, DestID: u.DestID, Action: audit.Delete, Reason: reason})
 		}
-		if err := w.Log(entries); err != nil {
+		if err := log(entries); err != nil {
 			return err
 		}
 	}

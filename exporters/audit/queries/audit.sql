@@ -59,6 +59,48 @@ WHERE p.run_id = ? AND p.table_name = ? AND p.action = 'pending' AND p.pre_image
 QUALIFY row_number() OVER (PARTITION BY p.dest_id ORDER BY p.logged_at) = 1
 {{end}}
 
+{{define "undo_page"}}
+-- One page of what a push run wrote to one table that no rollback of it
+-- undid yet (as undo_plan), of one kind: 'update' (the pre-images to
+-- restore; a pending entry no entry acknowledged counts) or 'create' (the
+-- records to delete), by destination id after the last one read.
+SELECT table_name, object, dest_id, dest_db_id, action, pre_image, source_key FROM (
+    SELECT p.table_name, p.object, p.dest_id, coalesce(p.dest_db_id, 0) AS dest_db_id,
+           CASE WHEN p.action = 'pending' THEN 'update' ELSE p.action END AS action,
+           coalesce(p.pre_image, '') AS pre_image, coalesce(p.source_key, '') AS source_key
+    FROM meta.push_record p
+    WHERE p.run_id = ? AND p.table_name = ?
+      AND (p.action IN ('create', 'update')
+           OR (p.action = 'pending' AND NOT EXISTS (
+               SELECT 1 FROM meta.push_record a
+               WHERE a.run_id = p.run_id AND a.table_name = p.table_name AND a.dest_id = p.dest_id
+                 AND a.action IN ('create', 'update', 'fail', 'skip'))))
+      AND NOT EXISTS (
+          SELECT 1 FROM meta.push_record u JOIN meta.push_run r ON r.run_id = u.run_id
+          WHERE r.mode = 'rollback' AND r.parent_run = p.run_id
+            AND u.dest_id = p.dest_id AND u.table_name = p.table_name AND u.action IN ('delete', 'restore')
+      )
+    QUALIFY row_number() OVER (PARTITION BY p.dest_id ORDER BY p.logged_at) = 1
+) w
+WHERE action = ? AND dest_id > ?
+ORDER BY dest_id
+LIMIT ?
+{{end}}
+
+{{define "undo_tables"}}
+-- The tables a push run wrote to, with what it wrote there that no
+-- rollback of it undid yet.
+SELECT DISTINCT p.table_name
+FROM meta.push_record p
+WHERE p.run_id = ? AND p.action IN ('create', 'update', 'pending')
+  AND NOT EXISTS (
+      SELECT 1 FROM meta.push_record u JOIN meta.push_run r ON r.run_id = u.run_id
+      WHERE r.mode = 'rollback' AND r.parent_run = p.run_id
+        AND u.dest_id = p.dest_id AND u.table_name = p.table_name AND u.action IN ('delete', 'restore')
+  )
+ORDER BY 1
+{{end}}
+
 {{define "undo_plan"}}
 -- What a push run wrote (creates and updates, with pre-images), minus what
 -- an earlier rollback of that run already undid: a rollback re-run after an
