@@ -2,13 +2,22 @@
 -- when it is created, so a macro may only call macros of an earlier file (the
 -- runner executes macro files in file-name order) or earlier in its own file.
 
--- Exported text, trimmed of spaces; NULL when blank. An export writes a
+-- Exported names, codes and keys, trimmed of spaces; NULL when blank (free
+-- text uses free_text instead, which never trims). An export writes a
 -- missing value as '' and report writers pad fields with spaces. Only
 -- spaces: trim with a character list costs three times as much, and the
 -- loader has already split lines and fields, so tabs and CRs inside a value
 -- are the value's own.
 CREATE OR REPLACE MACRO util.clean_text(t) AS
     nullif(trim(t), '');
+
+-- Free text (note bodies, comments, alert and answer text, descriptions)
+-- exactly as exported: only an empty field becomes NULL. Never trimmed or
+-- rewritten: a note's leading indent, trailing space and line breaks are
+-- its author's, and the migration must deliver them byte for byte. Use
+-- clean_text for names, codes and keys only.
+CREATE OR REPLACE MACRO util.free_text(t) AS
+    nullif(t, '');
 
 -- One data-quality entry of a row's _dq list, or NULL when there is no
 -- reason. `col` is the raw (catalog) column name so an entry leads back to

@@ -12,7 +12,7 @@ WITH typed AS (
         CAST(util.parse_int("Duration") AS INTEGER) AS duration_minutes,
         util.clean_text("ProcedureType") AS procedure_type,
         util.clean_text("Status") AS status,
-        util.clean_text("Notes") AS notes,
+        util.free_text("Notes") AS notes,
         util.parse_ts("CreatedDate") AS created_at,
         util.parse_ts("ModifiedDate") AS modified_at,
         "_batch_id", "_source_file", "_source_record"

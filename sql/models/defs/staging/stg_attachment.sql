@@ -10,7 +10,7 @@ WITH typed AS (
         util.clean_text("DocumentType") AS document_type,
         lower(util.clean_text("MimeType")) AS mime_type,
         util.parse_date("ScanDate") AS scan_date,
-        util.clean_text("Description") AS description,
+        util.free_text("Description") AS description,
         util.parse_int("SizeBytes") AS size_bytes,
         CASE WHEN regexp_full_match(lower(util.clean_text("SHA256")), '[0-9a-f]{64}') THEN lower(util.clean_text("SHA256")) END AS sha256,
         "_batch_id", "_source_file", "_source_record"

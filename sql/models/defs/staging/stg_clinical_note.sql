@@ -1,5 +1,5 @@
 -- Clinical, procedure, progress and SOAP notes. Note text keeps its inner
--- line breaks and quotes; only the ends are trimmed.
+-- line breaks, quotes and the spaces at its ends: it arrives exactly.
 WITH typed AS (
     SELECT
         src AS r,
@@ -12,11 +12,11 @@ WITH typed AS (
         util.cdt_base("Procedure") AS procedure_code_base,
         util.cdt_suffix("Procedure") AS procedure_code_suffix,
         util.clean_text("Treatment") AS treatment_id,
-        util.clean_text("Subjective") AS subjective,
-        util.clean_text("Objective") AS objective,
-        util.clean_text("Assessment") AS assessment,
-        util.clean_text("Plan") AS plan,
-        util.clean_text("NoteText") AS note_text,
+        util.free_text("Subjective") AS subjective,
+        util.free_text("Objective") AS objective,
+        util.free_text("Assessment") AS assessment,
+        util.free_text("Plan") AS plan,
+        util.free_text("NoteText") AS note_text,
         "_batch_id", "_source_file", "_source_record"
     FROM {{ source "clinical_note" }} src
 )

@@ -11,7 +11,7 @@ WITH typed AS (
         util.parse_date("Date") AS answer_date,
         util.parse_ts("EntryDateTime") AS entered_at,
         util.yn("AnsYes") AS answer_yes,
-        util.clean_text("AnsText") AS answer_text,
+        util.free_text("AnsText") AS answer_text,
         util.clean_text("AppUser") AS entered_by,
         util.clean_text("Status") AS status,
         "_batch_id", "_source_file", "_source_record"

@@ -5,7 +5,7 @@ WITH typed AS (
         util.clean_text("Alert") AS alert_id,
         util.clean_text("Patient") AS patient_id,
         util.clean_text("AlertCode") AS alert_code,
-        util.clean_text("AlertText") AS alert_text,
+        util.free_text("AlertText") AS alert_text,
         util.clean_text("Category") AS category,
         util.clean_text("Severity") AS severity,
         util.parse_date("EnteredDate") AS entered_date,

@@ -10,7 +10,7 @@ WITH typed AS (
         util.clean_text("Prognosis") AS prognosis,
         -- PSR scores by sextant as charted ("2,3*,1,..."), kept as text.
         util.clean_text("PSR") AS psr,
-        util.clean_text("Notes") AS notes,
+        util.free_text("Notes") AS notes,
         "_batch_id", "_source_file", "_source_record"
     FROM {{ source "perio_exam" }} src
 )

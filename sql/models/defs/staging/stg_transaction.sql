@@ -14,7 +14,7 @@ WITH typed AS (
         util.parse_money("Amount") AS amount,
         util.parse_date("TransactionDate") AS transaction_date,
         util.clean_text("PaymentMethod") AS payment_method,
-        util.clean_text("Description") AS description,
+        util.free_text("Description") AS description,
         util.clean_text("Claim") AS claim_id,
         "_batch_id", "_source_file", "_source_record"
     FROM {{ source "transaction" }} src

@@ -15,7 +15,7 @@ WITH typed AS (
         util.clean_text("Procedure") AS procedure_code_original,
         util.cdt_base("Procedure") AS procedure_code_base,
         util.cdt_suffix("Procedure") AS procedure_code_suffix,
-        util.clean_text("Description") AS description,
+        util.free_text("Description") AS description,
         util.tooth("Tooth") AS tooth,
         util.tooth_type("Tooth") AS tooth_type,
         upper(util.clean_text("Surfaces")) AS surfaces_text,
