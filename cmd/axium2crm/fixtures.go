@@ -19,7 +19,7 @@ func newFixturesCmd(g *globals) *cobra.Command {
 }
 
 func newFixturesGenerateCmd(g *globals) *cobra.Command {
-	o := fixtures.Options{Patients: 500, Seed: 1, Format: "csv"}
+	o := fixtures.Options{Patients: 500, Seed: 1, Format: "csv", Layout: fixtures.LayoutDefault}
 	cmd := &cobra.Command{
 		Use:   "generate",
 		Short: "Write a deterministic synthetic axiUm export (same seed, same bytes)",
@@ -27,9 +27,16 @@ func newFixturesGenerateCmd(g *globals) *cobra.Command {
 insurance, appointments, treatments, perio, transactions, claims, recalls,
 notes, attachments with small real PDF/PNG files, custom forms). The same
 options always produce byte-identical files. --dirty injects documented
-defects and lists each one in fixture_defects.csv. No real patient data.`,
+defects and lists each one in fixture_defects.csv. No real patient data.
+
+--layout alt writes the same records as another school's axiUm reports
+would send them: other file and header names and column order,
+Windows-1252, a wide perio chart, appointment date and start time apart,
+status letters, guarantors as patient numbers, and institution-only
+columns (see the fixtures package documentation for the letter tables).`,
 		Example: `  axium2crm fixtures generate --out ./export --patients 500 --seed 7
-  axium2crm fixtures generate --out ./export-json --format json --dirty`,
+  axium2crm fixtures generate --out ./export-json --format json --dirty
+  axium2crm fixtures generate --out ./export-alt --layout alt --seed 7`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Out == "" {
@@ -40,6 +47,15 @@ defects and lists each one in fixture_defects.csv. No real patient data.`,
 			}
 			if o.Format != "csv" && o.Format != "json" {
 				return usageError{fmt.Errorf("--format %q: use csv or json", o.Format)}
+			}
+			switch o.Layout {
+			case fixtures.LayoutDefault:
+			case fixtures.LayoutAlt:
+				if o.Format != "csv" || o.Dirty {
+					return usageError{fmt.Errorf("--layout alt writes clean CSV only: drop --format json and --dirty")}
+				}
+			default:
+				return usageError{fmt.Errorf("--layout %q: use %s or %s", o.Layout, fixtures.LayoutDefault, fixtures.LayoutAlt)}
 			}
 			rep, err := fixtures.Generate(cmd.Context(), o)
 			if err != nil {
@@ -57,6 +73,7 @@ defects and lists each one in fixture_defects.csv. No real patient data.`,
 	cmd.Flags().Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
 	cmd.Flags().StringVar(&o.Format, "format", o.Format, "csv (report exports) or json (API pages)")
 	cmd.Flags().BoolVar(&o.Dirty, "dirty", false, "inject documented defects and list them in fixture_defects.csv")
+	cmd.Flags().StringVar(&o.Layout, "layout", o.Layout, "default, or alt: the same data as another school would send it")
 	return cmd
 }
 
@@ -78,7 +95,11 @@ func printFixtureReport(out io.Writer, dir string, rep fixtures.Report) {
 		total += counts[o]
 	}
 	t.rows = append(t.rows, []any{"TOTAL", len(rep.Files), total})
-	fmt.Fprintf(out, "Wrote a %s export of %d patients (seed %d) to %s\n\n", rep.Format, rep.Patients, rep.Seed, dir)
+	layout := ""
+	if rep.Layout == fixtures.LayoutAlt {
+		layout = " (alt layout)"
+	}
+	fmt.Fprintf(out, "Wrote a %s export%s of %d patients (seed %d) to %s\n\n", rep.Format, layout, rep.Patients, rep.Seed, dir)
 	_ = printAligned(out, t)
 	if rep.Dirty {
 		fmt.Fprintf(out, "\n%d defects injected; each is listed in %s/fixture_defects.csv\n", rep.Defects, dir)
