@@ -1,0 +1,288 @@
+package sourcemap
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/axium2crm/axium2crm/loaders"
+)
+
+// Reshape is the fourth action of a column: it is read by one of the
+// file's reshapings, not mapped on its own.
+const ReshapeAction = "reshape"
+
+// Reshaping kinds.
+const (
+	PerioWide        = "perio_wide"
+	DateTime         = "date_time"
+	CodeTable        = "code_table"
+	PatientReference = "patient_reference"
+)
+
+// perio sites as charts name them.
+var siteNames = map[string]string{"mb": "MB", "b": "B", "db": "DB", "ml": "ML", "l": "L", "dl": "DL",
+	"f": "B", "mf": "MB", "df": "DB", "li": "L", "ling": "L", "buc": "B", "fac": "B"}
+
+// perioMeasures are the perio_measure columns measured per site.
+var perioMeasures = []string{"ProbingDepth", "GingivalMargin", "Bleeding", "Suppuration"}
+
+// wideSites finds the headers of a perio chart with one column per site
+// ("PD MB", "BOP_DL", "Recession B"): by header index, the measure and the
+// site. Fewer than six such headers is not a chart.
+func wideSites(headers []string) map[int][2]string {
+	out := map[int][2]string{}
+	for i, h := range headers {
+		raw := strings.FieldsFunc(strings.ToLower(h), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
+		site, rest := "", []string{}
+		for _, w := range raw {
+			if s, ok := siteNames[w]; ok && site == "" {
+				site = s
+				continue
+			}
+			rest = append(rest, w)
+		}
+		if site == "" || len(rest) == 0 {
+			continue
+		}
+		rw := words(strings.Join(rest, " "))
+		best, bestScore := "", 0.0
+		for _, m := range perioMeasures {
+			if sc := similarity(rw, words(m)); sc > bestScore {
+				best, bestScore = m, sc
+			}
+		}
+		if bestScore >= 0.66 {
+			out[i] = [2]string{best, site}
+		}
+	}
+	if len(out) < 6 {
+		return nil
+	}
+	return out
+}
+
+// reshapes proposes the reshapings a file of object o needs, and marks the
+// columns they read.
+func reshapes(s *sample, o loaders.Object, f *File, profiles []Profile, vocab Vocabulary) []Reshape {
+	var out []Reshape
+	if o.Name == "perio_measure" {
+		if sites := wideSites(s.headers); sites != nil {
+			r := Reshape{Kind: PerioWide, Into: "Site", Sites: map[string][2]string{},
+				Reason: fmt.Sprintf("%d columns name a measure and a site (e.g. %q): one row per exam and tooth becomes a row per site", len(sites), s.headers[firstKey(sites)])}
+			for i := range s.headers {
+				if ms, ok := sites[i]; ok {
+					r.Columns = append(r.Columns, s.headers[i])
+					r.Sites[s.headers[i]] = ms
+					c := &f.Columns[i]
+					c.Action, c.Field, c.Confidence = ReshapeAction, ms[0], 0.9
+					c.Reason = fmt.Sprintf("%s at site %s of a perio chart with one column per site", ms[0], ms[1])
+				}
+			}
+			out = append(out, r)
+		}
+	}
+	// A date column and a time column of the same thing: one timestamp.
+	for i, c := range f.Columns {
+		if c.Action != Map || !strings.HasSuffix(c.Field, "Date") || profiles[i].Kind != KindDate {
+			continue
+		}
+		dw := words(strings.TrimSuffix(c.Header, "Date"))
+		bestJ, bestScore := -1, -1.0
+		for j, t := range f.Columns {
+			if j == i || profiles[j].Kind != KindTime || t.Action == Map && t.Field != "" && !strings.HasSuffix(t.Field, "Time") {
+				continue
+			}
+			sc := similarity(dw, words(t.Header))
+			if sc > bestScore {
+				bestJ, bestScore = j, sc
+			}
+		}
+		if bestJ < 0 {
+			continue
+		}
+		t := &f.Columns[bestJ]
+		t.Action, t.Field, t.Confidence = ReshapeAction, c.Field, 0.85
+		t.Reason = fmt.Sprintf("the time of %s (%s), which is a date alone (%s)", c.Field, profiles[bestJ].String(), profiles[i].String())
+		out = append(out, Reshape{Kind: DateTime, Columns: []string{c.Header, t.Header}, Into: c.Field,
+			Reason: fmt.Sprintf("%q holds dates without a time and %q times without a date: together they are %s", c.Header, t.Header, c.Field)})
+	}
+	// Codes in place of a column's canonical values: a code table.
+	for i, c := range f.Columns {
+		if c.Action != Map {
+			continue
+		}
+		want := vocab[o.Name][c.Field]
+		p := profiles[i]
+		if len(want) == 0 || p.Distinct == nil {
+			continue
+		}
+		known := map[string]bool{}
+		for _, w := range want {
+			known[strings.ToLower(w)] = true
+		}
+		var odd []string
+		for _, v := range p.Distinct {
+			if !known[strings.ToLower(v)] {
+				odd = append(odd, v)
+			}
+		}
+		if len(odd) == 0 {
+			continue
+		}
+		codes := map[string]string{}
+		for _, v := range p.Distinct {
+			codes[v] = guessCode(v, want)
+		}
+		var unmapped []string
+		for _, v := range p.Distinct {
+			if codes[v] == "" {
+				unmapped = append(unmapped, v)
+			}
+		}
+		reason := fmt.Sprintf("%s holds %s, not %s's values (%s)", c.Header, strings.Join(odd, ", "), c.Field, strings.Join(want, ", "))
+		if len(unmapped) > 0 {
+			reason += fmt.Sprintf("; no proposal for %s: fill them in", strings.Join(unmapped, ", "))
+		}
+		out = append(out, Reshape{Kind: CodeTable, Columns: []string{c.Header}, Into: c.Field, Codes: codes, Reason: reason})
+	}
+	return out
+}
+
+func firstKey(m map[int][2]string) int {
+	k := -1
+	for i := range m {
+		if k < 0 || i < k {
+			k = i
+		}
+	}
+	return k
+}
+
+// guessCode proposes the canonical value a code stands for: the value it
+// equals, the only one it abbreviates (its first letters), or "".
+func guessCode(code string, want []string) string {
+	c := strings.ToLower(strings.TrimSpace(code))
+	var hits []string
+	for _, w := range want {
+		lw := strings.ToLower(w)
+		switch {
+		case lw == c:
+			return w
+		case strings.HasPrefix(strings.ReplaceAll(lw, " ", ""), c):
+			hits = append(hits, w)
+		}
+	}
+	if len(hits) == 1 {
+		return hits[0]
+	}
+	// Initials: "NS" for "No Show".
+	hits = hits[:0]
+	for _, w := range want {
+		var ini strings.Builder
+		for _, p := range strings.Fields(w) {
+			ini.WriteByte(p[0])
+		}
+		if strings.EqualFold(ini.String(), c) {
+			hits = append(hits, w)
+		}
+	}
+	if len(hits) == 1 {
+		return hits[0]
+	}
+	return ""
+}
+
+// linkReferences finds columns whose values are another file's keys: a
+// patient file's guarantor column holding patient numbers is a link to
+// that patient (patient_reference), whatever the column was mapped to.
+func linkReferences(m *SourceMap, samples map[string]*sample, catalog []loaders.Object) {
+	// The key values of each file, by its key column.
+	type keySet struct {
+		file   *File
+		column string
+		values map[string]bool
+	}
+	var keys []keySet
+	for fi := range m.Files {
+		f := &m.Files[fi]
+		o, ok := objectOf(catalog, f.Object)
+		if !ok || len(o.Key) != 1 {
+			continue
+		}
+		s := samples[f.Path]
+		for i, c := range f.Columns {
+			if c.Action == Map && c.Field == o.Key[0] {
+				vals := map[string]bool{}
+				for _, v := range s.column(i) {
+					if v = strings.TrimSpace(v); v != "" {
+						vals[v] = true
+					}
+				}
+				keys = append(keys, keySet{file: f, column: c.Header, values: vals})
+			}
+		}
+	}
+	for fi := range m.Files {
+		f := &m.Files[fi]
+		if f.Object != "patient" {
+			continue
+		}
+		s := samples[f.Path]
+		for i := range f.Columns {
+			c := &f.Columns[i]
+			if c.Field != "Guarantor" && !strings.Contains(strings.ToLower(c.Header), "guar") && !strings.Contains(strings.ToLower(c.Header), "resp") {
+				continue
+			}
+			for _, k := range keys {
+				if k.file.Object != "patient" || k.file.Path != f.Path || k.column == c.Header {
+					continue
+				}
+				vals := s.column(i)
+				n, hit, self := 0, 0, 0
+				keyCol := indexOf(f.Columns, k.column)
+				for r, v := range vals {
+					if v = strings.TrimSpace(v); v == "" {
+						continue
+					}
+					n++
+					if k.values[v] {
+						hit++
+						if keyCol >= 0 && r < len(s.rows) && keyCol < len(s.rows[r]) && strings.TrimSpace(s.rows[r][keyCol]) == v {
+							self++
+						}
+					}
+				}
+				if n == 0 || float64(hit) < 0.95*float64(n) {
+					continue
+				}
+				c.Action, c.Field, c.Confidence = ReshapeAction, "Guarantor", 0.9
+				c.Reason = fmt.Sprintf("its values are patient numbers (%s of this file: %d of %d sampled)", k.column, hit, n)
+				f.Reshape = append(f.Reshape, Reshape{Kind: PatientReference, Columns: []string{c.Header, k.column}, Into: "Guarantor",
+					Reason: fmt.Sprintf("the guarantor is given as a patient number: each becomes a link to that patient's guarantor record; %d of %d sampled patients are their own guarantor", self, n)})
+				break
+			}
+		}
+	}
+	for fi := range m.Files {
+		sort.SliceStable(m.Files[fi].Reshape, func(a, b int) bool { return m.Files[fi].Reshape[a].Kind < m.Files[fi].Reshape[b].Kind })
+	}
+}
+
+func indexOf(cols []Column, header string) int {
+	for i, c := range cols {
+		if c.Header == header {
+			return i
+		}
+	}
+	return -1
+}
+
+func objectOf(catalog []loaders.Object, name string) (loaders.Object, bool) {
+	for _, o := range catalog {
+		if o.Name == name {
+			return o, true
+		}
+	}
+	return loaders.Object{}, false
+}
