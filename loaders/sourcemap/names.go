@@ -1,9 +1,16 @@
 package sourcemap
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 )
+
+// emailRE2 finds "E-mail" and "e mail", one word.
+var emailRE2 = regexp.MustCompile(`(?i)\be[\s-]?mail\b`)
+
+// axiumRE finds the product's name, which says nothing in a header.
+var axiumRE = regexp.MustCompile(`(?i)\baxium\b`)
 
 // Header matching: a header and a canonical column are compared as sets of
 // words, after abbreviations common in dental and practice-management
@@ -15,7 +22,7 @@ import (
 var abbreviations = map[string][]string{
 	"pt": {"patient"}, "pat": {"patient"}, "patient#": {"patient", "number"},
 	"dob": {"birth", "date"}, "bdate": {"birth", "date"}, "birthdate": {"birth", "date"}, "birthday": {"birth", "date"},
-	"appt": {"appointment"}, "apt": {"appointment"}, "sched": {"appointment"},
+	"appt": {"appointment"}, "sched": {"appointment"},
 	"prov": {"provider"}, "dr": {"provider"}, "doctor": {"provider"}, "dentist": {"provider"}, "clinician": {"provider"},
 	"addr": {"address"}, "street": {"address"}, "address1": {"address", "1"}, "address2": {"address", "2"}, "addr1": {"address", "1"}, "addr2": {"address", "2"},
 	"no": {"number"}, "num": {"number"}, "nbr": {"number"}, "#": {"number"}, "id": {"number"},
@@ -35,18 +42,48 @@ var abbreviations = map[string][]string{
 	"recession": {"gingival", "margin"}, "bop": {"bleeding"}, "bleed": {"bleeding"}, "supp": {"suppuration"}, "pus": {"suppuration"},
 	"mob": {"mobility"}, "furc": {"furcation"}, "guar": {"guarantor"}, "responsibleparty": {"guarantor"},
 	"created": {"created", "date"}, "modified": {"modified", "date"}, "updated": {"modified", "date"}, "entered": {"entered", "date"},
-	"ref": {"referral"}, "referred": {"referral"}, "carrier": {"carrier"}, "payer": {"carrier"}, "insurer": {"carrier"},
+	"ref": {"referral"}, "referred": {"referral"}, "rel": {"relationship"}, "relation": {"relationship"},
+	"coverage": {"policy"}, "account": {"guarantor"}, "acct": {"guarantor"}, "examiner": {"provider"}, "hygienist": {"provider"},
+	"sup": {"suppuration"}, "ans": {"answer"}, "entry": {"entered"}, "remark": {"note"}, "comment": {"note"}, "memo": {"note"}, "carrier": {"carrier"}, "payer": {"carrier"}, "insurer": {"carrier"},
 	"subscriber": {"subscriber"}, "sub": {"subscriber"}, "eff": {"effective"}, "term": {"term"}, "grp": {"group"},
 	"txn": {"transaction"}, "trans": {"transaction"}, "pmt": {"payment"}, "pay": {"payment"}, "chg": {"amount"}, "fee": {"fee"},
 	"charge": {"amount"}, "npi": {"npi"}, "yr": {"year"},
 }
 
 // stop words carry no meaning for matching.
-var stopWords = map[string]bool{"of": true, "the": true, "a": true, "an": true, "and": true, "or": true, "to": true, "for": true, "in": true}
+var stopWords = map[string]bool{"of": true, "the": true, "a": true, "an": true, "and": true, "or": true, "to": true, "for": true, "in": true, "axium": true}
+
+// synonyms are spellings of canonical columns that the catalog's aliases
+// do not list: the practice-management words for the same thing, and the
+// plain words for axiUm's cryptic form-table names (PFORM is a form
+// instance, FITEM a question, PITEM an answer).
+var synonyms = map[string][]string{
+	"Name":                   {"Description", "Label", "Title"},
+	"Address2":               {"Apt", "Suite", "Apt Suite", "Unit", "Address Line 2"},
+	"Website":                {"Web Address", "URL", "Web Site", "Homepage"},
+	"Category":               {"Type", "Kind"},
+	"Discipline":             {"Department", "Specialty Department"},
+	"ClassYear":              {"Grad Year", "Graduation Year", "Class Of"},
+	"Notes":                  {"Note", "Remark", "Comment"},
+	"PForm":                  {"Form Instance", "Patient Form"},
+	"FItem":                  {"Question", "Question Number", "Form Item"},
+	"ParentFItem":            {"Parent Question", "Parent Item"},
+	"PItem":                  {"Answer Number", "Form Answer"},
+	"AnsType":                {"Answer Type"},
+	"AnsYes":                 {"Yes No", "Answer Yes"},
+	"AnsText":                {"Answer Text"},
+	"AppUser":                {"Entered By", "User", "Recorded By"},
+	"EntryDateTime":          {"Entered", "Entry Date", "Entered At"},
+	"ElectronicID":           {"Payer Number", "EDI Number", "Payor Number"},
+	"SubscriberRelationship": {"Relationship Subscriber", "Subscriber Relationship"},
+	"GuarantorRelationship":  {"Relationship Guarantor", "Guarantor Relationship"},
+}
 
 // words splits a header or canonical name into lower-case words, splitting
 // CamelCase and digits and spelling out abbreviations.
 func words(s string) []string {
+	s = emailRE2.ReplaceAllString(s, "email")
+	s = axiumRE.ReplaceAllString(s, " ")
 	var raw []string
 	var cur []rune
 	flush := func() {
@@ -91,7 +128,12 @@ func words(s string) []string {
 			out = append(out, exp...)
 			continue
 		}
-		out = append(out, singular(w))
+		w = singular(w)
+		if exp, ok := abbreviations[w]; ok {
+			out = append(out, exp...)
+			continue
+		}
+		out = append(out, w)
 	}
 	return out
 }

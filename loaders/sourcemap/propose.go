@@ -190,6 +190,10 @@ func readSample(p string) (*sample, error) {
 		if b, err = charmap.Windows1252.NewDecoder().Bytes(b); err != nil {
 			return nil, err
 		}
+	case isASCII(b) && len(b) == maxSampleBytes:
+		// Plain ASCII as far as the sample goes: the loader decides from
+		// the whole file.
+		s.encoding = "auto"
 	}
 	if len(b) == maxSampleBytes {
 		// Drop the last, probably cut, line.
@@ -225,6 +229,15 @@ func readSample(p string) (*sample, error) {
 		s.rows = append(s.rows, rec)
 	}
 	return s, nil
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // trimPartialRune drops a multi-byte sequence cut at the end of a sample.
@@ -279,26 +292,50 @@ func matchHeader(h string, o loaders.Object) []match {
 				best = m
 			}
 		}
+		cw := words(c.Name)
 		if hn == norm(c.Name) {
-			consider(match{c.Name, 1, fmt.Sprintf("header %q is the canonical name %s", h, c.Name)})
+			// "Claim #" is the claim's number when the object has one,
+			// not its key Claim: a number word the name lacks counts.
+			sc := 1.0
+			if contains(hw, "number") && !contains(cw, "number") && hasNumberColumn(o, c.Name) {
+				sc = 0.8
+			}
+			consider(match{c.Name, sc, fmt.Sprintf("header %q is the canonical name %s", h, c.Name)})
 		}
 		for _, a := range c.Aliases {
 			if hn == norm(a) {
 				consider(match{c.Name, 0.97, fmt.Sprintf("header %q is a known spelling of %s (%q)", h, c.Name, a)})
 			}
 		}
-		for _, n := range append([]string{c.Name}, c.Aliases...) {
-			if sc := similarity(hw, words(n)); sc >= 0.6 {
-				consider(match{c.Name, 0.9 * sc, fmt.Sprintf("header %q reads as %s (words %s ~ %s)", h, c.Name,
-					strings.Join(hw, " "), strings.Join(words(n), " "))})
+		spellings := append([]string{c.Name}, c.Aliases...)
+		for _, syn := range synonyms[c.Name] {
+			if syn == "Description" && hasColumn(o, "Description") {
+				continue // the object has its own description
+			}
+			spellings = append(spellings, syn)
+		}
+		// The object's own name in a header says nothing ("Claim Status"
+		// in the claim file is its Status).
+		own := words(o.Name)
+		for _, n := range spellings {
+			nw := words(n)
+			for _, cand := range [][]string{hw, without(hw, own)} {
+				if sc := similarity(cand, nw); sc >= 0.6 {
+					if cand[0] != hw[0] || len(cand) != len(hw) {
+						sc *= 0.95
+					}
+					consider(match{c.Name, 0.9 * sc, fmt.Sprintf("header %q reads as %s (words %s ~ %s)", h, c.Name,
+						strings.Join(cand, " "), strings.Join(nw, " "))})
+				}
 			}
 		}
 		// The object's own name stands for its key ("Patient #" in the
 		// patient file is the Patient key).
 		if len(o.Key) == 1 && c.Name == o.Key[0] {
 			ow := words(o.Name)
-			if sc := similarity(hw, append(ow, "number")); sc >= 0.66 || similarity(hw, ow) == 1 {
-				consider(match{c.Name, 0.85, fmt.Sprintf("header %q names the %s itself: its key %s", h, o.Name, c.Name)})
+			sc := max(similarity(hw, append(ow, "number")), similarity(hw, ow))
+			if sc >= 0.66 {
+				consider(match{c.Name, 0.85 * sc, fmt.Sprintf("header %q names the %s itself: its key %s", h, o.Name, c.Name)})
 			}
 		}
 		if best.field != "" {
@@ -307,6 +344,49 @@ func matchHeader(h string, o loaders.Object) []match {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
 	return out
+}
+
+func contains(l []string, w string) bool {
+	for _, x := range l {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+// without drops the words of drop from l (nil when nothing is left).
+func without(l, drop []string) []string {
+	var out []string
+	for _, w := range l {
+		if !contains(drop, w) {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return l
+	}
+	return out
+}
+
+func hasColumn(o loaders.Object, name string) bool {
+	for _, c := range o.Columns {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// hasNumberColumn: the object has a column other than name whose words
+// include "number" (Claim and ClaimNumber).
+func hasNumberColumn(o loaders.Object, name string) bool {
+	for _, c := range o.Columns {
+		if c.Name != name && contains(words(c.Name), "number") {
+			return true
+		}
+	}
+	return false
 }
 
 // fits says whether a profile agrees with a canonical column, by the

@@ -25,7 +25,7 @@ var siteNames = map[string]string{"mb": "MB", "b": "B", "db": "DB", "ml": "ML", 
 	"f": "B", "mf": "MB", "df": "DB", "li": "L", "ling": "L", "buc": "B", "fac": "B"}
 
 // perioMeasures are the perio_measure columns measured per site.
-var perioMeasures = []string{"ProbingDepth", "GingivalMargin", "Bleeding", "Suppuration"}
+var perioMeasures = []string{"ProbingDepth", "GingivalMargin", "Bleeding", "Suppuration", "Furcation"}
 
 // wideSites finds the headers of a perio chart with one column per site
 // ("PD MB", "BOP_DL", "Recession B"): by header index, the measure and the
