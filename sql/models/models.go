@@ -12,6 +12,10 @@
 //	{{ this }}                the model itself (in its tests)
 //	{{ batch "patient_id" }}  this pass's share of rows, in a batched model
 //	                          (see Batches)
+//	{{ carried "patient" "twenty" "cte" }}
+//	                          SELECT * FROM cte plus the object's carried
+//	                          columns, named as the CRM's fields (carry.go)
+//	{{ source_columns }}      the catalog's columns: (object, column_name)
 //
 // A .yml beside the model declares how it is materialised, its tags, key and
 // data tests. The embedded models can be overridden by an institution: a file
@@ -380,6 +384,9 @@ func (m *Model) scan() error {
 		"seed":   func(n string) string { return add(&m.Seeds, "seed", n) },
 		"this":   func() string { return "x" },
 		"batch":  func(string) string { m.batched = true; return "true" },
+		// carried reads the object's raw rows (see carry.go).
+		"carried":        func(object, _, _ string) string { return add(&m.Sources, "source", object) },
+		"source_columns": func() string { return "x" },
 	}).Parse(m.SQL)
 	if err != nil {
 		return fmt.Errorf("%s: %w", m.File, err)

@@ -134,7 +134,7 @@ func (s *Set) Run(ctx context.Context, db *sql.DB, opt RunOptions) (RunReport, e
 			time.Now().UTC(), status, rep.RunID)
 		return err
 	}
-	r, err := s.renderer(ctx, conn, opt.Sources)
+	r, err := s.renderer(ctx, conn, opt.Sources, true)
 	if err != nil {
 		finish("failed")
 		return rep, err
@@ -400,9 +400,14 @@ func compressedTable(ctx context.Context, conn *sql.Conn, m *Model, target, body
 type renderer struct {
 	set     *Set
 	sources map[string]string
+	// carried are the columns each object carries (see carry.go);
+	// objects are the source objects the models read.
+	carried map[string][]CarriedColumn
+	objects []SourceObject
 }
 
-func (s *Set) renderer(ctx context.Context, conn *sql.Conn, objects []SourceObject) (*renderer, error) {
+// record says whether the run may record carry decisions (see carry.go).
+func (s *Set) renderer(ctx context.Context, conn *sql.Conn, objects []SourceObject, record bool) (*renderer, error) {
 	have := map[string]map[string]bool{}
 	rows, err := conn.QueryContext(ctx, "SELECT table_name, lower(column_name) FROM duckdb_columns() WHERE schema_name = 'raw'")
 	if err != nil {
@@ -438,6 +443,24 @@ func (s *Set) renderer(ctx context.Context, conn *sql.Conn, objects []SourceObje
 	}
 	rows.Close()
 	r := &renderer{set: s, sources: map[string]string{}}
+	read := map[string]bool{}
+	for _, m := range s.Models {
+		for _, src := range m.Sources {
+			read[src] = true
+		}
+	}
+	for _, o := range objects {
+		if read[o.Name] {
+			r.objects = append(r.objects, o)
+		}
+	}
+	raw, err := rawColumns(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if r.carried, err = syncCarried(ctx, conn, r.objects, raw, record); err != nil {
+		return nil, err
+	}
 	for _, o := range objects {
 		q, err := sourceSQL(o, have[o.Name], batches[o.Name] != 1)
 		if err != nil {
@@ -465,6 +488,10 @@ func (r *renderer) render(m *Model, pass, passes int64) (string, error) {
 		},
 		"seed": func(n string) string { return "seeds." + warehouse.QuoteIdent(n) },
 		"this": func() string { return m.Relation() },
+		"carried": func(object, crm, relation string) (string, error) {
+			return carriedSQL(r.carried[object], object, crm, relation)
+		},
+		"source_columns": func() string { return sourceColumnsSQL(r.objects) },
 		"batch": func(expr string) string {
 			if passes <= 1 {
 				return "true"

@@ -486,7 +486,7 @@ func TestStagingOnEmptyWarehouse(t *testing.T) {
 	db := openDB(t)
 	set := stgSet(t)
 	rep := stgRun(t, db, set)
-	assert.Len(t, rep.Results, len(loaders.Catalog())+4, "one model per catalog object, plus dq_orphans, dq_duplicates, data_quality, later_copies")
+	assert.Len(t, rep.Results, len(loaders.Catalog())+5, "one model per catalog object, plus dq_orphans, dq_duplicates, data_quality, later_copies, source_column")
 	for _, r := range rep.Results {
 		assert.Zero(t, r.Rows, r.Model)
 	}

@@ -112,7 +112,7 @@ func (s *Set) Test(ctx context.Context, db *sql.DB, selectors []string, sources 
 		return nil, err
 	}
 	defer conn.Close()
-	r, err := s.renderer(ctx, conn, sources)
+	r, err := s.renderer(ctx, conn, sources, false)
 	if err != nil {
 		return nil, err
 	}

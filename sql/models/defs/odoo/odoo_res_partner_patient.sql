@@ -52,7 +52,7 @@ WITH p AS (
     FROM {{ ref "stg_attachment" }}
     WHERE document_type = 'Odontogram'
     GROUP BY patient_id
-)
+), partner AS (
 SELECT
     util.odoo_xid('patient', p.patient_id) AS id,
     coalesce(nullif(concat_ws(' ', p.first_name, p.middle_name, p.last_name), ''), 'Patient ' || coalesce(p.chart_number, p.patient_id)) AS name,
@@ -116,3 +116,9 @@ LEFT JOIN odontogram o ON o.patient_id = p.patient_id
 LEFT JOIN {{ ref "odoo_res_partner_company" }} rf ON rf.x_partner_type = 'referrer' AND rf.x_source_system_id = p.referral_id
 LEFT JOIN {{ ref "odoo_res_partner_company" }} cl ON cl.x_partner_type = 'clinic' AND cl.x_source_system_id = p.clinic_id
 LEFT JOIN {{ ref "odoo_res_users" }} u ON u.x_source_system_id = p.assigned_provider_id
+)
+-- Every column above, then each column of the patient export that the
+-- catalog does not know and meta.carried_column carries: an x_ text field
+-- named as its odoo_field, holding the raw text exactly (a blank is no
+-- value). See staging.source_column.
+{{ carried "patient" "odoo" "partner" }}

@@ -2,7 +2,8 @@
 -- exporter can create the custom ones (before any record) and name the CSV
 -- headers. table_column is the column, or for a composite field the
 -- prefix before '__' (emails → emails__primary_email); custom-form fields
--- live in the extra_fields JSON column, one row each.
+-- live in the extra_fields JSON column, one row each; carried columns
+-- (staging.source_column) are columns named as their field.
 --
 -- Select options come from the data: the values present, plus the fixed
 -- set of known enumerations (so an option exists before its first record),
@@ -230,3 +231,11 @@ SELECT
     'Custom form ' || form_code || ', page ' || coalesce(CAST(page AS VARCHAR), '?') || ' row ' || coalesce(CAST(page_row AS VARCHAR), '?')
         || ' (FITEM ' || form_item_id || ', ' || answers || ' answers; the latest wins)'
 FROM {{ ref "twenty_form_field" }}
+UNION ALL
+-- Carried columns: a patient export column the catalog does not know
+-- becomes a custom TEXT field of person, its own column of twenty.person.
+SELECT
+    'person', twenty_field, twenty_field, label, 'TEXT', true, NULL, NULL, NULL, NULL,
+    'Carried from column ' || raw_column || ' of the axiUm patient export (not a catalog column)'
+FROM {{ ref "source_column" }}
+WHERE object = 'patient' AND decision = 'carry'

@@ -15,6 +15,7 @@
 --   form answers      extra_fields: the latest non-blank answer per
 --                     question (by entered_at), under the field name of
 --                     twenty.form_field
+--   unknown columns   one custom TEXT column each (carried, see the end)
 --
 -- Primary e-mail is unique in Twenty: an address shared by several people
 -- stays on one (providers first, since they sign in with it, then the
@@ -161,7 +162,7 @@ WITH patient AS (
         e.email_holder
     FROM people p
     LEFT JOIN email_rank e USING (axium_id)
-)
+), person AS (
 SELECT
     id,
     person_type,
@@ -215,3 +216,9 @@ SELECT
     alert_rows AS "_merged_alerts",
     policy_rows AS "_merged_policies"
 FROM ranked
+)
+-- Every column above, then each column of the patient export that the
+-- catalog does not know and meta.carried_column carries: a custom TEXT
+-- field named as its twenty_field, holding the raw text exactly (a blank
+-- is no value; provider rows hold none). See staging.source_column.
+{{ carried "patient" "twenty" "person" }}

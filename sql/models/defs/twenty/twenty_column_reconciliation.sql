@@ -1,0 +1,53 @@
+-- Columns as well as rows: one row per raw object the models read, with
+-- its export columns (the loader's bookkeeping columns aside) and the fate
+-- of each:
+--   mapped       a catalog column, read by the staging models
+--   carried      decided 'carry' in meta.carried_column, and twenty.person
+--                has its column and twenty.field_plan its custom field
+--   ignored      decided 'ignore' by a person
+--   unexplained  none of these (the test beside this model fails): a
+--                column of an object whose records do not carry columns
+--                yet, or one with no decision at all
+-- Patients are the object whose columns are carried to Twenty (person).
+WITH col AS (
+    SELECT * FROM {{ ref "source_column" }}
+), carrier(object, object_name_singular, table_name) AS (
+    VALUES ('patient', 'person', 'person')
+), dest_column AS (
+    SELECT 'person' AS table_name, column_name FROM (DESCRIBE {{ ref "twenty_person" }})
+), planned AS (
+    SELECT object_name_singular, table_column, field_name, type FROM {{ ref "twenty_field_plan" }}
+), fate AS (
+    SELECT c.*,
+        CASE
+            WHEN c.decision = 'mapped' THEN 'mapped'
+            WHEN c.decision = 'ignore' THEN 'ignored'
+            WHEN c.decision = 'carry' AND EXISTS (
+                SELECT 1 FROM carrier k
+                JOIN dest_column d ON d.table_name = k.table_name AND d.column_name = c.twenty_field
+                JOIN planned f ON f.object_name_singular = k.object_name_singular AND f.table_column = c.twenty_field
+                    AND f.field_name = c.twenty_field AND f.type = 'TEXT'
+                WHERE k.object = c.object) THEN 'carried'
+            ELSE 'unexplained'
+        END AS fate
+    FROM col c
+)
+SELECT
+    object AS source_object,
+    count(*) AS columns_read,
+    count(*) FILTER (WHERE fate = 'mapped') AS columns_mapped,
+    count(*) FILTER (WHERE fate = 'carried') AS columns_carried,
+    count(*) FILTER (WHERE fate = 'ignored') AS columns_ignored,
+    count(*) FILTER (WHERE fate = 'unexplained') AS columns_unexplained,
+    coalesce(list(raw_column || ' → ' || twenty_field ORDER BY column_index) FILTER (WHERE fate = 'carried'), []) AS carried_columns,
+    coalesce(list(raw_column ORDER BY column_index) FILTER (WHERE fate = 'ignored'), []) AS ignored_columns,
+    coalesce(list(raw_column ORDER BY column_index) FILTER (WHERE fate = 'unexplained'), []) AS unexplained_columns,
+    CASE
+        WHEN count(*) FILTER (WHERE fate = 'unexplained') = 0 THEN NULL
+        WHEN NOT EXISTS (SELECT 1 FROM carrier k WHERE k.object = fate.object)
+            THEN 'no Twenty record carries ' || object || ' columns yet: map them in the source map, or set decision ''ignore'' in meta.carried_column'
+        ELSE 'decided carry but missing from twenty.person or twenty.field_plan, or not decided'
+    END AS explanation
+FROM fate
+GROUP BY object
+ORDER BY object
