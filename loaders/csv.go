@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,9 +55,31 @@ func (csvLoader) Stage(ctx context.Context, conn *sql.Conn, p Prepared) (Staged,
 			return st, err
 		}
 	}
+	// The pre-scan reads the source itself when its line structure is
+	// ASCII's (UTF-8 and the single-byte code pages), so a reject keeps the
+	// exact bytes exported; a UTF-16 file is scanned as its UTF-8 copy.
+	scanPath, utf8Check := p.Path, p.Encoding == EncUTF8
+	if p.Encoding == EncUTF16 {
+		scanPath, utf8Check = p.ReadPath, true
+	}
+	shape := csvShape{delim: delim[0], ncols: len(headers), undefined: undefinedBytes(p.Encoding)}
+	sc, err := scanCSV(scanPath, shape, utf8Check, nil)
+	if err != nil {
+		return st, fmt.Errorf("%s: %w", p.Rel, err)
+	}
+	// Records with broken quoting are cut out of what DuckDB reads, so its
+	// reader cannot run on past them into the good records that follow.
+	readPath := p.ReadPath
+	if len(sc.cuts) > 0 {
+		if readPath, err = withoutLines(p.ReadPath, p.TempDir, sc.cuts, sc.crOnly); err != nil {
+			return st, fmt.Errorf("%s: %w", p.Rel, err)
+		}
+		defer os.Remove(readPath)
+	}
+
 	st.table = "axium2crm_land_" + p.Spec.Object.Name
 	q, err := render("land_csv.sql", map[string]any{
-		"Staging": st.table, "Columns": st.cols, "Path": p.ReadPath, "Delimiter": delim, "MaxLineSize": maxLineSize,
+		"Staging": st.table, "Columns": st.cols, "Path": readPath, "Delimiter": delim, "MaxLineSize": maxLineSize,
 	})
 	if err != nil {
 		return st, err
@@ -70,36 +93,76 @@ func (csvLoader) Stage(ctx context.Context, conn *sql.Conn, p Prepared) (Staged,
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM temp."+warehouse.QuoteIdent(st.table)).Scan(&parsed); err != nil {
 		return st, err
 	}
-	rejects, err := readCSVRejects(ctx, conn, headers)
+	rejects, err := readCSVRejects(ctx, conn)
 	if err != nil {
 		return st, fmt.Errorf("%s: rejects: %w", p.Rel, err)
 	}
-	if err := locateRejects(p, rejects); err != nil {
-		return st, fmt.Errorf("%s: rejects: %w", p.Rel, err)
+	// DuckDB numbers the records of what it read: shift them past the cut
+	// records before them, then find each one's line and bytes.
+	want := map[int64]bool{}
+	for i := range rejects {
+		rejects[i].record = originalRecord(rejects[i].record, sc.cuts)
+		want[rejects[i].record] = true
 	}
+	if len(want) > 0 {
+		found, err := scanCSV(scanPath, shape, utf8Check, want)
+		if err != nil {
+			return st, fmt.Errorf("%s: rejects: %w", p.Rel, err)
+		}
+		sc.want = found.want
+	}
+	raw := func(r scanRecord) ([]byte, error) { return readSpan(scanPath, r.start, r.end) }
 	for _, rj := range rejects {
-		st.rejects = append(st.rejects, reject{record: rj.record, line: rj.physLine, column: rj.column,
-			errType: rj.errType, reason: rj.reason, text: rj.text, raw: rj.raw})
+		r, ok := sc.want[rj.record]
+		out := reject{record: rj.record, errType: rj.errType, text: rj.text}
+		if !ok {
+			// The pre-scan and DuckDB split the file differently here: keep
+			// what DuckDB saw.
+			out.column = headerName(headers, rj.column)
+			out.reason = fmt.Sprintf("%s record %d: %s", p.Rel, rj.record, firstSentence(rj.reason))
+		} else {
+			out.line = r.line
+			out.column, out.reason = rejectReason(p.Rel, headers, r, rj)
+			if out.raw, err = raw(r); err != nil {
+				return st, err
+			}
+			out.text = decodeText(out.raw, p.Encoding)
+		}
+		st.rejects = append(st.rejects, out)
+	}
+	for _, c := range sc.cuts {
+		out := reject{record: c.record, line: c.line, column: headerName(headers, c.field)}
+		out.errType, out.reason = cutReason(p.Rel, out.column, c)
+		if out.raw, err = raw(c.scanRecord); err != nil {
+			return st, err
+		}
+		out.text = decodeText(out.raw, p.Encoding)
+		st.rejects = append(st.rejects, out)
+	}
+	sort.Slice(st.rejects, func(i, j int) bool { return st.rejects[i].record < st.rejects[j].record })
+	for _, rj := range st.rejects {
 		st.renumber = append(st.renumber, rj.record)
 	}
-	st.Result.RowsRejected = int64(len(rejects))
+	st.Result.RowsRejected = int64(len(st.rejects))
 	st.Result.RowsRead = parsed + st.Result.RowsRejected
+	if st.Result.RowsRead != sc.records {
+		st.Result.Warnings = append(st.Result.Warnings, fmt.Sprintf(
+			"%s: the pre-scan counted %d records where the CSV reader read %d; the lines given for rejects may be off",
+			p.Rel, sc.records, st.Result.RowsRead))
+	}
 	return st, nil
 }
 
+// csvReject is one record DuckDB's reader rejected.
 type csvReject struct {
-	record    int64 // data record ordinal (DuckDB's line minus the header)
-	bytePos   int64
-	physLine  int64
-	column    string
-	errType   string
-	reason    string
-	text      string
-	raw       []byte
-	badEncode bool
+	record  int64 // data record ordinal (DuckDB's line minus the header)
+	column  string
+	errType string
+	reason  string
+	text    string
 }
 
-func readCSVRejects(ctx context.Context, conn *sql.Conn, headers []string) ([]csvReject, error) {
+func readCSVRejects(ctx context.Context, conn *sql.Conn) ([]csvReject, error) {
 	q, err := render("csv_rejects.sql", nil)
 	if err != nil {
 		return nil, err
@@ -120,80 +183,165 @@ func readCSVRejects(ctx context.Context, conn *sql.Conn, headers []string) ([]cs
 		if err := rows.Scan(&line, &pos, &errType, &reason, &column, &text); err != nil {
 			return nil, err
 		}
-		rj := csvReject{record: line - 1, bytePos: pos, errType: errType, reason: reason, text: text.String}
-		if column.Valid {
-			rj.column = column.String
-			// Fields were read as c1..cN; report the file's own header.
-			if n, err := strconv.Atoi(strings.TrimPrefix(column.String, "c")); err == nil && n >= 1 && n <= len(headers) {
-				rj.column = headers[n-1]
-			}
-		}
-		rj.badEncode = strings.Contains(errType, "ENCODING") || strings.Contains(errType, "UNICODE")
-		out = append(out, rj)
+		out = append(out, csvReject{record: line - 1, errType: errType, reason: reason, column: column.String, text: text.String})
 	}
 	return out, rows.Err()
 }
 
-// locateRejects turns byte offsets into physical line numbers, and for
-// records DuckDB could not decode keeps the exact bytes (its csv_line
-// replaces bad bytes, which would lose them).
-func locateRejects(p Prepared, rejects []csvReject) error {
-	idx := make([]int, len(rejects))
-	for i := range idx {
-		idx[i] = i
+// originalRecord turns the ordinal of a record in the file DuckDB read into
+// its ordinal in the export, counting the cut records before it.
+func originalRecord(rec int64, cuts []cutRecord) int64 {
+	k := int64(0)
+	for int(k) < len(cuts) && cuts[k].record <= rec+k {
+		k++
 	}
-	sort.Slice(idx, func(a, b int) bool { return rejects[idx[a]].bytePos < rejects[idx[b]].bytePos })
-	f, err := os.Open(p.ReadPath)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	var pos, lines int64 = 0, 1
-	for _, i := range idx {
-		rj := &rejects[i]
-		for pos < rj.bytePos {
-			b, err := r.ReadByte()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			pos++
-			if b == '\n' {
-				lines++
-			}
-		}
-		rj.physLine = lines
-		if rj.badEncode {
-			raw, err := readRaw(p.ReadPath, rj.bytePos, int64(len(rj.text)))
-			if err != nil {
-				return err
-			}
-			rj.raw = raw
-		}
-	}
-	return nil
+	return rec + k
 }
 
-// readRaw reads n bytes (at least one line) of the file from off.
-func readRaw(path string, off, n int64) ([]byte, error) {
+// headerName is the file's own header of a field: DuckDB names fields c1..cN
+// (as read), the scanner by 0-based index (an int).
+func headerName(headers []string, field any) string {
+	n := -1
+	switch f := field.(type) {
+	case int:
+		n = f
+	case string:
+		if f == "" {
+			return ""
+		}
+		k, err := strconv.Atoi(strings.TrimPrefix(f, "c"))
+		if err != nil {
+			return f
+		}
+		n = k - 1
+	}
+	if n >= 0 && n < len(headers) {
+		return headers[n]
+	}
+	if n >= 0 {
+		return fmt.Sprintf("field %d", n+1)
+	}
+	return ""
+}
+
+// where begins a reject's reason: the file, the line and the field.
+func where(file string, line int64, column string) string {
+	if column == "" {
+		return fmt.Sprintf("%s line %d", file, line)
+	}
+	return fmt.Sprintf("%s line %d, field %q", file, line, column)
+}
+
+// rejectReason turns DuckDB's messages about a record into one sentence
+// that names the file, line and field.
+func rejectReason(file string, headers []string, r scanRecord, rj csvReject) (column, reason string) {
+	switch {
+	case strings.Contains(rj.errType, "MISSING COLUMNS"):
+		column = headerName(headers, r.fields)
+		return column, fmt.Sprintf("%s: the field is missing, the record has %d of the header's %d fields",
+			where(file, r.line, column), r.fields, len(headers))
+	case strings.Contains(rj.errType, "TOO MANY COLUMNS"):
+		return "", fmt.Sprintf("%s: the record has %d fields where the header has %d",
+			where(file, r.line, ""), r.fields, len(headers))
+	case strings.Contains(rj.errType, "ENCODING"), strings.Contains(rj.errType, "UNICODE"):
+		column = headerName(headers, rj.column)
+		if r.badUTF8 >= 0 {
+			column = headerName(headers, r.badUTF8)
+		}
+		return column, fmt.Sprintf("%s: bytes that are not valid UTF-8 in a file read as UTF-8 (the exact bytes are in raw_bytes)",
+			where(file, r.line, column))
+	case strings.Contains(rj.errType, "LINE SIZE"):
+		return "", fmt.Sprintf("%s: the record is longer than the %d MiB a record may hold", where(file, r.line, ""), maxLineSize>>20)
+	}
+	column = headerName(headers, rj.column)
+	return column, fmt.Sprintf("%s: %s", where(file, r.line, column), firstSentence(rj.reason))
+}
+
+// cutReason says why a record with broken quoting was rejected.
+func cutReason(file, column string, c cutRecord) (errType, reason string) {
+	at := where(file, c.line, column)
+	switch {
+	case c.eof:
+		return "UNTERMINATED QUOTES", fmt.Sprintf("%s: the quote that opens the value on line %d is still open at the end of the file, so the record is rejected alone", at, c.quoteLine)
+	case c.line+c.lines <= c.brokeLine:
+		return "UNTERMINATED QUOTES", fmt.Sprintf("%s: the quote that opens the value on line %d is not closed before line %d, where the next well-formed record starts, so the record is rejected alone", at, c.quoteLine, c.line+c.lines)
+	}
+	return "UNQUOTED VALUE", fmt.Sprintf("%s: text follows the closing quote of the value on line %d", at, c.brokeLine)
+}
+
+// firstSentence is the first line of a DuckDB message.
+func firstSentence(msg string) string {
+	msg, _, _ = strings.Cut(msg, "\n")
+	msg, _, _ = strings.Cut(msg, "; ")
+	return strings.TrimSuffix(strings.TrimSpace(msg), ".")
+}
+
+// withoutLines copies path into dir without the physical lines of the cut
+// records; the caller removes the copy. The copy has the same line
+// structure as the scanned file (transcoding keeps every line end).
+func withoutLines(path, dir string, cuts []cutRecord, crOnly bool) (string, error) {
+	nl := byte('\n')
+	if crOnly {
+		nl = '\r'
+	}
+	in, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	out, err := os.CreateTemp(dir, "recovered-*.csv")
+	if err != nil {
+		return "", err
+	}
+	fail := func(err error) (string, error) {
+		out.Close()
+		os.Remove(out.Name())
+		return "", err
+	}
+	r := bufio.NewReaderSize(in, 1<<20)
+	w := bufio.NewWriterSize(out, 1<<20)
+	line, k := int64(1), 0
+	for {
+		for k < len(cuts) && line >= cuts[k].line+cuts[k].lines {
+			k++
+		}
+		skip := k < len(cuts) && line >= cuts[k].line
+		chunk, err := r.ReadSlice(nl)
+		if !skip && len(chunk) > 0 {
+			if _, werr := w.Write(chunk); werr != nil {
+				return fail(werr)
+			}
+		}
+		switch {
+		case err == nil:
+			line++
+		case errors.Is(err, bufio.ErrBufferFull):
+		case errors.Is(err, io.EOF):
+			if err := w.Flush(); err != nil {
+				return fail(err)
+			}
+			if err := out.Close(); err != nil {
+				os.Remove(out.Name())
+				return "", err
+			}
+			return out.Name(), nil
+		default:
+			return fail(err)
+		}
+	}
+}
+
+// readSpan reads the bytes [start, end) of the file.
+func readSpan(path string, start, end int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if _, err := f.Seek(off, io.SeekStart); err != nil {
+	buf := make([]byte, max(0, end-start))
+	n, err := f.ReadAt(buf, start)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
-	if n < 1 {
-		n = 1
-	}
-	buf := make([]byte, n)
-	k, err := io.ReadFull(f, buf)
-	if err != nil && err != io.ErrUnexpectedEOF {
-		return nil, err
-	}
-	return buf[:k], nil
+	return buf[:n], nil
 }

@@ -39,6 +39,8 @@ type Prepared struct {
 	Encoding Encoding
 	SHA256   string
 	Size     int64
+	// TempDir receives the Loader's working copies.
+	TempDir string
 	// BadBytes reports invalid UTF-8 sequences left in ReadPath; the Loader
 	// rejects the records holding them.
 	BadBytes bool
@@ -109,6 +111,11 @@ type Report struct {
 	// Unmatched are files no object's patterns matched, and directories
 	// deeper than any pattern reaches (ending in "/"); they were not loaded.
 	Unmatched []string `json:"unmatched,omitempty"`
+	// NoFiles are the objects no file matched, in catalog order.
+	NoFiles []string `json:"no_files,omitempty"`
+	// Patterns are the patterns tried (PatternsTried), given when some file
+	// matched no object.
+	Patterns []string `json:"patterns_tried,omitempty"`
 	// Interrupted lists earlier batches found still running (killed loads);
 	// their finished files were kept and are skipped now as already loaded.
 	Interrupted []int64 `json:"interrupted,omitempty"`
@@ -134,6 +141,57 @@ type Options struct {
 	TempDir string
 	// Progress, when set, is told about each file as it starts.
 	Progress func(object, file string)
+}
+
+// NoMatchError is an export in which no file matched any object's patterns.
+type NoMatchError struct {
+	Root string
+	// Files are the files (and directories deeper than any pattern) seen.
+	Files []string
+	// Patterns are the patterns tried, one line per object (PatternsTried).
+	Patterns []string
+}
+
+func (e *NoMatchError) Error() string {
+	return fmt.Sprintf("export %s: no file matches any object's patterns (%d files seen); set `files` for the objects in axium2crm.yaml",
+		e.Root, len(e.Files))
+}
+
+// PatternsTried describes each object's file patterns on one line, the
+// extensions of patterns that differ only in them folded into braces:
+// "patient: patient.{csv,txt}, patient-*.{csv,txt}".
+func PatternsTried(specs []Spec) []string {
+	out := make([]string, 0, len(specs))
+	for _, s := range specs {
+		var stems []string
+		exts := map[string][]string{}
+		for _, p := range s.Files {
+			stem, ext := p, ""
+			if i := strings.LastIndex(p, "."); i > strings.LastIndex(p, "/") {
+				stem, ext = p[:i], p[i+1:]
+			}
+			if _, ok := exts[stem]; !ok {
+				stems = append(stems, stem)
+			}
+			exts[stem] = append(exts[stem], ext)
+		}
+		parts := make([]string, len(stems))
+		for i, st := range stems {
+			switch e := exts[st]; {
+			case len(e) == 1 && e[0] == "":
+				parts[i] = st
+			case len(e) == 1:
+				parts[i] = st + "." + e[0]
+			default:
+				parts[i] = st + ".{" + strings.Join(e, ",") + "}"
+			}
+		}
+		if len(parts) == 0 {
+			parts = []string{"(no patterns)"}
+		}
+		out = append(out, s.Object.Name+": "+strings.Join(parts, ", "))
+	}
+	return out
 }
 
 // ErrUnknownObject reports an object name the project does not define.
@@ -246,7 +304,7 @@ func Load(ctx context.Context, db *sql.DB, root string, opt Options) (Report, er
 		return Report{}, err
 	}
 	if len(srcs) == 0 {
-		return Report{}, fmt.Errorf("export %s: no file matches any object's patterns (%d files seen); check `files` in axium2crm.yaml", root, len(unmatched))
+		return Report{}, &NoMatchError{Root: root, Files: unmatched, Patterns: PatternsTried(specs)}
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -255,6 +313,18 @@ func Load(ctx context.Context, db *sql.DB, root string, opt Options) (Report, er
 	defer conn.Close()
 
 	rep := Report{SourceDir: root, Unmatched: unmatched}
+	if len(unmatched) > 0 {
+		rep.Patterns = PatternsTried(specs)
+	}
+	found := map[string]bool{}
+	for _, src := range srcs {
+		found[src.Spec.Object.Name] = true
+	}
+	for _, s := range specs {
+		if !found[s.Object.Name] {
+			rep.NoFiles = append(rep.NoFiles, s.Object.Name)
+		}
+	}
 	if rep.Interrupted, err = markInterrupted(ctx, conn); err != nil {
 		return rep, err
 	}
@@ -353,7 +423,7 @@ func loadFile(ctx context.Context, conn *sql.Conn, batch int64, src Source, temp
 	}
 	enc := resolveEncoding(configured, pr)
 	res.Encoding = string(enc)
-	p := Prepared{Source: src, ReadPath: src.Path, Encoding: enc, SHA256: pr.SHA256, Size: pr.Size}
+	p := Prepared{Source: src, ReadPath: src.Path, Encoding: enc, SHA256: pr.SHA256, Size: pr.Size, TempDir: tempDir}
 	switch enc {
 	case EncWindows1252, EncLatin1, EncUTF16:
 		if p.ReadPath, err = transcode(src.Path, tempDir, enc); err != nil {

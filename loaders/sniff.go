@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -150,6 +151,40 @@ func decoderFor(e Encoding) encoding.Encoding {
 		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
 	}
 	return nil
+}
+
+// undefinedBytes marks the bytes a single-byte code page leaves undefined
+// (Windows-1252: 0x81, 0x8D, 0x8F, 0x90, 0x9D); nil for other encodings.
+func undefinedBytes(e Encoding) *[256]bool {
+	cm, ok := decoderFor(e).(*charmap.Charmap)
+	if !ok {
+		return nil
+	}
+	var u [256]bool
+	any := false
+	for b := 0; b < 256; b++ {
+		if cm.DecodeByte(byte(b)) == utf8.RuneError {
+			u[b], any = true, true
+		}
+	}
+	if !any {
+		return nil
+	}
+	return &u
+}
+
+// decodeText is a record's bytes as text for meta.rejects.raw_text: decoded
+// from the file's code page, invalid UTF-8 shown as U+FFFD (raw_bytes keeps
+// the exact bytes).
+func decodeText(b []byte, e Encoding) string {
+	if cm, ok := decoderFor(e).(*charmap.Charmap); ok {
+		var sb strings.Builder
+		for _, c := range b {
+			sb.WriteRune(cm.DecodeByte(c))
+		}
+		return sb.String()
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
 // transcode writes src decoded from e as UTF-8 into a new file in dir and
