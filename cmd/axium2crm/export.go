@@ -39,6 +39,9 @@ func runExport(cmd *cobra.Command, g *globals, c crm, o *exportOptions) error {
 		return err
 	}
 	defer p.Close()
+	if err := requireCoreBuilt(cmd.Context(), p.wh.DB(), c); err != nil {
+		return err
+	}
 	rep, err := exportFiles(cmd, p, c, o.out)
 	if err != nil {
 		return err

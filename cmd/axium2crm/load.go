@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -56,6 +58,10 @@ func runLoad(cmd *cobra.Command, g *globals, o *loadOptions, export string) erro
 	}
 	rep, err := loaders.Load(cmd.Context(), p.wh.DB(), export, opt)
 	if rep.BatchID == 0 && err != nil {
+		var nm *loaders.NoMatchError
+		if errors.As(err, &nm) {
+			printUnmatched(errOut, nm.Files, nm.Patterns)
+		}
 		return err
 	}
 	if g.json {
@@ -126,11 +132,39 @@ func printLoadReport(out, errOut io.Writer, rep loaders.Report, projectDir strin
 		}
 	}
 	if len(rep.Unmatched) > 0 {
-		fmt.Fprintf(errOut, "%d file(s) matched no object and were not loaded: %s\n", len(rep.Unmatched), summarize(rep.Unmatched, 5))
+		printUnmatched(errOut, rep.Unmatched, rep.Patterns)
+	}
+	for _, o := range rep.NoFiles {
+		if slices.Contains(coreObjects, o) {
+			fmt.Fprintf(errOut, "warning: no file matched %s, which every destination record hangs off: run, export and push refuse until one is loaded\n", o)
+		}
 	}
 	if all.rejected > 0 {
 		fmt.Fprintf(errOut, "%d record(s) rejected; see them with:\n  axium2crm sql --project %s \"SELECT source_file, line, column_name, reason, raw_text FROM meta.rejects WHERE batch_id = %d\"\n",
 			all.rejected, projectDir, rep.BatchID)
+	}
+}
+
+// maxListed bounds the unmatched files printed one a line (the JSON report
+// has them all).
+const maxListed = 20
+
+// printUnmatched lists the files no object's patterns matched, and the
+// patterns tried, so a user can see which `files` setting to write.
+func printUnmatched(errOut io.Writer, files, patterns []string) {
+	fmt.Fprintf(errOut, "%d file(s) matched no object and were not loaded:\n", len(files))
+	for i, f := range files {
+		if i == maxListed {
+			fmt.Fprintf(errOut, "  ... and %d more: %s\n", len(files)-maxListed, summarize(files[maxListed:], 5))
+			break
+		}
+		fmt.Fprintf(errOut, "  %s\n", f)
+	}
+	if len(patterns) > 0 {
+		fmt.Fprintln(errOut, "Patterns tried (relative to the export, case ignored); set `files` for an object in axium2crm.yaml to match another name:")
+		for _, p := range patterns {
+			fmt.Fprintf(errOut, "  %s\n", p)
+		}
 	}
 }
 

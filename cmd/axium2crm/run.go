@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/axium2crm/axium2crm/sql/models"
 	"github.com/axium2crm/axium2crm/sql/snapshot"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 type runOptions struct {
@@ -104,6 +107,9 @@ func buildModels(cmd *cobra.Command, p *project, selectors []string) (models.Run
 	if len(selectors) == 0 {
 		selectors = p.destinationModels(set)
 	}
+	if err := requireCoreLoaded(cmd.Context(), p, set, selectors); err != nil {
+		return models.RunReport{}, nil, err
+	}
 	// The destination tables the snapshot keeps are built in snap, so the
 	// snapshot keeps the very table the run built rather than a copy.
 	opt := models.RunOptions{Select: selectors, Sources: sources, TempDir: p.tempDir(), StoreIn: "snap", StoreSchemas: p.keptSchemas(),
@@ -165,4 +171,104 @@ func (p *project) destinationModels(set *models.Set) []string {
 		}
 	}
 	return out
+}
+
+// coreObjects are the objects a migration cannot do without: every record
+// sent to a CRM hangs off a patient. A project where none was loaded (its
+// patient report matched no pattern, say) would build and send empty tables
+// without a word, so run, export and push refuse it.
+var coreObjects = []string{"patient"}
+
+// requireCoreLoaded refuses a run whose selected models read a core object
+// (directly or through the models upstream of them) while its raw table
+// holds no row. A selection that reads none (a lookup model alone) builds.
+func requireCoreLoaded(ctx context.Context, p *project, set *models.Set, selectors []string) error {
+	selected, err := set.Select(selectors)
+	if err != nil {
+		return err
+	}
+	reads := map[string]bool{}
+	seen := map[string]bool{}
+	var walk func(string)
+	walk = func(name string) {
+		m := set.Models[name]
+		if m == nil || seen[name] {
+			return
+		}
+		seen[name] = true
+		for _, s := range m.Sources {
+			reads[s] = true
+		}
+		for _, r := range m.Refs {
+			walk(r)
+		}
+	}
+	for _, name := range selected {
+		walk(name)
+	}
+	for _, o := range coreObjects {
+		if !reads[o] {
+			continue
+		}
+		n, err := countRows(ctx, p.wh.DB(), "raw", o)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return validationError{fmt.Sprintf("raw.%s is empty: no %s record was loaded, so every destination table would be empty; "+
+				"load an export whose %s file matches (load lists the files that matched no object and the patterns tried), then run again", o, o, o)}
+		}
+	}
+	return nil
+}
+
+// patientTables are the tables of each destination that hold its patients.
+var patientTables = map[string]string{"twenty": "person", "odoo": "res_partner_patient"}
+
+// requireCoreBuilt refuses to export or push to c when its patient table
+// was never built or holds no row: the import files or the push would be
+// empty.
+func requireCoreBuilt(ctx context.Context, db *sql.DB, c crm) error {
+	table, ok := patientTables[c.name]
+	if !ok {
+		return nil
+	}
+	n, err := countRows(ctx, db, c.name, table)
+	switch {
+	case errors.Is(err, errNoTable):
+		return fmt.Errorf("%s.%s has not been built: run `axium2crm run` first", c.name, table)
+	case err != nil:
+		return err
+	case n == 0:
+		return validationError{fmt.Sprintf("%s.%s is empty: no patient was loaded or built, so there is nothing to send to %s; "+
+			"load an export whose patient file matches (load lists the files that matched no object and the patterns tried), run the models, then try again",
+			c.name, table, c.title)}
+	}
+	return nil
+}
+
+var errNoTable = errors.New("no such table")
+
+// countRows counts a table's rows, or returns errNoTable.
+func countRows(ctx context.Context, db *sql.DB, schema, table string) (int64, error) {
+	var exists bool
+	if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+		schema, table).Scan(&exists); err != nil {
+		return 0, err
+	}
+	if !exists {
+		if err := db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM duckdb_views() WHERE schema_name = ? AND view_name = ?",
+			schema, table).Scan(&exists); err != nil {
+			return 0, err
+		}
+	}
+	if !exists {
+		if schema == "raw" {
+			return 0, nil // never loaded
+		}
+		return 0, errNoTable
+	}
+	var n int64
+	err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+warehouse.QuoteIdent(schema)+"."+warehouse.QuoteIdent(table)).Scan(&n)
+	return n, err
 }
