@@ -86,8 +86,11 @@ type Reshape struct {
 	Sites map[string][2]string `yaml:"sites,omitempty"`
 	// Codes maps each code seen to a canonical value (code_table); a code
 	// with no proposal maps to "" for a person to fill in.
-	Codes  map[string]string `yaml:"codes,omitempty"`
-	Reason string            `yaml:"reason"`
+	Codes map[string]string `yaml:"codes,omitempty"`
+	// Via is where a patient_reference looks its numbers up (none: they
+	// are all the patients' own numbers).
+	Via    *Via   `yaml:"via,omitempty"`
+	Reason string `yaml:"reason"`
 }
 
 // sampleRows is how many records of each file are profiled.

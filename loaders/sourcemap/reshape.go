@@ -193,80 +193,152 @@ func guessCode(code string, want []string) string {
 	return ""
 }
 
-// linkReferences finds columns whose values are another file's keys: a
-// patient file's guarantor column holding patient numbers is a link to
-// that patient (patient_reference), whatever the column was mapped to.
+// linkReferences finds a patient file's guarantor column holding patient
+// numbers: each value is the patient's own number (the patient is their
+// own guarantor) or a number another file keys its guarantors by (a
+// guarantor file's column holding the guarantor's patient number). The
+// reshaping links each to that guarantor's key (patient_reference).
 func linkReferences(m *SourceMap, samples map[string]*sample, catalog []loaders.Object) {
-	// The key values of each file, by its key column.
-	type keySet struct {
-		file   *File
-		column string
-		values map[string]bool
-	}
-	var keys []keySet
-	for fi := range m.Files {
-		f := &m.Files[fi]
-		o, ok := objectOf(catalog, f.Object)
-		if !ok || len(o.Key) != 1 {
-			continue
-		}
-		s := samples[f.Path]
-		for i, c := range f.Columns {
-			if c.Action == Map && c.Field == o.Key[0] {
-				vals := map[string]bool{}
-				for _, v := range s.column(i) {
-					if v = strings.TrimSpace(v); v != "" {
-						vals[v] = true
-					}
-				}
-				keys = append(keys, keySet{file: f, column: c.Header, values: vals})
-			}
-		}
-	}
 	for fi := range m.Files {
 		f := &m.Files[fi]
 		if f.Object != "patient" {
 			continue
 		}
 		s := samples[f.Path]
+		own := -1
+		for i, c := range f.Columns {
+			if c.Action == Map && c.Field == "Patient" {
+				own = i
+			}
+		}
+		if own < 0 {
+			continue
+		}
 		for i := range f.Columns {
 			c := &f.Columns[i]
-			if c.Field != "Guarantor" && !strings.Contains(strings.ToLower(c.Header), "guar") && !strings.Contains(strings.ToLower(c.Header), "resp") {
+			lh := strings.ToLower(c.Header)
+			if c.Field != "Guarantor" && !strings.Contains(lh, "guar") && !strings.Contains(lh, "resp") {
 				continue
 			}
-			for _, k := range keys {
-				if k.file.Object != "patient" || k.file.Path != f.Path || k.column == c.Header {
-					continue
-				}
-				vals := s.column(i)
-				n, hit, self := 0, 0, 0
-				keyCol := indexOf(f.Columns, k.column)
-				for r, v := range vals {
-					if v = strings.TrimSpace(v); v == "" {
-						continue
-					}
-					n++
-					if k.values[v] {
-						hit++
-						if keyCol >= 0 && r < len(s.rows) && keyCol < len(s.rows[r]) && strings.TrimSpace(s.rows[r][keyCol]) == v {
-							self++
-						}
-					}
-				}
-				if n == 0 || float64(hit) < 0.95*float64(n) {
-					continue
-				}
-				c.Action, c.Field, c.Confidence = ReshapeAction, "Guarantor", 0.9
-				c.Reason = fmt.Sprintf("its values are patient numbers (%s of this file: %d of %d sampled)", k.column, hit, n)
-				f.Reshape = append(f.Reshape, Reshape{Kind: PatientReference, Columns: []string{c.Header, k.column}, Into: "Guarantor",
-					Reason: fmt.Sprintf("the guarantor is given as a patient number: each becomes a link to that patient's guarantor record; %d of %d sampled patients are their own guarantor", self, n)})
-				break
+			if c.Action == Map && c.Field != "Guarantor" {
+				continue // GuarantorRelationship and the like
 			}
+			ownNumbers := map[string]bool{}
+			for _, v := range s.column(own) {
+				ownNumbers[strings.TrimSpace(v)] = true
+			}
+			var values []string
+			self, n := 0, 0
+			for r, row := range s.rows {
+				if i >= len(row) || own >= len(row) {
+					continue
+				}
+				v := strings.TrimSpace(row[i])
+				if v == "" {
+					continue
+				}
+				n++
+				if v == strings.TrimSpace(row[own]) {
+					self++
+					continue
+				}
+				_ = r
+				values = append(values, v)
+			}
+			if n == 0 {
+				continue
+			}
+			inPatients := 0
+			for _, v := range values {
+				if ownNumbers[v] {
+					inPatients++
+				}
+			}
+			// The guarantor file's column holding these numbers, if any.
+			via := referenceVia(m, samples, values)
+			if via == nil && float64(inPatients+self) < 0.95*float64(n) {
+				continue
+			}
+			r := Reshape{Kind: PatientReference, Columns: []string{c.Header}, Into: "Guarantor"}
+			reason := fmt.Sprintf("the guarantor is given as a patient number: %d of %d sampled patients are their own guarantor (no guarantor record)", self, n)
+			if via != nil {
+				r.Via = via
+				reason += fmt.Sprintf("; the others are %s's %q, whose %s is the guarantor", via.File, via.Match, via.Key)
+			}
+			r.Reason = reason
+			c.Action, c.Field, c.Confidence = ReshapeAction, "Guarantor", 0.9
+			c.Reason = "a patient number standing for the guarantor: see the patient_reference reshaping"
+			f.Reshape = append(f.Reshape, r)
+			break
 		}
 	}
 	for fi := range m.Files {
 		sort.SliceStable(m.Files[fi].Reshape, func(a, b int) bool { return m.Files[fi].Reshape[a].Kind < m.Files[fi].Reshape[b].Kind })
 	}
+}
+
+// Via says where a reference's numbers are looked up: in the file of
+// object Object, the column Match holds them, and Key (a canonical column)
+// is what they stand for.
+type Via struct {
+	File   string `yaml:"file"`
+	Object string `yaml:"object"`
+	Match  string `yaml:"match"`
+	Key    string `yaml:"key"`
+}
+
+// referenceVia finds the guarantor file column holding (nearly) all of
+// values, with the guarantor's key column.
+func referenceVia(m *SourceMap, samples map[string]*sample, values []string) *Via {
+	if len(values) == 0 {
+		return nil
+	}
+	for _, f := range m.Files {
+		if f.Object != "guarantor" {
+			continue
+		}
+		s := samples[f.Path]
+		key := ""
+		for _, c := range f.Columns {
+			if c.Action == Map && c.Field == "Guarantor" {
+				key = c.Field
+			}
+		}
+		if key == "" {
+			continue
+		}
+		for i, c := range f.Columns {
+			if c.Action == Map {
+				continue
+			}
+			set := map[string]bool{}
+			for _, v := range s.column(i) {
+				set[strings.TrimSpace(v)] = true
+			}
+			hit := 0
+			for _, v := range values {
+				if set[v] {
+					hit++
+				}
+			}
+			if float64(hit) >= 0.95*float64(len(values)) {
+				col := &m.Files[indexOfFile(m, f.Path)].Columns[i]
+				col.Action, col.Confidence = ReshapeAction, 0.9
+				col.Reason = "the patient number the patient file's guarantor column gives for this guarantor"
+				return &Via{File: f.Path, Object: f.Object, Match: c.Header, Key: key}
+			}
+		}
+	}
+	return nil
+}
+
+func indexOfFile(m *SourceMap, p string) int {
+	for i, f := range m.Files {
+		if f.Path == p {
+			return i
+		}
+	}
+	return -1
 }
 
 func indexOf(cols []Column, header string) int {
