@@ -140,6 +140,7 @@ func (csvLoader) Stage(ctx context.Context, conn *sql.Conn, p Prepared) (Staged,
 		st.rejects = append(st.rejects, out)
 	}
 	sort.Slice(st.rejects, func(i, j int) bool { return st.rejects[i].record < st.rejects[j].record })
+	st.Result.RowsFlagged, st.Result.Warnings = flagWarnings(p, headers, sc.flags, want, st.Result.Warnings)
 	for _, rj := range st.rejects {
 		st.renumber = append(st.renumber, rj.record)
 	}
@@ -151,6 +152,43 @@ func (csvLoader) Stage(ctx context.Context, conn *sql.Conn, p Prepared) (Staged,
 			p.Rel, sc.records, st.Result.RowsRead))
 	}
 	return st, nil
+}
+
+// maxFlagWarnings bounds the flagged bytes named one by one in a file's
+// warnings; staging.data_quality lists them all.
+const maxFlagWarnings = 20
+
+// flagWarnings names the landed records holding a NUL or a byte the code
+// page leaves undefined. They load (a reject would keep a patient's whole
+// record out of the CRM for one stray byte); raw keeps the exact byte and
+// staging.data_quality lists each value.
+func flagWarnings(p Prepared, headers []string, flags []byteFlag, rejected map[int64]bool, warnings []string) (int64, []string) {
+	var n int64
+	var last int64 = -1
+	more := 0
+	for _, fl := range flags {
+		if rejected[fl.record] {
+			continue
+		}
+		if fl.record != last {
+			n++
+			last = fl.record
+		}
+		if len(warnings) >= maxFlagWarnings {
+			more++
+			continue
+		}
+		at := where(p.Rel, fl.line, headerName(headers, fl.field))
+		if fl.b == 0 {
+			warnings = append(warnings, at+": a NUL byte, loaded as is and removed in staging (see staging.data_quality)")
+		} else {
+			warnings = append(warnings, fmt.Sprintf("%s: byte 0x%02X is undefined in %s, loaded as U+%04X (see staging.data_quality)", at, fl.b, p.Encoding, fl.b))
+		}
+	}
+	if more > 0 {
+		warnings = append(warnings, fmt.Sprintf("%s: %d more flagged bytes (see staging.data_quality)", p.Rel, more))
+	}
+	return n, warnings
 }
 
 // csvReject is one record DuckDB's reader rejected.

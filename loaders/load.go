@@ -98,9 +98,13 @@ type FileResult struct {
 	RowsRead     int64    `json:"rows_read"`
 	RowsLoaded   int64    `json:"rows_loaded"`
 	RowsRejected int64    `json:"rows_rejected"`
-	Message      string   `json:"message,omitempty"`
-	Warnings     []string `json:"warnings,omitempty"`
-	Seconds      float64  `json:"seconds"`
+	// RowsFlagged counts landed records holding a byte that must be
+	// flagged (NUL, a byte the code page leaves undefined); each is named
+	// in Warnings and listed in staging.data_quality.
+	RowsFlagged int64    `json:"rows_flagged,omitempty"`
+	Message     string   `json:"message,omitempty"`
+	Warnings    []string `json:"warnings,omitempty"`
+	Seconds     float64  `json:"seconds"`
 }
 
 // Report is the outcome of one load.

@@ -180,11 +180,48 @@ func decodeText(b []byte, e Encoding) string {
 	if cm, ok := decoderFor(e).(*charmap.Charmap); ok {
 		var sb strings.Builder
 		for _, c := range b {
-			sb.WriteRune(cm.DecodeByte(c))
+			sb.WriteRune(decodeByte(cm, c))
 		}
 		return sb.String()
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// decodeByte decodes one byte of a single-byte code page. A byte the code
+// page leaves undefined becomes the C1 control character of the same number
+// (as the WHATWG Encoding Standard decodes windows-1252), not U+FFFD: the
+// text keeps the exact byte, and staging flags it.
+func decodeByte(cm *charmap.Charmap, b byte) rune {
+	if r := cm.DecodeByte(b); r != utf8.RuneError {
+		return r
+	}
+	return rune(b)
+}
+
+// transcodeSingleByte writes in, read in a single-byte code page, to w as
+// UTF-8 (see decodeByte).
+func transcodeSingleByte(w *bufio.Writer, in io.Reader, cm *charmap.Charmap) error {
+	var table [256][]byte
+	for b := range table {
+		table[b] = utf8.AppendRune(nil, decodeByte(cm, byte(b)))
+	}
+	buf := make([]byte, 1<<20)
+	for {
+		n, err := in.Read(buf)
+		for _, b := range buf[:n] {
+			if b < 0x80 {
+				w.WriteByte(b)
+			} else {
+				w.Write(table[b])
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // transcode writes src decoded from e as UTF-8 into a new file in dir and
@@ -204,7 +241,12 @@ func transcode(src, dir string, e Encoding) (string, error) {
 		return "", err
 	}
 	w := bufio.NewWriterSize(out, 1<<20)
-	if _, err := io.Copy(w, transform.NewReader(in, enc.NewDecoder())); err != nil {
+	if cm, ok := enc.(*charmap.Charmap); ok {
+		err = transcodeSingleByte(w, in, cm)
+	} else {
+		_, err = io.Copy(w, transform.NewReader(in, enc.NewDecoder()))
+	}
+	if err != nil {
 		out.Close()
 		os.Remove(out.Name())
 		return "", fmt.Errorf("decode %s as %s: %w", src, e, err)

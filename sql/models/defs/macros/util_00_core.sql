@@ -2,6 +2,25 @@
 -- when it is created, so a macro may only call macros of an earlier file (the
 -- runner executes macro files in file-name order) or earlier in its own file.
 
+-- Bytes that must be flagged where they are found: a NUL (PostgreSQL, under
+-- both Twenty and Odoo, cannot store one in text, and CSV readers cut the
+-- value at it) and a C1 control character U+0080-U+009F (the loader decodes a
+-- byte the file's code page leaves undefined, such as 0x81 in Windows-1252,
+-- to the control character of the same number, so raw keeps the exact byte;
+-- text never holds one on purpose). staging.data_quality lists each raw value
+-- holding one. A NUL is removed from the staged value (clean_text,
+-- free_text); a C1 character is kept, as the raw byte was.
+CREATE OR REPLACE MACRO util.has_flagged_byte(t) AS
+    regexp_matches(t, '[\x00\x{80}-\x{9F}]');
+
+CREATE OR REPLACE MACRO util.byte_issue(t) AS
+    CASE WHEN contains(t, chr(0)) THEN 'NUL byte removed'
+         WHEN util.has_flagged_byte(t) THEN 'undefined byte (C1 control character)' END;
+
+-- The text without NUL bytes (see has_flagged_byte).
+CREATE OR REPLACE MACRO util.drop_nul(t) AS
+    replace(t, chr(0), '');
+
 -- Exported names, codes and keys, trimmed of spaces; NULL when blank (free
 -- text uses free_text instead, which never trims). An export writes a
 -- missing value as '' and report writers pad fields with spaces. Only
@@ -9,7 +28,7 @@
 -- loader has already split lines and fields, so tabs and CRs inside a value
 -- are the value's own.
 CREATE OR REPLACE MACRO util.clean_text(t) AS
-    nullif(trim(t), '');
+    nullif(trim(util.drop_nul(t)), '');
 
 -- Free text (note bodies, comments, alert and answer text, descriptions)
 -- exactly as exported: only an empty field becomes NULL. Never trimmed or
@@ -17,7 +36,7 @@ CREATE OR REPLACE MACRO util.clean_text(t) AS
 -- its author's, and the migration must deliver them byte for byte. Use
 -- clean_text for names, codes and keys only.
 CREATE OR REPLACE MACRO util.free_text(t) AS
-    nullif(t, '');
+    nullif(util.drop_nul(t), '');
 
 -- One data-quality entry of a row's _dq list, or NULL when there is no
 -- reason. `col` is the raw (catalog) column name so an entry leads back to
