@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -44,48 +45,72 @@ const maxFieldName = 63
 // maxLabel bounds a label (Twenty's and Odoo's are free text).
 const maxLabel = 255
 
-// twentyTaken are the names a carried field of a person must not take:
-// every field twenty.field_plan gives a person (and the join column of
-// each relation), the fields a Twenty workspace's person already has or
-// gains as the inverse of a planned relation, and the names Twenty
-// reserves (RESERVED_METADATA_NAME_KEYWORDS, as exporters/twenty keeps
-// them). TestCarryReservedNames checks the list against the field plan.
-var twentyTaken = lowerSet(`id personType name middleName preferredName emails phones jobTitle city address
-	company companyId birthDate gender chartNumber language patientStatus axiumDeleted axiumId axiumCreatedAt
-	createdAt updatedAt deletedAt alertFlag medicalAlerts insurance guarantor assignedProvider assignedProviderId
-	referredBy referredById homeClinic homeClinicId outstandingBalance lastPaymentDate providerRole npi
-	extraFields linkedinLink xLink avatarUrl position createdBy searchVector intro whatsapp workPreference
-	performanceRating pointOfContactForOpportunities taskTargets noteTargets attachments favorites
-	messageParticipants calendarEventParticipants timelineActivities assignedPatients providerTasks
-	authoredNotes perioRecords workspaceMember
-	approvedAccessDomain approvedAccessDomains appToken appTokens billingCustomer billingCustomers
-	billingEntitlement billingEntitlements billingMeter billingMeters billingProduct billingProducts
-	billingSubscription billingSubscriptions billingSubscriptionItem billingSubscriptionItems featureFlag
-	featureFlags job jobs keyValuePair keyValuePairs pageLayout pageLayouts pageLayoutTab pageLayoutTabs
-	pageLayoutWidget pageLayoutWidgets postgresCredential postgresCredentials twoFactorMethod twoFactorMethods
-	user users userWorkspace userWorkspaces workspace workspaces role roles userWorkspaceRole
+// carryTarget is where an object's carried columns go and the names and
+// labels already in use there.
+type carryTarget struct {
+	// twenty: the fields twenty.field_plan gives the object (and the join
+	// column of each relation), the fields a Twenty workspace's object
+	// already has or gains as the inverse of a planned relation, and the
+	// names Twenty reserves (RESERVED_METADATA_NAME_KEYWORDS, as
+	// exporters/twenty keeps them).
+	twenty map[string]bool
+	// labels: the labels of those fields; a carried header equal to one
+	// gets " (axiUm column)" appended, as the CSV export names columns by
+	// label.
+	labels map[string]bool
+	// odoo: the x_ fields odoo.field_plan gives the model (standard Odoo
+	// fields never start with x_).
+	odoo map[string]bool
+}
+
+const twentyReserved = `approvedAccessDomain approvedAccessDomains appToken appTokens billingCustomer
+	billingCustomers billingEntitlement billingEntitlements billingMeter billingMeters billingProduct
+	billingProducts billingSubscription billingSubscriptions billingSubscriptionItem billingSubscriptionItems
+	featureFlag featureFlags job jobs keyValuePair keyValuePairs pageLayout pageLayouts pageLayoutTab
+	pageLayoutTabs pageLayoutWidget pageLayoutWidgets postgresCredential postgresCredentials twoFactorMethod
+	twoFactorMethods user users userWorkspace userWorkspaces workspace workspaces role roles userWorkspaceRole
 	userWorkspaceRoles plan plans event events field fields link links currency currencies fullNames
-	addresses type types object objects index relation relations aggregate`)
+	addresses type types object objects index relation relations aggregate
+	id createdAt updatedAt deletedAt position createdBy searchVector attachments favorites timelineActivities`
 
-// twentyTakenLabels are the labels a person's fields already have (the
-// field plan's, Twenty's own): a carried header equal to one of them gets
-// " (axiUm column)" appended, as the CSV export names columns by label.
-var twentyTakenLabels = lowerSet(`Id|Person Type|Name|Middle Name|Preferred Name|Emails|Phones|Job Title|City|
-	Address|Company|Birth Date|Gender|Chart Number|Language|Patient Status|Deleted in axiUm|axiUm ID|
-	axiUm Created At|Creation date|Last update|Deleted|Alert Flag|Medical Alerts|Insurance|Guarantor|
-	Assigned Provider|Referred By|Home Clinic|Outstanding Balance|Last Payment Date|Provider Role|NPI|
-	Linkedin|X|Avatar|Position|Created by`)
-
-// odooTaken are the x_ fields odoo.field_plan gives res.partner, which a
-// carried patient field must not take (standard Odoo fields never start
-// with x_).
-var odooTaken = lowerSet(`x_partner_type x_source_system_id x_employer x_chart_number x_birth_date x_gender
-	x_preferred_name x_language x_work_phone x_patient_status x_guarantor_relationship x_medical_alert
-	x_allergy_list x_insurance_carrier x_insurance_carrier_id x_group_number x_subscriber_id x_coverage_type
-	x_insurance_effective_date x_secondary_insurance_carrier x_secondary_insurance_carrier_id
-	x_secondary_group_number x_secondary_subscriber_id x_secondary_coverage_type
-	x_secondary_insurance_effective_date x_odontogram_ref x_referral_source_id x_referral_source x_clinic_id
-	x_assigned_provider_id x_axium_created_at x_perio_record_ids x_name`)
+// carryTargets are the objects whose carried columns reach a destination
+// record: patients (twenty.person, odoo.res_partner_patient) and
+// appointments (twenty.task, odoo.calendar_event). TestCarryReservedNames
+// checks the names against the field plans.
+var carryTargets = map[string]carryTarget{
+	"patient": {
+		twenty: lowerSet(twentyReserved + ` personType name middleName preferredName emails phones jobTitle city
+			address company companyId birthDate gender chartNumber language patientStatus axiumDeleted axiumId
+			axiumCreatedAt alertFlag medicalAlerts insurance guarantor assignedProvider assignedProviderId
+			referredBy referredById homeClinic homeClinicId outstandingBalance lastPaymentDate providerRole npi
+			extraFields linkedinLink xLink avatarUrl intro whatsapp workPreference performanceRating
+			pointOfContactForOpportunities taskTargets noteTargets messageParticipants
+			calendarEventParticipants assignedPatients providerTasks authoredNotes perioRecords workspaceMember`),
+		labels: lowerSet(`Id|Person Type|Name|Middle Name|Preferred Name|Emails|Phones|Job Title|City|
+			Address|Company|Birth Date|Gender|Chart Number|Language|Patient Status|Deleted in axiUm|axiUm ID|
+			axiUm Created At|Creation date|Last update|Deleted|Alert Flag|Medical Alerts|Insurance|Guarantor|
+			Assigned Provider|Referred By|Home Clinic|Outstanding Balance|Last Payment Date|Provider Role|NPI|
+			Linkedin|X|Avatar|Position|Created by`),
+		odoo: lowerSet(`x_partner_type x_source_system_id x_employer x_chart_number x_birth_date x_gender
+			x_preferred_name x_language x_work_phone x_patient_status x_guarantor_relationship x_medical_alert
+			x_allergy_list x_insurance_carrier x_insurance_carrier_id x_group_number x_subscriber_id
+			x_coverage_type x_insurance_effective_date x_secondary_insurance_carrier
+			x_secondary_insurance_carrier_id x_secondary_group_number x_secondary_subscriber_id
+			x_secondary_coverage_type x_secondary_insurance_effective_date x_odontogram_ref
+			x_referral_source_id x_referral_source x_clinic_id x_assigned_provider_id x_axium_created_at
+			x_perio_record_ids`),
+	},
+	"appointment": {
+		twenty: lowerSet(twentyReserved + ` taskType title bodyV2 dueAt status assignee assigneeId provider
+			providerId procedureType appointmentStatus recallStatus recallType durationMinutes axiumId
+			axiumCreatedAt taskTargets`),
+		labels: lowerSet(`Id|Task Type|Title|Body|Due Date|Status|Assignee|Provider|Procedure Type|
+			Appointment Status|Recall Status|Recall Type|Duration (min)|axiUm ID|axiUm Created At|
+			Creation date|Last update|Deleted|Position|Created by`),
+		odoo: lowerSet(`x_appointment_status x_procedure_type x_axium_created_at x_recall_type x_recall_status
+			x_recall_due_date`),
+	},
+}
 
 func lowerSet(s string) map[string]bool {
 	sep := func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' }
@@ -225,16 +250,10 @@ func pickLabel(header string, taken map[string]bool) string {
 // order, after the names its recorded rows already hold.
 func nameCarried(object string, recorded []CarriedColumn, raw []string) []CarriedColumn {
 	twenty, odoo, labels := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	if object == "patient" {
-		for k := range twentyTaken {
-			twenty[k] = true
-		}
-		for k := range odooTaken {
-			odoo[k] = true
-		}
-		for k := range twentyTakenLabels {
-			labels[k] = true
-		}
+	if target, ok := carryTargets[object]; ok {
+		maps.Copy(twenty, target.twenty)
+		maps.Copy(odoo, target.odoo)
+		maps.Copy(labels, target.labels)
 	}
 	for _, c := range recorded {
 		twenty[strings.ToLower(c.TwentyField)] = true

@@ -265,25 +265,65 @@ func TestIgnoredColumnIsNotCarried(t *testing.T) {
 }
 
 // TestUncarriedColumnFailsReconciliation: a column of an object whose
-// records carry no columns yet (an appointment start time) is neither
+// records carry no columns yet (a treatment's lab case) is neither
 // mapped, carried nor ignored: the column reconciliations' test fails and
 // names it, until a person ignores it.
 func TestUncarriedColumnFailsReconciliation(t *testing.T) {
 	wh, set := carryFixture(t, func(dir string) {
-		addColumns(t, filepath.Join(dir, "appointment.csv"), []string{"Start Time"}, func(i int, _ string) string { return "09:30" })
+		addColumns(t, filepath.Join(dir, "treatment.csv"), []string{"Lab Case"}, func(i int, _ string) string { return "LC-7" })
 	})
 	db := wh.DB()
 	failed := failedTests(t, wh, set)
 	for _, name := range []string{"twenty_column_reconciliation", "odoo_column_reconciliation"} {
 		samples, ok := failed[name+": every raw column is mapped, carried or ignored"]
 		if assert.True(t, ok, "%s: %v", name, failed) {
-			assert.Contains(t, samples[0], "appointment: Start Time")
+			assert.Contains(t, samples[0], "treatment: Lab Case")
 		}
 	}
 	assert.Len(t, failed, 2, "%v", failed)
 
-	_, err := db.Exec(`UPDATE meta.carried_column SET decision = 'ignore' WHERE object = 'appointment'`)
+	_, err := db.Exec(`UPDATE meta.carried_column SET decision = 'ignore' WHERE object = 'treatment'`)
 	require.NoError(t, err)
 	runAll(t, wh, set)
+	assert.Empty(t, failedTests(t, wh, set))
+}
+
+// TestCarriedAppointmentColumn: an appointment export column the catalog
+// does not know (a start time kept apart from the date) reaches the
+// appointment's twenty.task row and odoo.calendar_event row, and both
+// field plans; recall tasks hold no value.
+func TestCarriedAppointmentColumn(t *testing.T) {
+	value := func(i int, _ string) string { return []string{"09:30", " 14:05 ", ""}[i%3] }
+	wh, set := carryFixture(t, func(dir string) {
+		addColumns(t, filepath.Join(dir, "appointment.csv"), []string{"Start Time"}, value)
+	})
+	db := wh.DB()
+	assert.Equal(t, []string{"task startTime TEXT Start Time"}, queryStrings(t, db, `SELECT object_name_singular || ' ' || field_name || ' ' || type || ' ' || label
+		FROM twenty.field_plan WHERE table_column = 'startTime'`))
+	assert.Equal(t, []string{"calendar_event calendar.event text Start Time"}, queryStrings(t, db, `SELECT table_name || ' ' || model || ' ' || ttype || ' ' || field_description
+		FROM odoo.field_plan WHERE name = 'x_start_time'`))
+	ids := queryStrings(t, db, `SELECT appointment_id FROM staging.stg_appointment ORDER BY "_source_record"`)
+	require.NotEmpty(t, ids)
+	twenty := column(t, db, "twenty.task", "axium_id", "startTime")
+	odoo := column(t, db, "odoo.calendar_event", "_source_key", "x_start_time")
+	seen := 0
+	for i, id := range ids {
+		if got, ok := odoo[id]; ok { // an appointment of a migrated patient
+			seen++
+			if want := value(i, ""); want == "" {
+				assert.Nil(t, got, id)
+				assert.Nil(t, twenty["appointment:"+id], id)
+			} else if assert.NotNil(t, got, id) && assert.NotNil(t, twenty["appointment:"+id], id) {
+				assert.Equal(t, want, *got, id)
+				assert.Equal(t, want, *twenty["appointment:"+id], id)
+			}
+		}
+	}
+	assert.Greater(t, seen, 10)
+	for k, v := range twenty {
+		if strings.HasPrefix(k, "recall:") {
+			assert.Nil(t, v, k)
+		}
+	}
 	assert.Empty(t, failedTests(t, wh, set))
 }

@@ -12,7 +12,7 @@ WITH a AS (
     ANTI JOIN {{ ref "dq_duplicates" }} d
         ON d.model = 'stg_appointment' AND d.record_key = a.appointment_id AND d."_source_file" = a."_source_file" AND d."_source_record" = a."_source_record"
     WHERE a.appointment_at IS NOT NULL
-)
+), event AS (
 SELECT
     util.odoo_xid('appointment', a.appointment_id) AS id,
     coalesce(a.procedure_type, 'Appointment') || ' - ' || p.name AS name,
@@ -40,3 +40,9 @@ LEFT JOIN {{ ref "odoo_res_partner_provider" }} pp ON pp.x_source_system_id = a.
 LEFT JOIN (SELECT clinic_id, any_value(name) AS name FROM {{ ref "stg_clinic" }} GROUP BY clinic_id) cl ON cl.clinic_id = a.clinic_id
 LEFT JOIN (SELECT chair_id, any_value(name) AS name FROM {{ ref "stg_operatory" }} GROUP BY chair_id) ch ON ch.chair_id = a.chair_id
 LEFT JOIN {{ ref "odoo_crm_lead" }} v ON v.id = util.odoo_xid('visit', a.patient_id || '|A' || a.appointment_id)
+)
+-- Every column above, then each column of the appointment export that the
+-- catalog does not know and meta.carried_column carries: an x_ text field
+-- named as its odoo_field, holding the raw text exactly (a blank is no
+-- value). See staging.source_column.
+{{ carried "appointment" "odoo" "event" }}

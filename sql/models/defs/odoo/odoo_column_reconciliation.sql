@@ -3,19 +3,21 @@
 -- of each:
 --   mapped       a catalog column, read by the staging models
 --   carried      decided 'carry' in meta.carried_column, and
---                odoo.res_partner_patient has its column and
+--                odoo.res_partner_patient (odoo.calendar_event) has its column and
 --                odoo.field_plan its x_ text field
 --   ignored      decided 'ignore' by a person
 --   unexplained  none of these (the test beside this model fails): a
 --                column of an object whose records do not carry columns
 --                yet, or one with no decision at all
--- Patients are the object whose columns are carried to Odoo (res.partner).
+-- Patients and appointments carry columns to Odoo (res.partner,
+-- calendar.event).
 WITH col AS (
     SELECT * FROM {{ ref "source_column" }}
 ), carrier(object, model, table_name) AS (
-    VALUES ('patient', 'res.partner', 'res_partner_patient')
+    VALUES ('patient', 'res.partner', 'res_partner_patient'), ('appointment', 'calendar.event', 'calendar_event')
 ), dest_column AS (
     SELECT 'res_partner_patient' AS table_name, column_name FROM (DESCRIBE {{ ref "odoo_res_partner_patient" }})
+    UNION ALL SELECT 'calendar_event', column_name FROM (DESCRIBE {{ ref "odoo_calendar_event" }})
 ), planned AS (
     SELECT model, name, ttype FROM {{ ref "odoo_field_plan" }}
 ), fate AS (
@@ -46,7 +48,7 @@ SELECT
         WHEN count(*) FILTER (WHERE fate = 'unexplained') = 0 THEN NULL
         WHEN NOT EXISTS (SELECT 1 FROM carrier k WHERE k.object = fate.object)
             THEN 'no Odoo record carries ' || object || ' columns yet: map them in the source map, or set decision ''ignore'' in meta.carried_column'
-        ELSE 'decided carry but missing from odoo.res_partner_patient or odoo.field_plan, or not decided'
+        ELSE 'decided carry but missing from odoo.res_partner_patient / odoo.calendar_event or odoo.field_plan, or not decided'
     END AS explanation
 FROM fate
 GROUP BY object

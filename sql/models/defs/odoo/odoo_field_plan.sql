@@ -223,15 +223,18 @@ SELECT
 FROM fields f
 LEFT JOIN options o ON o.model = f.model AND o.name = f.name
 UNION ALL
--- Carried columns: a patient export column the catalog does not know
--- becomes an x_ text field of res.partner (text, not char: free text
--- keeps its line breaks and any length), described by its header (with
--- " (axiUm column)" when a planned res.partner field has that description).
+-- Carried columns: a patient (appointment) export column the catalog does
+-- not know becomes an x_ text field of res.partner (calendar.event): text,
+-- not char, so free text keeps its line breaks and any length. Its
+-- description is its header, with " (axiUm column)" when a planned field
+-- of the model has that description.
 SELECT
-    'res_partner', 'res.partner', c.odoo_field,
-    CASE WHEN EXISTS (SELECT 1 FROM fields f WHERE f.model = 'res.partner' AND lower(f.field_description) = lower(c.raw_column))
+    k.table_name, k.model, c.odoo_field,
+    CASE WHEN EXISTS (SELECT 1 FROM fields f WHERE f.model = k.model AND lower(f.field_description) = lower(c.raw_column))
          THEN left(c.raw_column, 240) || ' (axiUm column)' ELSE left(c.raw_column, 255) END,
     'text', NULL, NULL, NULL, false, true,
-    'carried from column ' || c.raw_column || ' of the axiUm patient export (not a catalog column)'
+    'carried from column ' || c.raw_column || ' of the axiUm ' || c.object || ' export (not a catalog column)'
 FROM {{ ref "source_column" }} c
-WHERE c.object = 'patient' AND c.decision = 'carry'
+JOIN (VALUES ('patient', 'res_partner', 'res.partner'), ('appointment', 'calendar_event', 'calendar.event')) AS k(object, table_name, model)
+    USING (object)
+WHERE c.decision = 'carry'

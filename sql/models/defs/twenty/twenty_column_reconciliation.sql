@@ -3,18 +3,20 @@
 -- of each:
 --   mapped       a catalog column, read by the staging models
 --   carried      decided 'carry' in meta.carried_column, and twenty.person
---                has its column and twenty.field_plan its custom field
+--                (twenty.task) has its column and twenty.field_plan its
+--                custom TEXT field
 --   ignored      decided 'ignore' by a person
 --   unexplained  none of these (the test beside this model fails): a
 --                column of an object whose records do not carry columns
 --                yet, or one with no decision at all
--- Patients are the object whose columns are carried to Twenty (person).
+-- Patients and appointments carry columns to Twenty (person, task).
 WITH col AS (
     SELECT * FROM {{ ref "source_column" }}
 ), carrier(object, object_name_singular, table_name) AS (
-    VALUES ('patient', 'person', 'person')
+    VALUES ('patient', 'person', 'person'), ('appointment', 'task', 'task')
 ), dest_column AS (
     SELECT 'person' AS table_name, column_name FROM (DESCRIBE {{ ref "twenty_person" }})
+    UNION ALL SELECT 'task', column_name FROM (DESCRIBE {{ ref "twenty_task" }})
 ), planned AS (
     SELECT object_name_singular, table_column, field_name, type FROM {{ ref "twenty_field_plan" }}
 ), fate AS (
@@ -46,7 +48,7 @@ SELECT
         WHEN count(*) FILTER (WHERE fate = 'unexplained') = 0 THEN NULL
         WHEN NOT EXISTS (SELECT 1 FROM carrier k WHERE k.object = fate.object)
             THEN 'no Twenty record carries ' || object || ' columns yet: map them in the source map, or set decision ''ignore'' in meta.carried_column'
-        ELSE 'decided carry but missing from twenty.person or twenty.field_plan, or not decided'
+        ELSE 'decided carry but missing from twenty.person / twenty.task or twenty.field_plan, or not decided'
     END AS explanation
 FROM fate
 GROUP BY object

@@ -232,10 +232,12 @@ SELECT
         || ' (FITEM ' || form_item_id || ', ' || answers || ' answers; the latest wins)'
 FROM {{ ref "twenty_form_field" }}
 UNION ALL
--- Carried columns: a patient export column the catalog does not know
--- becomes a custom TEXT field of person, its own column of twenty.person.
+-- Carried columns: a patient (appointment) export column the catalog does
+-- not know becomes a custom TEXT field of person (task), its own column of
+-- twenty.person (twenty.task).
 SELECT
-    'person', twenty_field, twenty_field, label, 'TEXT', true, NULL, NULL, NULL, NULL,
-    'Carried from column ' || raw_column || ' of the axiUm patient export (not a catalog column)'
+    CASE object WHEN 'patient' THEN 'person' ELSE 'task' END, twenty_field, twenty_field, label, 'TEXT', true,
+    NULL, NULL, NULL, NULL,
+    'Carried from column ' || raw_column || ' of the axiUm ' || object || ' export (not a catalog column)'
 FROM {{ ref "source_column" }}
-WHERE object = 'patient' AND decision = 'carry'
+WHERE object IN ('patient', 'appointment') AND decision = 'carry'

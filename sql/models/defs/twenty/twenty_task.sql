@@ -34,7 +34,7 @@ WITH patient AS (
     SELECT t.* FROM {{ ref "stg_recall" }} t
     ANTI JOIN {{ ref "later_copies" }} c ON c.model = 'stg_recall'
         AND c."_batch_id" = t."_batch_id" AND c."_source_file" = t."_source_file" AND c."_source_record" = t."_source_record"
-)
+), task AS (
 SELECT
     util.det_uuid('appointment', a.appointment_id) AS id,
     'APPOINTMENT' AS task_type,
@@ -107,3 +107,9 @@ FROM recall r
 JOIN patient p USING (patient_id)
 LEFT JOIN provider v USING (provider_id)
 LEFT JOIN member m USING (provider_id)
+)
+-- Every column above, then each column of the appointment export that the
+-- catalog does not know and meta.carried_column carries: a custom TEXT
+-- field named as its twenty_field, holding the raw text exactly (a blank
+-- is no value; recall rows hold none). See staging.source_column.
+{{ carried "appointment" "twenty" "task" }}
