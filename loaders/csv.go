@@ -101,7 +101,7 @@ func (csvLoader) Stage(ctx context.Context, conn *sql.Conn, p Prepared) (Staged,
 	// records before them, then find each one's line and bytes.
 	want := map[int64]bool{}
 	for i := range rejects {
-		rejects[i].record = originalRecord(rejects[i].record, sc.cuts)
+		rejects[i].record = originalRecord(sc.duckRecord(rejects[i].line), sc.cuts)
 		want[rejects[i].record] = true
 	}
 	if len(want) > 0 {
@@ -193,7 +193,8 @@ func flagWarnings(p Prepared, headers []string, flags []byteFlag, rejected map[i
 
 // csvReject is one record DuckDB's reader rejected.
 type csvReject struct {
-	record  int64 // data record ordinal (DuckDB's line minus the header)
+	line    int64 // DuckDB's line number (see scanResult.duckRecord)
+	record  int64 // data record ordinal in the export
 	column  string
 	errType string
 	reason  string
@@ -221,7 +222,7 @@ func readCSVRejects(ctx context.Context, conn *sql.Conn) ([]csvReject, error) {
 		if err := rows.Scan(&line, &pos, &errType, &reason, &column, &text); err != nil {
 			return nil, err
 		}
-		out = append(out, csvReject{record: line - 1, errType: errType, reason: reason, column: column.String, text: text.String})
+		out = append(out, csvReject{line: line, errType: errType, reason: reason, column: column.String, text: text.String})
 	}
 	return out, rows.Err()
 }

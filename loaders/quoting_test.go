@@ -88,3 +88,23 @@ func TestUnbalancedQuoteIsRejectedAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestBlankLinesKeepRecordNumbers: DuckDB counts blank lines in the line
+// numbers of its rejects, though they are not records; the loaded rows and
+// the rejects still get their record ordinals and physical lines.
+func TestBlankLinesKeepRecordNumbers(t *testing.T) {
+	p := newProject(t)
+	exp := t.TempDir()
+	writeFile(t, exp, "appointment.csv", []byte("Appointment,Patient,Notes\n1,100,a\n\n2,100,b,extra\n\n3,100,c\n4,100,\"x\n\ny\"\n5,100\n6,100,ok\n"))
+	rep := p.load(exp, specs(nil))
+	f := rep.Files[0]
+	require.Equal(t, "loaded", f.Status, f.Message)
+	assert.EqualValues(t, 6, f.RowsRead)
+	assert.EqualValues(t, 4, f.RowsLoaded)
+	assert.Equal(t, [][]any{{"1", int64(1)}, {"3", int64(3)}, {"4", int64(4)}, {"6", int64(6)}},
+		p.rows(`SELECT "Appointment", "_source_record" FROM raw.appointment ORDER BY 2`))
+	rj := p.rows(`SELECT source_record, line, column_name, reason, raw_bytes FROM meta.rejects ORDER BY 1`)
+	require.Len(t, rj, 2)
+	assert.Equal(t, []any{int64(2), int64(4), nil, "appointment.csv line 4: the record has 4 fields where the header has 3", []byte("2,100,b,extra")}, rj[0])
+	assert.Equal(t, []any{int64(5), int64(10), "Notes", `appointment.csv line 10, field "Notes": the field is missing, the record has 2 of the header's 3 fields`, []byte("5,100")}, rj[1])
+}

@@ -68,6 +68,24 @@ type scanResult struct {
 	want map[int64]scanRecord
 	// crOnly says lines end in a lone CR (old Mac exports).
 	crOnly bool
+	// blanks are the blank lines DuckDB will read (those outside cut
+	// records), by their index among the data lines of what it reads
+	// (records and blank lines, 1-based): its reject line numbers count them.
+	blanks []int64
+}
+
+// duckRecord turns DuckDB's line number of a rejected record (header line 1,
+// blank lines counted, quoted line breaks not) into the record's ordinal in
+// the file DuckDB read.
+func (s scanResult) duckRecord(line int64) int64 {
+	unit := line - 1
+	n := int64(0)
+	for _, b := range s.blanks {
+		if b < unit {
+			n++
+		}
+	}
+	return unit - n
 }
 
 // reader is a buffered reader over a file that knows its offset and can
@@ -312,6 +330,7 @@ func scanCSV(path string, sh csvShape, utf8Check bool, want map[int64]bool) (sca
 		}
 		if p.blank {
 			line += p.lines
+			res.blanks = append(res.blanks, rec-int64(len(res.cuts))+int64(len(res.blanks))+1)
 			continue
 		}
 		rec++
@@ -368,6 +387,7 @@ func scanCSV(path string, sh csvShape, utf8Check bool, want map[int64]bool) (sca
 			r.seek(resume)
 		}
 		cut.lines = lines
+		cut.eof = p.openAtEOF && resume < 0
 		line += lines
 		res.cuts = append(res.cuts, cut)
 		if want[rec] {
