@@ -295,17 +295,23 @@ func rawColumns(ctx context.Context, conn *sql.Conn) (map[string][]string, error
 }
 
 // ReadCarried returns the rows of meta.carried_column (none before the
-// first run), by object and raw column.
+// first run), by object and raw column. It writes nothing.
 func ReadCarried(ctx context.Context, db *sql.DB) ([]CarriedColumn, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, carriedColumnDDL); err != nil {
-		return nil, fmt.Errorf("meta.carried_column: %w", err)
+	if ok, err := carriedTableExists(ctx, conn); err != nil || !ok {
+		return nil, err
 	}
 	return readCarried(ctx, conn)
+}
+
+func carriedTableExists(ctx context.Context, conn *sql.Conn) (bool, error) {
+	var n int
+	err := conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'meta' AND table_name = 'carried_column'").Scan(&n)
+	return n > 0, err
 }
 
 func readCarried(ctx context.Context, conn *sql.Conn) ([]CarriedColumn, error) {
@@ -336,14 +342,8 @@ func syncCarried(ctx context.Context, conn *sql.Conn, objects []SourceObject, ra
 		if _, err := conn.ExecContext(ctx, carriedColumnDDL); err != nil {
 			return nil, fmt.Errorf("meta.carried_column: %w", err)
 		}
-	} else {
-		var n int
-		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'meta' AND table_name = 'carried_column'").Scan(&n); err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			return map[string][]CarriedColumn{}, nil
-		}
+	} else if ok, err := carriedTableExists(ctx, conn); err != nil || !ok {
+		return map[string][]CarriedColumn{}, err
 	}
 	recorded, err := readCarried(ctx, conn)
 	if err != nil {
