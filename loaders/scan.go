@@ -178,23 +178,8 @@ func readRecord(r *reader, sh csvShape, nl byte, utf8Check bool) (p parsed) {
 	state := fieldStart
 	field := 0
 	var line, quoteLine int64
-	var pending []byte // an incomplete UTF-8 sequence
-	seen := map[int]bool{}
-	flag := func(b byte) {
-		if !seen[field] {
-			seen[field] = true
-			p.flags = append(p.flags, byteFlag{field: field, b: b})
-		}
-	}
-	end := func(at int64) parsed {
-		p.end = at
-		p.next = r.offset()
-		p.fields = field + 1
-		if p.badUTF8 < 0 && len(pending) > 0 {
-			p.badUTF8 = field
-		}
-		return p
-	}
+	var pendingBuf [utf8.UTFMax]byte
+	pending := pendingBuf[:0] // an incomplete UTF-8 sequence
 	first := true
 	for {
 		b, ok := r.next()
@@ -207,7 +192,7 @@ func readRecord(r *reader, sh csvShape, nl byte, utf8Check bool) (p parsed) {
 			if state == quoted {
 				p.broken, p.openAtEOF, p.field, p.quoteLine, p.brokeLine = true, true, field, quoteLine, line
 			}
-			return end(r.offset())
+			return p.finish(r.offset(), r.offset(), field, pending)
 		}
 		at := r.offset() - 1
 		// A line end outside a quoted value ends the record.
@@ -225,12 +210,12 @@ func readRecord(r *reader, sh csvShape, nl byte, utf8Check bool) (p parsed) {
 				p.next = r.offset()
 				return p
 			}
-			return end(at)
+			return p.finish(at, r.offset(), field, pending)
 		}
 	data:
 		first = false
 		if b == 0 || (sh.undefined != nil && sh.undefined[b]) {
-			flag(b)
+			p.flag(field, b)
 		}
 		if utf8Check && p.badUTF8 < 0 {
 			if len(pending) > 0 || b >= 0x80 {
@@ -272,10 +257,30 @@ func readRecord(r *reader, sh csvShape, nl byte, utf8Check bool) (p parsed) {
 				state = fieldStart
 			default:
 				p.broken, p.field, p.quoteLine, p.brokeLine = true, field, quoteLine, line
-				return end(r.offset())
+				return p.finish(r.offset(), r.offset(), field, pending)
 			}
 		}
 	}
+}
+
+// finish completes a record that ends at end (the next one starts at next).
+// A method, not a closure, so that reading a record allocates nothing.
+func (p parsed) finish(end, next int64, field int, pending []byte) parsed {
+	p.end, p.next, p.fields = end, next, field+1
+	if p.badUTF8 < 0 && len(pending) > 0 {
+		p.badUTF8 = field
+	}
+	return p
+}
+
+// flag notes a byte to flag, once per field.
+func (p *parsed) flag(field int, b byte) {
+	for _, f := range p.flags {
+		if f.field == field {
+			return
+		}
+	}
+	p.flags = append(p.flags, byteFlag{field: field, b: b})
 }
 
 // scanCSV scans the file at path. want names records whose position the
