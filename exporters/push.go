@@ -290,7 +290,7 @@ type engine struct {
 	inFlight chan struct{} // writes being sent
 	ahead    chan struct{} // batches prepared and not yet finished
 	wg       sync.WaitGroup
-	stages   [][]*stage // by object, in load order so far
+	stages   [][]*stage  // by object, in load order so far
 	started  []time.Time // when each object's first page reached the sender
 
 	mu  sync.Mutex // guards out

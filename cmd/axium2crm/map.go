@@ -18,20 +18,38 @@ type mapOptions struct {
 
 func newMapCmd(g *globals) *cobra.Command {
 	o := &mapOptions{}
+	so := &mapSourceOptions{}
 	cmd := &cobra.Command{
-		Use:       "map twenty|odoo",
-		Short:     "Review the proposed field map of a destination, and confirm it",
-		ValidArgs: []string{"twenty", "odoo"},
+		Use:       "map twenty|odoo|source [EXPORT_DIR]",
+		Short:     "Review the proposed map of a destination or of the export's files, and confirm it",
+		ValidArgs: []string{"twenty", "odoo", "source"},
 		Long: `The models propose a map for each destination: which axiUm object lands in
 which CRM object (object_plan) and every field they will send, standard or
 custom, with its type and options (field_plan). Nothing is pushed until a
 person has reviewed that map and confirmed it with --confirm. The
 confirmation is tied to the map's content: when a model or the data changes
-the map, push asks for a new confirmation.`,
+the map, push asks for a new confirmation.
+
+map source proposes how an export's files and columns land (source_map.yaml
+in the project): each file's object, each column mapped to a canonical
+field, carried as a custom field, or ignored, with a confidence and the
+reason, and the reshapings another institution's layout needs. Review and
+edit the file, then confirm it: load follows the confirmed source map, and
+load and push refuse while it is unconfirmed or changed since.`,
 		Example: `  axium2crm map twenty --project ./mig
-  axium2crm map twenty --project ./mig --confirm --note "reviewed with clinic IT"`,
-		Args: argsUsage(cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs)),
+  axium2crm map twenty --project ./mig --confirm --note "reviewed with clinic IT"
+  axium2crm map source ./export --project ./mig
+  axium2crm map source --project ./mig --confirm`,
+		Args: argsUsage(func(cmd *cobra.Command, args []string) error {
+			if len(args) == 2 && args[0] == "source" {
+				return nil
+			}
+			return cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs)(cmd, args)
+		}),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[0] == "source" {
+				return runMapSource(cmd, g, o, so, args[1:])
+			}
 			dest := args[0]
 			p, err := openProject(cmd.Context(), g.project, !o.confirm)
 			if err != nil {
@@ -89,5 +107,6 @@ the map, push asks for a new confirmation.`,
 	cmd.Flags().BoolVar(&o.confirm, "confirm", false, "record that you reviewed and approve this map")
 	cmd.Flags().StringVar(&o.by, "by", "", "who confirms (default: your user name)")
 	cmd.Flags().StringVar(&o.note, "note", "", "a note kept with the confirmation")
+	cmd.Flags().BoolVar(&so.propose, "propose", false, "map source: replace the project's source map with a new proposal")
 	return cmd
 }

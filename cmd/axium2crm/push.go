@@ -60,6 +60,17 @@ func runPush(cmd *cobra.Command, g *globals, c crm, o *pushOptions) error {
 		return err
 	}
 	defer p.Close()
+	if !o.dryRun {
+		// The records came through the source map: it must still be the
+		// version a person confirmed.
+		base, err := p.cfg.Specs()
+		if err != nil {
+			return err
+		}
+		if _, err := p.requireSourceMap(cmd.Context(), base); err != nil {
+			return err
+		}
+	}
 	errOut := cmd.ErrOrStderr()
 	rep, err := dest.Push(cmd.Context(), p.wh.DB(), exporters.PushOptions{
 		DryRun: o.dryRun, Resume: o.resume, Sample: o.sample, Force: o.force, PropagateDeletes: o.propagateDeletes,

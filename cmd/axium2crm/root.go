@@ -15,6 +15,7 @@ import (
 	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/mapping"
 	"github.com/axium2crm/axium2crm/loaders"
+	"github.com/axium2crm/axium2crm/loaders/sourcemap"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -168,6 +169,26 @@ func openProject(ctx context.Context, dir string, readOnly bool) (*project, erro
 
 func (p *project) Close() error { return p.wh.Close() }
 
-func (p *project) specs() ([]loaders.Spec, error) { return p.cfg.Specs() }
+// specs are the loader's specs: the configuration's, or, when the project
+// has a source map, the confirmed source map's (an unconfirmed or changed
+// one refuses).
+func (p *project) specs() ([]loaders.Spec, error) {
+	specs, _, err := p.mappedSpecs()
+	return specs, err
+}
+
+// mappedSpecs are specs with the confirmed source map they come from (nil
+// without one).
+func (p *project) mappedSpecs() ([]loaders.Spec, *sourcemap.SourceMap, error) {
+	base, err := p.cfg.Specs()
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := p.requireSourceMap(context.Background(), base)
+	if err != nil || m == nil {
+		return base, nil, err
+	}
+	return m.Specs(base), m, nil
+}
 
 func (p *project) tempDir() string { return config.Resolve(p.dir, p.cfg.Warehouse.TempDirectory) }

@@ -58,11 +58,23 @@ func readModels(dir string) (*models.Set, error) {
 }
 
 func (p *project) sources() ([]models.SourceObject, error) {
-	specs, err := p.specs()
+	specs, m, err := p.mappedSpecs()
 	if err != nil {
 		return nil, err
 	}
-	return models.Sources(specs), nil
+	out := models.Sources(specs)
+	if m != nil {
+		// The confirmed source map's reshapings, applied as the models
+		// read the raw rows.
+		for i := range out {
+			name := out[i].Name
+			out[i].Reshaped = func(raw string, have map[string]bool, rel func(string) string) (string, map[string]bool, bool) {
+				return m.Reshaped(name, raw, have, rel)
+			}
+			out[i].Reshaping, out[i].Ignored = m.ReshapeColumns(name), m.IgnoredColumns(name)
+		}
+	}
+	return out, nil
 }
 
 func runRun(cmd *cobra.Command, g *globals, o *runOptions) error {

@@ -208,6 +208,15 @@ func (m *SourceMap) Specs(base []loaders.Spec) []loaders.Spec {
 				s.Columns[c.Field] = c.Header
 			}
 		}
+		// A key column a reshaping makes (a wide chart's Site) is not in
+		// the file.
+		var key []string
+		for _, k := range s.Object.Key {
+			if !reshapedInto(f, k) {
+				key = append(key, k)
+			}
+		}
+		s.Object.Key = key
 	}
 	var out []loaders.Spec
 	for _, b := range base {
@@ -233,4 +242,29 @@ func escapePattern(p string) string {
 		b.WriteRune(r)
 	}
 	return path.Clean(b.String())
+}
+
+// ReshapeColumns are the headers of object's files that a reshaping reads.
+func (m *SourceMap) ReshapeColumns(object string) []string {
+	return m.columnsWith(object, ReshapeAction)
+}
+
+// IgnoredColumns are the headers of object's files a person ignored.
+func (m *SourceMap) IgnoredColumns(object string) []string {
+	return m.columnsWith(object, Ignore)
+}
+
+func (m *SourceMap) columnsWith(object, action string) []string {
+	var out []string
+	for _, f := range m.Files {
+		if f.Object != object {
+			continue
+		}
+		for _, c := range f.Columns {
+			if c.Action == action {
+				out = append(out, c.Header)
+			}
+		}
+	}
+	return out
 }

@@ -114,7 +114,21 @@ func reshapes(s *sample, o loaders.Object, f *File, profiles []Profile, vocab Vo
 		}
 		want := vocab[o.Name][c.Field]
 		p := profiles[i]
-		if len(want) == 0 || p.Distinct == nil {
+		if p.Distinct == nil {
+			continue
+		}
+		if len(want) == 0 {
+			// No list of the values the models take: letters in a status
+			// or type column are still codes a person must spell out.
+			if looksCoded(c.Field, p) {
+				codes := map[string]string{}
+				for _, v := range p.Distinct {
+					codes[v] = ""
+				}
+				out = append(out, Reshape{Kind: CodeTable, Columns: []string{c.Header}, Into: c.Field, Codes: codes,
+					Reason: fmt.Sprintf("%s holds one- and two-letter codes (%s) where %s is usually spelled out: give each code its value, or remove this reshaping to keep them",
+						c.Header, strings.Join(p.Distinct, ", "), c.Field)})
+			}
 			continue
 		}
 		known := map[string]bool{}
@@ -147,6 +161,26 @@ func reshapes(s *sample, o loaders.Object, f *File, profiles []Profile, vocab Vo
 		out = append(out, Reshape{Kind: CodeTable, Columns: []string{c.Header}, Into: c.Field, Codes: codes, Reason: reason})
 	}
 	return out
+}
+
+// looksCoded: a status- or type-like column whose values are all one or
+// two letters.
+func looksCoded(field string, p Profile) bool {
+	f := strings.ToLower(field)
+	if !strings.HasSuffix(f, "status") && !strings.HasSuffix(f, "type") && !strings.HasSuffix(f, "relationship") {
+		return false
+	}
+	for _, v := range p.Distinct {
+		if len(v) > 2 || strings.ToUpper(v) != v {
+			return false
+		}
+		for _, r := range v {
+			if r < 'A' || r > 'Z' {
+				return false
+			}
+		}
+	}
+	return len(p.Distinct) > 0
 }
 
 func firstKey(m map[int][2]string) int {

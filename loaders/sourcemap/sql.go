@@ -21,6 +21,12 @@ import (
 // have are the raw table's columns (lower case): a raw table only has the
 // columns its files had.
 func (m *SourceMap) SourceSQL(object, raw string, have map[string]bool, relation func(object string) string) (string, bool) {
+	q, _, ok := m.Reshaped(object, raw, have, relation)
+	return q, ok
+}
+
+// Reshaped is SourceSQL with the columns the query gives (lower case).
+func (m *SourceMap) Reshaped(object, raw string, have map[string]bool, relation func(object string) string) (string, map[string]bool, bool) {
 	q := raw
 	reshaped := false
 	cols := map[string]bool{}
@@ -38,7 +44,7 @@ func (m *SourceMap) SourceSQL(object, raw string, have map[string]bool, relation
 			}
 		}
 	}
-	return q, reshaped
+	return q, cols, reshaped
 }
 
 func lit(s string) string { return warehouse.QuoteLiteral(s) }
@@ -142,19 +148,34 @@ func reshapeSQL(f File, r Reshape, from string, have map[string]bool, relation f
 		if len(r.Columns) != 1 {
 			return "", false
 		}
-		g := id(r.Columns[0])
-		into := id(r.Into)
-		// Their own number: their own guarantor, with no guarantor record
-		// (the default layout leaves it blank). Another number: the
-		// guarantor whose row holds it, by its key.
-		expr := "CASE WHEN " + mine + " THEN CASE WHEN nullif(trim(" + g + "), '') IS NULL OR trim(" + g + `) = trim("Patient") THEN NULL`
-		if r.Via != nil && relation != nil {
-			expr += " ELSE (SELECT min(v." + id(r.Via.Key) + ") FROM " + relation(r.Via.Object) + " v WHERE trim(v." + id(r.Via.Match) + ") = trim(" + g + "))"
-		} else {
-			expr += " ELSE trim(" + g + ")"
+		// The loader lands a header that reads as a canonical name under
+		// that name ("Guarantor #" as Guarantor).
+		gcol := r.Columns[0]
+		if !have[strings.ToLower(gcol)] {
+			gcol = r.Into
 		}
-		expr += " END ELSE " + colOrNull(r.Into) + " END"
-		return "(SELECT COLUMNS(c -> c <> " + lit(r.Into) + "), " + expr + " AS " + into + " FROM " + from + ")", true
+		// Qualified: inside the lookup, a bare name would be the guarantor
+		// table's own column of that name.
+		g := "p." + id(gcol)
+		into := id(r.Into)
+		mine := `p."_source_file" = ` + lit(f.Path)
+		// A number the guarantor file holds: that guarantor, by its key
+		// (a head of household is their own guarantor with a record).
+		// Their own number otherwise: their own guarantor, with no
+		// guarantor record (the default layout leaves it blank).
+		own := "CASE WHEN trim(" + g + `) = trim(p."Patient") THEN NULL ELSE trim(` + g + ") END"
+		expr := "CASE WHEN " + mine + " THEN CASE WHEN nullif(trim(" + g + "), '') IS NULL THEN NULL"
+		if r.Via != nil && relation != nil {
+			expr += " ELSE coalesce((SELECT min(v." + id(r.Via.Key) + ") FROM " + relation(r.Via.Object) + " v WHERE trim(v." + id(r.Via.Match) + ") = trim(" + g + ")), " + own + ")"
+		} else {
+			expr += " ELSE " + own
+		}
+		other := "NULL::VARCHAR"
+		if have[strings.ToLower(r.Into)] {
+			other = "CAST(p." + into + " AS VARCHAR)"
+		}
+		expr += " END ELSE " + other + " END"
+		return "(SELECT COLUMNS(c -> c <> " + lit(r.Into) + "), " + expr + " AS " + into + " FROM " + from + " p)", true
 	}
 	return "", false
 }

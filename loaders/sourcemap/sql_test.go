@@ -32,7 +32,8 @@ func TestSourceSQLReshapes(t *testing.T) {
 	exec(`INSERT INTO raw.appointment VALUES ('1', '03/04/2024', '08:30', 'N', 1, 'Appts.csv', 1), ('2', '03/05/2024', '', 'Q', 1, 'Appts.csv', 2),
 		('3', '03/06/2024 09:00 AM', NULL, 'Completed', 2, 'appointment.csv', 1)`)
 	exec(`CREATE TABLE raw.patient ("Patient" VARCHAR, "Guarantor #" VARCHAR, "_batch_id" BIGINT, "_source_file" VARCHAR, "_source_record" BIGINT)`)
-	exec(`INSERT INTO raw.patient VALUES ('10', '10', 1, 'Roster.csv', 1), ('11', '10', 1, 'Roster.csv', 2), ('12', '900', 1, 'Roster.csv', 3)`)
+	exec(`INSERT INTO raw.patient VALUES ('10', '10', 1, 'Roster.csv', 1), ('11', '10', 1, 'Roster.csv', 2), ('12', '900', 1, 'Roster.csv', 3),
+		('13', '13', 1, 'Roster.csv', 4)`)
 	exec(`CREATE TABLE raw.guarantor ("Guarantor" VARCHAR, "Pat #" VARCHAR, "_batch_id" BIGINT, "_source_file" VARCHAR, "_source_record" BIGINT)`)
 	exec(`INSERT INTO raw.guarantor VALUES ('G1', '10', 1, 'Guarantors.csv', 1), ('G2', '900', 1, 'Guarantors.csv', 2)`)
 
@@ -92,8 +93,8 @@ func TestSourceSQLReshapes(t *testing.T) {
 		{"2", "03/05/2024", "Q"},
 		{"3", "03/06/2024 09:00 AM", "Completed"},
 	}, rows("appointment", `"Appointment", "AppointmentDate", "Status"`, "1"), "date and time joined; codes mapped; a code without a value and another file's rows as they were")
-	assert.Equal(t, [][]string{{"10", "NULL"}, {"11", "G1"}, {"12", "G2"}},
-		rows("patient", `"Patient", "Guarantor"`, "1"), "their own number: their own guarantor; another: the guarantor whose row holds it")
+	assert.Equal(t, [][]string{{"10", "G1"}, {"11", "G1"}, {"12", "G2"}, {"13", "NULL"}},
+		rows("patient", `"Patient", "Guarantor"`, "1"), "a number the guarantor file holds: that guarantor (a head of household too); their own number otherwise: their own guarantor, no record")
 	_, ok := m.SourceSQL("clinic", rel("clinic"), nil, rel)
 	assert.False(t, ok, "an object the map does not reshape reads its raw table")
 }

@@ -356,9 +356,35 @@ func syncCarried(ctx context.Context, conn *sql.Conn, objects []SourceObject, ra
 		known[c.Object+"\x00"+strings.ToLower(c.RawColumn)] = true
 	}
 	var add []CarriedColumn
+	// A person's confirmed source map decides over the default: a column
+	// it ignores is ignored, one a reshaping reads is mapped.
+	ignored := map[string]bool{}
+	for _, o := range objects {
+		for _, c := range o.Ignored {
+			ignored[o.Name+"\x00"+strings.ToLower(c)] = true
+		}
+	}
+	for i, c := range recorded {
+		if ignored[c.Object+"\x00"+strings.ToLower(c.RawColumn)] && c.Decision != "ignore" {
+			recorded[i].Decision = "ignore"
+			if record {
+				if _, err := conn.ExecContext(ctx, "UPDATE meta.carried_column SET decision = 'ignore' WHERE object = ? AND lower(raw_column) = lower(?)",
+					c.Object, c.RawColumn); err != nil {
+					return nil, fmt.Errorf("record the source map's decision on %s.%s: %w", c.Object, c.RawColumn, err)
+				}
+			}
+		}
+	}
+	byObject = map[string][]CarriedColumn{}
+	for _, c := range recorded {
+		byObject[c.Object] = append(byObject[c.Object], c)
+	}
 	for _, o := range objects {
 		catalog := map[string]bool{}
 		for _, c := range o.Columns {
+			catalog[strings.ToLower(c)] = true
+		}
+		for _, c := range o.Reshaping {
 			catalog[strings.ToLower(c)] = true
 		}
 		var unknown []string
@@ -369,6 +395,11 @@ func syncCarried(ctx context.Context, conn *sql.Conn, objects []SourceObject, ra
 		}
 		if len(unknown) > 0 {
 			named := nameCarried(o.Name, byObject[o.Name], unknown)
+			for i := range named {
+				if ignored[o.Name+"\x00"+strings.ToLower(named[i].RawColumn)] {
+					named[i].Decision = "ignore"
+				}
+			}
 			byObject[o.Name] = append(byObject[o.Name], named...)
 			add = append(add, named...)
 		}
@@ -442,7 +473,7 @@ func carriedSQL(cols []CarriedColumn, object, crm, relation string) (string, err
 func sourceColumnsSQL(objects []SourceObject) string {
 	var rows []string
 	for _, o := range objects {
-		for _, c := range o.Columns {
+		for _, c := range append(append([]string(nil), o.Columns...), o.Reshaping...) {
 			rows = append(rows, "("+warehouse.QuoteLiteral(o.Name)+", "+warehouse.QuoteLiteral(c)+")")
 		}
 	}

@@ -24,6 +24,16 @@ type SourceObject struct {
 	Name    string
 	Key     []string
 	Columns []string
+	// Reshaped, when set, wraps the raw relation (whose columns, lower
+	// case, are have) in the query that reshapes it to the canonical
+	// layout (a confirmed source map's reshapings); it returns the query,
+	// its columns, and whether it reshaped anything. relation gives
+	// another object's raw relation.
+	Reshaped func(raw string, have map[string]bool, relation func(object string) string) (string, map[string]bool, bool)
+	// Reshaping are raw columns a reshaping reads (a wide chart's site
+	// columns): mapped, never carried. Ignored are raw columns a person's
+	// confirmed source map ignores.
+	Reshaping, Ignored []string
 }
 
 // RunOptions configure a run.
@@ -533,6 +543,19 @@ func sourceSQL(o SourceObject, have map[string]bool, severalBatches bool) (strin
 			sel = append(sel, "NULL::VARCHAR AS "+warehouse.QuoteIdent(c))
 		}
 	}
+	from := "raw." + warehouse.QuoteIdent(o.Name)
+	if o.Reshaped != nil {
+		rawOf := func(object string) string { return "raw." + warehouse.QuoteIdent(object) }
+		if q, cols, ok := o.Reshaped(from, have, rawOf); ok {
+			from, have = q, cols
+			sel = []string{"*"}
+			for _, c := range o.Columns {
+				if !have[strings.ToLower(c)] {
+					sel = append(sel, "NULL::VARCHAR AS "+warehouse.QuoteIdent(c))
+				}
+			}
+		}
+	}
 	keys := make([]string, 0, len(o.Key))
 	for _, k := range o.Key {
 		if !have[strings.ToLower(k)] {
@@ -540,7 +563,7 @@ func sourceSQL(o SourceObject, have map[string]bool, severalBatches bool) (strin
 		}
 		keys = append(keys, warehouse.QuoteIdent(k))
 	}
-	q := "(SELECT " + strings.Join(sel, ", ") + " FROM raw." + warehouse.QuoteIdent(o.Name)
+	q := "(SELECT " + strings.Join(sel, ", ") + " FROM " + from
 	if severalBatches {
 		q += ` QUALIFY "_batch_id" = max("_batch_id") OVER (PARTITION BY ` + strings.Join(keys, ", ") + ")"
 	}
