@@ -60,6 +60,10 @@ func runPush(cmd *cobra.Command, g *globals, c crm, o *pushOptions) error {
 		return err
 	}
 	defer p.Close()
+	// An empty patient table is a load that matched nothing, not a push.
+	if err := requireCoreBuilt(cmd.Context(), p.wh.DB(), c); err != nil {
+		return err
+	}
 	if !o.dryRun {
 		// The records came through the source map: it must still be the
 		// version a person confirmed.

@@ -67,6 +67,14 @@ func TestNothingSilentlyEmpty(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(out)
 	assert.Empty(t, entries, "no import file written")
+	// Nor does push (dry run or not) send an empty migration.
+	t.Setenv("TWENTY_URL", "http://127.0.0.1:1")
+	t.Setenv("TWENTY_API_KEY", "none")
+	for _, args := range [][]string{{"push", "twenty", "--dry-run"}, {"push", "twenty"}} {
+		r = cli(t, "", append(args, "--project", mig)...)
+		assert.Equal(t, exitValidation, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stderr, "is empty: no patient was loaded")
+	}
 
 	// An export where nothing matches at all fails the load and lists both.
 	empty := filepath.Join(dir, "other")
