@@ -124,7 +124,7 @@ func Propose(dir string, opt Options) (*SourceMap, error) {
 			return nil
 		}
 		switch strings.ToLower(filepath.Ext(p)) {
-		case ".csv", ".txt", ".tsv":
+		case ".csv", ".txt", ".tsv", ".json", ".ndjson", ".jsonl":
 			paths = append(paths, p)
 		}
 		return nil
@@ -137,7 +137,12 @@ func Propose(dir string, opt Options) (*SourceMap, error) {
 	samples := map[string]*sample{}
 	for _, p := range paths {
 		rel, _ := filepath.Rel(dir, p)
-		s, err := readSample(p)
+		read := readSample
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".json", ".ndjson", ".jsonl":
+			read = readJSONSample
+		}
+		s, err := read(p)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", rel, err)
 		}

@@ -115,6 +115,7 @@ func TestProposalReshapes(t *testing.T) {
 		perio.WriteString("E1," + strings.TrimSpace(strings.Repeat(" ", 0)) + string(rune('0'+tooth)) + ",3,2,3,4,2,3,Y,N,N,Y,N,N\n")
 	}
 	write("PerioChart.csv", perio.String())
+	write("Staff.csv", "Provider Code,Provider Name,User Type\nP1,\"Smith, Jane A\",Faculty\nP2,\"O'Neil, Sam\",Student\nP3,\"Park, Ji Woo\",Student\n")
 	vocab := Vocabulary{"patient": {"Status": {"Active", "Inactive", "Deceased", "Archived"}, "Gender": {"F", "M", "U"}},
 		"appointment": {"Status": {"Scheduled", "Confirmed", "Checked In", "Completed", "Broken", "Cancelled", "No Show"}}}
 	m, err := Propose(dir, Options{Catalog: loaders.Catalog(), Vocabulary: vocab})
@@ -172,10 +173,50 @@ func TestProposalReshapes(t *testing.T) {
 	assert.Equal(t, "No Show", codes.Codes["NS"])
 	assert.Equal(t, "", codes.Codes["C"], "C could be Confirmed, Checked In, Completed or Cancelled: a person says")
 
+	st := files["Staff.csv"]
+	assert.Equal(t, "provider", st.Object, st.Reason)
+	require.Len(t, st.Reshape, 1, "one name column holding \"Last, First\"")
+	assert.Equal(t, NameSplit, st.Reshape[0].Kind)
+	assert.Equal(t, []string{"Provider Name"}, st.Reshape[0].Columns)
+
 	pc := files["PerioChart.csv"]
 	assert.Equal(t, "perio_measure", pc.Object, pc.Reason)
 	require.Len(t, pc.Reshape, 1)
 	assert.Equal(t, PerioWide, pc.Reshape[0].Kind)
 	assert.Equal(t, [2]string{"ProbingDepth", "DL"}, pc.Reshape[0].Sites["PD DL"])
 	assert.Equal(t, [2]string{"Bleeding", "MB"}, pc.Reshape[0].Sites["BOP MB"])
+}
+
+// TestProposalOfAJSONExport: the generator's JSON export (API pages) is
+// proposed as its CSV export is: each file's object and each key's field.
+func TestProposalOfAJSONExport(t *testing.T) {
+	dir := t.TempDir()
+	_, err := fixtures.Generate(context.Background(), fixtures.Options{Out: dir, Patients: 30, Seed: 3, Format: "json"})
+	require.NoError(t, err)
+	m, err := Propose(dir, Options{Catalog: loaders.Catalog()})
+	require.NoError(t, err)
+	mapped, total, files := 0, 0, 0
+	for _, f := range m.Files {
+		want := ""
+		for _, spec := range loaders.DefaultSpecs() {
+			if spec.Matches(f.Path) {
+				want = spec.Object.Name
+			}
+		}
+		if want == "" {
+			continue
+		}
+		files++
+		assert.Equal(t, want, f.Object, f.Path)
+		o, _ := objectOf(loaders.Catalog(), want)
+		for _, c := range f.Columns {
+			total++
+			if c.Action == Map && hasColumn(o, c.Field) && norm(c.Field) == norm(c.Header) {
+				mapped++
+			}
+		}
+	}
+	require.NotZero(t, files)
+	t.Logf("JSON export: %d files, %d of %d keys mapped to the field of their name", files, mapped, total)
+	assert.GreaterOrEqual(t, float64(mapped), 0.95*float64(total))
 }

@@ -18,6 +18,7 @@ const (
 	DateTime         = "date_time"
 	CodeTable        = "code_table"
 	PatientReference = "patient_reference"
+	NameSplit        = "name_split"
 )
 
 // perio sites as charts name them.
@@ -107,6 +108,33 @@ func reshapes(s *sample, o loaders.Object, f *File, profiles []Profile, vocab Vo
 		out = append(out, Reshape{Kind: DateTime, Columns: []string{c.Header, t.Header}, Into: c.Field,
 			Reason: fmt.Sprintf("%q holds dates without a time and %q times without a date: together they are %s", c.Header, t.Header, c.Field)})
 	}
+	// One name column "Last, First Middle" where the object has name parts.
+	if hasColumn(o, "LastName") && hasColumn(o, "FirstName") && !mapsTo(f, "FirstName") {
+		for i := range f.Columns {
+			c := &f.Columns[i]
+			if c.Action == ReshapeAction || c.Action == Map && c.Field != "LastName" || !contains(words(c.Header), "name") {
+				continue
+			}
+			vals := s.column(i)
+			n, comma := 0, 0
+			for _, v := range vals {
+				if v = strings.TrimSpace(v); v != "" {
+					n++
+					if strings.Count(v, ",") == 1 {
+						comma++
+					}
+				}
+			}
+			if n == 0 || float64(comma) < 0.9*float64(n) {
+				continue
+			}
+			c.Action, c.Field, c.Confidence = ReshapeAction, "LastName", 0.85
+			c.Reason = fmt.Sprintf("%d of %d sampled values are \"Last, First\": split into the name parts", comma, n)
+			out = append(out, Reshape{Kind: NameSplit, Columns: []string{c.Header}, Into: "LastName",
+				Reason: fmt.Sprintf("%q holds whole names as \"Last, First Middle\" (%d of %d sampled): LastName, FirstName and MiddleName are split from it", c.Header, comma, n)})
+			break
+		}
+	}
 	// Codes in place of a column's canonical values: a code table.
 	for i, c := range f.Columns {
 		if c.Action != Map {
@@ -161,6 +189,16 @@ func reshapes(s *sample, o loaders.Object, f *File, profiles []Profile, vocab Vo
 		out = append(out, Reshape{Kind: CodeTable, Columns: []string{c.Header}, Into: c.Field, Codes: codes, Reason: reason})
 	}
 	return out
+}
+
+// mapsTo: a column of the file maps to field.
+func mapsTo(f *File, field string) bool {
+	for _, c := range f.Columns {
+		if c.Action == Map && c.Field == field {
+			return true
+		}
+	}
+	return false
 }
 
 // looksCoded: a status- or type-like column whose values are all one or

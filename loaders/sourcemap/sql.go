@@ -144,6 +144,32 @@ func reshapeSQL(f File, r Reshape, from string, have map[string]bool, relation f
 		// A code with no value stays as exported: the data tests list it.
 		expr += " ELSE " + col + " END ELSE " + col + " END"
 		return "(SELECT * REPLACE (" + expr + " AS " + col + ") FROM " + from + ")", true
+	case NameSplit:
+		if len(r.Columns) != 1 {
+			return "", false
+		}
+		col := r.Columns[0]
+		if !have[strings.ToLower(col)] {
+			return "", false
+		}
+		n := "trim(" + id(col) + ")"
+		rest := "trim(substr(" + n + ", strpos(" + n + ", ',') + 1))"
+		first := "split_part(" + rest + ", ' ', 1)"
+		parts := map[string]string{
+			"LastName":   "trim(split_part(" + n + ", ',', 1))",
+			"FirstName":  first,
+			"MiddleName": "trim(substr(" + rest + ", length(" + first + ") + 1))",
+		}
+		var sel []string
+		for _, p := range []string{"LastName", "FirstName", "MiddleName"} {
+			keep := "NULL::VARCHAR"
+			if have[strings.ToLower(p)] {
+				keep = "CAST(" + id(p) + " AS VARCHAR)"
+			}
+			sel = append(sel, "CASE WHEN "+mine+" AND strpos("+n+", ',') > 0 THEN nullif("+parts[p]+", '') ELSE "+keep+" END AS "+id(p))
+			have[strings.ToLower(p)] = true
+		}
+		return "(SELECT COLUMNS(c -> c NOT IN ('LastName', 'FirstName', 'MiddleName')), " + strings.Join(sel, ", ") + " FROM " + from + ")", true
 	case PatientReference:
 		if len(r.Columns) != 1 {
 			return "", false

@@ -37,7 +37,11 @@ func TestSourceSQLReshapes(t *testing.T) {
 	exec(`CREATE TABLE raw.guarantor ("Guarantor" VARCHAR, "Pat #" VARCHAR, "_batch_id" BIGINT, "_source_file" VARCHAR, "_source_record" BIGINT)`)
 	exec(`INSERT INTO raw.guarantor VALUES ('G1', '10', 1, 'Guarantors.csv', 1), ('G2', '900', 1, 'Guarantors.csv', 2)`)
 
+	exec(`CREATE TABLE raw.provider ("Provider" VARCHAR, "Provider Name" VARCHAR, "LastName" VARCHAR, "_batch_id" BIGINT, "_source_file" VARCHAR, "_source_record" BIGINT)`)
+	exec(`INSERT INTO raw.provider VALUES ('P1', 'Smith, Jane A', NULL, 1, 'Staff.csv', 1), ('P2', 'Park,Ji Woo', NULL, 1, 'Staff.csv', 2),
+		('P3', NULL, 'Lee', 2, 'provider.csv', 1)`)
 	m := &SourceMap{Files: []File{
+		{Path: "Staff.csv", Object: "provider", Reshape: []Reshape{{Kind: NameSplit, Columns: []string{"Provider Name"}, Into: "LastName"}}},
 		{Path: "PerioChart.csv", Object: "perio_measure", Reshape: []Reshape{{Kind: PerioWide, Into: "Site", Sites: map[string][2]string{
 			"PD MB": {"ProbingDepth", "MB"}, "PD B": {"ProbingDepth", "B"}, "PD DB": {"ProbingDepth", "DB"},
 			"BOP MB": {"Bleeding", "MB"}, "BOP B": {"Bleeding", "B"}, "BOP DB": {"Bleeding", "DB"}}}}},
@@ -95,6 +99,8 @@ func TestSourceSQLReshapes(t *testing.T) {
 	}, rows("appointment", `"Appointment", "AppointmentDate", "Status"`, "1"), "date and time joined; codes mapped; a code without a value and another file's rows as they were")
 	assert.Equal(t, [][]string{{"10", "G1"}, {"11", "G1"}, {"12", "G2"}, {"13", "NULL"}},
 		rows("patient", `"Patient", "Guarantor"`, "1"), "a number the guarantor file holds: that guarantor (a head of household too); their own number otherwise: their own guarantor, no record")
+	assert.Equal(t, [][]string{{"P1", "Smith", "Jane", "A"}, {"P2", "Park", "Ji", "Woo"}, {"P3", "Lee", "NULL", "NULL"}},
+		rows("provider", `"Provider", "LastName", "FirstName", "MiddleName"`, "1"), "a whole name split into its parts; another file's parts kept")
 	_, ok := m.SourceSQL("clinic", rel("clinic"), nil, rel)
 	assert.False(t, ok, "an object the map does not reshape reads its raw table")
 }
