@@ -37,8 +37,12 @@ func openTwenty(cmd *cobra.Command, p *project, r reach) (exporters.Destination,
 		return nil, err
 	}
 	// Retries and refusals are logged to stderr.
+	// A workspace admin's access token, only for sending the invitations
+	// an API key may not send (never on the command line).
+	userToken := strings.TrimSpace(os.Getenv("TWENTY_USER_TOKEN"))
 	client, err := twenty.NewClient(twenty.Config{BaseURL: url, APIKey: key, Calls: p.cfg.Twenty.CallsPerMinute, Window: time.Minute,
-		Insecure: r.insecure, Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		Insecure: r.insecure, UserToken: userToken,
+		Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +98,10 @@ is finished with --resume, which sends nothing twice.
 
 The server and key come from TWENTY_URL and TWENTY_API_KEY (or
 twenty.api_key_file in axium2crm.yaml, which must be mode 0600); never pass a
-key on the command line. TWENTY_URL must be https unless it is this machine
+key on the command line. Workspace members join by invitation, which Twenty
+sends only for a signed-in user: with TWENTY_USER_TOKEN (a workspace admin's
+access token) the push invites the providers who are not members yet;
+without it the report lists them to invite by hand. TWENTY_URL must be https unless it is this machine
 (--insecure allows plain http, and says so on every run) and must not hold
 user:password@; certificates are always verified. The push refuses to run on a map nobody confirmed
 (axium2crm map twenty --confirm; a dry run is allowed) and while the twenty

@@ -65,6 +65,10 @@ type Config struct {
 	Insecure bool
 	// Logger receives retries and rejected records; nil discards them.
 	Logger *slog.Logger
+	// UserToken is a signed-in workspace admin's access token, used only
+	// for what Twenty serves to a user and never to an API key: sending
+	// invitations (members.go). Empty: no invitation is sent.
+	UserToken string
 }
 
 // Client talks to one Twenty workspace.
@@ -235,7 +239,11 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, con
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
+	token := c.cfg.APIKey
+	if asUser(ctx) {
+		token = c.cfg.UserToken
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)

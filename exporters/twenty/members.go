@@ -36,6 +36,10 @@ type MemberReport struct {
 	// Unassigned counts the records (tasks) sent without their assignee,
 	// whose user has not joined.
 	Unassigned int `json:"unassigned"`
+	// Invited are the e-mails the push sent an invitation to (with a
+	// user token, TWENTY_USER_TOKEN); InviteErrors what Twenty refused.
+	Invited      []string `json:"invited,omitempty"`
+	InviteErrors []string `json:"invite_errors,omitempty"`
 }
 
 type memberLink struct {
@@ -53,6 +57,8 @@ type members struct {
 	rep  *MemberReport
 	// table is the member table (twenty.workspace_member).
 	table string
+	// invited are the e-mails this push sent an invitation to.
+	invited map[string]bool
 }
 
 // withoutMembers is the plan without the member object: its rows are never
@@ -154,6 +160,24 @@ func (m *members) adjust(table string, p Record) {
 	}
 }
 
+// invite sends the invitations the report lists, with the client's user
+// token; it returns the calls made.
+func (m *members) invite(ctx context.Context, c *Client) (int, error) {
+	if m == nil || len(m.rep.ToInvite) == 0 || !c.CanInvite() {
+		return 0, nil
+	}
+	invited, refused, err := c.SendInvitations(ctx, m.rep.ToInvite)
+	if err != nil {
+		return 1, err
+	}
+	m.invited = map[string]bool{}
+	for _, e := range invited {
+		m.invited[strings.ToLower(e)] = true
+	}
+	m.rep.Invited, m.rep.InviteErrors = invited, refused
+	return 1, nil
+}
+
 // report is what readMembers found (nil without a member object).
 func (m *members) report() *MemberReport {
 	if m == nil {
@@ -178,6 +202,9 @@ func (m *members) entries() []audit.Entry {
 		reason := fmt.Sprintf("workspace members join by invitation, never through the API: %s is member %s; their tasks are assigned to it", l.email, l.memberID)
 		if l.memberID == "" {
 			reason = fmt.Sprintf("workspace members join by invitation, never through the API: %s has not joined; invite them in Settings > Members, their tasks stay unassigned (provider linked) until a push after they join", l.email)
+			if m.invited[strings.ToLower(l.email)] {
+				reason = fmt.Sprintf("workspace members join by invitation, never through the API: the push sent %s an invitation; their tasks stay unassigned (provider linked) until a push after they accept it", l.email)
+			}
 		}
 		out = append(out, audit.Entry{Object: MemberObject, Table: m.table, SourceKey: l.sourceKey, DestID: l.memberID,
 			Action: audit.Skip, Reason: reason})

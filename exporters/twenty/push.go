@@ -165,6 +165,19 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		return rep, err
 	}
 	rep.Members = mem.report()
+	if !opt.DryRun {
+		// With a workspace admin's token, the users who have not joined
+		// are invited now (invite.go); their tasks are assigned by a push
+		// after they accept.
+		n, err := mem.invite(ctx, opt.Client)
+		rep.Calls += n
+		if err != nil {
+			return rep, err
+		}
+		if rep.Members != nil && len(rep.Members.Invited) > 0 {
+			progress(fmt.Sprintf("sent %d invitations to the workspace (%s)", len(rep.Members.Invited), strings.Join(rep.Members.Invited, ", ")))
+		}
+	}
 	actions, err := diffSchema(ctx, db, plan, ws)
 	if err != nil {
 		return rep, err
