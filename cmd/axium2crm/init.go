@@ -31,7 +31,7 @@ func newInitCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&o.force, "force", false, "rewrite an existing axium2crm.yaml with the defaults")
 	cmd.Flags().StringSliceVar(&o.destinations, "destination", nil,
 		"the CRM this project migrates to: twenty or odoo (repeat or comma-separate for both; default both). "+
-			"`run` builds only these destinations' models")
+			"run builds only these destinations' models")
 	return cmd
 }
 

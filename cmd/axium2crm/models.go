@@ -19,8 +19,14 @@ func newModelsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			last := map[string][]any{}
-			if p, err := openProject(cmd.Context(), g.project, true); err == nil {
-				defer p.Close()
+			// The builds are the project's: outside one there is nothing to
+			// say about them.
+			p, err := openProject(cmd.Context(), g.project, true)
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			{
 				rows, err := p.wh.DB().QueryContext(cmd.Context(),
 					"SELECT model, run_id, status, row_count, seconds, fingerprint FROM meta.model_run QUALIFY row_number() OVER (PARTITION BY model ORDER BY run_id DESC) = 1")
 				if err != nil {
@@ -40,10 +46,22 @@ func newModelsCmd(g *globals) *cobra.Command {
 				rows.Close()
 			}
 			t := table{columns: []string{"model", "materialized", "parents", "fingerprint", "file", "last run", "status", "rows", "built from"}}
+			type lastRun struct {
+				RunID       any    `json:"run_id"`
+				Status      any    `json:"status"`
+				Rows        any    `json:"rows"`
+				Fingerprint any    `json:"fingerprint"`
+				Version     string `json:"version"` // this version or an older one
+			}
 			type row struct {
-				Model, Schema, Materialized, Fingerprint, File string
-				Parents, Tags                                  []string
-				LastRun                                        []any `json:",omitempty"`
+				Model        string   `json:"model"`
+				Schema       string   `json:"schema"`
+				Materialized string   `json:"materialized"`
+				Fingerprint  string   `json:"fingerprint"`
+				File         string   `json:"file"`
+				Parents      []string `json:"parents"`
+				Tags         []string `json:"tags"`
+				LastRun      *lastRun `json:"last_run"`
 			}
 			var js []row
 			for _, name := range set.Order {
@@ -67,10 +85,21 @@ func newModelsCmd(g *globals) *cobra.Command {
 					r = append(r, nil, "never built", nil, nil)
 				}
 				t.rows = append(t.rows, r)
-				js = append(js, row{name, m.Schema, m.Config.Materialized, m.Fingerprint, m.File, parents, m.Config.Tags, last[name]})
+				jr := row{name, m.Schema, m.Config.Materialized, m.Fingerprint, m.File, parents, m.Config.Tags, nil}
+				if jr.Tags == nil {
+					jr.Tags = []string{}
+				}
+				if l, ok := last[name]; ok {
+					v := "older version"
+					if l[3] == m.Fingerprint {
+						v = "this version"
+					}
+					jr.LastRun = &lastRun{l[0], l[1], l[2], l[3], v}
+				}
+				js = append(js, jr)
 			}
 			if g.json {
-				return writeJSON(cmd.OutOrStdout(), js)
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"models": js})
 			}
 			return printAligned(cmd.OutOrStdout(), t)
 		},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -76,6 +77,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func exitCode(err error) int {
 	var ue usageError
 	var ve validationError
+	var snc *mapping.SourceNotConfirmedError
 	var ce *config.Error
 	var nc *mapping.NotConfirmedError
 	var de *exporters.DifferencesError
@@ -83,9 +85,11 @@ func exitCode(err error) int {
 	case errors.Is(err, context.Canceled):
 		return exitCancelled
 	case errors.As(err, &ue), errors.Is(err, exporters.ErrServerURL), errors.Is(err, exporters.ErrURLCredentials),
-		errors.Is(err, exporters.ErrPlainHTTP):
+		errors.Is(err, exporters.ErrPlainHTTP),
+		// cobra's own: a command or flag the tool does not have.
+		strings.HasPrefix(err.Error(), "unknown command "), strings.HasPrefix(err.Error(), "unknown flag"):
 		return exitUsage
-	case errors.As(err, &ve), errors.As(err, &ce), errors.As(err, &nc), errors.As(err, &de),
+	case errors.As(err, &ve), errors.As(err, &ce), errors.As(err, &nc), errors.As(err, &snc), errors.As(err, &de),
 		errors.Is(err, exporters.ErrTestsFailed), errors.Is(err, exporters.ErrSchemaConflict):
 		return exitValidation
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -106,6 +107,10 @@ func query(ctx context.Context, db *sql.DB, st string) (table, error) {
 	if err != nil {
 		return table{}, err
 	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return table{}, err
+	}
 	t := table{columns: cols}
 	for rows.Next() {
 		vals := make([]any, len(cols))
@@ -116,7 +121,31 @@ func query(ctx context.Context, db *sql.DB, st string) (table, error) {
 		if err := rows.Scan(ptrs...); err != nil {
 			return table{}, err
 		}
+		for i, v := range vals {
+			vals[i] = naiveTime(types[i].DatabaseTypeName(), v)
+		}
 		t.rows = append(t.rows, vals)
 	}
 	return t, rows.Err()
+}
+
+// naiveTime shows a TIMESTAMP (a wall clock without a zone: the clinic's
+// time, as the staging models keep it) without a zone: the driver hands it
+// over as UTC, and printing it with Z would say it is UTC. A DATE is a
+// date; a TIMESTAMPTZ keeps its offset.
+func naiveTime(dbType string, v any) any {
+	t, ok := v.(time.Time)
+	if !ok {
+		return v
+	}
+	switch dbType {
+	case "DATE":
+		return t.Format("2006-01-02")
+	case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS":
+		if t.Nanosecond() == 0 {
+			return t.Format("2006-01-02 15:04:05")
+		}
+		return t.Format("2006-01-02 15:04:05.999999999")
+	}
+	return v
 }
