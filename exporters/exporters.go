@@ -203,9 +203,14 @@ type GoneRecord struct {
 
 // VerifyOptions are the verify options every destination takes.
 type VerifyOptions struct {
-	// Sample asks for a side-by-side report of this many records spread
-	// over every table (in Detail), for a person to review.
+	// Sample checks only a stratified sample of about this many records
+	// (every table, every record type of a table in proportion, at least
+	// one each; see AllocateSample), shown side by side for a person to
+	// review, instead of every record.
 	Sample int
+	// Counts only compares each table's row count with the destination's
+	// count, one call a table, and reads no record.
+	Counts bool
 	// Examples is how many field differences to keep per table (0: 5).
 	Examples int
 	// Args are recorded in the audit log.
@@ -268,6 +273,13 @@ type VerifyReport struct {
 	Tables  []TableVerify `json:"tables"`
 	// Sample is the side-by-side report VerifyOptions.Sample asked for.
 	Sample []SideBySide `json:"sample"`
+	// Mode is what was checked: VerifyFull, VerifyCounts or VerifySample.
+	Mode string `json:"mode"`
+	// Counts are each table's rows and the destination's count, taken
+	// before any record is read, and how many records were compared.
+	Counts []ObjectCount `json:"counts"`
+	// ReadCalls are the calls the verify made to the destination.
+	ReadCalls int `json:"read_calls"`
 	// Detail is the destination's own report (twenty.VerifyReport,
 	// *odoo.VerifyReport).
 	Detail any `json:"detail"`
@@ -279,6 +291,7 @@ func (r VerifyReport) MarshalJSON() ([]byte, error) {
 	out := report(r)
 	out.Tables = orEmpty(out.Tables)
 	out.Sample = orEmpty(out.Sample)
+	out.Counts = orEmpty(out.Counts)
 	return json.Marshal(out)
 }
 

@@ -92,8 +92,9 @@ func (d *destination) Verify(ctx context.Context, db *sql.DB, opt exporters.Veri
 	if err != nil {
 		return exporters.VerifyReport{}, err
 	}
-	rep, err := Verify(ctx, db, VerifyOptions{Client: d.c, Mapper: m, Sample: opt.Sample, Examples: opt.Examples, Args: opt.Args})
-	out := exporters.VerifyReport{RunID: rep.RunID, PushRun: rep.PushRun, Target: rep.Target, Tables: rep.Objects, Detail: rep}
+	rep, err := Verify(ctx, db, VerifyOptions{Client: d.c, Mapper: m, Sample: opt.Sample, Counts: opt.Counts, Examples: opt.Examples, Args: opt.Args})
+	out := exporters.VerifyReport{RunID: rep.RunID, PushRun: rep.PushRun, Target: rep.Target, Tables: rep.Objects,
+		Mode: rep.Mode, Counts: rep.Counts, ReadCalls: rep.ReadCalls, Detail: rep}
 	tables := map[string]string{}
 	for _, o := range rep.Objects {
 		if _, ok := tables[o.Object]; !ok {
