@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/axium2crm/axium2crm/cmd/config"
 	"github.com/axium2crm/axium2crm/sql/models"
 	"github.com/axium2crm/axium2crm/sql/snapshot"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
@@ -45,8 +46,16 @@ its models/ directory.`,
 	return cmd
 }
 
-// readModels reads the embedded models and the project's overrides.
+// readModels reads the embedded models and the project's overrides, with
+// the settings of its axium2crm.yaml the models read as vars (perio.grain);
+// outside a project, their defaults.
 func readModels(dir string) (*models.Set, error) {
+	var vars map[string]string
+	if cfg, err := config.Read(dir); err == nil {
+		vars = cfg.ModelVars()
+	} else if !errors.Is(err, config.ErrNoProject) {
+		return nil, err
+	}
 	layers := []models.Layer{models.Embedded()}
 	md := filepath.Join(dir, "models")
 	if st, err := os.Stat(md); err == nil && st.IsDir() {
@@ -54,7 +63,7 @@ func readModels(dir string) (*models.Set, error) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	return models.Read(layers...)
+	return models.ReadWith(vars, layers...)
 }
 
 func (p *project) sources() ([]models.SourceObject, error) {

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -42,6 +43,24 @@ type Config struct {
 	Objects      map[string]ObjectConfig `yaml:"objects"`
 	Twenty       Twenty                  `yaml:"twenty"`
 	Odoo         Odoo                    `yaml:"odoo"`
+	Perio        Perio                   `yaml:"perio"`
+}
+
+// Perio holds how the perio chart is sent.
+type Perio struct {
+	// Grain is one record per exam and tooth (tooth: the six sites'
+	// measurements as fields), per exam, tooth and site (site), or per
+	// exam (exam: the chart as JSON). The models read it as the var
+	// perio_grain.
+	Grain string `yaml:"grain"`
+}
+
+// PerioGrains are the values perio.grain accepts, the default first.
+var PerioGrains = []string{"tooth", "site", "exam"}
+
+// ModelVars are the settings the SQL models read ({{ var "perio_grain" }}).
+func (c Config) ModelVars() map[string]string {
+	return map[string]string{"perio_grain": c.Perio.Grain}
 }
 
 // Odoo holds the Odoo exporter's settings. The server, database, login
@@ -134,6 +153,7 @@ func Default() Config {
 		Objects:      map[string]ObjectConfig{},
 		Twenty:       Twenty{TimeZone: "America/New_York", CallsPerMinute: 100},
 		Odoo:         Odoo{TimeZone: "America/New_York", Protocol: "xmlrpc", BatchSize: 500, Connections: 2},
+		Perio:        Perio{Grain: "tooth"},
 	}
 }
 
@@ -240,6 +260,9 @@ func validate(cfg Config) error {
 	}
 	if cfg.Odoo.BatchSize <= 0 || cfg.Odoo.Connections <= 0 {
 		return fmt.Errorf("odoo.batch_size and odoo.connections must be positive, got %d and %d", cfg.Odoo.BatchSize, cfg.Odoo.Connections)
+	}
+	if !slices.Contains(PerioGrains, cfg.Perio.Grain) {
+		return fmt.Errorf("perio.grain: %q is not one of %s", cfg.Perio.Grain, strings.Join(PerioGrains, ", "))
 	}
 	known := map[string]bool{}
 	for _, o := range loaders.Catalog() {

@@ -16,6 +16,8 @@
 //	                          SELECT * FROM cte plus the object's carried
 //	                          columns, named as the CRM's fields (carry.go)
 //	{{ source_columns }}      the catalog's columns: (object, column_name)
+//	{{ var "perio_grain" }}   a project setting (see Vars), for
+//	                          {{ if eq (var "perio_grain") "tooth" }} ...
 //
 // A .yml beside the model declares how it is materialised, its tags, key and
 // data tests. The embedded models can be overridden by an institution: a file
@@ -63,8 +65,11 @@ type Model struct {
 	Refs    []string
 	Sources []string
 	Seeds   []string
-	// Fingerprint hashes the model's SQL, config and its parents'
-	// fingerprints: it changes when the model or anything upstream changes.
+	// Vars are the settings the model reads with {{ var }}.
+	Vars []string
+	// Fingerprint hashes the model's SQL, config, the values of the vars
+	// it reads and its parents' fingerprints: it changes when the model,
+	// a setting it reads or anything upstream changes.
 	Fingerprint string
 	// batched says the SQL calls {{ batch }}.
 	batched bool
@@ -198,6 +203,52 @@ type Set struct {
 	// Macros are SQL files under macros/ (CREATE OR REPLACE MACRO util.…),
 	// run before any model, in file name order.
 	Macros []Macro
+	// vars are the values of every var (see Vars) this set was read with.
+	vars map[string]string
+}
+
+// VarSpec is one project setting a model may read: its default and the
+// values it accepts.
+type VarSpec struct {
+	Default string
+	Values  []string
+}
+
+// Vars are the settings models read with {{ var "name" }}. A model
+// branches on them in its template ({{ if eq (var "perio_grain") "tooth" }}),
+// so a setting can change a table's columns; the values a model reads are
+// part of its fingerprint, so snapshots and diffs see the change.
+var Vars = map[string]VarSpec{
+	// perio_grain is the record the perio chart is sent as: one per exam
+	// and tooth (the six sites as fields), per exam, tooth and site, or
+	// per exam (the chart as JSON). axium2crm.yaml's perio.grain.
+	"perio_grain": {Default: "tooth", Values: []string{"tooth", "site", "exam"}},
+}
+
+// Var is the value of a var in this set.
+func (s *Set) Var(name string) string { return s.vars[name] }
+
+// resolveVars checks the given values against Vars and fills defaults.
+func resolveVars(given map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for name, spec := range Vars {
+		out[name] = spec.Default
+	}
+	for _, name := range sortedKeys(given) {
+		spec, ok := Vars[name]
+		if !ok {
+			return nil, fmt.Errorf("var %q: no such setting", name)
+		}
+		v := given[name]
+		if v == "" {
+			continue
+		}
+		if !slices.Contains(spec.Values, v) {
+			return nil, fmt.Errorf("var %s: %q is not one of %s", name, v, strings.Join(spec.Values, ", "))
+		}
+		out[name] = v
+	}
+	return out, nil
 }
 
 // Macro is one file of SQL macros the models use.
@@ -228,8 +279,19 @@ type Layer struct {
 	FS   fs.FS
 }
 
-// Read parses every model and seed of the layers and orders the DAG.
+// Read parses every model and seed of the layers and orders the DAG, with
+// every var at its default.
 func Read(layers ...Layer) (*Set, error) {
+	return ReadWith(nil, layers...)
+}
+
+// ReadWith is Read with the project's values of the vars (see Vars); a
+// var not given, or given empty, keeps its default.
+func ReadWith(vars map[string]string, layers ...Layer) (*Set, error) {
+	vals, err := resolveVars(vars)
+	if err != nil {
+		return nil, err
+	}
 	files := map[string]struct {
 		layer Layer
 		path  string
@@ -261,7 +323,7 @@ func Read(layers ...Layer) (*Set, error) {
 			return nil, fmt.Errorf("models in %s: %w", l.Name, err)
 		}
 	}
-	set := &Set{Models: map[string]*Model{}, Seeds: map[string]Seed{}}
+	set := &Set{Models: map[string]*Model{}, Seeds: map[string]Seed{}, vars: vals}
 	names := make([]string, 0, len(files))
 	for k := range files {
 		names = append(names, k)
@@ -323,7 +385,7 @@ func Read(layers ...Layer) (*Set, error) {
 					return nil, fmt.Errorf("%s:%s: batches needs of: (a parent model) and rows: (> 0), on a table", y.layer.Name, y.path)
 				}
 			}
-			if err := m.scan(); err != nil {
+			if err := m.scan(vals); err != nil {
 				return nil, err
 			}
 			if m.batched != (m.Config.Batches != nil) {
@@ -368,8 +430,9 @@ func Read(layers ...Layer) (*Set, error) {
 }
 
 // scan executes the template with recording functions to learn the
-// model's parents.
-func (m *Model) scan() error {
+// model's parents and the vars it reads, with the vars' values: a branch
+// the values do not take reads nothing.
+func (m *Model) scan(vars map[string]string) error {
 	seen := map[string]bool{}
 	add := func(list *[]string, kind, name string) string {
 		if !seen[kind+name] {
@@ -387,6 +450,14 @@ func (m *Model) scan() error {
 		// carried reads the object's raw rows (see carry.go).
 		"carried":        func(object, _, _ string) string { return add(&m.Sources, "source", object) },
 		"source_columns": func() string { return "x" },
+		"var": func(n string) (string, error) {
+			v, ok := vars[n]
+			if !ok {
+				return "", fmt.Errorf("var %q: no such setting", n)
+			}
+			add(&m.Vars, "var", n)
+			return v, nil
+		},
 	}).Parse(m.SQL)
 	if err != nil {
 		return fmt.Errorf("%s: %w", m.File, err)
@@ -408,6 +479,9 @@ func (m *Model) fingerprint(set *Set) {
 	}
 	for _, s := range m.Sources {
 		fmt.Fprintf(h, "source %s\n", s)
+	}
+	for _, v := range m.Vars {
+		fmt.Fprintf(h, "var %s=%s\n", v, set.vars[v])
 	}
 	for _, mc := range set.Macros {
 		fmt.Fprintf(h, "macros %s\n", mc.SQL)

@@ -502,6 +502,7 @@ func (r *renderer) render(m *Model, pass, passes int64) (string, error) {
 			return carriedSQL(r.carried[object], object, crm, relation)
 		},
 		"source_columns": func() string { return sourceColumnsSQL(r.objects) },
+		"var":            func(n string) string { return r.set.vars[n] },
 		"batch": func(expr string) string {
 			if passes <= 1 {
 				return "true"
