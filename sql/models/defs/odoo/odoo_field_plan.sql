@@ -148,13 +148,16 @@ WITH fields(table_name, model, name, field_description, ttype, relation, relatio
     ('account_payment', 'account.payment', 'payment_reference', 'Payment Reference', 'char', NULL, NULL, false, false, NULL),
     ('account_payment', 'account.payment', 'x_payment_method', 'axiUm Payment Method', 'selection', NULL, NULL, false, true, NULL),
     ('account_payment', 'account.payment', 'x_payer', 'Payer', 'selection', NULL, NULL, false, true, NULL),
-    -- x_perio_record (custom model)
+    -- x_perio_record (custom model); the perio grain (var perio_grain)
+    -- decides what a record is and its fields.
+{{- $grain := var "perio_grain" }}
     ('x_perio_record', 'x_perio_record', 'x_name', 'Name', 'char', NULL, NULL, true, true, 'the custom model''s name field'),
     ('x_perio_record', 'x_perio_record', 'x_partner_id', 'Patient', 'many2one', 'res.partner', NULL, true, true, NULL),
     ('x_perio_record', 'x_perio_record', 'x_provider_id', 'Provider', 'many2one', 'res.users', NULL, false, true, NULL),
     ('x_perio_record', 'x_perio_record', 'x_exam_id', 'axiUm Exam', 'char', NULL, NULL, false, true, NULL),
     ('x_perio_record', 'x_perio_record', 'x_exam_date', 'Exam Date', 'date', NULL, NULL, false, true, NULL),
     ('x_perio_record', 'x_perio_record', 'x_exam_type', 'Exam Type', 'selection', NULL, NULL, false, true, NULL),
+{{- if eq $grain "site" }}
     ('x_perio_record', 'x_perio_record', 'x_tooth', 'Tooth', 'char', NULL, NULL, true, true, 'Universal numbering'),
     ('x_perio_record', 'x_perio_record', 'x_site', 'Site', 'selection', NULL, NULL, true, true, NULL),
     ('x_perio_record', 'x_perio_record', 'x_probing_depth', 'Probing Depth (mm)', 'integer', NULL, NULL, false, true, NULL),
@@ -164,6 +167,50 @@ WITH fields(table_name, model, name, field_description, ttype, relation, relatio
     ('x_perio_record', 'x_perio_record', 'x_suppuration', 'Suppuration', 'boolean', NULL, NULL, false, true, NULL),
     ('x_perio_record', 'x_perio_record', 'x_mobility', 'Mobility', 'integer', NULL, NULL, false, true, 'Miller 0-3'),
     ('x_perio_record', 'x_perio_record', 'x_furcation', 'Furcation', 'integer', NULL, NULL, false, true, 'Glickman 1-3'),
+{{- else if eq $grain "tooth" }}
+    ('x_perio_record', 'x_perio_record', 'x_tooth', 'Tooth', 'char', NULL, NULL, true, true, 'Universal numbering'),
+    ('x_perio_record', 'x_perio_record', 'x_mobility', 'Mobility', 'integer', NULL, NULL, false, true, 'Miller 0-3, per tooth'),
+    ('x_perio_record', 'x_perio_record', 'x_furcation', 'Furcation', 'integer', NULL, NULL, false, true, 'Glickman 1-3: the highest of the tooth''s sites'),
+    ('x_perio_record', 'x_perio_record', 'x_pd_mb', 'Probing Depth MB (mm)', 'integer', NULL, NULL, false, true, 'mesiobuccal, mm'),
+    ('x_perio_record', 'x_perio_record', 'x_pd_b', 'Probing Depth B (mm)', 'integer', NULL, NULL, false, true, 'buccal, mm'),
+    ('x_perio_record', 'x_perio_record', 'x_pd_db', 'Probing Depth DB (mm)', 'integer', NULL, NULL, false, true, 'distobuccal, mm'),
+    ('x_perio_record', 'x_perio_record', 'x_pd_ml', 'Probing Depth ML (mm)', 'integer', NULL, NULL, false, true, 'mesiolingual, mm'),
+    ('x_perio_record', 'x_perio_record', 'x_pd_l', 'Probing Depth L (mm)', 'integer', NULL, NULL, false, true, 'lingual, mm'),
+    ('x_perio_record', 'x_perio_record', 'x_pd_dl', 'Probing Depth DL (mm)', 'integer', NULL, NULL, false, true, 'distolingual, mm'),
+    ('x_perio_record', 'x_perio_record', 'x_gm_mb', 'Gingival Margin MB (mm)', 'integer', NULL, NULL, false, true, 'mesiobuccal, mm, positive coronal to the CEJ'),
+    ('x_perio_record', 'x_perio_record', 'x_gm_b', 'Gingival Margin B (mm)', 'integer', NULL, NULL, false, true, 'buccal, mm, positive coronal to the CEJ'),
+    ('x_perio_record', 'x_perio_record', 'x_gm_db', 'Gingival Margin DB (mm)', 'integer', NULL, NULL, false, true, 'distobuccal, mm, positive coronal to the CEJ'),
+    ('x_perio_record', 'x_perio_record', 'x_gm_ml', 'Gingival Margin ML (mm)', 'integer', NULL, NULL, false, true, 'mesiolingual, mm, positive coronal to the CEJ'),
+    ('x_perio_record', 'x_perio_record', 'x_gm_l', 'Gingival Margin L (mm)', 'integer', NULL, NULL, false, true, 'lingual, mm, positive coronal to the CEJ'),
+    ('x_perio_record', 'x_perio_record', 'x_gm_dl', 'Gingival Margin DL (mm)', 'integer', NULL, NULL, false, true, 'distolingual, mm, positive coronal to the CEJ'),
+    ('x_perio_record', 'x_perio_record', 'x_cal_mb', 'CAL MB (mm)', 'integer', NULL, NULL, false, true, 'mesiobuccal, mm: probing depth − gingival margin'),
+    ('x_perio_record', 'x_perio_record', 'x_cal_b', 'CAL B (mm)', 'integer', NULL, NULL, false, true, 'buccal, mm: probing depth − gingival margin'),
+    ('x_perio_record', 'x_perio_record', 'x_cal_db', 'CAL DB (mm)', 'integer', NULL, NULL, false, true, 'distobuccal, mm: probing depth − gingival margin'),
+    ('x_perio_record', 'x_perio_record', 'x_cal_ml', 'CAL ML (mm)', 'integer', NULL, NULL, false, true, 'mesiolingual, mm: probing depth − gingival margin'),
+    ('x_perio_record', 'x_perio_record', 'x_cal_l', 'CAL L (mm)', 'integer', NULL, NULL, false, true, 'lingual, mm: probing depth − gingival margin'),
+    ('x_perio_record', 'x_perio_record', 'x_cal_dl', 'CAL DL (mm)', 'integer', NULL, NULL, false, true, 'distolingual, mm: probing depth − gingival margin'),
+    ('x_perio_record', 'x_perio_record', 'x_bleeding_mb', 'Bleeding MB', 'boolean', NULL, NULL, false, true, 'mesiobuccal'),
+    ('x_perio_record', 'x_perio_record', 'x_bleeding_b', 'Bleeding B', 'boolean', NULL, NULL, false, true, 'buccal'),
+    ('x_perio_record', 'x_perio_record', 'x_bleeding_db', 'Bleeding DB', 'boolean', NULL, NULL, false, true, 'distobuccal'),
+    ('x_perio_record', 'x_perio_record', 'x_bleeding_ml', 'Bleeding ML', 'boolean', NULL, NULL, false, true, 'mesiolingual'),
+    ('x_perio_record', 'x_perio_record', 'x_bleeding_l', 'Bleeding L', 'boolean', NULL, NULL, false, true, 'lingual'),
+    ('x_perio_record', 'x_perio_record', 'x_bleeding_dl', 'Bleeding DL', 'boolean', NULL, NULL, false, true, 'distolingual'),
+    ('x_perio_record', 'x_perio_record', 'x_suppuration_mb', 'Suppuration MB', 'boolean', NULL, NULL, false, true, 'mesiobuccal'),
+    ('x_perio_record', 'x_perio_record', 'x_suppuration_b', 'Suppuration B', 'boolean', NULL, NULL, false, true, 'buccal'),
+    ('x_perio_record', 'x_perio_record', 'x_suppuration_db', 'Suppuration DB', 'boolean', NULL, NULL, false, true, 'distobuccal'),
+    ('x_perio_record', 'x_perio_record', 'x_suppuration_ml', 'Suppuration ML', 'boolean', NULL, NULL, false, true, 'mesiolingual'),
+    ('x_perio_record', 'x_perio_record', 'x_suppuration_l', 'Suppuration L', 'boolean', NULL, NULL, false, true, 'lingual'),
+    ('x_perio_record', 'x_perio_record', 'x_suppuration_dl', 'Suppuration DL', 'boolean', NULL, NULL, false, true, 'distolingual'),
+    ('x_perio_record', 'x_perio_record', 'x_furcation_mb', 'Furcation MB', 'integer', NULL, NULL, false, true, 'mesiobuccal, Glickman 1-3'),
+    ('x_perio_record', 'x_perio_record', 'x_furcation_b', 'Furcation B', 'integer', NULL, NULL, false, true, 'buccal, Glickman 1-3'),
+    ('x_perio_record', 'x_perio_record', 'x_furcation_db', 'Furcation DB', 'integer', NULL, NULL, false, true, 'distobuccal, Glickman 1-3'),
+    ('x_perio_record', 'x_perio_record', 'x_furcation_ml', 'Furcation ML', 'integer', NULL, NULL, false, true, 'mesiolingual, Glickman 1-3'),
+    ('x_perio_record', 'x_perio_record', 'x_furcation_l', 'Furcation L', 'integer', NULL, NULL, false, true, 'lingual, Glickman 1-3'),
+    ('x_perio_record', 'x_perio_record', 'x_furcation_dl', 'Furcation DL', 'integer', NULL, NULL, false, true, 'distolingual, Glickman 1-3'),
+{{- else }}
+    ('x_perio_record', 'x_perio_record', 'x_teeth', 'Teeth Charted', 'integer', NULL, NULL, false, true, NULL),
+    ('x_perio_record', 'x_perio_record', 'x_chart', 'Chart (JSON)', 'text', NULL, NULL, false, true, 'JSON: tooth → mobility, furcation, sites → MB/B/DB/ML/L/DL → probing_depth, gingival_margin, cal, bleeding, suppuration, furcation (mm; margin positive coronal to the CEJ; cal = probing depth − margin)'),
+{{- end }}
     -- ir.attachment, mail.message
     ('ir_attachment', 'ir.attachment', 'name', 'Name', 'char', NULL, NULL, true, false, NULL),
     ('ir_attachment', 'ir.attachment', 'type', 'Type', 'selection', NULL, NULL, true, false, NULL),
@@ -207,7 +254,9 @@ WITH fields(table_name, model, name, field_description, ttype, relation, relatio
     UNION SELECT 'account.payment', 'x_payment_method', util.odoo_sel(payment_method), payment_method FROM {{ ref "stg_transaction" }}
     UNION SELECT 'account.payment', 'x_payer', x_payer, x_payer FROM {{ ref "odoo_account_payment" }}
     UNION SELECT 'x_perio_record', 'x_exam_type', util.odoo_sel(exam_type), exam_type FROM {{ ref "stg_perio_exam" }}
+{{- if eq (var "perio_grain") "site" }}
     UNION SELECT 'x_perio_record', 'x_site', util.odoo_sel(site), site FROM {{ ref "stg_perio_measure" }}
+{{- end }}
     UNION SELECT 'ir.attachment', 'x_document_type', util.odoo_sel(document_type), document_type FROM {{ ref "stg_attachment" }}
     UNION SELECT 'mail.message', 'x_note_type', util.odoo_sel(note_type), note_type FROM {{ ref "stg_clinical_note" }}
 ), options AS (

@@ -81,19 +81,41 @@ exams AS (
     FROM {{ ref "stg_perio_exam" }} e LEFT JOIN patients p ON p.patient_id = e.patient_id
     GROUP BY e.exam_id
 ),
+-- At the site grain a measurement is carried as its own record (checked
+-- by count); at the tooth and exam grains it is merged into its tooth's
+-- (exam's) record, checked on the records, and a site that is not one of
+-- the six, which has no field there, is filtered.
+{{- $grain := var "perio_grain" }}
+{{- if ne $grain "site" }}
+perio_records AS (SELECT DISTINCT x_exam_id{{ if eq $grain "tooth" }}, x_tooth{{ end }} FROM {{ ref "odoo_x_perio_record" }}),
+{{- end }}
 f_perio AS (
     SELECT 5,
         CASE
             WHEN d.model IS NOT NULL THEN 'duplicate'
             WHEN e.migrated IS NOT TRUE THEN 'orphan'
             WHEN s.tooth IS NULL OR s.site IS NULL THEN 'filtered'
+{{- if eq $grain "site" }}
             ELSE 'carried'
+{{- else }}
+            WHEN s.site NOT IN ('DB', 'B', 'MB', 'DL', 'L', 'ML') THEN 'filtered'
+            WHEN r.x_exam_id IS NOT NULL THEN 'merged'
+            ELSE 'unexplained'
+{{- end }}
         END,
-        CASE WHEN d.model IS NULL AND e.migrated AND (s.tooth IS NULL OR s.site IS NULL) THEN 'no tooth or site' END
+        CASE WHEN d.model IS NOT NULL OR e.migrated IS NOT TRUE THEN NULL
+             WHEN s.tooth IS NULL OR s.site IS NULL THEN 'no tooth or site'
+{{- if ne $grain "site" }}
+             WHEN s.site NOT IN ('DB', 'B', 'MB', 'DL', 'L', 'ML') THEN 'site not one of DB B MB DL L ML'
+{{- end }}
+        END
     FROM {{ ref "stg_perio_measure" }} s
     LEFT JOIN dup d ON d.model = 'stg_perio_measure' AND d.record_key = concat_ws('|', s.exam_id, s.tooth, s.site)
         AND d."_source_file" = s."_source_file" AND d."_source_record" = s."_source_record"
     LEFT JOIN exams e ON e.exam_id = s.exam_id
+{{- if ne $grain "site" }}
+    LEFT JOIN perio_records r ON r.x_exam_id = s.exam_id{{ if eq $grain "tooth" }} AND r.x_tooth = s.tooth{{ end }}
+{{- end }}
 ),
 charted AS (SELECT DISTINCT x_exam_id FROM {{ ref "odoo_x_perio_record" }}),
 f_perio_exam AS (
@@ -271,7 +293,13 @@ mapping(seq, seed_row, source_object, destination_table, one_to_one, note) AS (
     (2, 'Patient Card - Guarantor', 'guarantor', 'res_partner_guarantor', true, 'one partner per guarantor; patients point at it with parent_id'),
     (3, 'EHR - Treatment History', 'treatment', 'crm_lead', false, 'treatments merged into one opportunity per visit (patient + appointment, or patient + date) or treatment plan'),
     (4, 'EHR - Medical Alerts', 'medical_alert', 'res_partner_patient', false, 'active alerts merged into x_medical_alert (and allergies into x_allergy_list) of their patient'),
+{{- if eq $grain "site" }}
     (5, 'Perio Chart', 'perio_measure', 'x_perio_record', true, 'one x_perio_record per exam, tooth and site'),
+{{- else if eq $grain "tooth" }}
+    (5, 'Perio Chart', 'perio_measure', 'x_perio_record', false, 'one x_perio_record per exam and tooth, its sites merged as fields (x_pd_mb, ...)'),
+{{- else }}
+    (5, 'Perio Chart', 'perio_measure', 'x_perio_record', false, 'one x_perio_record per exam, its sites merged into the chart JSON (x_chart)'),
+{{- end }}
     (6, 'Perio Chart', 'perio_exam', 'x_perio_record', false, 'exam header (date, type, provider) merged into each of its x_perio_record rows'),
     (7, 'Odontogram', 'attachment', 'ir_attachment', true, 'odontogram images as ir.attachment; the newest is the patient''s x_odontogram_ref'),
     (8, 'Transactions (Billing)', 'transaction', 'account_move_line', true, 'charges and adjustments: one invoice line each; charges grouped per patient and date into invoices, adjustments one credit note each (account_move)'),

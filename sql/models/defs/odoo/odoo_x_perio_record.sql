@@ -1,20 +1,35 @@
--- Perio chart measurements in the custom model x_perio_record (seed row
--- Perio Chart: "a custom one2many ... field group"): one record per exam,
--- tooth and site, linked to the patient partner by x_partner_id, so the
--- partner form can show them as a one2many. The exam's header (date, type,
--- provider) is repeated on each of its sites. Values staging found out of
--- range are empty here and listed in staging.data_quality.
+-- Perio charts in the custom model x_perio_record (seed row Perio Chart:
+-- "a custom one2many ... field group"), at the project's perio grain
+-- (axium2crm.yaml perio.grain, read here as the var perio_grain), linked
+-- to the patient partner by x_partner_id, so the partner form can show
+-- them as a one2many:
+--   tooth  one record per exam × tooth (the default): the six sites'
+--          probing depth, gingival margin, CAL, bleeding, suppuration and
+--          furcation as fields named by site (x_pd_mb, x_gm_db, x_cal_l,
+--          x_bleeding_ml, x_suppuration_dl, x_furcation_b), the tooth's
+--          mobility and furcation (its highest grade) on the tooth;
+--   site   one record per exam × tooth × site;
+--   exam   one record per exam, the chart as JSON text in x_chart.
+-- CAL is probing depth minus gingival margin (staging's
+-- clinical_attachment_level): axiUm schools chart the margin positive
+-- coronal to the CEJ, so recession (a negative margin) adds to the loss.
+-- The exam's header (date, type, provider) is on each record. Values
+-- staging found out of range are empty here and listed in
+-- staging.data_quality. A site that is not one of the six has no field
+-- at the tooth and exam grains (odoo.reconciliation counts it).
 --
--- The biggest table (about 70 rows per charted patient): exams are
--- filtered and keyed first (small), measurements joined to them once.
+-- The biggest table: exams are filtered and keyed first (small),
+-- measurements joined to them once.
+{{- $grain := var "perio_grain" }}
 WITH e AS (
     SELECT e.exam_id, e.patient_id, e.provider_id, e.exam_date,
         -- Per exam, not per site: about 160 times fewer calls.
         CAST(e.exam_date AS VARCHAR) AS exam_day,
         util.odoo_sel(e.exam_type) AS exam_type,
         util.odoo_xid('patient', e.patient_id) AS partner_xid,
-        -- The exam's part of each site's external id (see id below).
-        regexp_replace(e.exam_id, '[^A-Za-z0-9_-]', '-', 'g') AS xid_exam
+        -- The exam's part of each record's external id (see id below).
+        regexp_replace(e.exam_id, '[^A-Za-z0-9_-]', '-', 'g') AS xid_exam,
+        e."_batch_id", e."_source_file", e."_source_record"
     FROM {{ ref "stg_perio_exam" }} e
     ANTI JOIN {{ ref "dq_duplicates" }} d
         ON d.model = 'stg_perio_exam' AND d.record_key = e.exam_id AND d."_source_file" = e."_source_file" AND d."_source_record" = e."_source_record"
@@ -27,7 +42,11 @@ WITH e AS (
     -- A measurement without a tooth or a site is no chart site (staging
     -- reports it; odoo.reconciliation counts it).
     WHERE m.tooth IS NOT NULL AND m.site IS NOT NULL
+{{- if ne $grain "site" }}
+        AND m.site IN ('DB', 'B', 'MB', 'DL', 'L', 'ML')
+{{- end }}
 )
+{{- if eq $grain "site" }}
 SELECT
     -- util.odoo_xid('perio', exam|tooth|site), cheaper: its replacement
     -- works character by character, so the key's parts are replaced one by
@@ -57,3 +76,91 @@ SELECT
 FROM m
 JOIN e ON e.exam_id = m.exam_id
 LEFT JOIN {{ ref "odoo_res_users" }} u ON u.x_source_system_id = e.provider_id
+{{- else }}
+, tooth AS (
+    -- One row per exam and tooth, its sites pivoted (a site has one row:
+    -- repeated keys are gone). Mobility is charted per tooth and repeated
+    -- on each site; should the sites disagree, the highest. The driving
+    -- raw row is the tooth's first site row in export order.
+    SELECT exam_id, tooth,
+        max(mobility) AS mobility,
+        max(furcation_grade) AS furcation,
+        any_value(probing_depth) FILTER (WHERE site = 'MB') AS pd_mb, any_value(probing_depth) FILTER (WHERE site = 'B') AS pd_b, any_value(probing_depth) FILTER (WHERE site = 'DB') AS pd_db, any_value(probing_depth) FILTER (WHERE site = 'ML') AS pd_ml, any_value(probing_depth) FILTER (WHERE site = 'L') AS pd_l, any_value(probing_depth) FILTER (WHERE site = 'DL') AS pd_dl,
+        any_value(gingival_margin) FILTER (WHERE site = 'MB') AS gm_mb, any_value(gingival_margin) FILTER (WHERE site = 'B') AS gm_b, any_value(gingival_margin) FILTER (WHERE site = 'DB') AS gm_db, any_value(gingival_margin) FILTER (WHERE site = 'ML') AS gm_ml, any_value(gingival_margin) FILTER (WHERE site = 'L') AS gm_l, any_value(gingival_margin) FILTER (WHERE site = 'DL') AS gm_dl,
+        any_value(clinical_attachment_level) FILTER (WHERE site = 'MB') AS cal_mb, any_value(clinical_attachment_level) FILTER (WHERE site = 'B') AS cal_b, any_value(clinical_attachment_level) FILTER (WHERE site = 'DB') AS cal_db, any_value(clinical_attachment_level) FILTER (WHERE site = 'ML') AS cal_ml, any_value(clinical_attachment_level) FILTER (WHERE site = 'L') AS cal_l, any_value(clinical_attachment_level) FILTER (WHERE site = 'DL') AS cal_dl,
+        any_value(bleeding) FILTER (WHERE site = 'MB') AS bleeding_mb, any_value(bleeding) FILTER (WHERE site = 'B') AS bleeding_b, any_value(bleeding) FILTER (WHERE site = 'DB') AS bleeding_db, any_value(bleeding) FILTER (WHERE site = 'ML') AS bleeding_ml, any_value(bleeding) FILTER (WHERE site = 'L') AS bleeding_l, any_value(bleeding) FILTER (WHERE site = 'DL') AS bleeding_dl,
+        any_value(suppuration) FILTER (WHERE site = 'MB') AS suppuration_mb, any_value(suppuration) FILTER (WHERE site = 'B') AS suppuration_b, any_value(suppuration) FILTER (WHERE site = 'DB') AS suppuration_db, any_value(suppuration) FILTER (WHERE site = 'ML') AS suppuration_ml, any_value(suppuration) FILTER (WHERE site = 'L') AS suppuration_l, any_value(suppuration) FILTER (WHERE site = 'DL') AS suppuration_dl,
+        any_value(furcation_grade) FILTER (WHERE site = 'MB') AS furcation_mb, any_value(furcation_grade) FILTER (WHERE site = 'B') AS furcation_b, any_value(furcation_grade) FILTER (WHERE site = 'DB') AS furcation_db, any_value(furcation_grade) FILTER (WHERE site = 'ML') AS furcation_ml, any_value(furcation_grade) FILTER (WHERE site = 'L') AS furcation_l, any_value(furcation_grade) FILTER (WHERE site = 'DL') AS furcation_dl,
+        count(*) FILTER (WHERE site = 'MB') > 0 AS has_mb, count(*) FILTER (WHERE site = 'B') > 0 AS has_b, count(*) FILTER (WHERE site = 'DB') > 0 AS has_db, count(*) FILTER (WHERE site = 'ML') > 0 AS has_ml, count(*) FILTER (WHERE site = 'L') > 0 AS has_l, count(*) FILTER (WHERE site = 'DL') > 0 AS has_dl,
+        count(*) AS sites,
+        min({'batch': "_batch_id", 'file': "_source_file", 'record': "_source_record"}) AS src
+    FROM m
+    SEMI JOIN e USING (exam_id)
+    GROUP BY exam_id, tooth
+)
+{{- if eq $grain "tooth" }}
+SELECT
+    -- util.odoo_xid('perio_tooth', exam|tooth), the parts replaced one by
+    -- one as at the site grain.
+    'axium.perio_tooth_' || concat_ws('-', e.xid_exam, regexp_replace(t.tooth, '[^A-Za-z0-9_-]', '-', 'g')) AS id,
+    concat_ws(' ', e.exam_day, 'tooth', t.tooth) AS x_name,
+    e.partner_xid AS "x_partner_id/id",
+    u.id AS "x_provider_id/id",
+    t.exam_id AS x_exam_id,
+    e.exam_date AS x_exam_date,
+    e.exam_type AS x_exam_type,
+    t.tooth AS x_tooth,
+    t.mobility AS x_mobility,
+    t.furcation AS x_furcation,
+    t.pd_mb AS x_pd_mb, t.pd_b AS x_pd_b, t.pd_db AS x_pd_db, t.pd_ml AS x_pd_ml, t.pd_l AS x_pd_l, t.pd_dl AS x_pd_dl,
+    t.gm_mb AS x_gm_mb, t.gm_b AS x_gm_b, t.gm_db AS x_gm_db, t.gm_ml AS x_gm_ml, t.gm_l AS x_gm_l, t.gm_dl AS x_gm_dl,
+    t.cal_mb AS x_cal_mb, t.cal_b AS x_cal_b, t.cal_db AS x_cal_db, t.cal_ml AS x_cal_ml, t.cal_l AS x_cal_l, t.cal_dl AS x_cal_dl,
+    t.bleeding_mb AS x_bleeding_mb, t.bleeding_b AS x_bleeding_b, t.bleeding_db AS x_bleeding_db, t.bleeding_ml AS x_bleeding_ml, t.bleeding_l AS x_bleeding_l, t.bleeding_dl AS x_bleeding_dl,
+    t.suppuration_mb AS x_suppuration_mb, t.suppuration_b AS x_suppuration_b, t.suppuration_db AS x_suppuration_db, t.suppuration_ml AS x_suppuration_ml, t.suppuration_l AS x_suppuration_l, t.suppuration_dl AS x_suppuration_dl,
+    t.furcation_mb AS x_furcation_mb, t.furcation_b AS x_furcation_b, t.furcation_db AS x_furcation_db, t.furcation_ml AS x_furcation_ml, t.furcation_l AS x_furcation_l, t.furcation_dl AS x_furcation_dl,
+    'perio_measure' AS "_source_object",
+    concat_ws('|', t.exam_id, t.tooth) AS "_source_key",
+    t.src.batch AS "_batch_id", t.src.file AS "_source_file", t.src.record AS "_source_record"
+FROM tooth t
+JOIN e ON e.exam_id = t.exam_id
+LEFT JOIN {{ ref "odoo_res_users" }} u ON u.x_source_system_id = e.provider_id
+{{- else }}
+, chart AS (
+    -- The chart as JSON, teeth → sites → measures:
+    --   {"3": {"mobility": 1, "furcation": 2, "sites": {"MB": {"probing_depth": 5,
+    --    "gingival_margin": -1, "cal": 6, "bleeding": true, "suppuration": false,
+    --    "furcation": null}, "B": ..., "DL": null}}, "4": ...}
+    -- Teeth in Universal order, sites in the order MB B DB ML L DL; a
+    -- value not charted (or not trusted) is null, a site not charted too.
+    SELECT exam_id,
+        '{' || string_agg(CAST(to_json(tooth) AS VARCHAR) || ':' || CAST(json_object('mobility', mobility, 'furcation', furcation,
+            'sites', json_object('MB', s_mb, 'B', s_b, 'DB', s_db, 'ML', s_ml, 'L', s_l, 'DL', s_dl)) AS VARCHAR), ',' ORDER BY TRY_CAST(tooth AS INTEGER) NULLS LAST, tooth) || '}' AS chart,
+        count(*) AS teeth
+    FROM (SELECT *,
+            CASE WHEN has_mb THEN json_object('probing_depth', pd_mb, 'gingival_margin', gm_mb, 'cal', cal_mb, 'bleeding', bleeding_mb, 'suppuration', suppuration_mb, 'furcation', furcation_mb) END AS s_mb,
+            CASE WHEN has_b THEN json_object('probing_depth', pd_b, 'gingival_margin', gm_b, 'cal', cal_b, 'bleeding', bleeding_b, 'suppuration', suppuration_b, 'furcation', furcation_b) END AS s_b,
+            CASE WHEN has_db THEN json_object('probing_depth', pd_db, 'gingival_margin', gm_db, 'cal', cal_db, 'bleeding', bleeding_db, 'suppuration', suppuration_db, 'furcation', furcation_db) END AS s_db,
+            CASE WHEN has_ml THEN json_object('probing_depth', pd_ml, 'gingival_margin', gm_ml, 'cal', cal_ml, 'bleeding', bleeding_ml, 'suppuration', suppuration_ml, 'furcation', furcation_ml) END AS s_ml,
+            CASE WHEN has_l THEN json_object('probing_depth', pd_l, 'gingival_margin', gm_l, 'cal', cal_l, 'bleeding', bleeding_l, 'suppuration', suppuration_l, 'furcation', furcation_l) END AS s_l,
+            CASE WHEN has_dl THEN json_object('probing_depth', pd_dl, 'gingival_margin', gm_dl, 'cal', cal_dl, 'bleeding', bleeding_dl, 'suppuration', suppuration_dl, 'furcation', furcation_dl) END AS s_dl
+          FROM tooth)
+    GROUP BY exam_id
+)
+SELECT
+    'axium.perio_chart_' || e.xid_exam AS id,
+    concat_ws(' ', e.exam_day, 'perio chart') AS x_name,
+    e.partner_xid AS "x_partner_id/id",
+    u.id AS "x_provider_id/id",
+    c.exam_id AS x_exam_id,
+    e.exam_date AS x_exam_date,
+    e.exam_type AS x_exam_type,
+    c.teeth AS x_teeth,
+    c.chart AS x_chart,
+    'perio_exam' AS "_source_object",
+    c.exam_id AS "_source_key",
+    e."_batch_id", e."_source_file", e."_source_record"
+FROM chart c
+JOIN e ON e.exam_id = c.exam_id
+LEFT JOIN {{ ref "odoo_res_users" }} u ON u.x_source_system_id = e.provider_id
+{{- end }}
+{{- end }}

@@ -99,10 +99,19 @@ WITH fields(object_name_singular, table_column, field_name, label, type, is_cust
     ('noteTarget', 'target_person_id', 'targetPerson', 'Person', 'RELATION', false, 'person', 'MANY_TO_ONE', 'Note Targets', NULL),
 
     ('perioRecord', 'id', 'id', 'Id', 'UUID', false, NULL, NULL, NULL, NULL),
+    -- The perio grain (var perio_grain) decides what a record is and its fields.
+{{- $grain := var "perio_grain" }}
+{{- if eq $grain "site" }}
     ('perioRecord', 'name', 'name', 'Name', 'TEXT', false, NULL, NULL, NULL, 'Exam date, tooth and site'),
+{{- else if eq $grain "tooth" }}
+    ('perioRecord', 'name', 'name', 'Name', 'TEXT', false, NULL, NULL, NULL, 'Exam date and tooth'),
+{{- else }}
+    ('perioRecord', 'name', 'name', 'Name', 'TEXT', false, NULL, NULL, NULL, 'Exam date'),
+{{- end }}
     ('perioRecord', 'person_id', 'person', 'Person', 'RELATION', true, 'person', 'MANY_TO_ONE', 'Perio Records', NULL),
     ('perioRecord', 'exam_date', 'examDate', 'Exam Date', 'DATE', true, NULL, NULL, NULL, NULL),
     ('perioRecord', 'exam_type', 'examType', 'Exam Type', 'SELECT', true, NULL, NULL, NULL, NULL),
+{{- if eq $grain "site" }}
     ('perioRecord', 'tooth', 'tooth', 'Tooth', 'TEXT', true, NULL, NULL, NULL, 'Universal tooth number'),
     ('perioRecord', 'site', 'site', 'Site', 'SELECT', true, NULL, NULL, NULL, NULL),
     ('perioRecord', 'probing_depth', 'probingDepth', 'Probing Depth', 'NUMBER', true, NULL, NULL, NULL, 'mm'),
@@ -112,6 +121,50 @@ WITH fields(object_name_singular, table_column, field_name, label, type, is_cust
     ('perioRecord', 'suppuration', 'suppuration', 'Suppuration', 'BOOLEAN', true, NULL, NULL, NULL, NULL),
     ('perioRecord', 'mobility', 'mobility', 'Mobility', 'NUMBER', true, NULL, NULL, NULL, 'Miller 0-3'),
     ('perioRecord', 'furcation', 'furcation', 'Furcation', 'NUMBER', true, NULL, NULL, NULL, 'Glickman grade 1-3'),
+{{- else if eq $grain "tooth" }}
+    ('perioRecord', 'tooth', 'tooth', 'Tooth', 'TEXT', true, NULL, NULL, NULL, 'Universal tooth number'),
+    ('perioRecord', 'mobility', 'mobility', 'Mobility', 'NUMBER', true, NULL, NULL, NULL, 'Miller 0-3, per tooth'),
+    ('perioRecord', 'furcation', 'furcation', 'Furcation', 'NUMBER', true, NULL, NULL, NULL, 'Glickman grade 1-3: the highest of the tooth''s sites'),
+    ('perioRecord', 'pd_mb', 'pdMb', 'PD MB', 'NUMBER', true, NULL, NULL, NULL, 'Mesiobuccal probing depth, mm'),
+    ('perioRecord', 'pd_b', 'pdB', 'PD B', 'NUMBER', true, NULL, NULL, NULL, 'Buccal probing depth, mm'),
+    ('perioRecord', 'pd_db', 'pdDb', 'PD DB', 'NUMBER', true, NULL, NULL, NULL, 'Distobuccal probing depth, mm'),
+    ('perioRecord', 'pd_ml', 'pdMl', 'PD ML', 'NUMBER', true, NULL, NULL, NULL, 'Mesiolingual probing depth, mm'),
+    ('perioRecord', 'pd_l', 'pdL', 'PD L', 'NUMBER', true, NULL, NULL, NULL, 'Lingual probing depth, mm'),
+    ('perioRecord', 'pd_dl', 'pdDl', 'PD DL', 'NUMBER', true, NULL, NULL, NULL, 'Distolingual probing depth, mm'),
+    ('perioRecord', 'gm_mb', 'gmMb', 'GM MB', 'NUMBER', true, NULL, NULL, NULL, 'Mesiobuccal gingival margin, mm, positive coronal to the CEJ'),
+    ('perioRecord', 'gm_b', 'gmB', 'GM B', 'NUMBER', true, NULL, NULL, NULL, 'Buccal gingival margin, mm, positive coronal to the CEJ'),
+    ('perioRecord', 'gm_db', 'gmDb', 'GM DB', 'NUMBER', true, NULL, NULL, NULL, 'Distobuccal gingival margin, mm, positive coronal to the CEJ'),
+    ('perioRecord', 'gm_ml', 'gmMl', 'GM ML', 'NUMBER', true, NULL, NULL, NULL, 'Mesiolingual gingival margin, mm, positive coronal to the CEJ'),
+    ('perioRecord', 'gm_l', 'gmL', 'GM L', 'NUMBER', true, NULL, NULL, NULL, 'Lingual gingival margin, mm, positive coronal to the CEJ'),
+    ('perioRecord', 'gm_dl', 'gmDl', 'GM DL', 'NUMBER', true, NULL, NULL, NULL, 'Distolingual gingival margin, mm, positive coronal to the CEJ'),
+    ('perioRecord', 'cal_mb', 'calMb', 'CAL MB', 'NUMBER', true, NULL, NULL, NULL, 'Mesiobuccal clinical attachment level, mm: probing depth − gingival margin'),
+    ('perioRecord', 'cal_b', 'calB', 'CAL B', 'NUMBER', true, NULL, NULL, NULL, 'Buccal clinical attachment level, mm: probing depth − gingival margin'),
+    ('perioRecord', 'cal_db', 'calDb', 'CAL DB', 'NUMBER', true, NULL, NULL, NULL, 'Distobuccal clinical attachment level, mm: probing depth − gingival margin'),
+    ('perioRecord', 'cal_ml', 'calMl', 'CAL ML', 'NUMBER', true, NULL, NULL, NULL, 'Mesiolingual clinical attachment level, mm: probing depth − gingival margin'),
+    ('perioRecord', 'cal_l', 'calL', 'CAL L', 'NUMBER', true, NULL, NULL, NULL, 'Lingual clinical attachment level, mm: probing depth − gingival margin'),
+    ('perioRecord', 'cal_dl', 'calDl', 'CAL DL', 'NUMBER', true, NULL, NULL, NULL, 'Distolingual clinical attachment level, mm: probing depth − gingival margin'),
+    ('perioRecord', 'bleeding_mb', 'bleedingMb', 'Bleeding MB', 'BOOLEAN', true, NULL, NULL, NULL, 'Mesiobuccal bleeding on probing'),
+    ('perioRecord', 'bleeding_b', 'bleedingB', 'Bleeding B', 'BOOLEAN', true, NULL, NULL, NULL, 'Buccal bleeding on probing'),
+    ('perioRecord', 'bleeding_db', 'bleedingDb', 'Bleeding DB', 'BOOLEAN', true, NULL, NULL, NULL, 'Distobuccal bleeding on probing'),
+    ('perioRecord', 'bleeding_ml', 'bleedingMl', 'Bleeding ML', 'BOOLEAN', true, NULL, NULL, NULL, 'Mesiolingual bleeding on probing'),
+    ('perioRecord', 'bleeding_l', 'bleedingL', 'Bleeding L', 'BOOLEAN', true, NULL, NULL, NULL, 'Lingual bleeding on probing'),
+    ('perioRecord', 'bleeding_dl', 'bleedingDl', 'Bleeding DL', 'BOOLEAN', true, NULL, NULL, NULL, 'Distolingual bleeding on probing'),
+    ('perioRecord', 'suppuration_mb', 'suppurationMb', 'Suppuration MB', 'BOOLEAN', true, NULL, NULL, NULL, 'Mesiobuccal suppuration'),
+    ('perioRecord', 'suppuration_b', 'suppurationB', 'Suppuration B', 'BOOLEAN', true, NULL, NULL, NULL, 'Buccal suppuration'),
+    ('perioRecord', 'suppuration_db', 'suppurationDb', 'Suppuration DB', 'BOOLEAN', true, NULL, NULL, NULL, 'Distobuccal suppuration'),
+    ('perioRecord', 'suppuration_ml', 'suppurationMl', 'Suppuration ML', 'BOOLEAN', true, NULL, NULL, NULL, 'Mesiolingual suppuration'),
+    ('perioRecord', 'suppuration_l', 'suppurationL', 'Suppuration L', 'BOOLEAN', true, NULL, NULL, NULL, 'Lingual suppuration'),
+    ('perioRecord', 'suppuration_dl', 'suppurationDl', 'Suppuration DL', 'BOOLEAN', true, NULL, NULL, NULL, 'Distolingual suppuration'),
+    ('perioRecord', 'furcation_mb', 'furcationMb', 'Furcation MB', 'NUMBER', true, NULL, NULL, NULL, 'Mesiobuccal furcation, Glickman grade 1-3'),
+    ('perioRecord', 'furcation_b', 'furcationB', 'Furcation B', 'NUMBER', true, NULL, NULL, NULL, 'Buccal furcation, Glickman grade 1-3'),
+    ('perioRecord', 'furcation_db', 'furcationDb', 'Furcation DB', 'NUMBER', true, NULL, NULL, NULL, 'Distobuccal furcation, Glickman grade 1-3'),
+    ('perioRecord', 'furcation_ml', 'furcationMl', 'Furcation ML', 'NUMBER', true, NULL, NULL, NULL, 'Mesiolingual furcation, Glickman grade 1-3'),
+    ('perioRecord', 'furcation_l', 'furcationL', 'Furcation L', 'NUMBER', true, NULL, NULL, NULL, 'Lingual furcation, Glickman grade 1-3'),
+    ('perioRecord', 'furcation_dl', 'furcationDl', 'Furcation DL', 'NUMBER', true, NULL, NULL, NULL, 'Distolingual furcation, Glickman grade 1-3'),
+{{- else }}
+    ('perioRecord', 'teeth', 'teeth', 'Teeth Charted', 'NUMBER', true, NULL, NULL, NULL, NULL),
+    ('perioRecord', 'chart', 'chart', 'Chart', 'TEXT', true, NULL, NULL, NULL, 'JSON: tooth → mobility, furcation, sites → MB/B/DB/ML/L/DL → probing_depth, gingival_margin, cal, bleeding, suppuration, furcation (mm; margin positive coronal to the CEJ; cal = probing depth − margin)'),
+{{- end }}
     ('perioRecord', 'axium_exam_id', 'axiumExamId', 'axiUm Exam ID', 'TEXT', true, NULL, NULL, NULL, NULL),
 
     ('attachment', 'id', 'id', 'Id', 'UUID', false, NULL, NULL, NULL, NULL),

@@ -19,7 +19,9 @@ SELECT * FROM (VALUES
     ('note_target', 'noteTarget', 'noteTargets', 'Note Target', 'Note Targets', 'IconNotes', false, 7,
         'Note → patient links (API only)'),
     ('perio_record', 'perioRecord', 'perioRecords', 'Perio Record', 'Perio Records', 'IconDental', true, 8,
-        'Perio chart measurements, one per exam, tooth and site'),
+        {{ if eq (var "perio_grain") "site" }}'Perio chart measurements, one per exam, tooth and site'
+        {{- else if eq (var "perio_grain") "tooth" }}'Perio chart measurements, one per exam and tooth (the six sites as fields)'
+        {{- else }}'Perio charts, one per exam (the chart as JSON)'{{ end }}),
     ('attachment', 'attachment', 'attachments', 'Attachment', 'Attachments', 'IconFile', false, 9,
         'axiUm documents, uploaded and linked to the patient and the attachment note')
 ) AS t(table_name, object_name_singular, object_name_plural, label_singular, label_plural, icon, is_custom, load_order, description)

@@ -81,7 +81,12 @@ WITH person AS (
         count(*) FILTER (WHERE c.model IS NULL AND e.exam_id IS NULL) AS no_exam,
         count(*) FILTER (WHERE c.model IS NULL AND e.exam_id IS NOT NULL AND k.patient_id IS NULL) AS orphan,
         count(*) FILTER (WHERE c.model IS NULL AND e.exam_id IS NOT NULL AND k.patient_id IS NOT NULL
-            AND (m.tooth IS NULL OR m.site IS NULL)) AS no_site
+            AND (m.tooth IS NULL OR m.site IS NULL)) AS no_site,
+        -- At the tooth and exam grains a site has a field only if it is
+        -- one of the six (at the site grain such a row fails its test).
+        count(*) FILTER (WHERE c.model IS NULL AND e.exam_id IS NOT NULL AND k.patient_id IS NOT NULL
+            AND m.tooth IS NOT NULL AND m.site NOT IN ('DB', 'B', 'MB', 'DL', 'L', 'ML')
+            AND {{ if eq (var "perio_grain") "site" }}false{{ else }}true{{ end }}) AS other_site
     FROM {{ ref "stg_perio_measure" }} m
     LEFT JOIN {{ ref "later_copies" }} c ON c.model = 'stg_perio_measure'
         AND c."_batch_id" = m."_batch_id" AND c."_source_file" = m."_source_file" AND c."_source_record" = m."_source_record"
@@ -211,12 +216,16 @@ WITH person AS (
         'one treatment history note per patient'
     FROM treatment t
     UNION ALL
-    SELECT 15, 'Perio Chart', 'Custom Object (PerioRecord) + Note', 'perio_measure', 'twenty.perio_record', '1:1',
-        m.src, (SELECT count(*) FROM {{ ref "twenty_perio_record" }}), (SELECT count(*) FROM {{ ref "twenty_perio_record" }}),
+    -- At the site grain a record per row; at the tooth and exam grains the
+    -- rows a record holds, counted from the records (_merged_rows).
+{{- $site := eq (var "perio_grain") "site" }}
+    SELECT 15, 'Perio Chart', 'Custom Object (PerioRecord) + Note', 'perio_measure', 'twenty.perio_record', {{ if $site }}'1:1'{{ else }}'many:1'{{ end }},
+        m.src, (SELECT count(*) FROM {{ ref "twenty_perio_record" }}),
+        {{ if $site }}(SELECT count(*) FROM {{ ref "twenty_perio_record" }}){{ else }}(SELECT coalesce(sum("_merged_rows"), 0) FROM {{ ref "twenty_perio_record" }}){{ end }},
         [{'reason': 'duplicate key: first copy kept', 'rows': m.dup}, {'reason': 'orphan reference to perio_exam', 'rows': m.no_exam},
          {'reason': 'exam of a patient not in twenty.person', 'rows': m.orphan},
-         {'reason': 'no tooth or site', 'rows': m.no_site}],
-        'out-of-range values are NULL (see staging.data_quality)'
+         {'reason': 'no tooth or site', 'rows': m.no_site}, {'reason': 'site not one of DB B MB DL L ML', 'rows': m.other_site}],
+        {{ if eq (var "perio_grain") "tooth" }}'one record per exam and tooth, the sites as fields; ' || {{ else if eq (var "perio_grain") "exam" }}'one record per exam, the chart as JSON; ' || {{ end }}'out-of-range values are NULL (see staging.data_quality)'
     FROM measure m
     UNION ALL
     SELECT 16, 'Perio Chart', 'Custom Object (PerioRecord) + Note', 'perio_exam', 'twenty.note', '1:1',
