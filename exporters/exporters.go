@@ -115,6 +115,31 @@ type TableCount struct {
 	Failed  int    `json:"failed"`
 }
 
+// PushEstimate is how long a dry run expects its push to take. Twenty's
+// rests on the calls the push will make at the client's configured rate;
+// Odoo's on the records a second measured, table by table, on the last
+// push to the same server, or on a stated default rate when there is none.
+type PushEstimate struct {
+	// Seconds is the whole push: every table plus the calls made once
+	// (reading the data model, changing it).
+	Seconds float64 `json:"seconds"`
+	// Calls are the calls to the destination the push is expected to make
+	// (record writes, the reads before them, uploads, data-model calls).
+	Calls int `json:"calls"`
+	// FixedCalls are those made once, whatever the records.
+	FixedCalls int `json:"fixed_calls"`
+	// Tables are each table's share, in load order.
+	Tables []TableEstimate `json:"tables"`
+	// Basis says what the figure rests on, for a person to judge it.
+	Basis string `json:"basis"`
+	// MeasuredRun is the push whose measured rates the estimate uses (0:
+	// none).
+	MeasuredRun int64 `json:"measured_run"`
+	// Caveat names what makes the figure rough (empty when nothing
+	// stands out).
+	Caveat string `json:"caveat"`
+}
+
 // PushReport is the plan (dry run) or the outcome of a push. Its JSON has
 // one shape whatever the destination and the outcome: every key is
 // always there (run_id 0 for a dry run, lists empty rather than null).
@@ -139,6 +164,8 @@ type PushReport struct {
 	Refused []Refusal `json:"refused"`
 	// GoneTables are the Gone records, table by table.
 	GoneTables []GoneTable `json:"gone_tables"`
+	// Estimate is a dry run's expected duration (zero on a push).
+	Estimate PushEstimate `json:"estimate"`
 	// Detail is the destination's own report (twenty.PushReport,
 	// *odoo.Report), whose shape differs by destination.
 	Detail any `json:"detail"`
@@ -153,7 +180,22 @@ func (r PushReport) MarshalJSON() ([]byte, error) {
 	out.Schema = orEmpty(out.Schema)
 	out.Refused = orEmpty(out.Refused)
 	out.GoneTables = orEmpty(out.GoneTables)
+	out.Estimate.Tables = orEmpty(out.Estimate.Tables)
 	return json.Marshal(out)
+}
+
+// TableEstimate is one table's share of a PushEstimate.
+type TableEstimate struct {
+	Table  string `json:"table"`
+	Object string `json:"object"`
+	// Records are those to create or update.
+	Records int     `json:"records"`
+	Calls   int     `json:"calls"`
+	Seconds float64 `json:"seconds"`
+	// RecordsPerSecond is the rate the estimate assumes for the table.
+	RecordsPerSecond float64 `json:"records_per_second"`
+	// Measured: the rate was measured on the push MeasuredRun.
+	Measured bool `json:"measured"`
 }
 
 func orEmpty[T any](s []T) []T {

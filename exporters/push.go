@@ -169,6 +169,12 @@ type RunOptions struct {
 	// the data-model changes, each logged through log as it is made.
 	Schema   func(ctx context.Context, log func([]audit.Entry) error) error
 	Progress func(string)
+	// Pace is how fast the destination takes a push: a dry run's Estimate
+	// rests on it, and a push's time left weighs its tables by it.
+	Pace Pace
+	// ProgressEvery is how often a push says how far it is (0 means
+	// DefaultProgressEvery).
+	ProgressEvery time.Duration
 }
 
 // ObjectOutcome is what a push did (or would do) to one object.
@@ -195,6 +201,8 @@ type Outcome struct {
 	Gone []GoneTable
 	// Calls are the record writes; ReadCalls the reads.
 	Calls, ReadCalls int
+	// Estimate is a dry run's expected duration of the push.
+	Estimate PushEstimate
 }
 
 // Failures counts the records that did not land.
@@ -202,7 +210,8 @@ func (o Outcome) Failures() int { return len(o.Refused) + o.NotListed }
 
 // Report fills the parts of the shared report the engine knows.
 func (o Outcome) Report(dryRun bool) PushReport {
-	rep := PushReport{RunID: o.RunID, DryRun: dryRun, Resumed: o.Resumed, Failures: o.Failures(), Refused: o.Refused, GoneTables: o.Gone}
+	rep := PushReport{RunID: o.RunID, DryRun: dryRun, Resumed: o.Resumed, Failures: o.Failures(), Refused: o.Refused, GoneTables: o.Gone,
+		Estimate: o.Estimate}
 	for _, ob := range o.Objects {
 		rep.Tables = append(rep.Tables, ob.TableCount)
 	}
@@ -256,7 +265,11 @@ func Push(ctx context.Context, db *sql.DB, a Adapter, objects []Object, opt RunO
 		}
 		e.overlay = overlay
 		e.dryBegun, e.dryForeign = make([]bool, len(objects)), make([]bool, len(objects))
-		err = e.produce(ctx, func(pg page) error { return e.count(ctx, pg) })
+		e.planned = make([]int, len(objects))
+		if err = e.produce(ctx, func(pg page) error { return e.count(ctx, pg) }); err != nil {
+			return e.out, err
+		}
+		e.out.Estimate, err = e.estimate(ctx)
 		return e.out, err
 	}
 	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: opt.Destination, Mode: "push", Target: opt.Target, Args: opt.Args, Resume: opt.Resume})
@@ -280,6 +293,10 @@ type engine struct {
 	// A dry run's objects: begun, and whether the destination may hold
 	// records the log does not know.
 	dryBegun, dryForeign []bool
+	// planned are a dry run's calls, by object, that its push would make.
+	planned []int
+	// tr follows a push's records for its progress lines.
+	tr *tracker
 
 	// Set while records are sent.
 	parent context.Context
@@ -339,6 +356,11 @@ func (e *engine) push(ctx context.Context, run *audit.Run) (err error) {
 	e.started = make([]time.Time, len(e.objects))
 	e.inFlight = make(chan struct{}, e.opt.InFlight)
 	e.ahead = make(chan struct{}, 16*e.opt.InFlight)
+	if e.tr, err = e.newTracker(ctx); err != nil {
+		return err
+	}
+	stopProgress := e.reportProgress()
+	defer stopProgress()
 
 	// The reader runs ahead of the sender by at most pagesAhead pages; it
 	// stops at the first error, which the push then returns.
@@ -530,27 +552,35 @@ func (e *engine) count(ctx context.Context, pg page) error {
 			send = append(send, it)
 		}
 	}
+	prepared := !e.objects[pg.object].CreatedNow
 	if len(send) > 0 && !e.dryBegun[pg.object] {
 		e.dryBegun[pg.object] = true
-		if !e.objects[pg.object].CreatedNow {
+		if prepared {
 			foreign, reads, err := e.a.Begin(ctx, pg.object, pg.held, true)
 			e.addCalls(pg.object, 0, reads)
+			e.planned[pg.object] += reads
 			if err != nil {
 				return err
 			}
 			e.dryForeign[pg.object] = foreign
 		}
 	}
-	if e.dryForeign[pg.object] {
-		// Records the log does not know may be there: read which, so the
-		// plan counts them as the push will.
-		for start := 0; start < len(send); start += e.opt.BatchSize {
-			reads, err := e.a.Prepare(ctx, Batch{Object: pg.object, Items: send[start:min(start+e.opt.BatchSize, len(send))], Foreign: true, DryRun: true})
+	// The batches as the push forms them (a page's records to send, in
+	// BatchSize chunks), each costed as the push will send it.
+	for start := 0; start < len(send); start += e.opt.BatchSize {
+		b := Batch{Object: pg.object, Items: send[start:min(start+e.opt.BatchSize, len(send))], Foreign: e.dryForeign[pg.object], DryRun: true}
+		reads := 0
+		if b.Foreign {
+			// Records the log does not know may be there: read which, so
+			// the plan counts them as the push will.
+			var err error
+			reads, err = e.a.Prepare(ctx, b)
 			e.addCalls(pg.object, 0, reads)
 			if err != nil {
 				return err
 			}
 		}
+		e.planned[pg.object] += plannedCalls(e.a, b, prepared, reads)
 	}
 	for _, it := range pg.items {
 		switch it.Action {
@@ -697,6 +727,16 @@ func (r *objectRun) page(pg page) error {
 		}
 	}
 	e.mu.Unlock()
+	changed, unchanged := 0, 0
+	for _, it := range pg.items {
+		switch {
+		case it.Action == audit.Update:
+			changed++
+		case it.Action == audit.Skip:
+			unchanged++
+		}
+	}
+	e.tr.page(r.i, len(pg.items), len(send), changed, unchanged, time.Now())
 	if err := e.w.Log(entries); err != nil {
 		return err
 	}
@@ -736,12 +776,18 @@ func (r *objectRun) page(pg page) error {
 			return context.Cause(e.ctx)
 		}
 		b := Batch{Object: r.i, Items: send[start:min(start+e.opt.BatchSize, len(send))], Foreign: r.foreign}
+		n := len(b.Items)
 		b, err := e.prepare(b)
 		if err != nil {
 			<-e.ahead
 			return err
 		}
-		e.submit(r.cur, func(ctx context.Context) error { return e.write(ctx, b) })
+		e.tr.answered(r.i, n-len(b.Items)) // refused before the write
+		e.submit(r.cur, func(ctx context.Context) error {
+			err := e.write(ctx, b)
+			e.tr.answered(b.Object, len(b.Items))
+			return err
+		})
 	}
 	return nil
 }

@@ -132,10 +132,25 @@ func printPushReport(out io.Writer, title string, rep exporters.PushReport) {
 	}
 	fmt.Fprintln(out, "\nRecords:")
 	t := table{columns: []string{"table", "object", "rows", "create", "update", "skip", "fail"}}
+	est := map[string]exporters.TableEstimate{}
+	if rep.DryRun {
+		t.columns = append(t.columns, "calls", "expected time")
+		for _, e := range rep.Estimate.Tables {
+			est[e.Table] = e
+		}
+	}
 	for _, c := range rep.Tables {
-		t.rows = append(t.rows, []any{c.Table, c.Object, c.Rows, c.Created, c.Updated, c.Skipped, c.Failed})
+		row := []any{c.Table, c.Object, c.Rows, c.Created, c.Updated, c.Skipped, c.Failed}
+		if rep.DryRun {
+			e := est[c.Table]
+			row = append(row, e.Calls, exporters.FormatSeconds(e.Seconds))
+		}
+		t.rows = append(t.rows, row)
 	}
 	_ = printAligned(out, t)
+	if rep.DryRun {
+		printEstimate(out, rep)
+	}
 	if len(rep.GoneTables) > 0 {
 		fmt.Fprintln(out, "\nGone from the source since pushed:")
 		gt := table{columns: []string{"table", "object", "records", "deleted", "examples (destination id / source key)"}}
@@ -158,5 +173,24 @@ func printPushReport(out io.Writer, title string, rep exporters.PushReport) {
 			ft.rows = append(ft.rows, []any{f.Table, f.ID, f.SourceKey, f.Reason})
 		}
 		_ = printAligned(out, ft)
+	}
+}
+
+// printEstimate writes a dry run's totals and the expected duration of
+// its push, with what the figure rests on.
+func printEstimate(out io.Writer, rep exporters.PushReport) {
+	var create, update, skip int
+	for _, c := range rep.Tables {
+		create, update, skip = create+c.Created, update+c.Updated, skip+c.Skipped
+	}
+	e := rep.Estimate
+	fmt.Fprintf(out, "\nIn total: %d to create, %d to update, %d to skip; %d calls", create, update, skip, e.Calls)
+	if e.FixedCalls > 0 {
+		fmt.Fprintf(out, " (%d of them made once, whatever the records: the data model, the members)", e.FixedCalls)
+	}
+	fmt.Fprintln(out, ".")
+	fmt.Fprintf(out, "Expected duration: %s, at %s.\n", exporters.FormatSeconds(e.Seconds), e.Basis)
+	if e.Caveat != "" {
+		fmt.Fprintf(out, "Note: %s.\n", e.Caveat)
 	}
 }

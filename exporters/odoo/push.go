@@ -88,6 +88,8 @@ type Report struct {
 	Tables   []TableReport `json:"tables"`
 	Gone     []GoneRecord  `json:"gone,omitempty"`
 	Failures []Failure     `json:"failures,omitempty"`
+	// Estimate is a dry run's expected duration of the push (estimate.go).
+	Estimate exporters.PushEstimate `json:"estimate"`
 }
 
 // Destination is the audit log's name for Odoo.
@@ -199,14 +201,14 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 	}
 	out, err := exporters.Push(ctx, db, p, objects, exporters.RunOptions{Destination: Destination, DryRun: opt.DryRun, Resume: opt.Resume,
 		Sample: opt.Sample > 0, PropagateDeletes: opt.PropagateDeletes, Target: opt.Target, Args: opt.Args,
-		BatchSize: opt.BatchSize, InFlight: opt.Workers, Entries: entries, Progress: opt.Progress})
+		BatchSize: opt.BatchSize, InFlight: opt.Workers, Entries: entries, Progress: opt.Progress, Pace: pace})
 	rep.fill(out)
 	return rep, err
 }
 
 // fill copies what the engine did into the report.
 func (rep *Report) fill(out exporters.Outcome) {
-	rep.RunID, rep.Resumed = out.RunID, out.Resumed
+	rep.RunID, rep.Resumed, rep.Estimate = out.RunID, out.Resumed, out.Estimate
 	for _, o := range out.Objects {
 		rep.Tables = append(rep.Tables, TableReport{Table: strings.TrimPrefix(o.Table, "odoo."), Model: o.Object, Rows: o.Rows,
 			Create: o.Created, Update: o.Updated, Skip: o.Skipped, Fail: o.Failed, Gone: o.Gone, Delete: o.Deleted,

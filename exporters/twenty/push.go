@@ -100,6 +100,8 @@ type PushReport struct {
 	Calls       int `json:"calls"`
 	ReadCalls   int `json:"read_calls"`
 	SchemaCalls int `json:"schema_calls"`
+	// Estimate is a dry run's expected duration of the push.
+	Estimate exporters.PushEstimate `json:"estimate"`
 }
 
 // Records sums the records sent (created + updated).
@@ -210,7 +212,8 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 	}
 	out, err := exporters.Push(ctx, db, a, objects, exporters.RunOptions{Destination: Destination, DryRun: opt.DryRun, Resume: opt.Resume,
 		Sample: opt.Sample > 0, PropagateDeletes: opt.PropagateDeletes, Target: rep.Target, Args: opt.Args,
-		BatchSize: MaxBatch, InFlight: opt.InFlight, Entries: mem.entries(), Schema: schema, Progress: progress})
+		BatchSize: MaxBatch, InFlight: opt.InFlight, Entries: mem.entries(), Schema: schema, Progress: progress,
+		Pace: opt.Client.pace(rep.ReadCalls + schemaCalls(actions))})
 	rep.fill(out, plan)
 	return rep, err
 }
@@ -220,6 +223,7 @@ func (rep *PushReport) fill(out exporters.Outcome, plan Plan) {
 	rep.RunID, rep.Resumed = out.RunID, out.Resumed
 	rep.Calls += out.Calls
 	rep.ReadCalls += out.ReadCalls
+	rep.Estimate = out.Estimate
 	for i, o := range out.Objects {
 		rep.Objects = append(rep.Objects, ObjectCount{Object: plan.Objects[i].NameSingular, Table: o.Table, Rows: o.Rows,
 			Create: o.Created, Update: o.Updated, Skip: o.Skipped, Fail: o.Failed})
@@ -394,7 +398,7 @@ func (a *adapter) Upload(ctx context.Context, b exporters.Batch) (int, error) {
 	for _, it := range b.Items {
 		r := row(it)
 		file, err := uploadAttachment(ctx, a.c, r, a.batchDirs)
-		calls++
+		calls += a.c.uploadCalls()
 		if err != nil {
 			var ae *APIError
 			if errors.As(err, &ae) || errors.Is(err, errAttachmentFile) {

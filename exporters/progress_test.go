@@ -1,0 +1,85 @@
+package exporters
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// slowAdapter takes every record, each write after a pause.
+type slowAdapter struct{ pause time.Duration }
+
+func (a slowAdapter) Decode(_ int, _ []*sql.ColumnType, vals []any) (*Item, error) {
+	id := fmt.Sprint(vals[0])
+	return &Item{ID: id, SourceKey: id, Hash: "h" + id}, nil
+}
+func (slowAdapter) Refuse(context.Context, int, []*Item) (map[string]string, error) { return nil, nil }
+func (slowAdapter) Begin(context.Context, int, int, bool) (bool, int, error)        { return false, 0, nil }
+func (slowAdapter) Prepare(context.Context, Batch) (int, error)                     { return 0, nil }
+func (a slowAdapter) Write(ctx context.Context, b Batch) (WriteResult, error) {
+	time.Sleep(a.pause)
+	res := WriteResult{Done: map[string]int64{}, Calls: 1}
+	for _, it := range b.Items {
+		res.Done[it.ID] = 0
+	}
+	return res, nil
+}
+func (slowAdapter) Delete(context.Context, int, []string) (map[string]bool, int, error) {
+	return nil, 0, nil
+}
+func (slowAdapter) Probe(context.Context, string, []string) (map[string]int64, error) {
+	return map[string]int64{}, nil
+}
+
+// TestPushSaysHowFarItIs: a push writes periodic progress lines through
+// Progress, with the records sent of those expected, the rate and the
+// time left; a dry run of the same tables estimates at the pace given.
+func TestPushSaysHowFarItIs(t *testing.T) {
+	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(t.TempDir(), "w.duckdb")})
+	require.NoError(t, err)
+	t.Cleanup(func() { wh.Close() })
+	_, err = wh.DB().Exec(`CREATE SCHEMA IF NOT EXISTS x;
+		CREATE TABLE x.a AS SELECT 'a' || i AS id FROM range(400) r(i);
+		CREATE TABLE x.b AS SELECT 'b' || i AS id FROM range(200) r(i);`)
+	require.NoError(t, err)
+	objects := []Object{{Name: "a", Schema: "x", Table: "a"}, {Name: "b", Schema: "x", Table: "b", AllEarlier: true}}
+	pace := Pace{CallEvery: 30 * time.Millisecond, Limit: "2 calls per 60ms"}
+	opt := RunOptions{Destination: "test", BatchSize: 20, InFlight: 1, Pace: pace, ProgressEvery: 50 * time.Millisecond}
+
+	opt.DryRun = true
+	dry, err := Push(context.Background(), wh.DB(), slowAdapter{}, objects, opt)
+	require.NoError(t, err)
+	assert.Equal(t, 30, dry.Estimate.Calls, "600 records, 20 a write")
+	assert.InDelta(t, 0.9, dry.Estimate.Seconds, 1e-9)
+
+	opt.DryRun = false
+	var mu sync.Mutex
+	var lines []string
+	opt.Progress = func(s string) { mu.Lock(); lines = append(lines, s); mu.Unlock() }
+	_, err = Push(context.Background(), wh.DB(), slowAdapter{pause: 30 * time.Millisecond}, objects, opt)
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	var progress []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "progress: ") {
+			progress = append(progress, l)
+		}
+	}
+	require.NotEmpty(t, progress, "lines: %q", lines)
+	last := progress[len(progress)-1]
+	assert.Contains(t, last, "of about 600 records sent")
+	assert.Contains(t, last, "records/s")
+	assert.Contains(t, last, "left")
+	t.Logf("%d progress lines, the last: %s", len(progress), last)
+}
