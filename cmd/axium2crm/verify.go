@@ -13,6 +13,7 @@ import (
 
 type verifyOptions struct {
 	sample   int
+	counts   bool
 	examples int
 	insecure bool
 }
@@ -33,7 +34,8 @@ func newVerifyCmd(g *globals) *cobra.Command {
 func newVerifyDestinationCmd(g *globals, c crm, h help) *cobra.Command {
 	o := &verifyOptions{}
 	cmd := destinationCmd(h, func(cmd *cobra.Command) error { return runVerify(cmd, g, c, o) })
-	cmd.Flags().IntVar(&o.sample, "sample", 0, "show N records side by side, source value vs "+c.title+"'s")
+	cmd.Flags().IntVar(&o.sample, "sample", 0, "check only a sample of about N records (every table and record type, in proportion), side by side, source value vs "+c.title+"'s")
+	cmd.Flags().BoolVar(&o.counts, "counts", false, "only compare each table's row count with "+c.title+"'s count, one call a table")
 	cmd.Flags().IntVar(&o.examples, "examples", 5, "mismatched fields shown per table")
 	insecureFlag(cmd, &o.insecure)
 	return cmd
@@ -43,13 +45,16 @@ func runVerify(cmd *cobra.Command, g *globals, c crm, o *verifyOptions) error {
 	if o.sample < 0 || o.examples < 0 {
 		return usageError{errors.New("--sample and --examples must be positive")}
 	}
+	if o.counts && o.sample > 0 {
+		return usageError{errors.New("--counts and --sample are two ways to check less: choose one")}
+	}
 	p, dest, err := openDestination(cmd, g, c, o.insecure)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	rep, err := dest.Verify(cmd.Context(), p.wh.DB(), exporters.VerifyOptions{Sample: o.sample, Examples: o.examples,
-		Args: fmt.Sprintf("sample=%d examples=%d insecure=%t", o.sample, o.examples, o.insecure)})
+	rep, err := dest.Verify(cmd.Context(), p.wh.DB(), exporters.VerifyOptions{Sample: o.sample, Counts: o.counts, Examples: o.examples,
+		Args: fmt.Sprintf("sample=%d counts=%t examples=%d insecure=%t", o.sample, o.counts, o.examples, o.insecure)})
 	if err != nil {
 		return err
 	}
@@ -67,7 +72,15 @@ func runVerify(cmd *cobra.Command, g *globals, c crm, o *verifyOptions) error {
 }
 
 func printVerifyReport(out io.Writer, title string, rep exporters.VerifyReport, examples int) {
-	fmt.Fprintf(out, "Verify run %d of push run %d against %s\n\n", rep.RunID, rep.PushRun, rep.Target)
+	fmt.Fprintf(out, "Verify run %d of push run %d against %s (%s, %d calls)\n\n", rep.RunID, rep.PushRun, rep.Target, rep.Mode, rep.ReadCalls)
+	if len(rep.Counts) > 0 {
+		ct := table{columns: []string{"table", "object", "rows", "in " + strings.ToLower(title), "checked", "covered"}}
+		for _, c := range rep.Counts {
+			ct.rows = append(ct.rows, []any{c.Table, c.Object, c.Rows, c.Destination, c.Checked, fmt.Sprintf("%.1f%%", 100*c.Coverage())})
+		}
+		_ = printAligned(out, ct)
+		fmt.Fprintln(out)
+	}
 	t := table{columns: []string{"table", "object", "expected", "found", "missing", "extra", "mismatched"}}
 	for _, r := range rep.Tables {
 		t.rows = append(t.rows, []any{r.Table, r.Object, r.Expected, r.Found, r.Missing, r.Extra, r.Mismatched})

@@ -106,8 +106,8 @@ func (d *destination) Verify(ctx context.Context, db *sql.DB, opt exporters.Veri
 	if d.c == nil {
 		return exporters.VerifyReport{}, errors.New("odoo verify: no client")
 	}
-	rep, err := Verify(ctx, db, d.c, VerifyOptions{TimeZone: d.opt.TimeZone, Sample: opt.Sample, Examples: opt.Examples,
-		BatchSize: d.opt.BatchSize, Target: d.opt.Target, Args: opt.Args})
+	rep, err := Verify(ctx, db, d.c, VerifyOptions{TimeZone: d.opt.TimeZone, Sample: opt.Sample, Counts: opt.Counts, Examples: opt.Examples,
+		Target: d.opt.Target, Args: opt.Args})
 	if rep == nil {
 		return exporters.VerifyReport{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -28,12 +29,17 @@ import (
 type VerifyOptions struct {
 	// TimeZone is the clinic's zone the push converted naive timestamps from.
 	TimeZone *time.Location
-	// Sample asks for a side-by-side report of this many records spread
-	// over every table, for a person to review.
+	// Sample checks only a stratified sample of about this many records
+	// (exporters.AllocateSample: every table, every record type in
+	// proportion, at least one each), shown side by side for a person to
+	// review.
 	Sample int
+	// Counts only compares each model's count of axium external ids with
+	// its tables' rows.
+	Counts bool
 	// Examples is how many mismatched fields to keep per table (default 5).
 	Examples int
-	// BatchSize is the ids per read call (default 500).
+	// BatchSize is the ids per read call (default: a page, 2,000).
 	BatchSize int
 	// Target and Args are recorded in the audit log (never a secret).
 	Target, Args string
@@ -77,12 +83,18 @@ type SideBySide struct {
 
 // VerifyReport is the outcome of Verify.
 type VerifyReport struct {
-	RunID     int64         `json:"run_id"`
-	PushRun   int64         `json:"push_run"`
-	Target    string        `json:"target"`
-	Tables    []TableVerify `json:"tables"`
-	Sample    []SideBySide  `json:"sample,omitempty"`
-	ReadCalls int           `json:"read_calls"`
+	RunID   int64         `json:"run_id"`
+	PushRun int64         `json:"push_run"`
+	Target  string        `json:"target"`
+	Tables  []TableVerify `json:"tables"`
+	Sample  []SideBySide  `json:"sample,omitempty"`
+	// Mode is exporters.VerifyFull, VerifyCounts or VerifySample.
+	Mode string `json:"mode"`
+	// Counts are, model by model (its tables named together), the rows
+	// and Odoo's count of the model's axium external ids, taken before any
+	// record is read, and the records compared.
+	Counts    []exporters.ObjectCount `json:"counts"`
+	ReadCalls int                     `json:"read_calls"`
 }
 
 // Differences counts missing, extra and mismatched records.
@@ -97,11 +109,15 @@ func (r *VerifyReport) Differences() int {
 // ErrNothingPushed: verify needs a finished push to compare with.
 var ErrNothingPushed = fmt.Errorf("odoo verify: %w to Odoo (meta.push_run has no finished push)", exporters.ErrNothingPushed)
 
-// Verify reads the pushed records back from Odoo and compares them field
-// by field with the current odoo.* tables. External ids become database
-// ids through one paged ir.model.data search_read of module axium, which
-// also finds the records bound to an axium id that no table holds; the
-// records are read in batches. What Odoo legitimately changes is
+// Verify first counts each pushed model's axium external ids in Odoo
+// (one search_count a model) next to its tables' rows; with Counts that
+// is all it does. Then it reads the pushed records back, every one or a
+// stratified Sample, and compares them field by field with the current
+// odoo.* tables. A page of a table (2,000 rows, in id order) costs one
+// ir.model.data search_read that turns its external ids into database ids
+// and one read of its records. The records bound to an axium id that no
+// table holds are looked for (a paged ir.model.data search_read) only for
+// the models whose count says there are some. What Odoo legitimately changes is
 // normalized away (see sameValue). The run is logged in meta.push_run
 // (mode verify), each difference as a fail entry.
 func Verify(ctx context.Context, db *sql.DB, c *Client, opt VerifyOptions) (*VerifyReport, error) {
@@ -109,7 +125,10 @@ func Verify(ctx context.Context, db *sql.DB, c *Client, opt VerifyOptions) (*Ver
 		opt.Examples = 5
 	}
 	if opt.BatchSize <= 0 {
-		opt.BatchSize = 500
+		opt.BatchSize = verifyPageRows
+		if verifyByIDs {
+			opt.BatchSize = max(1, verifyPageRows/4) // 500 a call in pages of 2,000
+		}
 	}
 	rep := &VerifyReport{Target: opt.Target}
 	err := db.QueryRowContext(ctx, query("last_push")).Scan(&rep.PushRun)
@@ -125,7 +144,8 @@ func Verify(ctx context.Context, db *sql.DB, c *Client, opt VerifyOptions) (*Ver
 	}
 	v := &verifier{db: db, c: c, opt: opt, rep: rep, fields: map[string]map[string]fieldInfo{},
 		looked: map[string]bool{}, otherOf: map[string][]string{}, codes: map[string]bool{},
-		states: map[string]int64{}, stateCode: map[int64]string{}, goneModels: map[string]bool{}, first: map[string]string{}}
+		states: map[string]int64{}, stateCode: map[int64]string{}, goneModels: map[string]bool{}, first: map[string]string{},
+		resolved: map[string]int{}, countOf: map[string]int{}}
 	for _, o := range plan.Objects {
 		t, err := describeTable(ctx, db, o)
 		if err != nil {
@@ -197,7 +217,17 @@ type verifier struct {
 	goneModels map[string]bool
 	// first is each table's first external id, to attribute extras.
 	first map[string]string
+	// resolved counts, by model, the rows whose external id names a
+	// record of the model: when Odoo counts no more, nothing is extra.
+	resolved map[string]int
+	// countOf is a model's index in rep.Counts.
+	countOf map[string]int
 }
+
+// verifyByIDs makes a full verify read as it did before counts: external
+// ids 1,000 a call, records 500 a call, and every axium external id read
+// again to look for extras. A test compares calls with it.
+var verifyByIDs = false
 
 func dbKey(model string, id int64) string { return model + "," + strconv.FormatInt(id, 10) }
 
@@ -217,22 +247,106 @@ func (v *verifier) verify(ctx context.Context) error {
 		v.dirs[id] = dir
 	}
 	rows.Close()
-	for ti, t := range v.tables {
-		quota := 0
-		if v.opt.Sample > 0 {
-			quota = v.opt.Sample / len(v.tables)
-			if ti < v.opt.Sample%len(v.tables) {
-				quota++
-			}
-			quota = max(quota, 1)
+	if !verifyByIDs {
+		if err := v.count(ctx); err != nil {
+			return err
 		}
-		tv, err := v.verifyTable(ctx, t, quota)
+	}
+	switch {
+	case v.opt.Counts:
+		v.rep.Mode = exporters.VerifyCounts
+		return v.countsOnly(ctx)
+	case v.opt.Sample > 0:
+		v.rep.Mode = exporters.VerifySample
+		return v.sample(ctx)
+	}
+	v.rep.Mode = exporters.VerifyFull
+	for _, t := range v.tables {
+		tv, err := v.verifyTable(ctx, t, "odoo", t.obj.Table, 0)
 		if err != nil {
 			return fmt.Errorf("odoo.%s: %w", t.obj.Table, err)
 		}
 		v.rep.Tables = append(v.rep.Tables, tv)
+		if i, ok := v.countOf[t.obj.Model]; ok {
+			v.rep.Counts[i].Checked += tv.Expected
+		}
 	}
 	return v.extras(ctx)
+}
+
+// count takes each pushed model's count of axium external ids in Odoo,
+// one call a model, and its tables' rows.
+func (v *verifier) count(ctx context.Context) error {
+	for _, t := range v.tables {
+		rows, err := exporters.RowCount(ctx, v.db, "odoo", t.obj.Table)
+		if err != nil {
+			return err
+		}
+		i, ok := v.countOf[t.obj.Model]
+		if !ok {
+			n, err := v.c.xidCount(ctx, t.obj.Model)
+			v.rep.ReadCalls++
+			if err != nil {
+				return err
+			}
+			i = len(v.rep.Counts)
+			v.countOf[t.obj.Model] = i
+			v.rep.Counts = append(v.rep.Counts, exporters.ObjectCount{Object: t.obj.Model, Destination: n})
+		}
+		c := &v.rep.Counts[i]
+		if c.Table != "" {
+			c.Table += ", "
+		}
+		c.Table += "odoo." + t.obj.Table
+		c.Rows += rows
+	}
+	return nil
+}
+
+// countsOnly judges by the counts alone, model by model: fewer external
+// ids in Odoo than rows are missing records, more are extra.
+func (v *verifier) countsOnly(ctx context.Context) error {
+	var entries []audit.Entry
+	for _, c := range v.rep.Counts {
+		ov := c.CountsOnly()
+		v.rep.Tables = append(v.rep.Tables, TableVerify{Table: c.Table, Model: c.Object, Expected: ov.Expected, Found: ov.Found,
+			Missing: ov.Missing, Extra: ov.Extra})
+		if ov.Missing+ov.Extra > 0 {
+			entries = append(entries, audit.Entry{Object: c.Object, Table: c.Table, Action: audit.Fail,
+				Reason: fmt.Sprintf("verify: Odoo counts %d records of %s with an axium external id, %s have %d rows", c.Destination, c.Object, c.Table, c.Rows)})
+		}
+	}
+	return v.run.Log(ctx, entries)
+}
+
+// sample compares a stratified sample of every table's rows, each shown
+// side by side; it looks for no extra record (the counts do).
+func (v *verifier) sample(ctx context.Context) error {
+	strata := make([][]exporters.Stratum, len(v.tables))
+	for i, t := range v.tables {
+		st, err := exporters.Strata(ctx, v.db, "odoo", t.obj.Table)
+		if err != nil {
+			return err
+		}
+		strata[i] = st
+	}
+	exporters.AllocateSample(v.opt.Sample, strata)
+	for i, t := range v.tables {
+		name, err := exporters.SampleTable(ctx, v.db, "odoo", t.obj.Table, "id", strata[i])
+		if err == nil {
+			var tv TableVerify
+			tv, err = v.verifyTable(ctx, t, "temp", name, math.MaxInt)
+			v.rep.Tables = append(v.rep.Tables, tv)
+			v.rep.Counts[v.countOf[t.obj.Model]].Checked += tv.Expected
+		}
+		if derr := exporters.DropSample(v.db, name); err == nil {
+			err = derr
+		}
+		if err != nil {
+			return fmt.Errorf("odoo.%s: %w", t.obj.Table, err)
+		}
+	}
+	return nil
 }
 
 // lookupPage finds the records a page of rows names by external id: its
@@ -248,14 +362,31 @@ func (v *verifier) lookupPage(ctx context.Context, t *tableData, rows [][]any) (
 	}
 	targets := map[string]XIDTarget{}
 	if len(own) > 0 {
-		found, err := v.c.resolveXIDs(ctx, own)
-		v.rep.ReadCalls++
+		var found map[string]XIDTarget
+		var err error
+		if verifyByIDs {
+			// 1,000 a call in pages of 2,000, as resolveXIDs asks.
+			found = map[string]XIDTarget{}
+			chunk := max(1, verifyPageRows/2)
+			for start := 0; start < len(own) && err == nil; start += chunk {
+				var part map[string]XIDTarget
+				part, err = v.c.xidPage(ctx, own[start:min(start+chunk, len(own))])
+				v.rep.ReadCalls++
+				maps.Copy(found, part)
+			}
+		} else {
+			found, err = v.c.xidPage(ctx, own)
+			v.rep.ReadCalls++
+		}
 		if err != nil {
 			return nil, err
 		}
 		for x, target := range found {
 			if !v.goneModels[target.Model] {
 				targets[x] = target
+				if target.Model == t.obj.Model {
+					v.resolved[target.Model]++
+				}
 			}
 		}
 	}
@@ -490,7 +621,10 @@ func (v *verifier) checks(ctx context.Context, t *tableData) ([]check, []string,
 	return out, read, nil
 }
 
-func (v *verifier) verifyTable(ctx context.Context, t *tableData, quota int) (TableVerify, error) {
+// verifyTable compares the rows of schema.table (a table, or a sample of
+// it) with Odoo's records; the first quota rows are also shown side by
+// side.
+func (v *verifier) verifyTable(ctx context.Context, t *tableData, schema, table string, quota int) (TableVerify, error) {
 	tv := TableVerify{Table: "odoo." + t.obj.Table, Model: t.obj.Model}
 	checks, read, err := v.checks(ctx, t)
 	var f *Fault
@@ -503,7 +637,7 @@ func (v *verifier) verifyTable(ctx context.Context, t *tableData, quota int) (Ta
 	if err != nil {
 		return tv, err
 	}
-	pager, err := exporters.NewPager(ctx, v.db, "odoo", t.obj.Table, "id", nil, verifyPageRows)
+	pager, err := exporters.NewPager(ctx, v.db, schema, table, "id", nil, verifyPageRows)
 	if err != nil {
 		return tv, err
 	}
@@ -634,8 +768,22 @@ func (v *verifier) extras(ctx context.Context) error {
 	for i, tv := range v.rep.Tables {
 		byModel[tv.Model] = append(byModel[tv.Model], i)
 	}
+	domain := []any{[]any{"module", "=", "axium"}}
+	if !verifyByIDs {
+		// Only where Odoo counts more external ids than the rows resolved.
+		var models []any
+		for _, m := range sortedKeys(byModel) {
+			if i, ok := v.countOf[m]; ok && v.rep.Counts[i].Destination > v.resolved[m] && !v.goneModels[m] {
+				models = append(models, m)
+			}
+		}
+		if len(models) == 0 {
+			return nil
+		}
+		domain = append(domain, []any{"model", "in", models})
+	}
 	for offset := 0; ; offset += verifyPageRows {
-		res, err := v.c.Execute(ctx, "ir.model.data", "search_read", []any{[]any{[]any{"module", "=", "axium"}}},
+		res, err := v.c.Execute(ctx, "ir.model.data", "search_read", []any{domain},
 			map[string]any{"fields": []any{"name", "model", "res_id"}, "limit": int64(verifyPageRows), "offset": int64(offset), "order": "id"})
 		v.rep.ReadCalls++
 		if err != nil {

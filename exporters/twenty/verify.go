@@ -48,11 +48,11 @@ type SideBySide struct {
 // exporters.TableVerify: extra records are those the log says were pushed
 // and those linked to a migrated person.
 type VerifyReport struct {
-	RunID     int64                   `json:"run_id"`
-	PushRun   int64                   `json:"push_run"`
-	Target    string                  `json:"target"`
-	Objects   []exporters.TableVerify `json:"objects"`
-	Sample    []SideBySide            `json:"sample,omitempty"`
+	RunID   int64                   `json:"run_id"`
+	PushRun int64                   `json:"push_run"`
+	Target  string                  `json:"target"`
+	Objects []exporters.TableVerify `json:"objects"`
+	Sample  []SideBySide            `json:"sample,omitempty"`
 	// Mode is exporters.VerifyFull, VerifyCounts or VerifySample.
 	Mode string `json:"mode"`
 	// Counts are each object's rows and Twenty's totalCount, taken
