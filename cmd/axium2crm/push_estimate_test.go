@@ -27,7 +27,7 @@ func TestPushDryRunEstimate(t *testing.T) {
 		assert.Contains(t, r.stdout, "expected time")
 		assert.Contains(t, r.stdout, "In total: ")
 		assert.Contains(t, r.stdout, "Expected duration: ")
-		assert.Contains(t, r.stdout, "calls at the client's rate limit, 60000 calls per 1m0s")
+		assert.Contains(t, r.stdout, "at the client's rate limit, 60000 calls per 1m0s (one call every 1ms)")
 
 		r = cli(t, "", "push", "twenty", "--dry-run", "--json", "--project", dir)
 		require.Equal(t, 0, r.code, r.stderr)
