@@ -111,7 +111,8 @@ func (d *destination) Verify(ctx context.Context, db *sql.DB, opt exporters.Veri
 	if rep == nil {
 		return exporters.VerifyReport{}, err
 	}
-	out := exporters.VerifyReport{RunID: rep.RunID, PushRun: rep.PushRun, Target: rep.Target, Detail: rep}
+	out := exporters.VerifyReport{RunID: rep.RunID, PushRun: rep.PushRun, Target: rep.Target, Mode: rep.Mode, Counts: rep.Counts,
+		ReadCalls: rep.ReadCalls, Detail: rep}
 	for _, t := range rep.Tables {
 		tv := exporters.TableVerify{Table: qualified(t.Table), Object: t.Model, Expected: t.Expected, Found: t.Found,
 			Missing: t.Missing, Extra: t.Extra, Mismatched: t.Mismatched, MissingIDs: t.MissingXIDs, ExtraIDs: t.ExtraXIDs}
