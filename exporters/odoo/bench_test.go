@@ -1,9 +1,16 @@
 package odoo_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +18,7 @@ import (
 
 	"github.com/axium2crm/axium2crm/exporters/odoo"
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // BenchmarkPushOdoo pushes the same partners batched (create with a list
@@ -77,3 +85,265 @@ func BenchmarkPushOdoo(b *testing.B) {
 }
 
 func odootest0() odootest.Options { return odootest.Options{} }
+
+// BenchmarkOdooShapes pushes a generated export to the real Odoo ODOO_URL
+// names (a fresh database: the records stay there), then, per table,
+// sends the same records again in other write shapes (load and batched
+// create; 100, 500 and 2,000 records a call; 1 and 2 connections) and
+// invoices with their lines nested in the same load, each undone before
+// the next, and prints the push's records/s next to the best shape's and
+// the ratio. AXIUM2CRM_BENCH_PATIENTS sets the export's size (default
+// 200), AXIUM2CRM_BENCH_SAMPLE the records a shape sends (default 1,000).
+//
+//	ODOO_DB=fresh go test -run '^$' -bench BenchmarkOdooShapes -benchtime 1x -timeout 60m ./exporters/odoo
+func BenchmarkOdooShapes(b *testing.B) {
+	realOdoo(b, "jsonrpc") // skips without ODOO_URL
+	clock := &loadClock{}
+	c, err := odoo.Dial(context.Background(), odoo.Config{URL: os.Getenv("ODOO_URL"), DB: os.Getenv("ODOO_DB"), User: os.Getenv("ODOO_USER"),
+		Password: os.Getenv("ODOO_PASSWORD"), Protocol: "jsonrpc", HTTPClient: &http.Client{Transport: clock}})
+	require.NoError(b, err)
+	n, sample := envInt("AXIUM2CRM_BENCH_PATIENTS", 200), envInt("AXIUM2CRM_BENCH_SAMPLE", 1000)
+	dir := b.TempDir()
+	_, err = buildRealWarehouse(dir, n, 11)
+	require.NoError(b, err)
+	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(dir, "staging.duckdb")})
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = wh.Close() })
+	f := &fixture{db: wh.DB()}
+	f.confirm(b)
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		clock.start(start)
+		rep, err := odoo.Push(ctx, f.db, c, odoo.PushOptions{BatchSize: 500, Workers: 2, TimeZone: newYork})
+		require.NoError(b, err)
+		total, created := time.Since(start).Seconds(), 0
+		spans := clock.stop()
+		fmt.Printf("%-24s %-18s %7s %9s %9s  %-22s %6s\n", "table", "model", "records", "push r/s", "best r/s", "best shape", "ratio")
+		k := 0
+		for _, tr := range rep.Tables {
+			created += tr.Create
+			if tr.Create == 0 || k >= len(spans) {
+				continue
+			}
+			secs := spans[k]
+			k++
+			pushRate := float64(tr.Create) / secs
+			best, shape := 0.0, "-"
+			if tr.Table == "res_groups" || tr.Table == "res_users" {
+				// Unique names and logins: a replay without external ids
+				// would be refused.
+				shape = "n/a (unique keys)"
+			} else {
+				rp, err := odoo.ReplayOf(ctx, f.db, c, tr.Table, newYork, sample)
+				require.NoError(b, err)
+				best, shape = bestShape(b, c, rp)
+			}
+			ratio := "-"
+			if best > 0 {
+				ratio = fmt.Sprintf("%.2f", pushRate/best)
+			}
+			fmt.Printf("%-24s %-18s %7d %9.1f %9.1f  %-22s %6s\n", tr.Table, tr.Model, tr.Create, pushRate, best, shape, ratio)
+			if tr.Table == "account_move" {
+				rp, err := odoo.NestedMovesOf(ctx, f.db, c, newYork, sample/4)
+				require.NoError(b, err)
+				r, s := bestShape(b, c, rp)
+				fmt.Printf("%-24s %-18s %7d %9s %9.1f  %-22s\n", "  moves+lines nested", "account.move", rp.Records, "", r, s)
+			}
+		}
+		fmt.Printf("push: %d records in %.0f s, %.1f records/s\n", created, total, float64(created)/total)
+		b.ReportMetric(float64(created)/total, "push_rec/s")
+	}
+}
+
+// loadClock times a push's tables on the wire: the tables are written one
+// after the other, so a table's time runs from the answer to the previous
+// table's last load to the answer to its own last load (its reads
+// included). A table is a run of loads of one model with one field list.
+type loadClock struct {
+	mu    sync.Mutex
+	on    bool
+	prev  time.Time
+	key   string
+	last  time.Time
+	spans []float64
+}
+
+func (l *loadClock) start(t time.Time) {
+	l.mu.Lock()
+	l.on, l.prev, l.key, l.spans = true, t, "", nil
+	l.mu.Unlock()
+}
+
+func (l *loadClock) stop() []float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.on = false
+	if l.key != "" {
+		l.spans = append(l.spans, l.last.Sub(l.prev).Seconds())
+	}
+	return l.spans
+}
+
+func (l *loadClock) RoundTrip(r *http.Request) (*http.Response, error) {
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	var req struct {
+		Params struct {
+			Args []json.RawMessage `json:"args"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &req) != nil || len(req.Params.Args) < 6 || string(req.Params.Args[4]) != `"load"` {
+		return resp, err
+	}
+	var rows []json.RawMessage
+	_ = json.Unmarshal(req.Params.Args[5], &rows)
+	key := string(req.Params.Args[3])
+	if len(rows) > 0 {
+		key += string(rows[0])
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.on {
+		return resp, err
+	}
+	if key != l.key {
+		if l.key != "" {
+			l.spans = append(l.spans, l.last.Sub(l.prev).Seconds())
+			l.prev = l.last
+		}
+		l.key = key
+	}
+	l.last = now
+	return resp, err
+}
+
+// bestShape sends a replay in each write shape, undoing each, and returns
+// the best records/s and its shape.
+func bestShape(b *testing.B, c *odoo.Client, rp *odoo.Replay) (float64, string) {
+	best, name := 0.0, "-"
+	for _, sh := range []struct {
+		method      string
+		batch, conn int
+	}{{"load", 100, 1}, {"load", 500, 1}, {"load", 2000, 1}, {"load", 500, 2}, {"create", 100, 1}, {"create", 500, 1}, {"create", 2000, 1}, {"create", 500, 2}} {
+		if sh.batch > 500 && rp.Records <= 500 {
+			continue // the same calls as 500
+		}
+		if sh.method == "create" && rp.Vals == nil {
+			continue
+		}
+		rate, err := sendShape(c, rp, sh.method, sh.batch, sh.conn)
+		label := fmt.Sprintf("%s %d x%d", sh.method, sh.batch, sh.conn)
+		if err != nil {
+			b.Logf("%s %s: %v", rp.Table, label, err)
+			continue
+		}
+		b.Logf("%s %s: %.1f records/s", rp.Table, label, rate)
+		if rate > best {
+			best, name = rate, label
+		}
+	}
+	return best, name
+}
+
+// sendShape sends a replay in batches of batch rows over conns connections
+// and unlinks what it made; it returns records/s of the sending alone.
+func sendShape(c *odoo.Client, rp *odoo.Replay, method string, batch, conns int) (float64, error) {
+	ctx := context.Background()
+	rows := rp.Rows
+	if method == "create" {
+		rows = rp.Vals
+	}
+	var batches [][]any
+	for s := 0; s < len(rows); {
+		e := min(s+batch, len(rows))
+		// Keep a nested record's continuation rows with their first row.
+		for method == "load" && rp.Nested && e < len(rows) && continuation(rows[e]) {
+			e++
+		}
+		batches = append(batches, rows[s:e])
+		s = e
+	}
+	var mu sync.Mutex
+	var made []any
+	var firstErr error
+	next := make(chan []any)
+	var wg sync.WaitGroup
+	ctxLoad := map[string]any{"context": map[string]any{"tz": "UTC", "no_mail_to_attendees": true, "mail_create_nolog": true,
+		"mail_notrack": true, "tracking_disable": true}}
+	start := time.Now()
+	for k := 0; k < conns; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for bt := range next {
+				var v any
+				var err error
+				var ids []any
+				if method == "load" {
+					v, err = c.Execute(ctx, rp.Model, "load", []any{toAny(rp.Fields), bt}, ctxLoad)
+					if m, ok := v.(map[string]any); ok {
+						if l, ok := m["ids"].([]any); ok {
+							ids = l
+						} else if err == nil {
+							err = fmt.Errorf("load refused: %v", m["messages"])
+						}
+					}
+				} else {
+					v, err = c.Execute(ctx, rp.Model, "create", []any{bt}, ctxLoad)
+					if l, ok := v.([]any); ok {
+						ids = l
+					}
+				}
+				mu.Lock()
+				made = append(made, ids...)
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, bt := range batches {
+		next <- bt
+	}
+	close(next)
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	for s := 0; s < len(made); s += 1000 {
+		if _, err := c.Execute(ctx, rp.Model, "unlink", []any{made[s:min(s+1000, len(made))]}, nil); err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("undo: %w", err)
+		}
+	}
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	return float64(rp.Records) / secs, nil
+}
+
+// continuation: a load row that only carries a nested sub-record (the
+// record's own columns empty).
+func continuation(row any) bool {
+	r, ok := row.([]any)
+	return ok && len(r) > 0 && r[0] == ""
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}

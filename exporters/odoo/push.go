@@ -101,7 +101,7 @@ const schemaTable = "odoo.schema"
 // loadContext is sent with every load: datetimes are UTC text; no
 // invitation e-mails to the patients an event names; no chatter lines
 // or tracking for records that are being migrated, not created by hand.
-var loadContext = map[string]any{"tz": "UTC", "no_mail_to_attendees": true, "mail_create_nolog": true,
+var loadContext = map[string]any{"tz": "UTC", "no_mail_to_attendees": true, "mail_create_nolog": true, "mail_create_nosubscribe": true,
 	"mail_notrack": true, "tracking_disable": true}
 
 // rec is one row ready to send.

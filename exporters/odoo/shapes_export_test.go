@@ -1,0 +1,277 @@
+package odoo
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// Replay is one table's records as Push sends them, for the shapes
+// benchmark to send again in other write shapes: load rows without the
+// external id (a replay makes new records, undone after), and the same
+// records as create values.
+type Replay struct {
+	Table, Model string
+	Fields       []string
+	Rows         []any
+	Vals         []any
+	// Records counts what the rows make (a move's lines nested in its
+	// row are records too).
+	Records int
+	// Nested: a row whose first column is empty continues the record
+	// above it.
+	Nested bool
+}
+
+// ReplayOf renders up to limit rows of odoo.<table> (a table of the plan,
+// pushed before: what the rows point at is resolved in Odoo).
+func ReplayOf(ctx context.Context, db *sql.DB, c *Client, table string, tz *time.Location, limit int) (*Replay, error) {
+	p, t, err := replayPusher(ctx, db, c, table, tz)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := p.readRecs(ctx, t, "", limit)
+	if err != nil {
+		return nil, err
+	}
+	fields, rows, err := p.replayRows(ctx, t, recs)
+	if err != nil {
+		return nil, err
+	}
+	rp := &Replay{Table: table, Model: t.obj.Model, Fields: fields, Rows: rows, Records: len(rows)}
+	types, err := p.fieldsOf(ctx, t.obj.Model)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		rp.Vals = append(rp.Vals, p.createVals(types, fields, r.([]any)))
+	}
+	return rp, nil
+}
+
+// NestedMovesOf renders up to limit moves of odoo.account_move with their
+// lines of odoo.account_move_line nested as invoice_line_ids sub-records
+// (one load row per line, the move's columns on its first row only).
+func NestedMovesOf(ctx context.Context, db *sql.DB, c *Client, tz *time.Location, limit int) (*Replay, error) {
+	p, mt, err := replayPusher(ctx, db, c, "account_move", tz)
+	if err != nil {
+		return nil, err
+	}
+	lt, err := describeTable(ctx, db, p.objectOf("account_move_line"))
+	if err != nil {
+		return nil, err
+	}
+	moves, err := p.readRecs(ctx, mt, "", limit)
+	if err != nil {
+		return nil, err
+	}
+	mf, mrows, err := p.replayRows(ctx, mt, moves)
+	if err != nil {
+		return nil, err
+	}
+	lines, err := p.readRecs(ctx, lt, `"move_id/id"`, 0)
+	if err != nil {
+		return nil, err
+	}
+	byMove := map[string][]*rec{}
+	for _, l := range lines {
+		m := l.refs["move_id"]
+		if len(m) == 1 {
+			byMove[m[0]] = append(byMove[m[0]], l)
+		}
+	}
+	lf := loadFields(lt)
+	keep := []int{}
+	rp := &Replay{Table: "account_move+lines", Model: "account.move", Fields: mf, Nested: true}
+	for j, f := range lf {
+		if f != "id" && f != "move_id/id" {
+			keep = append(keep, j)
+			rp.Fields = append(rp.Fields, "invoice_line_ids/"+f)
+		}
+	}
+	for k, mr := range mrows {
+		rp.Records++
+		ls := byMove[moves[k].xid]
+		row := append([]any(nil), mr.([]any)...)
+		if len(ls) == 0 {
+			for range keep {
+				row = append(row, "")
+			}
+			rp.Rows = append(rp.Rows, row)
+			continue
+		}
+		for n, l := range ls {
+			lr, err := p.row(lt, l)
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				row = make([]any, len(mr.([]any)))
+				for i := range row {
+					row[i] = ""
+				}
+			}
+			for _, j := range keep {
+				row = append(row, lr[j])
+			}
+			rp.Rows = append(rp.Rows, row)
+			rp.Records++
+		}
+	}
+	return rp, nil
+}
+
+func replayPusher(ctx context.Context, db *sql.DB, c *Client, table string, tz *time.Location) (*pusher, *tableData, error) {
+	plan, err := ReadPlan(ctx, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &pusher{db: db, c: c, opt: PushOptions{TimeZone: tz}, plan: plan, xids: map[string]XIDTarget{}, states: map[string]int64{},
+		fields: map[string]map[string]any{}}
+	if err := p.readDirs(ctx); err != nil {
+		return nil, nil, err
+	}
+	t, err := describeTable(ctx, db, p.objectOf(table))
+	return p, t, err
+}
+
+func (p *pusher) objectOf(table string) Object {
+	for _, o := range p.plan.Objects {
+		if o.Table == table {
+			return o
+		}
+	}
+	return Object{Table: table}
+}
+
+// readRecs reads and builds up to limit rows (0: all) of a table, ordered
+// by order (default id), and resolves what they point at.
+func (p *pusher) readRecs(ctx context.Context, t *tableData, order string, limit int) ([]*rec, error) {
+	q := "SELECT * FROM odoo." + warehouse.QuoteIdent(t.obj.Table) + " ORDER BY " + order + " id"
+	if order != "" {
+		q = "SELECT * FROM odoo." + warehouse.QuoteIdent(t.obj.Table) + " ORDER BY " + order + ", id"
+	}
+	if limit > 0 {
+		q += " LIMIT " + strconv.Itoa(limit)
+	}
+	rows, err := p.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var recs []*rec
+	var want []string
+	for rows.Next() {
+		vals := make([]any, len(t.cols))
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		r, err := p.build(t, vals)
+		if err != nil {
+			return nil, err
+		}
+		if r.err != "" {
+			continue
+		}
+		recs = append(recs, r)
+		for _, refs := range r.refs {
+			want = append(want, refs...)
+		}
+		if r.resXID != "" {
+			want = append(want, r.resXID)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := p.lookup(ctx, want); err != nil {
+		return nil, err
+	}
+	return recs, p.lookupStates(ctx, recs)
+}
+
+// replayRows renders records as load rows without their external id.
+func (p *pusher) replayRows(_ context.Context, t *tableData, recs []*rec) ([]string, []any, error) {
+	all := loadFields(t)
+	var fields []string
+	for _, f := range all {
+		if f != "id" {
+			fields = append(fields, f)
+		}
+	}
+	var rows []any
+	for _, r := range recs {
+		row, err := p.row(t, r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", r.xid, err)
+		}
+		out := make([]any, 0, len(fields))
+		for j, f := range all {
+			if f != "id" {
+				out = append(out, row[j])
+			}
+		}
+		rows = append(rows, out)
+	}
+	return fields, rows, nil
+}
+
+// createVals turns a load row into create values: references resolved to
+// database ids, booleans and empty values typed; Odoo converts numbers and
+// dates given as text.
+func (p *pusher) createVals(types map[string]any, fields []string, row []any) map[string]any {
+	vals := map[string]any{}
+	for j, f := range fields {
+		s, _ := row[j].(string)
+		name, sub, _ := strings.Cut(f, "/")
+		typ := ""
+		if d, ok := types[name].(map[string]any); ok {
+			typ, _ = d["type"].(string)
+		}
+		switch {
+		case sub == "id":
+			var ids []any
+			for _, x := range strings.Split(s, ",") {
+				if x = strings.TrimSpace(x); x != "" {
+					ids = append(ids, p.xids[x].ID)
+				}
+			}
+			switch {
+			case typ == "many2one" && len(ids) > 0:
+				vals[name] = ids[0]
+			case typ == "many2one":
+				vals[name] = false
+			default:
+				vals[name] = []any{[]any{6, 0, ids}}
+			}
+		case sub == ".id":
+			n, _ := strconv.ParseInt(s, 10, 64)
+			vals[name] = n
+			if n == 0 {
+				vals[name] = false
+			}
+		case s == "":
+			vals[name] = false
+		case typ == "boolean":
+			vals[name] = s == "true" || s == "1"
+		case typ == "integer" || typ == "many2one_reference":
+			n, _ := strconv.ParseInt(s, 10, 64)
+			vals[name] = n
+		case typ == "float" || typ == "monetary":
+			x, _ := strconv.ParseFloat(s, 64)
+			vals[name] = x
+		default:
+			vals[name] = s
+		}
+	}
+	return vals
+}
