@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -59,7 +62,54 @@ func exportFiles(cmd *cobra.Command, p *project, c crm, dir string) (exporters.C
 	if err != nil {
 		return exporters.CSVReport{}, err
 	}
-	return dest.ExportCSV(cmd.Context(), p.wh.DB(), dir)
+	// The exporters write a file a table and tell nothing as they go, so
+	// the progress counts the files that appear in dir.
+	pr := newProgress(cmd.ErrOrStderr(), "export "+c.name, "files", 0)
+	pr.polled(newFilesIn(dir, ".csv"))
+	rep, err := dest.ExportCSV(cmd.Context(), p.wh.DB(), dir)
+	pr.polled(nil)
+	pr.set(int64(len(rep.Files)), "")
+	pr.finishWith(fmt.Sprintf("%d rows", csvRows(rep)))
+	return rep, err
+}
+
+// newFilesIn returns a count of the files named *ext written in dir since
+// it was called (new, or changed since), and the name of the latest.
+func newFilesIn(dir, ext string) func() (int64, string) {
+	before := map[string]time.Time{}
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil {
+				before[e.Name()] = info.ModTime()
+			}
+		}
+	}
+	return func() (int64, string) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return 0, ""
+		}
+		var n int64
+		var latest string
+		var at time.Time
+		for _, e := range entries {
+			info, err := e.Info()
+			if err != nil || e.IsDir() || !strings.HasSuffix(e.Name(), ext) {
+				continue
+			}
+			if t, ok := before[e.Name()]; ok && t.Equal(info.ModTime()) {
+				continue
+			}
+			n++
+			if info.ModTime().After(at) {
+				latest, at = e.Name(), info.ModTime()
+			}
+		}
+		if latest != "" {
+			latest = "writing " + latest
+		}
+		return n, latest
+	}
 }
 
 func printCSVReport(out io.Writer, rep exporters.CSVReport) {

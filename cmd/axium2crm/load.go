@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -53,10 +54,7 @@ func runLoad(cmd *cobra.Command, g *globals, o *loadOptions, export string) erro
 	}
 	opt := loaders.Options{Specs: specs, Only: o.objects, TempDir: p.tempDir()}
 	errOut := cmd.ErrOrStderr()
-	if isTerminal(errOut) {
-		opt.Progress = func(object, file string) { fmt.Fprintf(errOut, "loading %-16s %s\n", object, file) }
-	}
-	rep, err := loaders.Load(cmd.Context(), p.wh.DB(), export, opt)
+	rep, err := loadWithProgress(cmd, p.wh.DB(), export, opt)
 	if rep.BatchID == 0 && err != nil {
 		var nm *loaders.NoMatchError
 		if errors.As(err, &nm) {
@@ -85,6 +83,44 @@ func runLoad(cmd *cobra.Command, g *globals, o *loadOptions, export string) erro
 		}
 	}
 	return nil
+}
+
+// loadWithProgress runs loaders.Load saying, on stderr, how many of the
+// export's files have landed.
+func loadWithProgress(cmd *cobra.Command, db *sql.DB, export string, opt loaders.Options) (loaders.Report, error) {
+	pr := newProgress(cmd.ErrOrStderr(), "load", "files", int64(countExportFiles(export, opt)))
+	started := 0
+	opt.Progress = func(object, file string) {
+		pr.set(int64(started), "loading "+object+" "+file)
+		started++
+	}
+	rep, err := loaders.Load(cmd.Context(), db, export, opt)
+	var rows int64
+	for _, f := range rep.Files {
+		rows += f.RowsLoaded
+	}
+	pr.set(int64(len(rep.Files)), "")
+	pr.finishWith(fmt.Sprintf("%d rows loaded", rows))
+	return rep, err
+}
+
+// countExportFiles is how many files a load of export will read (0 when
+// that cannot be told: the load then says why).
+func countExportFiles(export string, opt loaders.Options) int {
+	srcs, _, err := loaders.Discover(export, opt.Specs)
+	if err != nil {
+		return 0
+	}
+	if len(opt.Only) == 0 {
+		return len(srcs)
+	}
+	n := 0
+	for _, s := range srcs {
+		if slices.Contains(opt.Only, s.Spec.Object.Name) {
+			n++
+		}
+	}
+	return n
 }
 
 func printLoadReport(out, errOut io.Writer, rep loaders.Report, projectDir string) {

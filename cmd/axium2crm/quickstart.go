@@ -54,7 +54,10 @@ func runQuickstart(cmd *cobra.Command, g *globals, o *quickstartOptions, dir str
 	projDir := filepath.Join(dir, "project")
 
 	fmt.Fprintf(out, "1. Generating a sample axiUm export (%d patients, seed %d) in %s\n", o.patients, o.seed, export)
+	gen := newProgress(cmd.ErrOrStderr(), "generate", "files", 0)
+	gen.polled(newFilesIn(export, ""))
 	frep, err := fixtures.Generate(cmd.Context(), fixtures.Options{Out: export, Patients: o.patients, Seed: o.seed, Format: o.format})
+	gen.finish()
 	switch {
 	case errors.Is(err, fixtures.ErrOutNotEmpty):
 		if _, serr := os.Stat(filepath.Join(export, fixtures.ManifestFile)); serr != nil {
@@ -86,7 +89,7 @@ func runQuickstart(cmd *cobra.Command, g *globals, o *quickstartOptions, dir str
 	if err != nil {
 		return err
 	}
-	rep, err := loaders.Load(cmd.Context(), p.wh.DB(), export, loaders.Options{Specs: specs, TempDir: p.tempDir()})
+	rep, err := loadWithProgress(cmd, p.wh.DB(), export, loaders.Options{Specs: specs, TempDir: p.tempDir()})
 	if err != nil {
 		return err
 	}

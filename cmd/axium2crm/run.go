@@ -135,10 +135,21 @@ func buildModels(cmd *cobra.Command, p *project, selectors []string) (models.Run
 	// snapshot keeps the very table the run built rather than a copy.
 	opt := models.RunOptions{Select: selectors, Sources: sources, TempDir: p.tempDir(), StoreIn: "snap", StoreSchemas: p.keptSchemas(),
 		TwoDigitYearPivot: p.cfg.Load.TwoDigitYearPivot}
-	if errOut := cmd.ErrOrStderr(); isTerminal(errOut) {
-		opt.Progress = func(m string) { fmt.Fprintf(errOut, "building %s\n", m) }
+	selected, err := set.Select(selectors)
+	if err != nil {
+		return models.RunReport{}, nil, err
+	}
+	pr := newProgress(cmd.ErrOrStderr(), "run", "models", int64(len(selected)))
+	started := 0
+	opt.Progress = func(m string) {
+		// Told as each model starts: the ones before it are done (a model
+		// skipped for a failed parent is never told, so this may lag).
+		pr.set(int64(started), "building "+m)
+		started++
 	}
 	rep, err := set.Run(cmd.Context(), p.wh.DB(), opt)
+	pr.set(int64(len(rep.Results)), "")
+	pr.finish()
 	if err != nil {
 		return rep, nil, err
 	}

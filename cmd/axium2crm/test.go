@@ -89,7 +89,14 @@ func runTests(cmd *cobra.Command, p *project, selectors []string) ([]models.Test
 				strings.Join(other, ", "), strings.Join(p.cfg.Destinations, ", "))
 		}
 	}
-	return set.Test(cmd.Context(), p.wh.DB(), names, sources)
+	pr := newProgress(cmd.ErrOrStderr(), "test", "tests", 0)
+	res, err := set.TestWithProgress(cmd.Context(), p.wh.DB(), names, sources, func(done, total int, model, test string) {
+		pr.setTotal(int64(total))
+		pr.set(int64(done), model+" "+test)
+	})
+	pr.set(int64(len(res)), "")
+	pr.finish()
+	return res, err
 }
 
 func testOutcome(res []models.TestResult) error {

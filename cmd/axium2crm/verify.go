@@ -53,8 +53,12 @@ func runVerify(cmd *cobra.Command, g *globals, c crm, o *verifyOptions) error {
 		return err
 	}
 	defer p.Close()
+	// Verify tells nothing as it reads: the progress says it is alive.
+	pr := newProgress(cmd.ErrOrStderr(), "verify "+c.name, "", 0)
+	pr.set(0, "reading the records back from "+c.title)
 	rep, err := dest.Verify(cmd.Context(), p.wh.DB(), exporters.VerifyOptions{Sample: o.sample, Counts: o.counts, Examples: o.examples,
 		Args: fmt.Sprintf("sample=%d counts=%t examples=%d insecure=%t", o.sample, o.counts, o.examples, o.insecure)})
+	pr.finishWith(fmt.Sprintf("%d read calls", rep.ReadCalls))
 	if err != nil {
 		return err
 	}

@@ -103,6 +103,16 @@ func (s *Set) compileTests(r *renderer, m *Model) ([]dataTest, error) {
 // Test runs the data tests of the selected models and records each outcome
 // in meta.test_result against the model's fingerprint.
 func (s *Set) Test(ctx context.Context, db *sql.DB, selectors []string, sources []SourceObject) ([]TestResult, error) {
+	return s.TestWithProgress(ctx, db, selectors, sources, nil)
+}
+
+// TestProgress hears each data test as it starts: how many ran before it,
+// of how many, and which.
+type TestProgress func(done, total int, model, test string)
+
+// TestWithProgress is Test telling progress (when not nil) about each test
+// as it starts, so a command can say how far a long test run is.
+func (s *Set) TestWithProgress(ctx context.Context, db *sql.DB, selectors []string, sources []SourceObject, progress TestProgress) ([]TestResult, error) {
 	selected, err := s.Select(selectors)
 	if err != nil {
 		return nil, err
@@ -124,16 +134,25 @@ func (s *Set) Test(ctx context.Context, db *sql.DB, selectors []string, sources 
 		runID, time.Now().UTC()); err != nil {
 		return nil, err
 	}
-	var out []TestResult
-	for _, name := range selected {
-		m := s.Models[name]
-		tests, err := s.compileTests(r, m)
-		if err != nil {
+	// Every test is compiled before any runs, so the progress knows the
+	// total.
+	compiled := make([][]dataTest, len(selected))
+	total := 0
+	for i, name := range selected {
+		if compiled[i], err = s.compileTests(r, s.Models[name]); err != nil {
 			return nil, err
 		}
-		for _, t := range tests {
+		total += len(compiled[i])
+	}
+	var out []TestResult
+	for i, name := range selected {
+		m := s.Models[name]
+		for _, t := range compiled[i] {
 			if err := ctx.Err(); err != nil {
 				return out, err
+			}
+			if progress != nil {
+				progress(len(out), total, name, t.name)
 			}
 			res := TestResult{Model: name, Test: t.name, SQL: t.sql}
 			t0 := time.Now()
