@@ -124,6 +124,14 @@ type Prober interface {
 	Probe(ctx context.Context, table string, ids []string) (map[string]int64, error)
 }
 
+// SchemaSettler is a Prober that also settles the destination's own
+// pending data-model changes (logged under their names before they were
+// sent) by reading its data model.
+type SchemaSettler interface {
+	SchemaTables() []string
+	SettleSchema(ctx context.Context, pending []audit.Unsettled) ([]audit.Entry, error)
+}
+
 // Settlement is what settling an interrupted run found.
 type Settlement struct {
 	// Entries settle every pending entry: create or update where the
@@ -151,6 +159,40 @@ func Settle(ctx context.Context, db *sql.DB, runID int64, p Prober, log bool) (S
 	pending, err := audit.UnsettledOf(ctx, db, runID)
 	if err != nil || len(pending) == 0 {
 		return s, err
+	}
+	// The destination's data-model changes are settled by the destination
+	// (by name: their ids come with the answer the interruption lost).
+	if ss, ok := p.(SchemaSettler); ok {
+		schema := map[string]bool{}
+		for _, t := range ss.SchemaTables() {
+			schema[t] = true
+		}
+		var mine, rest []audit.Unsettled
+		for _, u := range pending {
+			if schema[u.Table] {
+				mine = append(mine, u)
+			} else {
+				rest = append(rest, u)
+			}
+		}
+		if len(mine) > 0 {
+			entries, err := ss.SettleSchema(ctx, mine)
+			if err != nil {
+				return s, fmt.Errorf("settle run %d: %w", runID, err)
+			}
+			for _, e := range entries {
+				switch e.Action {
+				case audit.Create:
+					s.Landed++
+				case audit.Skip:
+					if !strings.HasPrefix(e.Reason, "settled after an interruption: created as") {
+						s.Lost++
+					}
+				}
+			}
+			s.Entries = append(s.Entries, entries...)
+		}
+		pending = rest
 	}
 	byTable := map[string][]audit.Unsettled{}
 	var tables []string

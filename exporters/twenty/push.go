@@ -201,11 +201,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 	if len(actions) > 0 {
 		schema = func(ctx context.Context, log func([]audit.Entry) error) error {
 			progress(fmt.Sprintf("creating %d custom objects, fields and options", len(actions)))
-			logCreated := func(table, name, id string) error {
-				return log([]audit.Entry{{Object: name, Table: table, DestID: id, Action: audit.Create,
-					Reason: "data model change made by the push"}})
-			}
-			n, err := applySchema(ctx, opt.Client, ws, actions, logCreated)
+			n, err := applySchema(ctx, opt.Client, ws, actions, log)
 			rep.SchemaCalls += n
 			return err
 		}
@@ -439,6 +435,14 @@ func (a *adapter) Delete(ctx context.Context, i int, ids []string) (map[string]b
 
 func (a *adapter) Probe(ctx context.Context, table string, ids []string) (map[string]int64, error) {
 	return prober{c: a.c, plan: a.plan}.Probe(ctx, table, ids)
+}
+
+// SchemaTables and SettleSchema settle an interrupted run's data-model
+// changes (exporters.SchemaSettler).
+func (a *adapter) SchemaTables() []string { return schemaTables }
+
+func (a *adapter) SettleSchema(ctx context.Context, pending []audit.Unsettled) ([]audit.Entry, error) {
+	return settleSchema(ctx, a.c, pending)
 }
 
 // readPreImages reads, before a batch is written, the destination's

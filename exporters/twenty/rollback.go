@@ -66,7 +66,7 @@ func Rollback(ctx context.Context, db *sql.DB, opt RollbackOptions) (RollbackRep
 	}
 	out, err := exporters.Rollback(ctx, db, rollbackAdapter{c: opt.Client, plan: plan}, objects, exporters.RollbackRun{
 		Destination: Destination, PushRun: opt.PushRun, Target: opt.Client.Target(), Args: opt.Args, BatchSize: MaxMutation,
-		Progress: opt.Progress, SchemaTables: []string{SchemaFieldsTable, SchemaObjectsTable, SchemaOptionsTable}, Schema: schema})
+		Progress: opt.Progress, SchemaTables: schemaTables, Schema: schema})
 	rep.RunID, rep.Resumed, rep.Tables, rep.SchemaLeft = out.RunID, out.Resumed, out.Tables, out.SchemaLeft
 	rep.Calls += out.Calls
 	return rep, err
@@ -112,6 +112,12 @@ type rollbackAdapter struct {
 
 func (a rollbackAdapter) Probe(ctx context.Context, table string, ids []string) (map[string]int64, error) {
 	return prober{c: a.c, plan: a.plan}.Probe(ctx, table, ids)
+}
+
+func (a rollbackAdapter) SchemaTables() []string { return schemaTables }
+
+func (a rollbackAdapter) SettleSchema(ctx context.Context, pending []audit.Unsettled) ([]audit.Entry, error) {
+	return settleSchema(ctx, a.c, pending)
 }
 
 // Delete destroys (hard deletes) records, MaxMutation a call.

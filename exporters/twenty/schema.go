@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/exporters/audit"
 )
 
 // SchemaAction is one change the push makes to the workspace's data model
@@ -320,15 +321,33 @@ const (
 // created object's id is in Twenty's answer, so the fixed cost of a push
 // stays one call per change (a lost answer adds a read of the data model,
 // not counted).
-func applySchema(ctx context.Context, c *Client, ws []ObjectMeta, actions []SchemaAction, created func(table, name, id string) error) (int, error) {
+func applySchema(ctx context.Context, c *Client, ws []ObjectMeta, actions []SchemaAction, log func([]audit.Entry) error) (int, error) {
 	objID := map[string]string{}
 	for _, o := range ws {
 		objID[o.NameSingular] = o.ID
+	}
+	// Write-ahead, as for records: a change is logged pending, by name
+	// (its id is only known from Twenty's answer), before it is sent; the
+	// answer logs it created under its id and settles the pending entry. A
+	// run stopped in between is settled by reading the data model by name
+	// (settleSchema), so rollback --schema knows every change the push made.
+	pending := func(table, name string) error {
+		return log([]audit.Entry{{Object: name, Table: table, DestID: schemaName(name), Action: audit.Pending,
+			Reason: "data model change sent; its id comes with Twenty's answer"}})
+	}
+	created := func(table, name, id string) error {
+		return log([]audit.Entry{
+			{Object: name, Table: table, DestID: id, Action: audit.Create, Reason: "data model change made by the push"},
+			{Object: name, Table: table, DestID: schemaName(name), Action: audit.Skip, Reason: "answered: created as " + id},
+		})
 	}
 	calls := 0
 	for _, a := range actions {
 		if a.Kind != "create object" {
 			continue
+		}
+		if err := pending(SchemaObjectsTable, a.Object); err != nil {
+			return calls, err
 		}
 		calls++
 		om, err := c.CreateObject(ctx, ObjectInput{NameSingular: a.obj.NameSingular, NamePlural: a.obj.NamePlural,
@@ -355,25 +374,106 @@ func applySchema(ctx context.Context, c *Client, ws []ObjectMeta, actions []Sche
 				in.RelationCreationPayload = &RelationInput{Type: orDefault(f.RelationType, "MANY_TO_ONE"),
 					TargetObjectMetadataID: objID[f.RelationTarget], TargetFieldLabel: orDefault(f.TargetFieldLabel, f.Object)}
 			}
+			name := a.Object + "." + a.Field
+			if err := pending(SchemaFieldsTable, name); err != nil {
+				return calls, err
+			}
 			calls++
 			fm, err := c.CreateField(ctx, in)
 			if err != nil {
 				return calls, fmt.Errorf("create field %s.%s: %w", a.Object, a.Field, err)
 			}
-			if err := created(SchemaFieldsTable, a.Object+"."+a.Field, fm.ID); err != nil {
+			if err := created(SchemaFieldsTable, name, fm.ID); err != nil {
 				return calls, err
 			}
 		case "add options":
+			// An option's id is the field's and its value: known before.
+			var pend, done []audit.Entry
+			for _, v := range a.added {
+				e := audit.Entry{Object: a.Object + "." + a.Field, Table: SchemaOptionsTable, DestID: a.fieldID + "/" + v}
+				p, d := e, e
+				p.Action, p.Reason = audit.Pending, "option sent"
+				d.Action, d.Reason = audit.Create, "data model change made by the push"
+				pend, done = append(pend, p), append(done, d)
+			}
+			if err := log(pend); err != nil {
+				return calls, err
+			}
 			calls++
 			if err := c.SetOptions(ctx, a.fieldID, a.options); err != nil {
 				return calls, fmt.Errorf("add options to %s.%s: %w", a.Object, a.Field, err)
 			}
-			for _, v := range a.added {
-				if err := created(SchemaOptionsTable, a.Object+"."+a.Field, a.fieldID+"/"+v); err != nil {
-					return calls, err
-				}
+			if err := log(done); err != nil {
+				return calls, err
 			}
 		}
 	}
 	return calls, nil
+}
+
+// schemaTables are the log's tables of data-model changes.
+var schemaTables = []string{SchemaFieldsTable, SchemaObjectsTable, SchemaOptionsTable}
+
+// schemaName is the pending entry's id of a data-model change: its name.
+func schemaName(name string) string { return "name:" + name }
+
+// settleSchema settles the pending data-model changes of a run that
+// stopped between sending them and logging Twenty's answer, by reading the
+// data model: a change that is there was made by the run (the pending
+// entry is only written when the diff found it missing) and is logged
+// created under its id; one that is not never landed.
+func settleSchema(ctx context.Context, c *Client, pending []audit.Unsettled) ([]audit.Entry, error) {
+	if len(pending) == 0 {
+		return nil, nil
+	}
+	ws, err := c.Objects(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("settle the data-model changes: %w", err)
+	}
+	objects := map[string]ObjectMeta{}
+	fields := map[string]FieldMeta{}
+	byID := map[string]FieldMeta{}
+	for _, o := range ws {
+		objects[o.NameSingular] = o
+		for _, f := range o.Fields {
+			fields[o.NameSingular+"."+f.Name] = f
+			byID[f.ID] = f
+		}
+	}
+	var out []audit.Entry
+	for _, u := range pending {
+		settle := audit.Entry{Object: u.Object, Table: u.Table, DestID: u.DestID, Action: audit.Skip,
+			Reason: "settled after an interruption: the change never landed"}
+		id := ""
+		switch u.Table {
+		case SchemaObjectsTable:
+			if o, ok := objects[strings.TrimPrefix(u.DestID, "name:")]; ok && o.IsCustom {
+				id = o.ID
+			}
+		case SchemaFieldsTable:
+			if f, ok := fields[strings.TrimPrefix(u.DestID, "name:")]; ok && f.IsCustom {
+				id = f.ID
+			}
+		case SchemaOptionsTable:
+			fid, v, _ := strings.Cut(u.DestID, "/")
+			for _, o := range byID[fid].Options {
+				if o.Value == v {
+					id = u.DestID
+				}
+			}
+		}
+		if id == "" {
+			out = append(out, settle)
+			continue
+		}
+		made := audit.Entry{Object: u.Object, Table: u.Table, DestID: id, Action: audit.Create,
+			Reason: "settled after an interruption: the change landed, its answer was lost"}
+		if id == u.DestID {
+			out = append(out, made) // an option: its pending entry had its id
+			continue
+		}
+		settle.Reason = "settled after an interruption: created as " + id
+		out = append(out, made, settle)
+	}
+	return out, nil
 }

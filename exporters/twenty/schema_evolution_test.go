@@ -2,12 +2,15 @@ package twenty
 
 import (
 	"context"
+	"net/http"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters/audit"
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
 )
 
@@ -108,7 +111,7 @@ func TestSchemaEvolution(t *testing.T) {
 
 	// The log names the option the push added, and the field it made.
 	rows, err := wh.DB().Query(`SELECT table_name, object, dest_id, action FROM meta.push_record
-		WHERE run_id = ? AND table_name LIKE 'twenty:metadata/%' ORDER BY table_name, dest_id`, rep.RunID)
+		WHERE run_id = ? AND table_name LIKE 'twenty:metadata/%' AND action = 'create' ORDER BY table_name, dest_id`, rep.RunID)
 	require.NoError(t, err)
 	var logged [][4]string
 	for rows.Next() {
@@ -121,6 +124,13 @@ func TestSchemaEvolution(t *testing.T) {
 	require.Len(t, logged, 2)
 	assert.Equal(t, [4]string{SchemaFieldsTable, "person.referralNote", logged[0][2], "create"}, logged[0])
 	assert.Equal(t, [4]string{SchemaOptionsTable, "person.patientStatus", fieldID + "/DECEASED", "create"}, logged[1])
+	// Each was logged pending before it was sent, and the answer settled it.
+	var pendings int
+	require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.push_record WHERE run_id = ? AND table_name LIKE 'twenty:metadata/%' AND action = 'pending'`, rep.RunID).Scan(&pendings))
+	assert.Equal(t, 2, pendings)
+	unsettled, err := audit.UnsettledOf(ctx, wh.DB(), rep.RunID)
+	require.NoError(t, err)
+	assert.Empty(t, unsettled)
 
 	// Without --schema the data-model changes stay; with it they go.
 	rb, err := Rollback(ctx, wh.DB(), RollbackOptions{Client: c, PushRun: rep.RunID})
@@ -142,4 +152,71 @@ func TestSchemaEvolution(t *testing.T) {
 	rb, err = Rollback(ctx, wh.DB(), RollbackOptions{Client: c, PushRun: rep.RunID, Schema: true})
 	require.NoError(t, err)
 	assert.Empty(t, rb.Schema)
+}
+
+// TestSchemaChangeWhoseAnswerNeverCame: the run stops after Twenty made a
+// custom object but before its answer reached the log (here the push's
+// context ends while Twenty works on the create). The pending entry,
+// written before the create was sent, names it; the rollback settles it
+// by reading the data model and removes it with --schema, and a resume
+// settles it as created instead of creating it again.
+func TestSchemaChangeWhoseAnswerNeverCame(t *testing.T) {
+	for _, then := range []string{"rollback", "resume"} {
+		t.Run(then, func(t *testing.T) {
+			wh, _ := openFixture(t, fixtureOpts{People: 4})
+			passTests(t, wh)
+			srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+			ctx := context.Background()
+			_, had := srv.Object("perioRecord")
+			require.False(t, had)
+			pctx, stop := context.WithCancel(ctx)
+			srv.FailWhen(func(_ int, r *http.Request) twentytest.Fault {
+				if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/rest/metadata/objects") {
+					stop() // the process is gone by the time Twenty answers
+				}
+				return twentytest.NoFault
+			})
+			rep, err := Push(pctx, wh.DB(), pushOpts(t, srv, nil))
+			require.Error(t, err)
+			srv.FailWhen(nil)
+			_, made := srv.Object("perioRecord")
+			require.True(t, made, "Twenty made the object")
+			unsettled, err := audit.UnsettledOf(ctx, wh.DB(), rep.RunID)
+			require.NoError(t, err)
+			require.NotEmpty(t, unsettled, "the create is pending in the log, by name")
+
+			switch then {
+			case "rollback":
+				c, _ := testClient(t, srv, nil)
+				rb, err := Rollback(ctx, wh.DB(), RollbackOptions{Client: c, PushRun: rep.RunID, Schema: true})
+				require.NoError(t, err)
+				assert.Contains(t, rb.Schema, "object perioRecord")
+				_, still := srv.Object("perioRecord")
+				assert.False(t, still, "the rollback removed the object whose answer never came")
+			case "resume":
+				o := pushOpts(t, srv, nil)
+				o.Resume = true
+				objectCreates := 0
+				srv.FailWhen(func(_ int, r *http.Request) twentytest.Fault {
+					if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/rest/metadata/objects") {
+						objectCreates++
+					}
+					return twentytest.NoFault
+				})
+				rep2, err := Push(ctx, wh.DB(), o)
+				srv.FailWhen(nil)
+				require.NoError(t, err)
+				assert.Equal(t, rep.RunID, rep2.RunID)
+				var n int
+				require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.push_record WHERE run_id = ? AND table_name = ? AND action = 'create' AND object = 'perioRecord'`,
+					rep.RunID, SchemaObjectsTable).Scan(&n))
+				assert.Equal(t, 1, n, "logged created once, by the settling")
+				assert.Zero(t, objectCreates, "the resume does not send the create again")
+				assert.Empty(t, rep2.Failures)
+			}
+			unsettled, err = audit.UnsettledOf(ctx, wh.DB(), rep.RunID)
+			require.NoError(t, err)
+			assert.Empty(t, unsettled)
+		})
+	}
 }
