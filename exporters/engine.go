@@ -180,16 +180,15 @@ func Settle(ctx context.Context, db *sql.DB, runID int64, p Prober, log bool) (S
 			if err != nil {
 				return s, fmt.Errorf("settle run %d: %w", runID, err)
 			}
+			// Each pending change either landed (a create) or did not.
+			landed := 0
 			for _, e := range entries {
-				switch e.Action {
-				case audit.Create:
-					s.Landed++
-				case audit.Skip:
-					if !strings.HasPrefix(e.Reason, "settled after an interruption: created as") {
-						s.Lost++
-					}
+				if e.Action == audit.Create {
+					landed++
 				}
 			}
+			s.Landed += landed
+			s.Lost += len(mine) - landed
 			s.Entries = append(s.Entries, entries...)
 		}
 		pending = rest

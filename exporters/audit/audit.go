@@ -29,6 +29,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"text/template"
 	"time"
@@ -461,20 +462,30 @@ func UndoPlan(ctx context.Context, db *sql.DB, runID int64) (map[string][]Undo, 
 	if mode != "push" {
 		return nil, fmt.Errorf("run %d is a %s run, not a push", runID, mode)
 	}
-	rows, err := db.QueryContext(ctx, query("undo_plan"), runID)
+	tables, err := UndoTables(ctx, db, runID)
 	if err != nil {
-		return nil, fmt.Errorf("audit: undo plan of run %d: %w", runID, err)
+		return nil, err
 	}
-	defer rows.Close()
+	// The pages of each kind, merged in destination id order.
 	out := map[string][]Undo{}
-	for rows.Next() {
-		var u Undo
-		if err := rows.Scan(&u.Table, &u.Object, &u.DestID, &u.DBID, &u.Action, &u.PreImage, &u.SourceKey); err != nil {
-			return nil, err
+	for _, table := range tables {
+		for _, kind := range []string{Create, Update} {
+			after := ""
+			for {
+				page, err := UndoPage(ctx, db, runID, table, kind, after, 5000)
+				if err != nil {
+					return nil, err
+				}
+				if len(page) == 0 {
+					break
+				}
+				out[table] = append(out[table], page...)
+				after = page[len(page)-1].DestID
+			}
 		}
-		out[u.Table] = append(out[u.Table], u)
+		sort.SliceStable(out[table], func(i, j int) bool { return out[table][i].DestID < out[table][j].DestID })
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UndoPage reads one page of UndoPlan: of table, the records of one kind

@@ -146,7 +146,19 @@ func columnsOf(types []*sql.ColumnType) []column {
 
 // readTable reads odoo.<table> whole.
 func readTable(ctx context.Context, db *sql.DB, obj Object) (*tableData, error) {
-	rows, err := db.QueryContext(ctx, "SELECT * FROM odoo."+warehouse.QuoteIdent(obj.Table)+" ORDER BY id")
+	return queryTable(ctx, db, obj, "*", " ORDER BY id")
+}
+
+// describeTable reads odoo.<table>'s columns, no rows.
+func describeTable(ctx context.Context, db *sql.DB, obj Object) (*tableData, error) {
+	return queryTable(ctx, db, obj, "*", " LIMIT 0")
+}
+
+// queryTable reads the columns sel (a SELECT list) of odoo.<table> with
+// the rows the tail (ORDER BY, LIMIT) gives; the id column must be among
+// them.
+func queryTable(ctx context.Context, db *sql.DB, obj Object, sel, tail string) (*tableData, error) {
+	rows, err := db.QueryContext(ctx, "SELECT "+sel+" FROM odoo."+warehouse.QuoteIdent(obj.Table)+tail)
 	if err != nil {
 		return nil, fmt.Errorf("read odoo.%s: %w", obj.Table, err)
 	}

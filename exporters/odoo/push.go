@@ -253,24 +253,6 @@ func (p *pusher) mayPointAt(model, field string) bool {
 	return true
 }
 
-// describeTable reads odoo.<table>'s columns, no rows.
-func describeTable(ctx context.Context, db *sql.DB, obj Object) (*tableData, error) {
-	rows, err := db.QueryContext(ctx, "SELECT * FROM odoo."+warehouse.QuoteIdent(obj.Table)+" LIMIT 0")
-	if err != nil {
-		return nil, fmt.Errorf("read odoo.%s: %w", obj.Table, err)
-	}
-	defer rows.Close()
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	t := &tableData{obj: obj, cols: columnsOf(types)}
-	if t.col("id") < 0 {
-		return nil, fmt.Errorf("odoo.%s has no id column (the external id)", obj.Table)
-	}
-	return t, rows.Err()
-}
-
 // Decode turns one row into a record: values as import text, references
 // kept as external ids, the payload hashed.
 func (p *pusher) Decode(i int, _ []*sql.ColumnType, row []any) (*exporters.Item, error) {
@@ -509,28 +491,7 @@ func readKeys(ctx context.Context, db *sql.DB, t *tableData) (*tableData, error)
 			cols = append(cols, warehouse.QuoteIdent(c.name))
 		}
 	}
-	rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM odoo."+warehouse.QuoteIdent(t.obj.Table)+" ORDER BY id")
-	if err != nil {
-		return nil, fmt.Errorf("read odoo.%s: %w", t.obj.Table, err)
-	}
-	defer rows.Close()
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	k := &tableData{obj: t.obj, cols: columnsOf(types)}
-	for rows.Next() {
-		vals := make([]any, len(k.cols))
-		ptrs := make([]any, len(k.cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("read odoo.%s: %w", t.obj.Table, err)
-		}
-		k.rows = append(k.rows, vals)
-	}
-	return k, rows.Err()
+	return queryTable(ctx, db, t.obj, strings.Join(cols, ", "), " ORDER BY id")
 }
 
 func (p *pusher) readDirs(ctx context.Context) error {

@@ -61,7 +61,10 @@ QUALIFY row_number() OVER (PARTITION BY p.dest_id ORDER BY p.logged_at) = 1
 
 {{define "undo_page"}}
 -- One page of what a push run wrote to one table that no rollback of it
--- undid yet (as undo_plan), of one kind: 'update' (the pre-images to
+-- undid yet (a rollback re-run after an interruption carries on where it
+-- stopped; a pending entry no entry of the run acknowledged counts as an
+-- update: the write may have landed, and restoring its pre-image is right
+-- either way), of one kind: 'update' (the pre-images to
 -- restore; a pending entry no entry acknowledged counts) or 'create' (the
 -- records to delete), by destination id after the last one read.
 SELECT table_name, object, dest_id, dest_db_id, action, pre_image, source_key FROM (
@@ -99,32 +102,6 @@ WHERE p.run_id = ? AND p.action IN ('create', 'update', 'pending')
         AND u.dest_id = p.dest_id AND u.table_name = p.table_name AND u.action IN ('delete', 'restore')
   )
 ORDER BY 1
-{{end}}
-
-{{define "undo_plan"}}
--- What a push run wrote (creates and updates, with pre-images), minus what
--- an earlier rollback of that run already undid: a rollback re-run after an
--- interruption carries on where it stopped. A pending pre-image no entry of
--- the run acknowledged counts as an update: the run died after sending it,
--- so the write may have landed, and restoring the pre-image is right
--- either way.
-SELECT p.table_name, p.object, p.dest_id, coalesce(p.dest_db_id, 0),
-       CASE WHEN p.action = 'pending' THEN 'update' ELSE p.action END,
-       coalesce(p.pre_image, ''), coalesce(p.source_key, '')
-FROM meta.push_record p
-WHERE p.run_id = ?
-  AND (p.action IN ('create', 'update')
-       OR (p.action = 'pending' AND NOT EXISTS (
-           SELECT 1 FROM meta.push_record a
-           WHERE a.run_id = p.run_id AND a.table_name = p.table_name AND a.dest_id = p.dest_id
-             AND a.action IN ('create', 'update', 'fail', 'skip'))))
-  AND NOT EXISTS (
-      SELECT 1 FROM meta.push_record u JOIN meta.push_run r ON r.run_id = u.run_id
-      WHERE r.mode = 'rollback' AND r.parent_run = p.run_id
-        AND u.dest_id = p.dest_id AND u.table_name = p.table_name AND u.action IN ('delete', 'restore')
-  )
-QUALIFY row_number() OVER (PARTITION BY p.table_name, p.dest_id ORDER BY p.logged_at) = 1
-ORDER BY p.table_name, p.dest_id
 {{end}}
 
 {{define "log_entries"}}
