@@ -96,15 +96,17 @@ func BenchmarkPushRealModels(b *testing.B) {
 			sent += t.Created + t.Updated
 		}
 		st := srv.Stats()
-		total := st.Kinds["write"] + st.Kinds["read"] + st.Kinds["metadata"]
+		// Only record calls spend the limit's tokens (Twenty throttles in
+		// its record query runner): the data model and file calls are
+		// counted, not paced.
 		perMin := float64(sent) / took.Minutes()
-		recordRatio := float64(sent) / (took.Minutes() * float64(st.Kinds["write"]) / float64(max(total, 1))) / ceiling
+		recordRatio := float64(sent) / (took.Minutes() * float64(st.Kinds["write"]) / float64(max(st.Tokens, 1))) / ceiling
 		b.ReportMetric(perMin, "records/min")
 		b.ReportMetric(perMin/ceiling, "ratio")
 		b.ReportMetric(recordRatio, "record-ratio")
-		b.Logf("%d patients: %d records of the real model output in %s: %.0f records/min of a %.0f ceiling: %.1f%% overall; %.1f%% on record calls (%d writes, %d reads, %d data-model calls; %.1f%% of the run's tokens used)",
+		b.Logf("%d patients: %d records of the real model output in %s: %.0f records/min of a %.0f ceiling: %.1f%% overall; %.1f%% on record writes (%d writes and %d reads spent tokens; %d data-model and file calls did not; %.1f%% of the run's tokens used)",
 			patients, sent, took.Round(time.Second), perMin, ceiling, 100*perMin/ceiling, 100*recordRatio,
-			st.Kinds["write"], st.Kinds["read"], st.Kinds["metadata"], 100*float64(total)*(window.Minutes()/calls)/took.Minutes())
+			st.Kinds["write"], st.Kinds["read"], st.Kinds["metadata"], 100*float64(st.Tokens)*(window.Minutes()/calls)/took.Minutes())
 		b.StartTimer()
 	}
 }

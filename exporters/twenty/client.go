@@ -178,9 +178,12 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, conte
 // the create that attempt made.
 func (c *Client) doTracked(ctx context.Context, method, path string, body []byte, contentType string) (_ []byte, lost bool, _ error) {
 	retries, throttled := 0, 0
+	paced := spendsToken(ctx, path)
 	for {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, lost, err
+		if paced {
+			if err := c.limiter.Wait(ctx); err != nil {
+				return nil, lost, err
+			}
 		}
 		status, respBody, hdr, err := c.send(ctx, method, path, body, contentType)
 		if err == nil && status < 300 {
@@ -228,6 +231,24 @@ func (c *Client) doTracked(ctx context.Context, method, path string, body []byte
 		case <-t.C:
 		}
 	}
+}
+
+// spendsToken says whether a call spends a token of Twenty's rate limit:
+// Twenty throttles record queries made with an API key, in its record
+// query runner (engine/api/common/common-query-runners/
+// common-base-query-runner.service.ts), so record calls on /rest and
+// /graphql do, and the data-model API, the /metadata GraphQL (file
+// uploads, invitations), the file PUT and calls made with a user's token
+// do not. Pacing only the first keeps the whole budget for records.
+func spendsToken(ctx context.Context, path string) bool {
+	if asUser(ctx) {
+		return false
+	}
+	p := path
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return p == "/graphql" || (strings.HasPrefix(p, "/rest/") && !strings.HasPrefix(p, "/rest/metadata"))
 }
 
 func (c *Client) send(ctx context.Context, method, path string, body []byte, contentType string) (int, []byte, http.Header, error) {

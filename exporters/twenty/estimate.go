@@ -10,31 +10,23 @@ import (
 
 // A Twenty push is bound by the API key's rate limit, which the client
 // keeps to (Config.Calls per Config.Window, evenly paced): a push lasts
-// its calls at that pace. What the calls are is counted from the plan: the
-// engine forms the batches; this file says what each costs.
+// its rate-limited calls at that pace. Only record calls spend the
+// limit's tokens (spendsToken): the data model's reads and changes and
+// the Files v2 calls do not, so they are not counted here. What the calls
+// are is counted from the plan: the engine forms the batches; this file
+// says what each costs.
 
 // pace is the client's rate limit as the push engine costs calls at it;
-// fixed are the calls the push makes once (the data model's reads and
-// changes, the members' reads).
+// fixed are the rate-limited calls the push makes once (the members'
+// reads).
 func (c *Client) pace(fixed int) exporters.Pace {
 	return exporters.Pace{CallEvery: c.cfg.Window / time.Duration(c.cfg.Calls),
 		Limit: fmt.Sprintf("%d calls per %s", c.cfg.Calls, c.cfg.Window), FixedCalls: fixed}
 }
 
-// schemaCalls are the calls applySchema makes for actions.
-func schemaCalls(actions []SchemaAction) int {
-	n := 0
-	for _, a := range actions {
-		switch a.Kind {
-		case "create object", "create field", "add options":
-			n++
-		}
-	}
-	return n
-}
-
-// PlannedCalls is what a batch costs as Push sends it: the upsert, a file
-// upload per attachment (uploadCalls), and the reads Prepare makes before the write. A
+// PlannedCalls is the rate-limited calls a batch costs as Push sends it:
+// the upsert, a file upload per attachment where uploads are rate-limited
+// (pacedUploadCalls), and the reads Prepare makes before the write. A
 // dry run that read the destination for the batch (the object may hold
 // records the log does not know) made those reads itself; otherwise they
 // are the updates' pre-images (one list call per MaxBatch ids) and, for
@@ -59,7 +51,7 @@ func (a *adapter) PlannedCalls(b exporters.Batch, prepared bool, reads int) int 
 	}
 	calls := 1
 	if o.NameSingular == "attachment" {
-		calls += sent * a.c.uploadCalls()
+		calls += sent * a.c.pacedUploadCalls()
 	}
 	switch {
 	case !prepared:
@@ -86,13 +78,23 @@ func (a *adapter) PlannedCalls(b exporters.Batch, prepared bool, reads int) int 
 	return calls
 }
 
-// uploadCalls are the rate-limited calls one attachment's file costs:
-// createFileUpload and completeFileUpload with Files v2 (the bytes go to
-// and come back from a signed storage URL, outside the API's limit), one
-// uploadFile before.
+// uploadCalls are the API calls one attachment's file costs:
+// createFileUpload and completeFileUpload on /metadata with Files v2 (the
+// bytes go to and come back from a signed storage URL), one uploadFile
+// before.
 func (c *Client) uploadCalls() int {
 	if c.workspace().FilesV2 {
 		return 2
+	}
+	return 1
+}
+
+// pacedUploadCalls are those of uploadCalls that spend a rate-limit
+// token: none with Files v2 (the /metadata API is not throttled), the
+// uploadFile call on /graphql before, which the client paces.
+func (c *Client) pacedUploadCalls() int {
+	if c.workspace().FilesV2 {
+		return 0
 	}
 	return 1
 }

@@ -161,8 +161,8 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 	rep.ReadCalls++
 	progress(rep.Workspace.String())
 	// Members join by invitation: none is written (members.go).
-	plan, mem, n, err := useMembers(ctx, db, opt.Client, plan, opt.Mapper)
-	rep.ReadCalls += n
+	plan, mem, memberReads, err := useMembers(ctx, db, opt.Client, plan, opt.Mapper)
+	rep.ReadCalls += memberReads
 	if err != nil {
 		return rep, err
 	}
@@ -209,7 +209,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 	out, err := exporters.Push(ctx, db, a, objects, exporters.RunOptions{Destination: Destination, DryRun: opt.DryRun, Resume: opt.Resume,
 		Sample: opt.Sample > 0, PropagateDeletes: opt.PropagateDeletes, Target: rep.Target, Args: opt.Args,
 		BatchSize: MaxBatch, InFlight: opt.InFlight, Entries: mem.entries(), Schema: schema, Progress: progress,
-		Pace: opt.Client.pace(rep.ReadCalls + schemaCalls(actions))})
+		Pace: opt.Client.pace(memberReads)})
 	rep.fill(out, plan)
 	return rep, err
 }

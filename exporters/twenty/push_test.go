@@ -409,7 +409,7 @@ func TestPushAttachmentChecksum(t *testing.T) {
 func TestPushUnder429AndNoSecretInAudit(t *testing.T) {
 	wh, _ := openFixture(t, fixtureOpts{People: 30, Files: 1})
 	passTests(t, wh)
-	srv := twentytest.New(t, twentytest.Options{APIKey: secretKey, RateLimit: 10, RateWindow: 200 * time.Millisecond})
+	srv := twentytest.New(t, twentytest.Options{APIKey: secretKey, RateLimit: 3, RateWindow: 200 * time.Millisecond})
 	o := pushOpts(t, srv, func(c *Config) { c.BatchSize = 10; c.RetryBase = 20 * time.Millisecond })
 	rep, err := Push(context.Background(), wh.DB(), o)
 	require.NoError(t, err)

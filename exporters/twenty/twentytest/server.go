@@ -86,12 +86,15 @@ const (
 // Stats counts what the server did.
 type Stats struct {
 	Calls     int            // authenticated calls admitted (not 429)
+	Tokens    int            // admitted calls that spent a rate-limit token (record calls with the API key)
 	Throttled int            // 429 answers
 	Created   map[string]int // records inserted, by object
 	Updated   map[string]int // records updated (upsert match or PATCH), by object
 	Destroyed map[string]int // records deleted by a delete-many or destroy-many call, by object
 	// Kinds counts admitted calls by kind: "write" (record create, update,
-	// delete; file upload), "read" (record lists and gets), "metadata".
+	// delete), "read" (record lists and gets), "metadata" (the data-model
+	// API and the /metadata GraphQL calls: files, invitations), which
+	// spends no rate-limit token.
 	Kinds       map[string]int
 	BatchSizes  []int // size of each batch create call
 	Uploads     int
@@ -440,7 +443,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: 403, msg: "This API Key is revoked", name: "FORBIDDEN_EXCEPTION"})
 		return
 	}
-	if wait, ok := s.take(callKind(r)); !ok {
+	if wait, ok := s.take(callKind(r), isUser); !ok {
 		if s.opt.RetryAfter {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		}
@@ -464,10 +467,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 // take spends one token of the workspace bucket, refilled continuously at
 // RateLimit per RateWindow with RateLimit as burst (Twenty's throttler).
-func (s *Server) take(kind string) (time.Duration, bool) {
+// Only record calls made with an API key spend one: Twenty throttles in
+// the record query runner (engine/api/common/common-query-runners/
+// common-base-query-runner.service.ts, throttleQueryExecution, which
+// returns at once without an API key), so the data-model API, the file
+// calls on /metadata and a user's token never reach the bucket.
+func (s *Server) take(kind string, isUser bool) (time.Duration, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.opt.RateLimit < 0 {
+	if s.opt.RateLimit < 0 || kind == "metadata" || isUser {
 		s.stats.Calls++
 		s.stats.Kinds[kind]++
 		return 0, true
@@ -481,6 +489,7 @@ func (s *Server) take(kind string) (time.Duration, bool) {
 		return time.Duration((1 - s.tokens) / rate * float64(time.Second)), false
 	}
 	s.tokens--
+	s.stats.Tokens++
 	s.stats.Calls++
 	s.stats.Kinds[kind]++
 	return 0, true
@@ -488,7 +497,7 @@ func (s *Server) take(kind string) (time.Duration, bool) {
 
 func callKind(r *http.Request) string {
 	switch {
-	case strings.HasPrefix(r.URL.Path, "/rest/metadata"):
+	case strings.HasPrefix(r.URL.Path, "/rest/metadata"), strings.Trim(r.URL.Path, "/") == "metadata":
 		return "metadata"
 	case r.Method == http.MethodGet:
 		return "read"

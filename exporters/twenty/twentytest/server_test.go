@@ -277,6 +277,11 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[int]int{200: 5, 429: 2}, codes)
+	// Twenty throttles record queries only: the data-model API and the
+	// /metadata GraphQL (file uploads, invitations) still answer.
+	assert.Equal(t, 200, call(t, s, s.APIKey(), "GET", "/rest/metadata/objects", nil).status)
+	assert.Equal(t, 200, call(t, s, s.APIKey(), "POST", "/metadata", map[string]any{"query": "query { __typename }"}).status)
+	assert.Equal(t, 429, call(t, s, s.APIKey(), "GET", "/rest/people", nil).status)
 }
 
 func TestFaults(t *testing.T) {
