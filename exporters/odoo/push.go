@@ -187,21 +187,29 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 	if err := p.readDirs(ctx); err != nil {
 		return rep, err
 	}
-	// The schema step runs before the run opens: a conflict stops the push
-	// with nothing to resume. What it changed is the run's first entries,
-	// with what it replaced, so rollback --schema undoes exactly that
-	// (schema_evolution.go).
-	rep.Schema, err = EnsureSchema(ctx, c, plan, opt.DryRun)
+	// The schema step is read first, before the run opens: a conflict
+	// stops the push with nothing to resume. Its changes are made once the
+	// run is open, each logged pending before it is sent and created once
+	// Odoo answered (schema_wal.go), so a push stopped in between is
+	// settled from Odoo's data model and rollback --schema undoes exactly
+	// what the push changed (schema_evolution.go).
+	rep.Schema, err = EnsureSchema(ctx, c, plan, true)
 	if err != nil {
 		return rep, err
 	}
-	var entries []audit.Entry
-	if rep.Schema.Applied {
-		entries = rep.Schema.auditEntries()
+	var schema func(context.Context, func([]audit.Entry) error) error
+	if !opt.DryRun && len(rep.Schema.Actions) > 0 {
+		schema = func(ctx context.Context, log func([]audit.Entry) error) error {
+			s, err := ensureSchema(ctx, c, plan, false, log)
+			if s != nil {
+				rep.Schema = s
+			}
+			return err
+		}
 	}
 	out, err := exporters.Push(ctx, db, p, objects, exporters.RunOptions{Destination: Destination, DryRun: opt.DryRun, Resume: opt.Resume,
 		Sample: opt.Sample > 0, PropagateDeletes: opt.PropagateDeletes, Target: opt.Target, Args: opt.Args,
-		BatchSize: opt.BatchSize, InFlight: opt.Workers, Entries: entries, Progress: opt.Progress, Pace: pace})
+		BatchSize: opt.BatchSize, InFlight: opt.Workers, Schema: schema, Progress: opt.Progress, Pace: pace})
 	rep.fill(out)
 	return rep, err
 }

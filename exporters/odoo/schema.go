@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/exporters/audit"
 )
 
 // SchemaAction is one change the schema step makes (or would make).
@@ -59,6 +60,21 @@ var modelModules = map[string]string{
 // dryRun) creates the missing custom models (with an ir.model.access row
 // for base.group_user) and x_ fields. Every check runs before any change.
 func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*SchemaReport, error) {
+	return ensureSchema(ctx, c, plan, dryRun, nil)
+}
+
+// ensureSchema is EnsureSchema that logs, when log is set, each change
+// write-ahead: pending under its name before it is sent, created (or
+// updated) once Odoo answered (schema_wal.go), so a push stopped in
+// between is settled from Odoo's data model and rollback --schema knows
+// every change the push made.
+func ensureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool, log func([]audit.Entry) error) (*SchemaReport, error) {
+	wal := func(entries []audit.Entry) error {
+		if log == nil || len(entries) == 0 {
+			return nil
+		}
+		return log(entries)
+	}
 	rep := &SchemaReport{Modules: map[string]string{}}
 	need := map[string]bool{"contacts": true}
 	for _, o := range plan.Objects {
@@ -191,11 +207,18 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 				if desc == "" {
 					desc = m
 				}
+				a := rep.Actions[len(rep.Actions)-1]
+				if err := wal(pendingOf(a)); err != nil {
+					return rep, err
+				}
 				got, err := createSchema(ctx, c, "ir.model", []map[string]any{{"name": desc, "model": m}}, findModels(c, []string{m}))
 				if err != nil {
 					return rep, fmt.Errorf("create model %s: %w", m, err)
 				}
 				modelIDs[m] = got[0]
+				if err := wal(doneOf(a)); err != nil {
+					return rep, err
+				}
 			}
 		}
 		has := false
@@ -286,17 +309,29 @@ func EnsureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool) (*Sch
 			if len(todo) == 0 {
 				continue
 			}
+			if err := wal(fieldEntries(todo, audit.Pending)); err != nil {
+				return rep, err
+			}
 			if _, err := createSchema(ctx, c, "ir.model.fields", mapSlice(todo, vals), findFields(c, todo)); err != nil {
 				return rep, fmt.Errorf("create fields on %s: %w", m, err)
 			}
+			if err := wal(fieldEntries(todo, audit.Create)); err != nil {
+				return rep, err
+			}
 		}
 		if len(inverse) > 0 {
+			if err := wal(fieldEntries(inverse, audit.Pending)); err != nil {
+				return rep, err
+			}
 			if _, err := createSchema(ctx, c, "ir.model.fields", mapSlice(inverse, vals), findFields(c, inverse)); err != nil {
 				return rep, fmt.Errorf("create one2many fields: %w", err)
 			}
+			if err := wal(fieldEntries(inverse, audit.Create)); err != nil {
+				return rep, err
+			}
 		}
 	}
-	if err := applyFieldChanges(ctx, c, changes, dryRun); err != nil {
+	if err := applyFieldChanges(ctx, c, changes, dryRun, wal); err != nil {
 		return rep, err
 	}
 	rep.Actions = append(rep.Actions, changes...)

@@ -114,7 +114,7 @@ func fieldChanges(ctx context.Context, c *Client, plan *Plan, evolve []PlanField
 
 // applyFieldChanges adds the options (one call for all) and widens the
 // fields. A dry run changes nothing.
-func applyFieldChanges(ctx context.Context, c *Client, changes []SchemaAction, dryRun bool) error {
+func applyFieldChanges(ctx context.Context, c *Client, changes []SchemaAction, dryRun bool, wal func([]audit.Entry) error) error {
 	if dryRun || len(changes) == 0 {
 		return nil
 	}
@@ -122,6 +122,9 @@ func applyFieldChanges(ctx context.Context, c *Client, changes []SchemaAction, d
 	for _, a := range changes {
 		if a.Kind != kindAddOptions {
 			continue
+		}
+		if err := wal(pendingOf(a)); err != nil {
+			return err
 		}
 		// After the options there, in the plan's order.
 		for i, o := range a.added {
@@ -136,6 +139,9 @@ func applyFieldChanges(ctx context.Context, c *Client, changes []SchemaAction, d
 		for i := range changes {
 			if changes[i].Kind == kindAddOptions {
 				changes[i].options, got = got[:len(changes[i].added)], got[len(changes[i].added):]
+				if err := wal(doneOf(changes[i])); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -143,42 +149,47 @@ func applyFieldChanges(ctx context.Context, c *Client, changes []SchemaAction, d
 		if a.Kind != kindWiden {
 			continue
 		}
+		if err := wal(pendingOf(a)); err != nil {
+			return err
+		}
 		if _, err := c.Execute(ctx, fieldsObject, "write", []any{[]any{a.fieldID}, map[string]any{"size": int64(a.newSize)}}, nil); err != nil {
 			return fmt.Errorf("widen %s.%s to %d characters: %w", a.Model, a.Name, a.newSize, err)
+		}
+		if err := wal(doneOf(a)); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// auditEntries are the log entries of the changes the schema step made:
-// a model or field created (its type as the pre-image, so rollback removes
-// one2many fields first); each option added, created as an
+// doneOf is the log entries of a change the schema step made: a model or
+// field created (its type as the pre-image, so rollback removes one2many
+// fields first); each option added, created as an
 // ir.model.fields.selection record, with the options the field had; a
-// field widened, an update whose pre-image is its size.
-func (r *SchemaReport) auditEntries() []audit.Entry {
+// field widened, an update whose pre-image is its size. Access rules go
+// with their model, an inherited field with its parent's: none of their
+// own.
+func doneOf(a SchemaAction) []audit.Entry {
 	var out []audit.Entry
-	for _, a := range r.Actions {
-		switch a.Kind {
-		case "model":
-			out = append(out, audit.Entry{Object: "ir.model", Table: schemaTable, DestID: a.Model, Action: audit.Create, PreImage: a.Detail})
-		case "field":
-			out = append(out, audit.Entry{Object: fieldsObject, Table: schemaTable, DestID: a.Model + "." + a.Name, Action: audit.Create, PreImage: a.Detail})
-		case kindAddOptions:
-			before, _ := json.Marshal(a.before)
-			for i, o := range a.added {
-				e := audit.Entry{Object: selectionObject, Table: schemaTable, DestID: optionID(a.Model, a.Name, o[0]), Action: audit.Create,
-					Reason: "option added to a field the push did not create", PreImage: string(before)}
-				if i < len(a.options) {
-					e.DestDBID = a.options[i]
-				}
-				out = append(out, e)
+	switch a.Kind {
+	case "model":
+		out = append(out, audit.Entry{Object: "ir.model", Table: schemaTable, DestID: a.Model, Action: audit.Create, PreImage: a.Detail})
+	case "field":
+		out = append(out, audit.Entry{Object: fieldsObject, Table: schemaTable, DestID: a.Model + "." + a.Name, Action: audit.Create, PreImage: a.Detail})
+	case kindAddOptions:
+		before, _ := json.Marshal(a.before)
+		for i, o := range a.added {
+			e := audit.Entry{Object: selectionObject, Table: schemaTable, DestID: optionID(a.Model, a.Name, o[0]), Action: audit.Create,
+				Reason: "option added to a field the push did not create", PreImage: string(before)}
+			if i < len(a.options) {
+				e.DestDBID = a.options[i]
 			}
-		case kindWiden:
-			pre, _ := json.Marshal(map[string]int{"size": a.oldSize})
-			out = append(out, audit.Entry{Object: fieldsObject, Table: schemaTable, DestID: a.Model + "." + a.Name, Action: audit.Update,
-				Reason: fmt.Sprintf("widened to %d characters", a.newSize), PreImage: string(pre)})
+			out = append(out, e)
 		}
-		// access goes with its model; inherited with its parent's field.
+	case kindWiden:
+		pre, _ := json.Marshal(map[string]int{"size": a.oldSize})
+		out = append(out, audit.Entry{Object: fieldsObject, Table: schemaTable, DestID: a.Model + "." + a.Name, Action: audit.Update,
+			Reason: fmt.Sprintf("widened to %d characters", a.newSize), PreImage: string(pre)})
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/exporters/audit"
 	"github.com/axium2crm/axium2crm/exporters/odoo"
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
 )
@@ -217,5 +218,78 @@ func TestSchemaEvolutionConflicts(t *testing.T) {
 	assert.Equal(t, partners, s.Count("res.partner"), "nothing was sent")
 	for _, cl := range s.Calls() {
 		assert.NotEqual(t, "load", cl.ORM, "no record moved")
+	}
+}
+
+// TestSchemaChangeWhoseAnswerNeverCame: the push stops after Odoo made
+// custom fields and before their answer came back. The fields were logged
+// pending by name before they were sent, so a rollback --schema settles
+// them from Odoo's data model and removes them, and a resume settles them
+// as created without sending them again.
+func TestSchemaChangeWhoseAnswerNeverCame(t *testing.T) {
+	for _, then := range []string{"rollback", "resume"} {
+		t.Run(then, func(t *testing.T) {
+			ctx := context.Background()
+			s := newServer(t, odootest.Options{})
+			c := connect(t, s, "xmlrpc")
+			f := newFixture(t, 4)
+			pctx, stop := context.WithCancel(ctx)
+			s.Inject(func(call odootest.Call) odootest.Failure {
+				if call.Model == "ir.model.fields" && call.ORM == "create" {
+					stop() // the process is gone by the time Odoo answers
+				}
+				return odootest.Pass
+			})
+			rep, err := odoo.Push(pctx, f.db, c, pushOpts())
+			require.Error(t, err)
+			s.Inject(nil)
+			unsettled, err := audit.UnsettledOf(ctx, f.db, rep.RunID)
+			require.NoError(t, err)
+			var fields []string
+			for _, u := range unsettled {
+				if u.Table == "odoo.schema" && u.Object == "ir.model.fields" {
+					fields = append(fields, u.DestID)
+				}
+			}
+			require.NotEmpty(t, fields, "the creates are pending in the log, by name")
+			field := func(name string) int64 {
+				i := strings.LastIndex(name, ".")
+				return fieldID(t, c, name[:i], name[i+1:])
+			}
+			for _, name := range fields {
+				require.NotZero(t, field(name), "Odoo made %s", name)
+			}
+
+			switch then {
+			case "rollback":
+				rb, err := odoo.Rollback(ctx, f.db, c, odoo.RollbackOptions{PushRun: rep.RunID, Schema: true})
+				require.NoError(t, err)
+				for _, name := range fields {
+					assert.Contains(t, rb.Schema, name)
+					assert.Zero(t, field(name), "the rollback removed %s, whose answer never came", name)
+				}
+			case "resume":
+				o := pushOpts()
+				o.Resume = true
+				rep2, err := odoo.Push(ctx, f.db, c, o)
+				require.NoError(t, err)
+				assert.Equal(t, rep.RunID, rep2.RunID)
+				assert.Empty(t, rep2.Failures)
+				for _, name := range fields {
+					var n int
+					require.NoError(t, f.db.QueryRow(`SELECT count(*) FROM meta.push_record WHERE run_id = ? AND table_name = 'odoo.schema'
+						AND dest_id = ? AND action = 'create'`, rep.RunID, name).Scan(&n))
+					assert.Equal(t, 1, n, "%s logged created once, by the settling", name)
+				}
+				for _, tr := range rep2.Schema.Actions {
+					for _, name := range fields {
+						assert.NotEqual(t, name, tr.Model+"."+tr.Name, "the resume does not create %s again", name)
+					}
+				}
+			}
+			unsettled, err = audit.UnsettledOf(ctx, f.db, rep.RunID)
+			require.NoError(t, err)
+			assert.Empty(t, unsettled)
+		})
 	}
 }
