@@ -65,11 +65,13 @@ func TestRollbackTwenty(t *testing.T) {
 	before := storeState(srv)
 	_, hadPerio := srv.Object("perioRecord")
 	require.False(t, hadPerio)
+	require.Zero(t, srv.Files())
 
 	rep, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
 	require.NoError(t, err)
 	require.Empty(t, rep.Failures)
 	assert.NotEqual(t, before, storeState(srv))
+	require.Positive(t, srv.Files(), "the attachments' files were uploaded")
 	pre := preImages(t, wh, rep.RunID)
 	assert.Len(t, pre, 2, "the company and the person already there were updated, with pre-images")
 
@@ -91,6 +93,7 @@ func TestRollbackTwenty(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, rb.Resumed)
 	assert.Equal(t, before, storeState(srv), "created records destroyed, updated ones restored")
+	assert.Zero(t, srv.Files(), "destroying the attachments removed their files (Twenty's FilesFieldDeletionJob)")
 	restored := 0
 	for _, tc := range rb.Tables {
 		restored += tc.Restored

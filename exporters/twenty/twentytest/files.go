@@ -254,6 +254,36 @@ func (s *Server) sendInvitations(w http.ResponseWriter, emails []string, roleID 
 		"success": len(errs) == 0, "errors": errs, "result": result}}})
 }
 
+// dropFiles deletes the files a destroyed record's FILES fields held, as
+// Twenty 2.x does (core-modules/file/files-field/listeners/
+// files-field-deletion.listener.ts queues FilesFieldDeletionJob on every
+// DESTROYED batch event; here it happens at once).
+func (s *Server) dropFiles(o *Object, rec map[string]any) {
+	if !s.v2() {
+		return
+	}
+	for _, f := range o.Fields {
+		if f.Type != "FILES" {
+			continue
+		}
+		items, _ := rec[f.Name].([]any)
+		for _, x := range items {
+			if m, ok := x.(map[string]any); ok {
+				if id, ok := m["fileId"].(string); ok {
+					delete(s.uploads, id)
+				}
+			}
+		}
+	}
+}
+
+// Files is how many Files v2 files the server holds (uploaded or not).
+func (s *Server) Files() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.uploads)
+}
+
 // checkFiles validates a FILES value in 2.43: [{fileId, label}], each file
 // completed through the upload flow into this field.
 func (s *Server) checkFiles(o *Object, f *Field, v any) (any, *apiError) {

@@ -540,6 +540,7 @@ func (s *Server) handleDeleteMany(w http.ResponseWriter, r *http.Request, plural
 		if soft {
 			s.records[o.NameSingular][id]["deletedAt"] = now
 		} else {
+			s.dropFiles(o, s.records[o.NameSingular][id])
 			delete(s.records[o.NameSingular], id)
 		}
 		s.stats.Destroyed[o.NameSingular]++
@@ -658,6 +659,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, plural, id
 	if r.URL.Query().Get("soft_delete") == "true" {
 		cur["deletedAt"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 	} else {
+		s.dropFiles(o, cur)
 		delete(s.records[o.NameSingular], id)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"delete" + capitalize(o.NameSingular): map[string]any{"id": id}}})
