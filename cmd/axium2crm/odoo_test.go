@@ -133,6 +133,7 @@ func TestExportOdooCommand(t *testing.T) {
 func TestPushOdooCommand(t *testing.T) {
 	dir := newOdooProject(t, 8)
 	s := odooEnv(t)
+	seededUsers := s.Count("res.users")
 	var outputs []result
 
 	t.Run("no password", func(t *testing.T) {
@@ -175,7 +176,8 @@ func TestPushOdooCommand(t *testing.T) {
 		created += tr.Created
 	}
 	assert.Positive(t, created)
-	assert.Equal(t, 8, s.Count("res.partner")-3-2-5, "8 patients besides the seeded partners, 2 carriers and 5 guarantors")
+	assert.Equal(t, 8, s.Count("res.partner")-3-2-5-(s.Count("res.users")-seededUsers),
+		"8 patients besides the seeded partners, 2 carriers, 5 guarantors and the pushed users' own partners")
 	assert.Contains(t, r.stderr, "res_partner_patient: 8 rows", "progress on stderr")
 
 	r = cli(t, "", "push", "odoo", "--project", dir)

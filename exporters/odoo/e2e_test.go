@@ -191,7 +191,7 @@ func ownXIDs(s *odootest.Server) map[string]int {
 	out := map[string]int{}
 	for _, r := range s.Records("ir.model.data") {
 		name := r["name"].(string)
-		if r["module"] != "axium" || strings.HasSuffix(name, "_product_template") || strings.HasSuffix(name, "_account_move") {
+		if r["module"] != "axium" || strings.HasSuffix(name, "_product_template") || strings.HasSuffix(name, "_account_move") || strings.HasSuffix(name, "_res_partner") {
 			continue
 		}
 		out[r["model"].(string)]++

@@ -135,23 +135,51 @@ func (a rollbackAdapter) Restore(ctx context.Context, i int, items []audit.Undo)
 // deleteXIDs unlinks the records of model the external ids name and
 // returns which were there.
 func deleteXIDs(ctx context.Context, c *Client, model string, xs []string) (map[string]bool, int, error) {
-	found, err := c.resolveXIDs(ctx, xs)
+	lookup := xs
+	if model == "res.users" {
+		// A user is made with a partner of its own (_inherits), bound to
+		// the external id <xid>_res_partner, and Odoo keeps that partner
+		// when the user is deleted: the rollback deletes it after the
+		// user, found by that external id (which outlives the user, so a
+		// rollback interrupted in between finds it again).
+		for _, x := range xs {
+			lookup = append(lookup, x+userPartnerSuffix)
+		}
+	}
+	found, err := c.resolveXIDs(ctx, lookup)
 	if err != nil {
 		return nil, 1, err
 	}
 	deleted := map[string]bool{}
-	var ids []any
+	var ids, partners []any
 	for _, x := range xs {
 		if target, ok := found[x]; ok && target.Model == model {
 			ids = append(ids, target.ID)
 			deleted[x] = true
 		}
+		if target, ok := found[x+userPartnerSuffix]; ok && model == "res.users" && target.Model == "res.partner" {
+			partners = append(partners, target.ID)
+			deleted[x] = true
+		}
 	}
-	if len(ids) == 0 {
-		return deleted, 1, nil
+	calls := 1
+	if len(ids) > 0 {
+		calls++
+		if err := unlinkRecords(ctx, c, model, ids); err != nil {
+			return deleted, calls, err
+		}
 	}
-	return deleted, 2, unlinkRecords(ctx, c, model, ids)
+	if len(partners) > 0 {
+		calls++
+		if err := unlinkRecords(ctx, c, "res.partner", partners); err != nil {
+			return deleted, calls, fmt.Errorf("delete the partners of the users: %w", err)
+		}
+	}
+	return deleted, calls, nil
 }
+
+// userPartnerSuffix ends the external id Odoo gives a user's own partner.
+const userPartnerSuffix = "_res_partner"
 
 // rollbackSchema undoes the options the push added and the sizes it
 // widened on fields it did not create, then removes the x_ fields (one2many

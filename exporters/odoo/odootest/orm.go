@@ -649,7 +649,7 @@ func (st *store) unlink(m *Model, ids []int64) error {
 		}
 		parent := int64(0)
 		in, hasParent := inherits[m.Name]
-		if hasParent {
+		if hasParent && m.Name != "res.users" { // Odoo keeps a deleted user's partner
 			parent = num(st.tables[m.Name].rows[id][in[1]])
 		}
 		st.del(m.Name, id)
@@ -822,6 +822,13 @@ func (st *store) afterCreate(m *Model, r Record) error {
 			parent["move_type"] = "entry"
 			parent["partner_id"] = r["partner_id"]
 			parent["date"] = r["date"]
+		case "res.partner":
+			// name, email and phone are the partner's, delegated.
+			for _, k := range []string{"name", "email", "phone"} {
+				if v, ok := r[k]; ok {
+					parent[k] = v
+				}
+			}
 		}
 		pm := st.models[in[0]]
 		st.fill(pm, parent)

@@ -57,10 +57,13 @@ func reqrel(name, ttype, comodel string) fdef {
 // check_name constraint for contacts.
 // inherits are the _inherits delegations the mapping meets: a record of
 // the child creates its parent record, load binds the parent an external
-// id "<xid>_<parent model with underscores>", and unlink removes it.
+// id "<xid>_<parent model with underscores>", and unlink removes it, but a
+// user's partner: Odoo's res.users.unlink keeps it (partner_id is
+// ondelete restrict; the partner stays, with its external id).
 var inherits = map[string][2]string{
 	"product.product": {"product.template", "product_tmpl_id"},
 	"account.payment": {"account.move", "move_id"},
+	"res.users":       {"res.partner", "partner_id"},
 }
 
 var standardModels = []struct {
