@@ -65,9 +65,18 @@ func verifyOpts(t *testing.T, rw *realWarehouse, c *Client) VerifyOptions {
 // edits a field of one record, destroys another and adds a record linked
 // to a migrated person in Twenty: verify reports exactly those three.
 func TestVerifyFindsTampering(t *testing.T) {
+	// A note target links to a person through personId in 1.x, through
+	// targetPersonId from 1.17 on; person.city is a standard field in 1.x
+	// and a custom one the push creates in 2.43.
+	for _, v := range []struct{ version, personLink string }{{twentytest.V2_43, "targetPersonId"}, {twentytest.V1, "personId"}} {
+		t.Run(v.version, func(t *testing.T) { verifyFindsTampering(t, v.version, v.personLink) })
+	}
+}
+
+func verifyFindsTampering(t *testing.T, version, personLink string) {
 	ctx := context.Background()
 	rw := buildReal(t, 15, 5)
-	srv := twentytest.New(t, twentytest.Options{RateLimit: -1, Version: twentytest.V1}) // 1.x person targets; the contract suite verifies on 2.43
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1, Version: version})
 	_, err := Push(ctx, rw.wh.DB(), pushOpts(t, srv, nil))
 	require.NoError(t, err)
 	c, _ := testClient(t, srv, nil)
@@ -91,7 +100,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, found)
 	extra := uuid.NewString()
-	_, err = c.Upsert(ctx, "noteTargets", []Record{{"id": extra, "noteId": note, "personId": patient}})
+	_, err = c.Upsert(ctx, "noteTargets", []Record{{"id": extra, "noteId": note, personLink: patient}})
 	require.NoError(t, err)
 
 	rep, err = Verify(ctx, rw.wh.DB(), verifyOpts(t, rw, c))
