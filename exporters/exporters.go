@@ -166,6 +166,10 @@ type PushReport struct {
 	GoneTables []GoneTable `json:"gone_tables"`
 	// Estimate is a dry run's expected duration (zero on a push).
 	Estimate PushEstimate `json:"estimate"`
+	// Permissions are what a dry run found the destination's user or key
+	// may not do that the push (or its rollback) needs, read without
+	// writing; empty when nothing is missing.
+	Permissions []string `json:"permissions"`
 	// Detail is the destination's own report (twenty.PushReport,
 	// *odoo.Report), whose shape differs by destination.
 	Detail any `json:"detail"`
@@ -181,6 +185,7 @@ func (r PushReport) MarshalJSON() ([]byte, error) {
 	out.Refused = orEmpty(out.Refused)
 	out.GoneTables = orEmpty(out.GoneTables)
 	out.Estimate.Tables = orEmpty(out.Estimate.Tables)
+	out.Permissions = orEmpty(out.Permissions)
 	return json.Marshal(out)
 }
 

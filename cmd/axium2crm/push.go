@@ -150,6 +150,12 @@ func printPushReport(out io.Writer, title string, rep exporters.PushReport) {
 	_ = printAligned(out, t)
 	if rep.DryRun {
 		printEstimate(out, rep)
+		if len(rep.Permissions) > 0 {
+			fmt.Fprintln(out, "\nPermissions the push needs and does not have:")
+			for _, p := range rep.Permissions {
+				fmt.Fprintf(out, "  - %s\n", p)
+			}
+		}
 	}
 	if len(rep.GoneTables) > 0 {
 		fmt.Fprintln(out, "\nGone from the source since pushed:")

@@ -69,7 +69,7 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 		return out, err
 	}
 	out.RunID, out.Resumed, out.Failures, out.Target, out.Detail = rep.RunID, rep.Resumed, len(rep.Failures), d.opt.Target, rep
-	out.Estimate = rep.Estimate
+	out.Estimate, out.Permissions = rep.Estimate, rep.Permissions
 	models := map[string]string{}
 	for _, t := range rep.Tables {
 		out.Tables = append(out.Tables, exporters.TableCount{Table: qualified(t.Table), Object: t.Model, Rows: t.Rows,

@@ -90,6 +90,9 @@ type Report struct {
 	Failures []Failure     `json:"failures,omitempty"`
 	// Estimate is a dry run's expected duration of the push (estimate.go).
 	Estimate exporters.PushEstimate `json:"estimate"`
+	// Permissions are the rights a dry run found the user lacks
+	// (permissions.go).
+	Permissions []string `json:"permissions,omitempty"`
 }
 
 // Destination is the audit log's name for Odoo.
@@ -196,6 +199,11 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 	rep.Schema, err = EnsureSchema(ctx, c, plan, true)
 	if err != nil {
 		return rep, err
+	}
+	if opt.DryRun {
+		if rep.Permissions, err = missingRights(ctx, c, plan, rep.Schema); err != nil {
+			return rep, err
+		}
 	}
 	var schema func(context.Context, func([]audit.Entry) error) error
 	if !opt.DryRun && len(rep.Schema.Actions) > 0 {

@@ -605,3 +605,27 @@ func TestConcurrentUpdateIsRetried(t *testing.T) {
 		})
 	}
 }
+
+// TestDryRunReportsMissingRights: a dry run reads, without writing, the
+// rights the push and its rollback need on each model, and lists the ones
+// the user lacks; with every right it lists none.
+func TestDryRunReportsMissingRights(t *testing.T) {
+	f := newFixture(t, 4)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	dry := pushOpts()
+	dry.DryRun = true
+	rep, err := odoo.Push(context.Background(), f.db, c, dry)
+	require.NoError(t, err)
+	assert.Empty(t, rep.Permissions)
+
+	s.DenyAccess("crm.lead")
+	rep, err = odoo.Push(context.Background(), f.db, c, dry)
+	require.NoError(t, err)
+	require.Len(t, rep.Permissions, 3, "%v", rep.Permissions)
+	for i, what := range []string{"create them", "update them", "delete them (a rollback)"} {
+		assert.Contains(t, rep.Permissions[i], what)
+		assert.Contains(t, rep.Permissions[i], "crm.lead")
+	}
+	assert.Zero(t, createCalls(s), "the dry run wrote nothing")
+}

@@ -138,3 +138,32 @@ func TestRecordFault(t *testing.T) {
 		})
 	}
 }
+
+// TestDryRunReportsObjectsTheKeyMayNotRead: a dry run goes on past an
+// object the key's role may not read and lists every such object, where
+// the push itself would stop at the first.
+func TestDryRunReportsObjectsTheKeyMayNotRead(t *testing.T) {
+	wh, _ := openFixture(t, fixtureOpts{People: 3})
+	passTests(t, wh)
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	o := pushOpts(t, srv, nil)
+	o.DryRun = true
+	rep, err := Push(context.Background(), wh.DB(), o)
+	require.NoError(t, err)
+	assert.Empty(t, rep.Permissions)
+
+	srv.DenyObject("task")
+	srv.DenyObject("note")
+	rep, err = Push(context.Background(), wh.DB(), o)
+	require.NoError(t, err, "the dry run reports, it does not stop")
+	require.Len(t, rep.Permissions, 2, "%v", rep.Permissions)
+	assert.Contains(t, strings.Join(rep.Permissions, "\n"), "may not read tasks")
+	assert.Contains(t, strings.Join(rep.Permissions, "\n"), "may not read notes")
+	assert.Zero(t, srv.Count("person"), "nothing written")
+
+	o.DryRun = false
+	_, err = Push(context.Background(), wh.DB(), o)
+	var stop *StopError
+	require.ErrorAs(t, err, &stop, "the push stops on the first")
+	assert.Equal(t, StopPermission, stop.Reason)
+}

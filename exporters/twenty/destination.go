@@ -59,7 +59,7 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 	rep, err := Push(ctx, db, PushOptions{Client: d.c, Mapper: m, DryRun: opt.DryRun, Resume: opt.Resume, Sample: opt.Sample,
 		Force: opt.Force, Args: opt.Args, PropagateDeletes: opt.PropagateDeletes, Progress: opt.Progress, InFlight: d.opt.InFlight})
 	out := exporters.PushReport{RunID: rep.RunID, DryRun: rep.DryRun, Resumed: rep.Resumed, Failures: len(rep.Failures) + rep.FailuresNotListed,
-		Target: rep.Target, Estimate: rep.Estimate, Detail: rep}
+		Target: rep.Target, Estimate: rep.Estimate, Permissions: rep.Permissions, Detail: rep}
 	tables := map[string]string{}
 	for _, o := range rep.Objects {
 		out.Tables = append(out.Tables, exporters.TableCount{Table: o.Table, Object: o.Object, Rows: o.Rows,

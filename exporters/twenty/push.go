@@ -94,6 +94,9 @@ type PushReport struct {
 	// Members: which active axiUm users are workspace members, and whom
 	// to invite.
 	Members *MemberReport `json:"members,omitempty"`
+	// Permissions are the objects a dry run found the key's role may not
+	// read (a push would stop on them).
+	Permissions []string `json:"permissions,omitempty"`
 	// Calls are the record writes sent (file uploads included); ReadCalls
 	// the reads (the data model, counts, pre-images, resume checks);
 	// SchemaCalls the data-model changes. Retries are not counted.
@@ -211,6 +214,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		BatchSize: MaxBatch, InFlight: opt.InFlight, Entries: mem.entries(), Schema: schema, Progress: progress,
 		Pace: opt.Client.pace(memberReads)})
 	rep.fill(out, plan)
+	rep.Permissions = a.denied
 	return rep, err
 }
 
@@ -254,6 +258,8 @@ type adapter struct {
 	colNames [][]string
 	// empty: the object held no record at all when the push began.
 	empty []bool
+	// denied: what a dry run found the key's role may not read.
+	denied []string
 }
 
 // objects are the plan's objects as the engine reads them: a batch waits
@@ -338,8 +344,17 @@ func (a *adapter) Refuse(ctx context.Context, i int, items []*exporters.Item) (m
 // (created by hand, or by an earlier tool) when the object holds more
 // records than the log says it sent; then every batch reads which of its
 // ids exist, so their update keeps a pre-image.
-func (a *adapter) Begin(ctx context.Context, i int, held int, _ bool) (bool, int, error) {
+func (a *adapter) Begin(ctx context.Context, i int, held int, dryRun bool) (bool, int, error) {
 	total, err := a.c.Total(ctx, a.plan.Objects[i].NamePlural)
+	var se *StopError
+	if err != nil && dryRun && errors.As(err, &se) && se.Reason == StopPermission {
+		// A dry run reports every object the key may not read, and goes on.
+		a.mu.Lock()
+		a.denied = append(a.denied, fmt.Sprintf("the API key's role may not read %s: give the role read and write on it in Settings > Roles",
+			a.plan.Objects[i].NamePlural))
+		a.mu.Unlock()
+		return false, 1, nil
+	}
 	if err != nil {
 		return false, 1, err
 	}

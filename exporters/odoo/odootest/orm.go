@@ -65,6 +65,26 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 	if !ok {
 		return nil, userError("Object %s doesn't exist", model)
 	}
+	if method == "check_access_rights" {
+		// It answers whether the user may, rather than failing
+		// (odoo/models.py check_access_rights; raise_exception=False).
+		op, _ := arg(args, kwargs, 0, "operation")
+		raise := true
+		if v, ok := arg(args, kwargs, 1, "raise_exception"); ok {
+			raise = v != false && v != nil
+		}
+		want := map[any]string{"create": "create", "write": "write", "unlink": "unlink", "read": "read"}[op]
+		if want == "" {
+			return nil, serverError("ValueError: Invalid access mode")
+		}
+		if err := st.checkAccess(m, want); err != nil {
+			if raise {
+				return nil, err
+			}
+			return false, nil
+		}
+		return true, nil
+	}
 	if err := st.checkAccess(m, method); err != nil {
 		if method == "load" {
 			return loadRefused(args, kwargs, err), nil
@@ -198,8 +218,6 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 			tz, _ = c["tz"].(string)
 		}
 		return st.load(m, toStrings(fv), rows, tz)
-	case "check_access_rights":
-		return true, nil
 	}
 	return nil, serverError("AttributeError: The method '%s.%s' does not exist", model, method)
 }
