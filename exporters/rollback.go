@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/axium2crm/axium2crm/exporters/audit"
 )
@@ -46,6 +48,9 @@ type RollbackRun struct {
 	// BatchSize is the records a delete or restore call holds.
 	BatchSize int
 	Progress  func(string)
+	// ProgressEvery is how often a progress line is written
+	// (DefaultProgressEvery when zero).
+	ProgressEvery time.Duration
 	// SchemaTables are the log's tables of data-model changes.
 	SchemaTables []string
 	// Schema undoes them, logging each change through log; nil leaves them
@@ -116,17 +121,32 @@ func Rollback(ctx context.Context, db *sql.DB, a RollbackAdapter, objects []Obje
 func rollback(ctx context.Context, db *sql.DB, a RollbackAdapter, objects []Object, opt RollbackRun, run *audit.Run, out *RollbackOutcome, progress func(string)) (err error) {
 	w := run.Writer(ctx)
 	defer func() { err = errors.Join(err, w.Close()) }()
+	undoLeft, err := audit.UndoLeft(ctx, db, opt.PushRun)
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, o := range objects {
+		total += undoLeft[o.Qualified()]
+	}
+	st := &undoStatus{total: total, start: time.Now()}
+	defer st.report(opt.ProgressEvery, progress)()
 	for i := len(objects) - 1; i >= 0; i-- {
 		o := objects[i]
 		cnt := RollbackCount{Object: o.Name, Table: o.Qualified()}
+		st.at(o.Table)
 		n, err := undoKind(ctx, db, opt, o.Qualified(), audit.Update, func(page []audit.Undo) error {
-			return restorePage(ctx, a, i, opt, page, w, &cnt, out)
+			err := restorePage(ctx, a, i, opt, page, w, &cnt, out)
+			st.add(len(page))
+			return err
 		})
 		if err != nil {
 			return err
 		}
 		m, err := undoKind(ctx, db, opt, o.Qualified(), audit.Create, func(page []audit.Undo) error {
-			return deletePage(ctx, a, i, opt, page, w, &cnt, out)
+			err := deletePage(ctx, a, i, opt, page, w, &cnt, out)
+			st.add(len(page))
+			return err
 		})
 		if err != nil {
 			return err
@@ -249,4 +269,73 @@ func deletePage(ctx context.Context, a RollbackAdapter, i int, opt RollbackRun, 
 		}
 	}
 	return nil
+}
+
+// undoStatus follows a rollback's records for its progress lines.
+type undoStatus struct {
+	mu          sync.Mutex
+	total, done int
+	table       string
+	start       time.Time
+}
+
+func (s *undoStatus) at(table string) {
+	s.mu.Lock()
+	s.table = table
+	s.mu.Unlock()
+}
+
+func (s *undoStatus) add(n int) {
+	s.mu.Lock()
+	s.done += n
+	s.mu.Unlock()
+}
+
+// line is the progress line at now: records undone of those the log
+// left to undo, the rate, the time left at that rate, the table at work.
+func (s *undoStatus) line(now time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	line := fmt.Sprintf("rollback progress: %d of %d records undone", s.done, s.total)
+	if s.total > 0 {
+		line += fmt.Sprintf(" (%.0f%%)", 100*float64(s.done)/float64(s.total))
+	}
+	elapsed := now.Sub(s.start).Seconds()
+	if s.done == 0 || elapsed <= 0 {
+		return line + "; time left: not known until the first records are undone"
+	}
+	rate := float64(s.done) / elapsed
+	line += fmt.Sprintf(", %.0f records/s, about %s left", rate, FormatSeconds(float64(max(0, s.total-s.done))/rate))
+	if s.table != "" {
+		line += " (now " + s.table + ")"
+	}
+	return line
+}
+
+// report writes a line every every (DefaultProgressEvery when zero) until
+// the returned func is called.
+func (s *undoStatus) report(every time.Duration, progress func(string)) (stop func()) {
+	if every <= 0 {
+		every = DefaultProgressEvery
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-tick.C:
+				progress(s.line(now))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }

@@ -528,6 +528,26 @@ func UndoTables(ctx context.Context, db *sql.DB, runID int64) ([]string, error) 
 	return out, rows.Err()
 }
 
+// UndoLeft counts, by table, the records push run runID wrote that no
+// rollback of it undid yet.
+func UndoLeft(ctx context.Context, db *sql.DB, runID int64) (map[string]int, error) {
+	rows, err := db.QueryContext(ctx, query("undo_left"), runID)
+	if err != nil {
+		return nil, fmt.Errorf("audit: what is left to undo of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, err
+		}
+		out[t] = n
+	}
+	return out, rows.Err()
+}
+
 // PendingPreImages returns the pre-images run runID logged for table
 // before sending their update that no entry of the run acknowledged yet,
 // by destination id: the run was interrupted between the write and its

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
@@ -24,6 +25,9 @@ type RollbackOptions struct {
 	// Target and Args are recorded in the audit log.
 	Target, Args string
 	Progress     func(string)
+	// ProgressEvery is how often Progress hears how far the rollback is
+	// (exporters.DefaultProgressEvery when zero).
+	ProgressEvery time.Duration
 }
 
 // RollbackTable counts one table's undo.
@@ -75,7 +79,7 @@ func Rollback(ctx context.Context, db *sql.DB, c *Client, opt RollbackOptions) (
 	}
 	out, err := exporters.Rollback(ctx, db, rollbackAdapter{c: c, plan: plan}, objects, exporters.RollbackRun{
 		Destination: Destination, PushRun: opt.PushRun, Target: opt.Target, Args: opt.Args, BatchSize: opt.BatchSize,
-		Progress: opt.Progress, SchemaTables: []string{schemaTable}, Schema: schema})
+		Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, SchemaTables: []string{schemaTable}, Schema: schema})
 	rep.RunID, rep.Resumed = out.RunID, out.Resumed
 	for _, t := range out.Tables {
 		rep.Tables = append(rep.Tables, RollbackTable{Table: strings.TrimPrefix(t.Table, "odoo."), Deleted: t.Destroyed,

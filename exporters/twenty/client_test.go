@@ -136,7 +136,7 @@ func TestSecretNeverInErrorsOrLogs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	// Wrong key (401), then the right key spends the one token and is throttled, 500s, bad records.
-	_, err := newC(secretKey + "x").Total(ctx, "people")
+	_, err := newC(secretKey+"x").Total(ctx, "people")
 	require.Error(t, err)
 	errs = append(errs, err.Error())
 	good := newC(secretKey)

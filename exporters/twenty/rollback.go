@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/audit"
@@ -20,8 +21,11 @@ type RollbackOptions struct {
 	// Schema also removes the custom objects and fields the push created.
 	Schema bool
 	Args   string
-	// Progress receives one line per step; nil is quiet.
-	Progress func(string)
+	// Progress receives one line per step, and how far the rollback is
+	// every ProgressEvery (exporters.DefaultProgressEvery when zero); nil
+	// is quiet.
+	Progress      func(string)
+	ProgressEvery time.Duration
 }
 
 // RollbackReport is the outcome of Rollback.
@@ -66,7 +70,7 @@ func Rollback(ctx context.Context, db *sql.DB, opt RollbackOptions) (RollbackRep
 	}
 	out, err := exporters.Rollback(ctx, db, rollbackAdapter{c: opt.Client, plan: plan}, objects, exporters.RollbackRun{
 		Destination: Destination, PushRun: opt.PushRun, Target: opt.Client.Target(), Args: opt.Args, BatchSize: MaxMutation,
-		Progress: opt.Progress, SchemaTables: schemaTables, Schema: schema})
+		Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, SchemaTables: schemaTables, Schema: schema})
 	rep.RunID, rep.Resumed, rep.Tables, rep.SchemaLeft = out.RunID, out.Resumed, out.Tables, out.SchemaLeft
 	rep.Calls += out.Calls
 	return rep, err

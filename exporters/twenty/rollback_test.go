@@ -2,9 +2,13 @@ package twenty
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -144,4 +148,38 @@ func TestRollbackTwenty(t *testing.T) {
 		assert.False(t, f.IsCustom && f.Name == "patientStatus", "custom field removed")
 	}
 	assert.Equal(t, before, storeState(srv))
+}
+
+// TestRollbackSaysHowFarItIs: a rollback writes, every ProgressEvery, the
+// records undone of those the log left to undo, the rate and the time
+// left.
+func TestRollbackSaysHowFarItIs(t *testing.T) {
+	ctx := context.Background()
+	wh, _ := openFixture(t, fixtureOpts{People: 40})
+	passTests(t, wh)
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+	rep, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+	require.NoError(t, err)
+	c, _ := testClient(t, srv, nil)
+	srv.FailWhen(func(_ int, r *http.Request) twentytest.Fault {
+		if r.Method == http.MethodDelete {
+			time.Sleep(20 * time.Millisecond) // a server that takes its time
+		}
+		return twentytest.NoFault
+	})
+	var mu sync.Mutex
+	var lines []string
+	_, err = Rollback(ctx, wh.DB(), RollbackOptions{Client: c, PushRun: rep.RunID, ProgressEvery: 10 * time.Millisecond,
+		Progress: func(s string) { mu.Lock(); lines = append(lines, s); mu.Unlock() }})
+	require.NoError(t, err)
+	total := totalRows(tableRows(t, wh))
+	var progress []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "rollback progress:") {
+			progress = append(progress, l)
+		}
+	}
+	require.NotEmpty(t, progress, "%v", lines)
+	assert.Contains(t, progress[0], fmt.Sprintf("of %d records undone", total))
+	assert.Regexp(t, `records/s, about .* left \(now [a-z_]+\)`, progress[len(progress)-1])
 }

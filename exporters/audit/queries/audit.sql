@@ -104,6 +104,20 @@ WHERE p.run_id = ? AND p.action IN ('create', 'update', 'pending')
 ORDER BY 1
 {{end}}
 
+{{define "undo_left"}}
+-- How many records of each table a push run wrote that no rollback of it
+-- undid yet: what a rollback has before it.
+SELECT p.table_name, count(DISTINCT p.dest_id)
+FROM meta.push_record p
+WHERE p.run_id = ? AND p.action IN ('create', 'update', 'pending')
+  AND NOT EXISTS (
+      SELECT 1 FROM meta.push_record u JOIN meta.push_run r ON r.run_id = u.run_id
+      WHERE r.mode = 'rollback' AND r.parent_run = p.run_id
+        AND u.dest_id = p.dest_id AND u.table_name = p.table_name AND u.action IN ('delete', 'restore')
+  )
+GROUP BY 1
+{{end}}
+
 {{define "log_entries"}}
 -- One statement for many entries, all in one JSON parameter: DuckDB parses
 -- and plans a short statement once instead of one with a dozen parameters
