@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"text/template"
@@ -79,11 +82,13 @@ func BenchmarkPushMemory(b *testing.B) {
 }
 
 // pushChild runs the command line as a child process and returns its peak
-// resident set size in KiB, how long it took and its output.
+// resident set size in KiB, how long it took and its output. The child's
+// Go heap at its peak is in memstats.
 func pushChild(b *testing.B, env []string, args ...string) (int64, time.Duration, string) {
 	b.Helper()
+	stats := filepath.Join(b.TempDir(), "memstats.json")
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), "AXIUM2CRM_TEST_AS_CLI=1"), env...)
+	cmd.Env = append(append(os.Environ(), "AXIUM2CRM_TEST_AS_CLI=1", "AXIUM2CRM_GO_MEMSTATS="+stats), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -94,7 +99,59 @@ func pushChild(b *testing.B, env []string, args ...string) (int64, time.Duration
 	if !ok {
 		b.Fatal("no rusage on this platform")
 	}
+	if raw, err := os.ReadFile(stats); err == nil {
+		var ms goMemStats
+		if json.Unmarshal(raw, &ms) == nil {
+			b.Logf("child's Go memory at its peak: heap in use %.0f MB, all Go memory %.0f MB (the rest of the resident set is DuckDB and the C heap)",
+				float64(ms.PeakHeapInuse)/(1<<20), float64(ms.PeakGoTotal)/(1<<20))
+		}
+	}
 	return ru.Maxrss, time.Since(start), out.String()
+}
+
+// goMemStats is the Go side of a child's memory at its peak.
+type goMemStats struct {
+	PeakHeapInuse uint64 `json:"peak_heap_inuse"`
+	PeakGoTotal   uint64 `json:"peak_go_total"` // heap, stacks and the runtime's own, as mapped
+}
+
+// withGoMemStats runs f, sampling the Go runtime's memory every 50 ms,
+// and writes the peaks to path (nothing when path is empty).
+func withGoMemStats(path string, f func() int) int {
+	if path == "" {
+		return f()
+	}
+	var mu sync.Mutex
+	var peak goMemStats
+	sample := func() {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		mu.Lock()
+		peak.PeakHeapInuse = max(peak.PeakHeapInuse, m.HeapInuse)
+		peak.PeakGoTotal = max(peak.PeakGoTotal, m.Sys-m.HeapReleased)
+		mu.Unlock()
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				sample()
+			}
+		}
+	}()
+	code := f()
+	close(done)
+	sample()
+	mu.Lock()
+	raw, _ := json.Marshal(peak)
+	mu.Unlock()
+	_ = os.WriteFile(path, raw, 0o600)
+	return code
 }
 
 // memBenchProject makes a project whose twenty.<table> holds n rows (the

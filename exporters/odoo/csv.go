@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // pushOnly are the tables Odoo's CSV importer cannot load, and why.
@@ -58,26 +60,31 @@ func ExportCSV(ctx context.Context, db *sql.DB, opt CSVOptions) (*CSVReport, err
 	}
 	rep := &CSVReport{}
 	n := 0
-	var tables []*tableData
+	// Each table is streamed into its file a row at a time: memory does
+	// not grow with the table. The README needs only the access groups'
+	// names.
+	groups := map[string][]string{}
 	for _, o := range plan.Objects {
-		t, err := readTable(ctx, db, o)
-		if err != nil {
-			return nil, err
-		}
-		tables = append(tables, t)
 		if why, ok := pushOnly[o.Model]; ok {
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s (%s, %d rows): %s", o.Table, o.Model, len(t.rows), why))
+			var rows int
+			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM odoo."+warehouse.QuoteIdent(o.Table)).Scan(&rows); err != nil {
+				return nil, fmt.Errorf("count odoo.%s: %w", o.Table, err)
+			}
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s (%s, %d rows): %s", o.Table, o.Model, rows, why))
 			continue
 		}
 		n++
-		f, err := writeTableCSV(t, filepath.Join(opt.OutDir, fmt.Sprintf("%02d_%s.csv", n, o.Table)), opt.TimeZone)
+		f, names, err := writeTableCSV(ctx, db, o, filepath.Join(opt.OutDir, fmt.Sprintf("%02d_%s.csv", n, o.Table)), opt.TimeZone)
 		if err != nil {
 			return nil, err
+		}
+		if o.Model == "res.groups" && len(names) > 0 {
+			groups[o.Table] = names
 		}
 		rep.Files = append(rep.Files, f)
 	}
 	rep.Readme = filepath.Join(opt.OutDir, "README.txt")
-	if err := os.WriteFile(rep.Readme, []byte(readme(plan, tables, rep, opt.TimeZone)), 0o600); err != nil {
+	if err := os.WriteFile(rep.Readme, []byte(readme(plan, groups, rep, opt.TimeZone)), 0o600); err != nil {
 		return nil, err
 	}
 	return rep, nil
@@ -98,43 +105,59 @@ func csvHeader(t *tableData) ([]int, []string) {
 	return cols, head
 }
 
-func writeTableCSV(t *tableData, path string, tz *time.Location) (CSVFile, error) {
-	out := CSVFile{Path: path, Table: t.obj.Table, Model: t.obj.Model, Rows: len(t.rows)}
+// writeTableCSV streams odoo.<table> into path; for res.groups it also
+// returns the groups' names (the README lists them).
+func writeTableCSV(ctx context.Context, db *sql.DB, obj Object, path string, tz *time.Location) (out CSVFile, groupNames []string, err error) {
+	out = CSVFile{Path: path, Table: obj.Table, Model: obj.Model}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
 	w := csv.NewWriter(f)
-	cols, head := csvHeader(t)
-	out.Columns = len(head)
-	if err := w.Write(head); err != nil {
-		f.Close()
-		return out, err
-	}
-	rec := make([]string, len(cols))
-	for r, row := range t.rows {
+	var cols []int
+	var rec []string
+	err = eachRow(ctx, db, obj, "*", " ORDER BY id", func(t *tableData, row []any) error {
+		if cols == nil {
+			var head []string
+			cols, head = csvHeader(t)
+			out.Columns = len(head)
+			rec = make([]string, len(cols))
+			if err := w.Write(head); err != nil {
+				return err
+			}
+		}
+		if row == nil {
+			return nil
+		}
+		out.Rows++
 		for j, i := range cols {
 			s, err := importText(row[i], t.cols[i].dbType, tz, tz)
 			if err != nil {
-				f.Close()
-				return out, fmt.Errorf("odoo.%s row %d column %s: %w", t.obj.Table, r+1, t.cols[i].name, err)
+				return fmt.Errorf("odoo.%s row %d column %s: %w", t.obj.Table, out.Rows, t.cols[i].name, err)
 			}
 			rec[j] = s
 		}
-		if err := w.Write(rec); err != nil {
-			f.Close()
-			return out, err
+		if obj.Model == "res.groups" {
+			if i := t.col("name"); i >= 0 {
+				s, _ := text(row[i], "", nil)
+				groupNames = append(groupNames, s)
+			}
 		}
+		return w.Write(rec)
+	})
+	if err != nil {
+		return out, nil, err
 	}
 	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return out, err
-	}
-	return out, f.Close()
+	return out, groupNames, w.Error()
 }
 
-func readme(plan *Plan, tables []*tableData, rep *CSVReport, tz *time.Location) string {
+func readme(plan *Plan, groups map[string][]string, rep *CSVReport, tz *time.Location) string {
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	p("Odoo import files written by axium2crm\n======================================\n\n")
@@ -179,19 +202,12 @@ func readme(plan *Plan, tables []*tableData, rep *CSVReport, tz *time.Location) 
 			p("     %-40s %-10s %s%s\n", f.Name, f.Type, f.Description, extra)
 		}
 	}
-	for _, t := range tables {
-		if t.obj.Model != "res.groups" || len(t.rows) == 0 {
+	for _, o := range plan.Objects {
+		names := groups[o.Table]
+		if len(names) == 0 {
 			continue
 		}
-		p("\n   Access groups (%s, imported first): ", t.obj.Table)
-		iName := t.col("name")
-		var names []string
-		for _, row := range t.rows {
-			if iName >= 0 {
-				s, _ := text(row[iName], "", nil)
-				names = append(names, s)
-			}
-		}
+		p("\n   Access groups (%s, imported first): ", o.Table)
 		p("%s. Each implies Internal User; grant other rights by hand.\n", strings.Join(names, ", "))
 	}
 	p("\n2. Import the files in this order (each refers only to earlier ones):\n\n")

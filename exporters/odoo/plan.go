@@ -144,11 +144,6 @@ func columnsOf(types []*sql.ColumnType) []column {
 	return out
 }
 
-// readTable reads odoo.<table> whole.
-func readTable(ctx context.Context, db *sql.DB, obj Object) (*tableData, error) {
-	return queryTable(ctx, db, obj, "*", " ORDER BY id")
-}
-
 // describeTable reads odoo.<table>'s columns, no rows.
 func describeTable(ctx context.Context, db *sql.DB, obj Object) (*tableData, error) {
 	return queryTable(ctx, db, obj, "*", " LIMIT 0")
@@ -158,19 +153,37 @@ func describeTable(ctx context.Context, db *sql.DB, obj Object) (*tableData, err
 // the rows the tail (ORDER BY, LIMIT) gives; the id column must be among
 // them.
 func queryTable(ctx context.Context, db *sql.DB, obj Object, sel, tail string) (*tableData, error) {
+	var t *tableData
+	err := eachRow(ctx, db, obj, sel, tail, func(td *tableData, row []any) error {
+		t = td
+		if row != nil {
+			t.rows = append(t.rows, row)
+		}
+		return nil
+	})
+	return t, err
+}
+
+// eachRow reads the columns sel of odoo.<table> with the rows the tail
+// gives, and hands fn the table's description (no rows) with each row in
+// turn, a fresh slice each time, and once with a nil row when the table
+// has none. fn must not query the warehouse (the read holds its one
+// connection).
+func eachRow(ctx context.Context, db *sql.DB, obj Object, sel, tail string, fn func(t *tableData, row []any) error) error {
 	rows, err := db.QueryContext(ctx, "SELECT "+sel+" FROM odoo."+warehouse.QuoteIdent(obj.Table)+tail)
 	if err != nil {
-		return nil, fmt.Errorf("read odoo.%s: %w", obj.Table, err)
+		return fmt.Errorf("read odoo.%s: %w", obj.Table, err)
 	}
 	defer rows.Close()
 	types, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	t := &tableData{obj: obj, cols: columnsOf(types)}
 	if t.col("id") < 0 {
-		return nil, fmt.Errorf("odoo.%s has no id column (the external id)", obj.Table)
+		return fmt.Errorf("odoo.%s has no id column (the external id)", obj.Table)
 	}
+	n := 0
 	for rows.Next() {
 		vals := make([]any, len(t.cols))
 		ptrs := make([]any, len(t.cols))
@@ -178,11 +191,20 @@ func queryTable(ctx context.Context, db *sql.DB, obj Object, sel, tail string) (
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("read odoo.%s: %w", obj.Table, err)
+			return fmt.Errorf("read odoo.%s: %w", obj.Table, err)
 		}
-		t.rows = append(t.rows, vals)
+		n++
+		if err := fn(t, vals); err != nil {
+			return err
+		}
 	}
-	return t, rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fn(t, nil)
+	}
+	return nil
 }
 
 // text renders a warehouse value as Odoo's import format writes it.

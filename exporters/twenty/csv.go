@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,16 +101,26 @@ func ExportCSV(ctx context.Context, db *sql.DB, opt CSVOptions) (CSVReport, erro
 			rep.Skipped = append(rep.Skipped, o.NameSingular+": "+why)
 			continue
 		}
-		rows, err := opt.Mapper.ReadTable(ctx, db, o.Table, nil)
-		if err != nil {
+		// The table is read twice, a row at a time: once for the count
+		// (how many files) and the custom-form keys (columns), once to
+		// write. Memory does not grow with the table.
+		total := 0
+		keys := map[string]bool{}
+		if err := opt.Mapper.EachRow(ctx, db, o.Table, func(r Row) error {
+			total++
+			for k := range r.Payload {
+				keys[k] = true
+			}
+			return nil
+		}); err != nil {
 			return rep, err
 		}
-		cols, err := csvColumns(ctx, db, plan, o, rows)
+		cols, err := csvColumns(ctx, db, plan, o, keys)
 		if err != nil {
 			return rep, err
 		}
 		n++
-		files, err := writeCSV(opt.OutDir, fmt.Sprintf("%02d_%s", n, o.NamePlural), o.NameSingular, cols, rows)
+		files, err := writeCSV(ctx, db, opt.Mapper, o.Table, opt.OutDir, fmt.Sprintf("%02d_%s", n, o.NamePlural), o.NameSingular, cols, total)
 		if err != nil {
 			return rep, err
 		}
@@ -123,8 +134,9 @@ func ExportCSV(ctx context.Context, db *sql.DB, opt CSVOptions) (CSVReport, erro
 }
 
 // csvColumns builds the header and cell function of every column of the
-// table, in the table's column order, extra_fields keys last.
-func csvColumns(ctx context.Context, db *sql.DB, plan Plan, o ObjectPlan, rows []Row) ([]csvColumn, error) {
+// table, in the table's column order, extra_fields keys last (keys are the
+// payload keys of the table's rows).
+func csvColumns(ctx context.Context, db *sql.DB, plan Plan, o ObjectPlan, payloadKeys map[string]bool) ([]csvColumn, error) {
 	fields := plan.FieldsOf(o.NameSingular)
 	byColumn := map[string]FieldPlan{}
 	byName := map[string]FieldPlan{}
@@ -183,10 +195,8 @@ func csvColumns(ctx context.Context, db *sql.DB, plan Plan, o ObjectPlan, rows [
 	}
 	if hasExtra {
 		keys := map[string]bool{}
-		for _, r := range rows {
-			for k := range r.Payload {
-				keys[k] = true
-			}
+		for k := range payloadKeys {
+			keys[k] = true
 		}
 		for _, c := range names {
 			f, _, _ := strings.Cut(c, "__")
@@ -290,60 +300,77 @@ func cellText(v any) (string, error) {
 	return fmt.Sprint(v), nil
 }
 
-func writeCSV(dir, base, object string, cols []csvColumn, rows []Row) ([]CSVFile, error) {
-	parts := (len(rows) + MaxCSVRows - 1) / MaxCSVRows
-	if parts == 0 {
-		parts = 1
-	}
-	var out []CSVFile
-	for p := 0; p < parts; p++ {
-		name := base + ".csv"
-		if parts > 1 {
-			name = fmt.Sprintf("%s_part%03d.csv", base, p+1)
-		}
-		chunk := rows[min(p*MaxCSVRows, len(rows)):min((p+1)*MaxCSVRows, len(rows))]
-		path := filepath.Join(dir, name)
-		if err := writeOneCSV(path, cols, chunk); err != nil {
-			return out, err
-		}
-		out = append(out, CSVFile{Path: path, Object: object, Rows: len(chunk), Columns: len(cols)})
-	}
-	return out, nil
-}
-
-func writeOneCSV(path string, cols []csvColumn, rows []Row) (err error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	w := csv.NewWriter(f)
+// writeCSV streams twenty.<table> into files of at most MaxCSVRows rows
+// (base.csv, or base_part001.csv, ... when total needs more than one).
+func writeCSV(ctx context.Context, db *sql.DB, m *Mapper, table, dir, base, object string, cols []csvColumn, total int) (out []CSVFile, err error) {
+	parts := max(1, (total+MaxCSVRows-1)/MaxCSVRows)
 	header := make([]string, len(cols))
 	for i, c := range cols {
 		header[i] = c.header
 	}
-	if err := w.Write(header); err != nil {
+	var f *os.File
+	var w *csv.Writer
+	var cur CSVFile
+	closeFile := func() error {
+		if f == nil {
+			return nil
+		}
+		w.Flush()
+		err := errors.Join(w.Error(), f.Close())
+		f = nil
+		if err == nil {
+			out = append(out, cur)
+		}
 		return err
 	}
+	open := func() error {
+		name := base + ".csv"
+		if parts > 1 {
+			name = fmt.Sprintf("%s_part%03d.csv", base, len(out)+1)
+		}
+		path := filepath.Join(dir, name)
+		var err error
+		if f, err = os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600); err != nil {
+			return err
+		}
+		w = csv.NewWriter(f)
+		cur = CSVFile{Path: path, Object: object, Columns: len(cols)}
+		return w.Write(header)
+	}
+	defer func() {
+		if f != nil {
+			_ = f.Close()
+		}
+	}()
 	rec := make([]string, len(cols))
-	for _, r := range rows {
+	err = m.EachRow(ctx, db, table, func(r Row) error {
+		if f == nil || cur.Rows == MaxCSVRows {
+			if err := closeFile(); err != nil {
+				return err
+			}
+			if err := open(); err != nil {
+				return err
+			}
+		}
 		for i, c := range cols {
 			s, err := c.value(r)
 			if err != nil {
-				return fmt.Errorf("%s: record %s (%s): %s: %w", path, r.ID, r.SourceKey, c.header, err)
+				return fmt.Errorf("%s: record %s (%s): %s: %w", cur.Path, r.ID, r.SourceKey, c.header, err)
 			}
 			rec[i] = s
 		}
-		if err := w.Write(rec); err != nil {
-			return err
+		cur.Rows++
+		return w.Write(rec)
+	})
+	if err != nil {
+		return out, err
+	}
+	if f == nil { // an empty table still gets its file, with the header
+		if err := open(); err != nil {
+			return out, err
 		}
 	}
-	w.Flush()
-	return w.Error()
+	return out, closeFile()
 }
 
 func readme(plan Plan, rep CSVReport) string {

@@ -145,17 +145,30 @@ func TableQuery(table string) string {
 // id; nil keeps all). Rows are read whole before returning: the warehouse
 // has one connection, and the caller writes the audit log through it.
 func (m *Mapper) ReadTable(ctx context.Context, db *sql.DB, table string, keep map[string]bool) ([]Row, error) {
+	var out []Row
+	err := m.EachRow(ctx, db, table, func(r Row) error {
+		if keep == nil || keep[r.ID] {
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// EachRow hands every row of twenty.<table>, in id order, to fn, one at a
+// time: memory does not grow with the table. fn must not query the
+// warehouse (it has one connection, held by the read).
+func (m *Mapper) EachRow(ctx context.Context, db *sql.DB, table string, fn func(Row) error) error {
 	rows, err := db.QueryContext(ctx, TableQuery(table))
 	if err != nil {
-		return nil, fmt.Errorf("read twenty.%s: %w", table, err)
+		return fmt.Errorf("read twenty.%s: %w", table, err)
 	}
 	defer rows.Close()
 	cts, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	cols := describeColumns(cts)
-	var out []Row
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
@@ -165,19 +178,18 @@ func (m *Mapper) ReadTable(ctx context.Context, db *sql.DB, table string, keep m
 	for rows.Next() {
 		line++
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("read twenty.%s row %d: %w", table, line, err)
+			return fmt.Errorf("read twenty.%s row %d: %w", table, line, err)
 		}
 		r, err := m.row(cols, vals)
 		if err != nil {
-			return nil, fmt.Errorf("twenty.%s row %d (id %v): %w", table, line, r.ID, err)
+			return fmt.Errorf("twenty.%s row %d (id %v): %w", table, line, r.ID, err)
 		}
 		m.members.adjust(table, r.Payload)
-		if keep != nil && !keep[r.ID] {
-			continue
+		if err := fn(r); err != nil {
+			return err
 		}
-		out = append(out, r)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // Page is one page of a destination table, ready for Twenty.
