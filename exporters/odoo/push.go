@@ -218,6 +218,9 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 	out, err := exporters.Push(ctx, db, p, objects, exporters.RunOptions{Destination: Destination, DryRun: opt.DryRun, Resume: opt.Resume,
 		Sample: opt.Sample > 0, PropagateDeletes: opt.PropagateDeletes, Target: opt.Target, Args: opt.Args,
 		BatchSize: opt.BatchSize, InFlight: opt.Workers, Schema: schema, Progress: opt.Progress, Pace: pace})
+	if schema == nil && !opt.DryRun && rep.Schema != nil {
+		rep.Schema.Applied = true // nothing to change: the schema is as the plan wants
+	}
 	rep.fill(out)
 	return rep, err
 }
