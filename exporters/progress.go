@@ -194,7 +194,12 @@ func (e *engine) newTracker(ctx context.Context) (*tracker, error) {
 // reportProgress says how far the push is every ProgressEvery until the
 // returned func is called.
 func (e *engine) reportProgress() (stop func()) {
-	every := e.opt.ProgressEvery
+	return everyTick(e.opt.ProgressEvery, func(now time.Time) { e.opt.Progress(e.tr.status(now)) })
+}
+
+// everyTick calls fn every every (DefaultProgressEvery when zero) until
+// the returned func is called, which waits for a call under way.
+func everyTick(every time.Duration, fn func(time.Time)) (stop func()) {
 	if every <= 0 {
 		every = DefaultProgressEvery
 	}
@@ -210,7 +215,7 @@ func (e *engine) reportProgress() (stop func()) {
 			case <-done:
 				return
 			case now := <-tick.C:
-				e.opt.Progress(e.tr.status(now))
+				fn(now)
 			}
 		}
 	}()

@@ -84,7 +84,7 @@ func Rollback(ctx context.Context, db *sql.DB, a RollbackAdapter, objects []Obje
 	}
 	// Tables the log holds that the plan no longer lists cannot be undone
 	// in order: refuse before anything is.
-	tables, err := audit.UndoTables(ctx, db, opt.PushRun)
+	left, err := audit.UndoLeft(ctx, db, opt.PushRun)
 	if err != nil {
 		return out, err
 	}
@@ -96,11 +96,12 @@ func Rollback(ctx context.Context, db *sql.DB, a RollbackAdapter, objects []Obje
 		known[o.Qualified()] = true
 	}
 	var unknown []string
-	for _, t := range tables {
+	for t := range left {
 		if !known[t] {
 			unknown = append(unknown, t)
 		}
 	}
+	sort.Strings(unknown)
 	if len(unknown) > 0 {
 		return out, fmt.Errorf("push run %d wrote tables the object plan no longer lists (%s): rebuild the models of that push first",
 			opt.PushRun, strings.Join(unknown, ", "))
@@ -111,20 +112,16 @@ func Rollback(ctx context.Context, db *sql.DB, a RollbackAdapter, objects []Obje
 		return out, err
 	}
 	out.RunID, out.Resumed = run.ID, run.Resumed
-	err = rollback(ctx, db, a, objects, opt, run, &out, progress)
+	err = rollback(ctx, db, a, objects, opt, run, &out, left, progress)
 	if ferr := run.Finish(ctx, err); ferr != nil && err == nil {
 		err = ferr
 	}
 	return out, err
 }
 
-func rollback(ctx context.Context, db *sql.DB, a RollbackAdapter, objects []Object, opt RollbackRun, run *audit.Run, out *RollbackOutcome, progress func(string)) (err error) {
+func rollback(ctx context.Context, db *sql.DB, a RollbackAdapter, objects []Object, opt RollbackRun, run *audit.Run, out *RollbackOutcome, undoLeft map[string]int, progress func(string)) (err error) {
 	w := run.Writer(ctx)
 	defer func() { err = errors.Join(err, w.Close()) }()
-	undoLeft, err := audit.UndoLeft(ctx, db, opt.PushRun)
-	if err != nil {
-		return err
-	}
 	total := 0
 	for _, o := range objects {
 		total += undoLeft[o.Qualified()]
@@ -315,27 +312,5 @@ func (s *undoStatus) line(now time.Time) string {
 // report writes a line every every (DefaultProgressEvery when zero) until
 // the returned func is called.
 func (s *undoStatus) report(every time.Duration, progress func(string)) (stop func()) {
-	if every <= 0 {
-		every = DefaultProgressEvery
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case now := <-tick.C:
-				progress(s.line(now))
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		wg.Wait()
-	}
+	return everyTick(every, func(now time.Time) { progress(s.line(now)) })
 }

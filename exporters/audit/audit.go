@@ -509,23 +509,19 @@ func UndoPage(ctx context.Context, db *sql.DB, runID int64, table, kind, after s
 	return out, rows.Err()
 }
 
-// UndoTables lists the tables push run runID wrote to where something is
-// left to undo.
+// UndoTables lists, sorted, the tables push run runID wrote to where
+// something is left to undo.
 func UndoTables(ctx context.Context, db *sql.DB, runID int64) ([]string, error) {
-	rows, err := db.QueryContext(ctx, query("undo_tables"), runID)
+	left, err := UndoLeft(ctx, db, runID)
 	if err != nil {
-		return nil, fmt.Errorf("audit: tables of run %d: %w", runID, err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
+	out := make([]string, 0, len(left))
+	for t := range left {
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	sort.Strings(out)
+	return out, nil
 }
 
 // UndoLeft counts, by table, the records push run runID wrote that no

@@ -90,23 +90,9 @@ ORDER BY dest_id
 LIMIT ?
 {{end}}
 
-{{define "undo_tables"}}
--- The tables a push run wrote to, with what it wrote there that no
--- rollback of it undid yet.
-SELECT DISTINCT p.table_name
-FROM meta.push_record p
-WHERE p.run_id = ? AND p.action IN ('create', 'update', 'pending')
-  AND NOT EXISTS (
-      SELECT 1 FROM meta.push_record u JOIN meta.push_run r ON r.run_id = u.run_id
-      WHERE r.mode = 'rollback' AND r.parent_run = p.run_id
-        AND u.dest_id = p.dest_id AND u.table_name = p.table_name AND u.action IN ('delete', 'restore')
-  )
-ORDER BY 1
-{{end}}
-
 {{define "undo_left"}}
--- How many records of each table a push run wrote that no rollback of it
--- undid yet: what a rollback has before it.
+-- The tables a push run wrote to, with how many records there no
+-- rollback of it undid yet: what a rollback has before it.
 SELECT p.table_name, count(DISTINCT p.dest_id)
 FROM meta.push_record p
 WHERE p.run_id = ? AND p.action IN ('create', 'update', 'pending')
