@@ -63,3 +63,45 @@ func TestSelectOptions(t *testing.T) {
 	rec, _ := s.Record("task", id)
 	assert.Nil(t, rec["status"])
 }
+
+// TestLean: a lean server refuses what a full one refuses (a taken e-mail,
+// a relation to a record that does not exist, an unknown field), answers
+// each write with the whole record, and keeps only what later calls check.
+func TestLean(t *testing.T) {
+	s := New(t, Options{RateLimit: -1, Version: V1, Lean: true})
+	k := s.APIKey()
+	a := uuid.NewString()
+	p := person(a, "ada@x.org")
+	p["jobTitle"] = "Dentist"
+	r := call(t, s, k, "POST", "/rest/batch/people?upsert=true", []any{p})
+	require.Equal(t, 201, r.status, r.raw)
+	answered := r.body["data"].(map[string]any)["people"].([]any)[0].(map[string]any)
+	assert.Equal(t, "Dentist", answered["jobTitle"], "the answer carries the whole record")
+
+	rec, ok := s.Record("person", a)
+	require.True(t, ok)
+	assert.Nil(t, rec["jobTitle"], "a field no call checks is not kept")
+	assert.Nil(t, rec["name"])
+	assert.Equal(t, "ada@x.org", rec["emails"].(map[string]any)["primaryEmail"], "the unique e-mail is kept")
+
+	r = call(t, s, k, "POST", "/rest/batch/people", []any{person(uuid.NewString(), "ADA@x.org")})
+	assert.Equal(t, 400, r.status)
+	assert.Contains(t, r.raw, "Duplicate Emails")
+	r = call(t, s, k, "POST", "/rest/taskTargets", map[string]any{"taskId": uuid.NewString(), "personId": a})
+	assert.Equal(t, 400, r.status, "a task that does not exist")
+	assert.Contains(t, r.msgs, "does not exist")
+	r = call(t, s, k, "POST", "/rest/people", map[string]any{"alertFlag": true})
+	assert.Equal(t, 400, r.status)
+	assert.Equal(t, 1, s.Count("person"))
+
+	task := uuid.NewString()
+	require.Equal(t, 201, call(t, s, k, "POST", "/rest/tasks", map[string]any{"id": task, "title": "Recall"}).status)
+	r = call(t, s, k, "POST", "/rest/taskTargets", map[string]any{"taskId": task, "personId": a})
+	require.Equal(t, 201, r.status, r.raw)
+	var target string
+	for id := range s.Records("taskTarget") {
+		target = id
+	}
+	got, _ := s.Record("taskTarget", target)
+	assert.Equal(t, a, got["personId"], "relation ids are kept")
+}

@@ -164,6 +164,7 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 			store[p.id] = cur
 			s.stats.Updated[o.NameSingular]++
 			out = append(out, cloneRecord(cur))
+			s.keep(o, cur)
 			continue
 		}
 		rec := p.rec
@@ -175,8 +176,29 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 		store[p.id] = rec
 		s.stats.Created[o.NameSingular]++
 		out = append(out, cloneRecord(rec))
+		s.keep(o, rec)
 	}
 	return out, nil
+}
+
+// keep drops from a stored record, under Options.Lean, every field no
+// later call checks.
+func (s *Server) keep(o *Object, rec map[string]any) {
+	if !s.opt.Lean {
+		return
+	}
+	kept := map[string]bool{"id": true, "createdAt": true, "updatedAt": true, "deletedAt": true}
+	for _, f := range o.Fields {
+		if f.IsUnique || f.Relation != nil || f.Type == "FILES" {
+			kept[f.Name] = true
+			kept[f.Name+"Id"] = true
+		}
+	}
+	for k := range rec {
+		if !kept[k] {
+			delete(rec, k)
+		}
+	}
 }
 
 func uniqueFields(o *Object) []*Field {
@@ -640,6 +662,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, plural, id 
 	cur["updatedAt"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 	s.stats.Updated[o.NameSingular]++
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"update" + capitalize(o.NameSingular): cloneRecord(cur)}})
+	s.keep(o, cur)
 	return nil
 }
 

@@ -63,6 +63,12 @@ type Options struct {
 	// Version is the Twenty version the server follows: V2_43 or V1
 	// (DefaultVersion when empty). See DIFFERENCES.md.
 	Version string
+	// Lean validates every record as usual but keeps, once a write is
+	// answered, only what later calls check: the id, the timestamps,
+	// unique values, relation ids and file fields. Reads answer with those
+	// fields only. It is for pushes of a school's size (millions of
+	// records), which a full in-memory store cannot hold.
+	Lean bool
 }
 
 // Fault is an injected failure.
