@@ -161,10 +161,9 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 			}
 			cur["deletedAt"] = nil // upsert revives a soft-deleted match
 			cur["updatedAt"] = now
-			store[p.id] = cur
 			s.stats.Updated[o.NameSingular]++
 			out = append(out, cloneRecord(cur))
-			s.keep(o, cur)
+			store[p.id] = s.keep(o, cur)
 			continue
 		}
 		rec := p.rec
@@ -173,32 +172,36 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 		}
 		rec["updatedAt"] = now
 		rec["deletedAt"] = nil
-		store[p.id] = rec
 		s.stats.Created[o.NameSingular]++
 		out = append(out, cloneRecord(rec))
-		s.keep(o, rec)
+		store[p.id] = s.keep(o, rec)
 	}
 	return out, nil
 }
 
-// keep drops from a stored record, under Options.Lean, every field no
-// later call checks.
-func (s *Server) keep(o *Object, rec map[string]any) {
+// keep is the record as the store keeps it: under Options.Lean a new map
+// with only the fields a later call checks (a map the other fields were
+// deleted from would keep their room), otherwise the record itself.
+func (s *Server) keep(o *Object, rec map[string]any) map[string]any {
 	if !s.opt.Lean {
-		return
+		return rec
 	}
-	kept := map[string]bool{"id": true, "createdAt": true, "updatedAt": true, "deletedAt": true}
+	out := make(map[string]any, 8)
+	for _, k := range []string{"id", "createdAt", "updatedAt", "deletedAt"} {
+		if v, ok := rec[k]; ok {
+			out[k] = v
+		}
+	}
 	for _, f := range o.Fields {
 		if f.IsUnique || f.Relation != nil || f.Type == "FILES" {
-			kept[f.Name] = true
-			kept[f.Name+"Id"] = true
+			for _, k := range []string{f.Name, f.Name + "Id"} {
+				if v, ok := rec[k]; ok {
+					out[k] = v
+				}
+			}
 		}
 	}
-	for k := range rec {
-		if !kept[k] {
-			delete(rec, k)
-		}
-	}
+	return out
 }
 
 func uniqueFields(o *Object) []*Field {
@@ -662,7 +665,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, plural, id 
 	cur["updatedAt"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 	s.stats.Updated[o.NameSingular]++
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"update" + capitalize(o.NameSingular): cloneRecord(cur)}})
-	s.keep(o, cur)
+	s.records[o.NameSingular][id] = s.keep(o, cur)
 	return nil
 }
 
