@@ -31,16 +31,19 @@ ORDER BY table_name, action
 {{define "gone"}}
 -- Records the destination holds (by the log) that the current table no
 -- longer has: deleted or filtered out in axiUm since they were pushed.
+-- The ids still in the table are taken out before the newest entry of
+-- each record is ranked: the ranking then sorts only the records gone
+-- (usually none), not the whole log of a table of millions.
 SELECT l.dest_id, coalesce(l.source_key, ''), coalesce(l.dest_db_id, 0)
 FROM (
     SELECT dest_id, source_key, dest_db_id, action,
            row_number() OVER (PARTITION BY dest_id ORDER BY logged_at DESC, run_id DESC) AS rn
     FROM meta.push_record
     WHERE destination = ? AND table_name = ? AND action IN ('create', 'update', 'restore', 'delete')
+      AND dest_id NOT IN (SELECT CAST({{.IDColumn}} AS VARCHAR) FROM {{.Relation}} WHERE {{.IDColumn}} IS NOT NULL)
+      {{- if .Paged}} AND dest_id > ?{{end}}
 ) l
 WHERE l.rn = 1 AND l.action <> 'delete'
-  AND l.dest_id NOT IN (SELECT CAST({{.IDColumn}} AS VARCHAR) FROM {{.Relation}} WHERE {{.IDColumn}} IS NOT NULL)
-  {{- if .Paged}} AND l.dest_id > ?{{end}}
 ORDER BY l.dest_id
 {{- if .Paged}} LIMIT ?{{end}}
 {{end}}
@@ -176,11 +179,14 @@ WHERE rn = 1 AND action <> 'delete'
 
 {{define "held_count"}}
 -- How many records of one table the log says the destination holds.
+-- (A grouped arg_max, not a ranking window: DuckDB's hash aggregate
+-- stays within memory_limit on a log of millions of entries.)
 SELECT count(*)
 FROM (
-    SELECT action, row_number() OVER (PARTITION BY dest_id ORDER BY logged_at DESC, run_id DESC) AS rn
+    SELECT arg_max(action, {'at': logged_at, 'run': run_id}) AS action
     FROM meta.push_record
     WHERE destination = ? AND table_name = ? AND action IN ('create', 'update', 'restore', 'delete')
+    GROUP BY dest_id
 )
-WHERE rn = 1 AND action <> 'delete'
+WHERE action <> 'delete'
 {{end}}
