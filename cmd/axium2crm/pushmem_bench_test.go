@@ -51,16 +51,7 @@ func BenchmarkPushMemory(b *testing.B) {
 	if object == "" {
 		b.Fatalf("AXIUM2CRM_BENCH_TABLE: %q is not perio_record or person", table)
 	}
-	if v := os.Getenv("AXIUM2CRM_BENCH_ROWS"); v != "" {
-		sizes = nil
-		for _, f := range strings.Split(v, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n <= 0 {
-				b.Fatalf("AXIUM2CRM_BENCH_ROWS: %q is not a positive number", f)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	sizes = benchSizes(b, "AXIUM2CRM_BENCH_ROWS", sizes)
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("%s=%d", table, n), func(b *testing.B) {
 			for b.Loop() {
@@ -83,6 +74,25 @@ func BenchmarkPushMemory(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchSizes reads a comma-separated list of sizes from the environment
+// variable env, def when it is unset.
+func benchSizes(b *testing.B, env string, def []int) []int {
+	b.Helper()
+	v := os.Getenv(env)
+	if v == "" {
+		return def
+	}
+	var sizes []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			b.Fatalf("%s: %q is not a positive number", env, f)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
 }
 
 // pushChild runs the command line as a child process and returns its peak
