@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
+	"github.com/axium2crm/axium2crm/fixtures/memstat"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -156,21 +157,6 @@ type goMemStats struct {
 	PeakRSS int64 `json:"peak_rss_kib"`
 }
 
-// vmHWM reads this process's resident high-water mark in KiB.
-func vmHWM() int64 {
-	raw, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
 // withGoMemStats runs f, sampling the Go runtime's memory every 50 ms,
 // and writes the peaks to path (nothing when path is empty).
 func withGoMemStats(path string, f func() int) int {
@@ -204,7 +190,7 @@ func withGoMemStats(path string, f func() int) int {
 	close(done)
 	sample()
 	mu.Lock()
-	peak.PeakRSS = vmHWM()
+	peak.PeakRSS = memstat.PeakRSS() >> 10
 	raw, _ := json.Marshal(peak)
 	mu.Unlock()
 	_ = os.WriteFile(path, raw, 0o600)
@@ -219,20 +205,7 @@ func memBenchProject(b *testing.B, table string, n int) string {
 	b.Helper()
 	dir := filepath.Join(b.TempDir(), "mig")
 	cliB(b, "init", dir)
-	cfgPath := filepath.Join(dir, "axium2crm.yaml")
-	cfg, err := os.ReadFile(cfgPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg = []byte(strings.Replace(string(cfg), "calls_per_minute: 100", "calls_per_minute: 6000000", 1))
-	if m := os.Getenv("AXIUM2CRM_BENCH_MEMORY"); m != "" {
-		// DuckDB's own memory_limit: its buffer pool keeps what the push
-		// scans, up to the limit, and that counts in the resident set.
-		cfg = regexp.MustCompile(`memory_limit: "[^"]*"`).ReplaceAll(cfg, []byte(`memory_limit: "`+m+`"`))
-	}
-	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
-		b.Fatal(err)
-	}
+	benchConfig(b, dir, os.Getenv("AXIUM2CRM_BENCH_MEMORY"))
 	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(dir, warehouse.FileName)})
 	if err != nil {
 		b.Fatal(err)
@@ -269,6 +242,25 @@ func memBenchProject(b *testing.B, table string, n int) string {
 	}
 	cliB(b, "map", "twenty", "--confirm", "--by", "bench", "--project", dir)
 	return dir
+}
+
+// benchConfig lifts a project's Twenty rate limit out of the way and, when
+// memory is set, sets DuckDB's memory_limit (its buffer pool keeps what a
+// stage scans, up to the limit, and that counts in the resident set).
+func benchConfig(b *testing.B, project, memory string) {
+	b.Helper()
+	path := filepath.Join(project, "axium2crm.yaml")
+	cfg, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), "calls_per_minute: 100", "calls_per_minute: 6000000", 1))
+	if memory != "" {
+		cfg = regexp.MustCompile(`memory_limit: "[^"]*"`).ReplaceAll(cfg, []byte(`memory_limit: "`+memory+`"`))
+	}
+	if err := os.WriteFile(path, cfg, 0o600); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // cliB runs the command line in-process and stops the benchmark on failure.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,16 +65,7 @@ func BenchmarkSchool(b *testing.B) {
 				stage("generate", func() int64 { return 0 }, nil,
 					"fixtures", "generate", "--out", export, "--patients", strconv.Itoa(n), "--seed", "7")
 				cliB(b, "init", mig)
-				cfgPath := filepath.Join(mig, "axium2crm.yaml")
-				cfg, err := os.ReadFile(cfgPath)
-				if err != nil {
-					b.Fatal(err)
-				}
-				cfg = regexp.MustCompile(`memory_limit: "[^"]*"`).ReplaceAll(cfg, []byte(`memory_limit: "`+memory+`"`))
-				cfg = []byte(strings.Replace(string(cfg), "calls_per_minute: 100", "calls_per_minute: 6000000", 1))
-				if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
-					b.Fatal(err)
-				}
+				benchConfig(b, mig, memory)
 				stage("load", count("raw"), nil, "load", export, "--project", mig)
 				figs[0].rows = figs[1].rows // generate wrote what load landed
 				stage("run", count("twenty", "odoo"), nil, "run", "--project", mig)
@@ -91,7 +81,7 @@ func BenchmarkSchool(b *testing.B) {
 				var sb strings.Builder
 				fmt.Fprintf(&sb, "%d patients, memory_limit %s:\n%-14s %12s %10s %12s %10s", n, memory, "stage", "rows", "time", "rows/s", "peak RSS")
 				if first != nil {
-					fmt.Fprintf(&sb, " %s", fmt.Sprintf("growth vs %d patients", firstN))
+					fmt.Fprintf(&sb, " growth vs %d patients", firstN)
 				}
 				sb.WriteString("\n")
 				for i, f := range figs {
