@@ -82,13 +82,16 @@ func TestPagerReadsSelfReferencesLevelByLevel(t *testing.T) {
 		// A cycle climbs to the cap and comes last.
 		{"e", cycle}, {"f", cycle},
 	}, got)
-	assert.Equal(t, []int{2, 3, 3, 2, 1, 1, 1, 2}, pages, "pages are bounded and never mix two levels")
+	// Level 0 is read by row id ranges of 3 (c b a, d e f, g h -, - z0 z1,
+	// z2 z3 z4) less the rows of higher levels; each level above by its
+	// rows' positions.
+	assert.Equal(t, []int{2, 1, 1, 1, 2, 3, 1, 1, 1, 2}, pages, "pages are bounded and never mix two levels")
 	var temps int
 	require.NoError(t, db.QueryRow("SELECT count(*) FROM duckdb_tables() WHERE temporary").Scan(&temps))
 	assert.Zero(t, temps, "Close drops the level table")
 }
 
-func TestPagerWithoutSelfReferencesReadsKeyOrder(t *testing.T) {
+func TestPagerWithoutSelfReferencesReadsTableOrder(t *testing.T) {
 	db := streamDB(t)
 	p, err := exporters.NewPager(context.Background(), db, "twenty", "people", "id", nil, 4)
 	require.NoError(t, err)
@@ -98,8 +101,119 @@ func TestPagerWithoutSelfReferencesReadsKeyOrder(t *testing.T) {
 		keys = append(keys, r.key)
 		assert.Zero(t, r.level)
 	}
+	// The rows without a key, then row id ranges of 4, each in key order:
+	// c b a d, e f g h, - - z0 z1, z2 z3 z4.
+	assert.Equal(t, []string{"<nil>", "<nil>", "a", "b", "c", "d", "e", "f", "g", "h", "z0", "z1", "z2", "z3", "z4"}, keys)
+	assert.Equal(t, []int{2, 4, 4, 2, 3}, pages)
+}
+
+func TestOrderedPagerReadsKeyOrderAcrossPages(t *testing.T) {
+	db := streamDB(t)
+	p, err := exporters.NewOrderedPager(context.Background(), db, "twenty", "people", "id", 4)
+	require.NoError(t, err)
+	got, pages := readAll(t, p, 4)
+	var keys []string
+	for _, r := range got {
+		keys = append(keys, r.key)
+	}
 	assert.Equal(t, []string{"<nil>", "<nil>", "a", "b", "c", "d", "e", "f", "g", "h", "z0", "z1", "z2", "z3", "z4"}, keys)
 	assert.Equal(t, []int{2, 4, 4, 4, 1}, pages)
+	require.NoError(t, p.Close())
+	var temps int
+	require.NoError(t, db.QueryRow("SELECT count(*) FROM duckdb_tables() WHERE temporary").Scan(&temps))
+	assert.Zero(t, temps, "Close drops the sorted copy")
+}
+
+// TestPagerReadsEveryRowOnce: a shuffled table bigger than many pages,
+// whose rows point at each other, read as a table with deleted rows (row
+// ids with gaps), as a view, and as the table it was before the deletes:
+// every row comes exactly once, after the row it points at, in pages of
+// at most the page size and in key order within a page; the copy a view
+// or a table with gaps is read from is gone after Close.
+func TestPagerReadsEveryRowOnce(t *testing.T) {
+	db := streamDB(t)
+	ctx := context.Background()
+	_, err := db.Exec(`CREATE TABLE twenty.tree AS
+		SELECT printf('k%05d', i) AS id,
+			CASE WHEN i % 3 = 0 THEN NULL ELSE printf('k%05d', i // 3) END AS parent_id,
+			CASE WHEN i % 97 = 5 THEN NULL ELSE i END AS n
+		FROM range(5000) r(i) ORDER BY hash(i)`)
+	require.NoError(t, err)
+	_, err = db.Exec(`UPDATE twenty.tree SET id = NULL WHERE n IS NULL`)
+	require.NoError(t, err)
+	want := map[string]string{} // key: parent
+	rows, err := db.Query(`SELECT id, coalesce(parent_id, '') FROM twenty.tree WHERE id IS NOT NULL`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var k, parent string
+		require.NoError(t, rows.Scan(&k, &parent))
+		want[k] = parent
+	}
+	require.NoError(t, rows.Close())
+	var nulls int
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM twenty.tree WHERE id IS NULL`).Scan(&nulls))
+	require.NotZero(t, nulls)
+
+	check := func(t *testing.T, table string, want map[string]string, nulls int) {
+		p, err := exporters.NewPager(ctx, db, "twenty", table, "id", []string{"parent_id"}, 70)
+		require.NoError(t, err)
+		seen := map[string]int{}
+		pos := 0
+		gotNulls := 0
+		for {
+			var keys []string
+			pg, ok, err := p.Next(ctx, func(cols []*sql.ColumnType, vals []any) error {
+				if vals[0] == nil {
+					gotNulls++
+					assert.Empty(t, seen, "rows without a key come first")
+					return nil
+				}
+				keys = append(keys, vals[0].(string))
+				return nil
+			})
+			require.NoError(t, err)
+			if !ok {
+				break
+			}
+			require.LessOrEqual(t, pg.Rows, 70)
+			assert.IsIncreasing(t, keys, "a page is in key order")
+			for _, k := range keys {
+				_, dup := seen[k]
+				require.False(t, dup, "%s read twice", k)
+				if parent := want[k]; parent != "" {
+					if _, exists := want[parent]; exists {
+						_, before := seen[parent]
+						assert.True(t, before, "%s is read after %s, which it points at", k, parent)
+					}
+				}
+				seen[k] = pos
+				pos++
+			}
+		}
+		assert.Len(t, seen, len(want), "every row with a key once")
+		assert.Equal(t, nulls, gotNulls, "every row without a key once")
+		require.NoError(t, p.Close())
+		var temps int
+		require.NoError(t, db.QueryRow("SELECT count(*) FROM duckdb_tables() WHERE temporary").Scan(&temps))
+		assert.Zero(t, temps, "Close drops the copy and the level table")
+	}
+	t.Run("table", func(t *testing.T) { check(t, "tree", want, nulls) })
+
+	_, err = db.Exec(`DELETE FROM twenty.tree WHERE n % 7 = 1`)
+	require.NoError(t, err)
+	for k := range want {
+		var n int
+		_, _ = fmt.Sscanf(k, "k%d", &n)
+		if n%7 == 1 {
+			delete(want, k)
+		}
+	}
+	_, err = db.Exec(`CHECKPOINT`)
+	require.NoError(t, err)
+	t.Run("table with deleted rows", func(t *testing.T) { check(t, "tree", want, nulls) })
+	_, err = db.Exec(`CREATE VIEW twenty.tree_view AS SELECT * FROM twenty.tree`)
+	require.NoError(t, err)
+	t.Run("view", func(t *testing.T) { check(t, "tree_view", want, nulls) })
 }
 
 func TestDuplicatesLooksAcrossTheWholeTable(t *testing.T) {

@@ -637,7 +637,7 @@ func (v *verifier) verifyTable(ctx context.Context, t *tableData, schema, table 
 	if err != nil {
 		return tv, err
 	}
-	pager, err := exporters.NewPager(ctx, v.db, schema, table, "id", nil, verifyPageRows)
+	pager, err := exporters.NewOrderedPager(ctx, v.db, schema, table, "id", verifyPageRows)
 	if err != nil {
 		return tv, err
 	}

@@ -1,8 +1,10 @@
 {{define "self_levels"}}
 -- The self-reference level of every row of a table that points at another
 -- row of the same table: one more than the highest level of the rows it
--- points at (rows pointing at none are level 0 and not listed). Rows in a
--- cycle climb to the cap and are read last.
+-- points at (rows pointing at none are level 0 and not listed), with its
+-- row id, in level and row id order: the pager reads a level's rows by
+-- their positions in this table. Rows in a cycle climb to the cap and are
+-- read last.
 CREATE OR REPLACE TEMP TABLE {{.Levels}} AS
 WITH RECURSIVE refs AS (
     SELECT CAST({{.Key}} AS VARCHAR) AS k, unnest([{{.Refs}}]) AS ref
@@ -18,8 +20,13 @@ lv(k, level) AS (
     SELECT DISTINCT k, 1 FROM edges
     UNION
     SELECT e.k, lv.level + 1 FROM edges e JOIN lv ON e.ref = lv.k WHERE lv.level < {{.Max}}
+),
+highest AS (
+    SELECT k, max(level) AS level FROM lv GROUP BY k
 )
-SELECT k, max(level) AS level FROM lv GROUP BY k
+SELECT h.k, h.level, t.rowid AS r
+FROM highest h JOIN {{.Relation}} t ON CAST(t.{{.Key}} AS VARCHAR) = h.k
+ORDER BY h.level, r
 {{end}}
 
 {{define "duplicates"}}

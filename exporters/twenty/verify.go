@@ -339,7 +339,7 @@ func (t *tally) flush(ctx context.Context, run *audit.Run) error {
 // records by id; the first quota rows are also shown side by side.
 func verifyRows(ctx context.Context, db *sql.DB, opt VerifyOptions, o ObjectPlan, schema, table string, names map[string]string, quota int, run *audit.Run, rep *VerifyReport) (exporters.TableVerify, error) {
 	ov := exporters.TableVerify{Object: o.NameSingular, Table: o.QualifiedTable()}
-	pager, err := exporters.NewPager(ctx, db, schema, table, "id", nil, verifyPageRows)
+	pager, err := exporters.NewOrderedPager(ctx, db, schema, table, "id", verifyPageRows)
 	if err != nil {
 		return ov, err
 	}
@@ -384,7 +384,7 @@ func verifyRows(ctx context.Context, db *sql.DB, opt VerifyOptions, o ObjectPlan
 func verifyList(ctx context.Context, db *sql.DB, opt VerifyOptions, o ObjectPlan, names map[string]string, links []string,
 	person ObjectPlan, run *audit.Run, rep *VerifyReport) (exporters.TableVerify, error) {
 	ov := exporters.TableVerify{Object: o.NameSingular, Table: o.QualifiedTable()}
-	pager, err := exporters.NewPager(ctx, db, "twenty", o.Table, "id", nil, verifyPageRows)
+	pager, err := exporters.NewOrderedPager(ctx, db, "twenty", o.Table, "id", verifyPageRows)
 	if err != nil {
 		return ov, err
 	}

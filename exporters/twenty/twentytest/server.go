@@ -39,8 +39,10 @@
 package twentytest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -388,6 +390,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	// Twenty's body parser reads the whole request before any guard or
+	// handler runs, so a fault (and a test's hook that cancels the client
+	// from it) meets a request the server has received in full; a client
+	// gone before that sent nothing the server acted on.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	s.mu.Lock()
 	s.calls++
 	call := s.calls
