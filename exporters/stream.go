@@ -2,10 +2,10 @@ package exporters
 
 import (
 	"bytes"
-	"errors"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
