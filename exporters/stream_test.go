@@ -228,3 +228,29 @@ func TestDuplicatesLooksAcrossTheWholeTable(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]exporters.Duplicate{"g": {Value: "d@mail", FirstKey: "d"}}, got)
 }
+
+// TestPagerReadsUnderPlainViews: a destination table is a view over the
+// run's stored table; the pager reads the stored table itself (no copy),
+// and copies a view that does more than read one table whole.
+func TestPagerReadsUnderPlainViews(t *testing.T) {
+	db := streamDB(t)
+	ctx := context.Background()
+	_, err := db.Exec(`CREATE TABLE snap."stored ""people""" AS SELECT * FROM twenty.people;
+		CREATE VIEW twenty.plain AS SELECT * FROM snap."stored ""people""";
+		CREATE VIEW twenty.plainer AS SELECT * FROM twenty.plain;
+		CREATE VIEW twenty.filtered AS SELECT * FROM twenty.people WHERE email IS NOT NULL`)
+	require.NoError(t, err)
+	for view, want := range map[string]struct {
+		rows   int
+		copies int
+	}{"plain": {15, 0}, "plainer": {15, 0}, "filtered": {5, 1}} {
+		p, err := exporters.NewPager(ctx, db, "twenty", view, "id", nil, 4)
+		require.NoError(t, err)
+		var temps int
+		require.NoError(t, db.QueryRow("SELECT count(*) FROM duckdb_tables() WHERE temporary").Scan(&temps))
+		assert.Equal(t, want.copies, temps, view)
+		got, _ := readAll(t, p, 4)
+		assert.Len(t, got, want.rows, view)
+		require.NoError(t, p.Close())
+	}
+}
