@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -18,7 +19,8 @@ type relCol struct {
 }
 
 // sampleIDs picks n patients (people whose _source_object is 'patient', in
-// id order) and everything linked to them: records that reference a
+// id order) and everything linked to them, worked out in the warehouse
+// (exporters.SampleClosure): records that reference a
 // sampled record (tasks through task targets, notes, perio records,
 // attachments), and the records those reference (companies, workspace
 // members). Records owned by other people are left out: a row that
@@ -33,118 +35,56 @@ func sampleIDs(ctx context.Context, db *sql.DB, plan Plan, n int) (map[string]ma
 	for _, o := range plan.Objects {
 		tableOf[o.NameSingular] = o.Table
 	}
-	rels := map[string][]relCol{}
+	var edges []exporters.SampleEdge
 	for _, f := range plan.Fields {
 		if f.Type != "RELATION" || tableOf[f.RelationTarget] == "" || tableOf[f.Object] == "" {
 			continue
 		}
 		t := tableOf[f.Object]
-		rels[t] = append(rels[t], relCol{column: f.Column, target: tableOf[f.RelationTarget]})
+		edges = append(edges, exporters.SampleEdge{Table: "twenty." + warehouse.QuoteIdent(t), SrcTable: t,
+			Column: warehouse.QuoteIdent(f.Column), DstTable: tableOf[f.RelationTarget]})
 	}
 	// Shared parents never pull in their other children.
-	shared := map[string]bool{}
-	for _, r := range rels[person.Table] {
-		shared[r.target] = true
+	shared := []string{"''"}
+	for _, e := range edges {
+		if e.SrcTable == person.Table {
+			shared = append(shared, "'"+strings.ReplaceAll(e.DstTable, "'", "''")+"'")
+		}
 	}
 	if wm, ok := plan.Object("workspaceMember"); ok {
-		shared[wm.Table] = true
+		shared = append(shared, "'"+strings.ReplaceAll(wm.Table, "'", "''")+"'")
 	}
-
-	included := map[string]map[string]bool{}
-	for _, o := range plan.Objects {
-		included[o.Table] = map[string]bool{}
-	}
-	q := "SELECT " + warehouse.QuoteIdent("id") + " FROM twenty." + warehouse.QuoteIdent(person.Table) +
-		" WHERE " + warehouse.QuoteIdent("_source_object") + " = 'patient' ORDER BY " + warehouse.QuoteIdent("id") + " LIMIT ?"
-	ids, err := scanStrings(ctx, db, q, n)
+	c, err := exporters.NewSampleClosure(ctx, db, edges)
 	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	pt := "'" + strings.ReplaceAll(person.Table, "'", "''") + "'"
+	if _, err := db.ExecContext(ctx, "INSERT INTO "+c.Keep+" SELECT "+pt+" || '/' || CAST(id AS VARCHAR) FROM twenty."+warehouse.QuoteIdent(person.Table)+
+		" WHERE "+warehouse.QuoteIdent("_source_object")+" = 'patient' ORDER BY id LIMIT ?", n); err != nil {
 		return nil, fmt.Errorf("--sample: pick patients from twenty.%s: %w", person.Table, err)
 	}
-	sampled := map[string]bool{}
-	for _, id := range ids {
-		sampled[id] = true
-		included[person.Table][id] = true
+	// A row belongs to the sample when it references a kept record that is
+	// not a shared parent and every person it references is sampled (the
+	// sampled patients are the only people kept); a kept row keeps what it
+	// references, people aside.
+	err = c.Fix(ctx,
+		"INSERT INTO "+c.Keep+" SELECT src FROM "+c.Edges+" WHERE src_tbl <> "+pt+` GROUP BY src
+		HAVING bool_and(dst_tbl <> `+pt+` OR dst IN (SELECT k FROM `+c.Keep+`))
+		   AND bool_or(dst_tbl NOT IN (`+strings.Join(shared, ", ")+`) AND dst IN (SELECT k FROM `+c.Keep+`))
+		   AND src NOT IN (SELECT k FROM `+c.Keep+`)`,
+		"INSERT INTO "+c.Keep+" SELECT DISTINCT dst FROM "+c.Edges+" WHERE dst_tbl <> "+pt+`
+		   AND src IN (SELECT k FROM `+c.Keep+`) AND dst NOT IN (SELECT k FROM `+c.Keep+`)`)
+	if err != nil {
+		return nil, err
 	}
-
-	type row struct {
-		id   string
-		refs []string
-	}
-	tables := map[string][]row{}
+	included := map[string]map[string]bool{}
 	for _, o := range plan.Objects {
-		cols := []string{warehouse.QuoteIdent("id")}
-		for _, r := range rels[o.Table] {
-			cols = append(cols, warehouse.QuoteIdent(r.column)+"::VARCHAR")
-		}
-		rs, err := db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM twenty."+warehouse.QuoteIdent(o.Table))
-		if err != nil {
-			return nil, fmt.Errorf("--sample: read twenty.%s: %w", o.Table, err)
-		}
-		for rs.Next() {
-			vals := make([]sql.NullString, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rs.Scan(ptrs...); err != nil {
-				rs.Close()
-				return nil, err
-			}
-			r := row{id: vals[0].String}
-			for _, v := range vals[1:] {
-				r.refs = append(r.refs, v.String)
-			}
-			tables[o.Table] = append(tables[o.Table], r)
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
+		if included[o.Table], err = c.Kept(ctx, o.Table); err != nil {
 			return nil, err
 		}
 	}
-
-	for changed := true; changed; {
-		changed = false
-		for _, o := range plan.Objects {
-			for _, r := range tables[o.Table] {
-				if !included[o.Table][r.id] && o.Table != person.Table && takes(r.refs, rels[o.Table], included, shared, person.Table, sampled) {
-					included[o.Table][r.id] = true
-					changed = true
-				}
-				if !included[o.Table][r.id] {
-					continue
-				}
-				for i, ref := range r.refs {
-					t := rels[o.Table][i].target
-					if ref == "" || included[t][ref] || t == person.Table {
-						continue
-					}
-					included[t][ref] = true
-					changed = true
-				}
-			}
-		}
-	}
 	return included, nil
-}
-
-// takes says whether a row belongs to the sample: it references a sampled
-// record that is not a shared parent, and every person it references is
-// sampled.
-func takes(refs []string, rels []relCol, included map[string]map[string]bool, shared map[string]bool, personTable string, sampled map[string]bool) bool {
-	linked := false
-	for i, ref := range refs {
-		if ref == "" {
-			continue
-		}
-		t := rels[i].target
-		if t == personTable && !sampled[ref] {
-			return false
-		}
-		if !shared[t] && included[t][ref] {
-			linked = true
-		}
-	}
-	return linked
 }
 
 func scanStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
