@@ -26,14 +26,15 @@ type SampleEdge struct {
 	// comma-separated list of keys.
 	Column string
 	Split  bool
-	// DstTable is the target table's name in the keys ("" when the keys
-	// are global, as Odoo's external ids are).
+	// DstTable is the target table's name in the keys (unused when the
+	// keys are global, as Odoo's external ids are).
 	DstTable string
 }
 
 // SampleClosure holds the edge table and the kept keys of one sample, as
 // temporary tables: edges(src, src_tbl, dst, dst_tbl) and keep(k), where
-// a key is "table/id" (or the id alone for global keys).
+// a key is "table/id" when ids are scoped by table (Twenty's), the id
+// alone when they are global (Odoo's external ids).
 type SampleClosure struct {
 	db              *sql.DB
 	Edges, Keep     string // quoted temporary tables, schema temp.main
@@ -41,8 +42,9 @@ type SampleClosure struct {
 }
 
 // NewSampleClosure makes the edge table from edges (rows without a
-// reference give none) and an empty keep table.
-func NewSampleClosure(ctx context.Context, db *sql.DB, edges []SampleEdge) (_ *SampleClosure, err error) {
+// reference give none) and an empty keep table; scoped says whether ids
+// are scoped by table.
+func NewSampleClosure(ctx context.Context, db *sql.DB, edges []SampleEdge, scoped bool) (_ *SampleClosure, err error) {
 	n := pagerSeq.Add(1)
 	c := &SampleClosure{db: db, Edges: "temp.main." + warehouse.QuoteIdent(fmt.Sprintf("sample_edges_%d", n)),
 		Keep: "temp.main." + warehouse.QuoteIdent(fmt.Sprintf("sample_keep_%d", n))}
@@ -57,8 +59,11 @@ func NewSampleClosure(ctx context.Context, db *sql.DB, edges []SampleEdge) (_ *S
 		if e.Split {
 			ref = "NULLIF(trim(unnest(string_split(CAST(" + e.Column + " AS VARCHAR), ','))), '')"
 		}
-		src := keyExpr(e.SrcTable, `CAST("id" AS VARCHAR)`)
-		parts = append(parts, "SELECT src, src_tbl, "+keyExpr(e.DstTable, "ref")+", dst_tbl FROM (SELECT "+src+" AS src, "+
+		src, dst := `CAST("id" AS VARCHAR)`, "ref"
+		if scoped {
+			src, dst = quoteString(e.SrcTable+"/")+" || "+src, quoteString(e.DstTable+"/")+" || "+dst
+		}
+		parts = append(parts, "SELECT src, src_tbl, "+dst+", dst_tbl FROM (SELECT "+src+" AS src, "+
 			quoteString(e.SrcTable)+" AS src_tbl, "+ref+" AS ref, "+quoteString(e.DstTable)+" AS dst_tbl FROM "+e.Table+") WHERE ref IS NOT NULL")
 	}
 	if _, err := db.ExecContext(ctx, "CREATE TEMP TABLE "+c.Edges+" AS "+strings.Join(parts, " UNION ALL ")); err != nil {
@@ -70,14 +75,6 @@ func NewSampleClosure(ctx context.Context, db *sql.DB, edges []SampleEdge) (_ *S
 	}
 	c.kept = true
 	return c, nil
-}
-
-// keyExpr is the key of id in table ("table/id", or id for global keys).
-func keyExpr(table, id string) string {
-	if table == "" {
-		return id
-	}
-	return quoteString(table+"/") + " || " + id
 }
 
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -104,15 +101,19 @@ func (c *SampleClosure) Fix(ctx context.Context, stmts ...string) error {
 	}
 }
 
-// Kept reads the kept keys of table (prefix "table/" stripped; "" for
-// global keys, every key).
+// Kept reads the kept ids of table, for ids scoped by table.
 func (c *SampleClosure) Kept(ctx context.Context, table string) (map[string]bool, error) {
-	q := "SELECT k FROM " + c.Keep
-	var args []any
-	if table != "" {
-		q = "SELECT substr(k, ?) FROM " + c.Keep + " WHERE starts_with(k, ?)"
-		args = []any{len(table) + 2, table + "/"}
-	}
+	return c.set(ctx, "SELECT substr(k, ?) FROM "+c.Keep+" WHERE starts_with(k, ?)", len(table)+2, table+"/")
+}
+
+// KeptRows reads the keys of relation's rows (key: the quoted key column)
+// that are kept, for global ids.
+func (c *SampleClosure) KeptRows(ctx context.Context, relation, key string) (map[string]bool, error) {
+	return c.set(ctx, "SELECT DISTINCT CAST("+key+" AS VARCHAR) FROM "+relation+
+		" WHERE CAST("+key+" AS VARCHAR) IN (SELECT k FROM "+c.Keep+")")
+}
+
+func (c *SampleClosure) set(ctx context.Context, q string, args ...any) (map[string]bool, error) {
 	rows, err := c.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("--sample: %w", err)

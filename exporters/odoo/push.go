@@ -477,40 +477,60 @@ func (p *pusher) trimCache() {
 // sample keeps opt.Sample patients and every record linked to them; it
 // reads the tables' ids and references only.
 func (p *pusher) sample(ctx context.Context, objects []exporters.Object) error {
-	var tables []*tableData
-	for _, t := range p.tables {
-		k, err := readKeys(ctx, p.db, t)
-		if err != nil {
-			return err
-		}
-		tables = append(tables, k)
+	keep, err := sampleKeep(ctx, p.db, p.tables, p.opt.SampleTable, p.opt.Sample)
+	if err != nil {
+		return err
 	}
-	sample(tables, p.opt.SampleTable, p.opt.Sample)
 	for i := range objects {
-		keep := map[string]bool{}
-		for _, t := range tables {
-			if t.obj.Table != objects[i].Table {
-				continue
-			}
-			id := t.col("id")
-			for _, row := range t.rows {
-				keep[fmt.Sprint(row[id])] = true
-			}
-		}
-		objects[i].Keep = keep
+		objects[i].Keep = keep[objects[i].Table]
 	}
 	return nil
 }
 
-// readKeys reads a table's ids and the columns that hold references.
-func readKeys(ctx context.Context, db *sql.DB, t *tableData) (*tableData, error) {
-	var cols []string
-	for _, c := range t.cols {
-		if c.name == "id" || c.ref || c.name == "_res_xid" {
-			cols = append(cols, warehouse.QuoteIdent(c.name))
+// sampleKeep keeps n rows of the patient table (in id order) and every
+// row linked to them, worked out in the warehouse
+// (exporters.SampleClosure): first downward, rows referring to a kept
+// record (visits, events, notes, ...), transitively; then upward, the
+// records kept rows refer to (guarantors, users, products), transitively,
+// without pulling in those targets' other dependants. It returns the kept
+// ids of each table.
+func sampleKeep(ctx context.Context, db *sql.DB, tables []*tableData, patientTable string, n int) (map[string]map[string]bool, error) {
+	var edges []exporters.SampleEdge
+	for _, t := range tables {
+		for _, c := range t.cols {
+			if c.ref || c.name == "_res_xid" {
+				edges = append(edges, exporters.SampleEdge{Table: "odoo." + warehouse.QuoteIdent(t.obj.Table), SrcTable: t.obj.Table,
+					Column: warehouse.QuoteIdent(c.name), Split: true})
+			}
 		}
 	}
-	return queryTable(ctx, db, t.obj, strings.Join(cols, ", "), " ORDER BY id")
+	c, err := exporters.NewSampleClosure(ctx, db, edges, false)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if _, err := db.ExecContext(ctx, "INSERT INTO "+c.Keep+" SELECT CAST(id AS VARCHAR) FROM odoo."+warehouse.QuoteIdent(patientTable)+
+		" WHERE id IS NOT NULL ORDER BY id LIMIT ?", n); err != nil {
+		return nil, fmt.Errorf("--sample: pick patients from odoo.%s: %w", patientTable, err)
+	}
+	pt := "'" + strings.ReplaceAll(patientTable, "'", "''") + "'"
+	if err := c.Fix(ctx, "INSERT INTO "+c.Keep+" SELECT DISTINCT src FROM "+c.Edges+" WHERE src_tbl <> "+pt+
+		" AND dst IN (SELECT k FROM "+c.Keep+") AND src NOT IN (SELECT k FROM "+c.Keep+")"); err != nil {
+		return nil, err
+	}
+	if err := c.Fix(ctx, "INSERT INTO "+c.Keep+" SELECT DISTINCT dst FROM "+c.Edges+
+		" WHERE src IN (SELECT k FROM "+c.Keep+") AND dst NOT IN (SELECT k FROM "+c.Keep+")"); err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]bool{}
+	for _, t := range tables {
+		ids, err := c.KeptRows(ctx, "odoo."+warehouse.QuoteIdent(t.obj.Table), warehouse.QuoteIdent("id"))
+		if err != nil {
+			return nil, err
+		}
+		out[t.obj.Table] = ids
+	}
+	return out, nil
 }
 
 func (p *pusher) readDirs(ctx context.Context) error {
@@ -880,77 +900,4 @@ func (pr prober) Probe(ctx context.Context, table string, xids []string) (map[st
 		}
 	}
 	return out, nil
-}
-
-// sample keeps n rows of the patient table and every row linked to them:
-// rows referring to a kept row (visits, events, notes, ...), transitively,
-// and the rows those refer to (guarantors, users, products).
-func sample(tables []*tableData, patientTable string, n int) {
-	keep := map[string]bool{}
-	for _, t := range tables {
-		if t.obj.Table == patientTable {
-			i := t.col("id")
-			for j := 0; j < len(t.rows) && j < n; j++ {
-				keep[fmt.Sprint(t.rows[j][i])] = true
-			}
-		}
-	}
-	refsOf := func(t *tableData, row []any) []string {
-		var out []string
-		for i, c := range t.cols {
-			if (c.ref || c.name == "_res_xid") && row[i] != nil {
-				for _, x := range strings.Split(fmt.Sprint(row[i]), ",") {
-					out = append(out, strings.TrimSpace(x))
-				}
-			}
-		}
-		return out
-	}
-	// Downward: anything referring to a kept record.
-	for changed := true; changed; {
-		changed = false
-		for _, t := range tables {
-			id := t.col("id")
-			for _, row := range t.rows {
-				x := fmt.Sprint(row[id])
-				if keep[x] {
-					continue
-				}
-				for _, r := range refsOf(t, row) {
-					if keep[r] && t.obj.Table != patientTable {
-						keep[x], changed = true, true
-						break
-					}
-				}
-			}
-		}
-	}
-	// Upward: what kept records refer to, transitively, without pulling
-	// in those targets' other dependants.
-	for changed := true; changed; {
-		changed = false
-		for _, t := range tables {
-			id := t.col("id")
-			for _, row := range t.rows {
-				if !keep[fmt.Sprint(row[id])] {
-					continue
-				}
-				for _, r := range refsOf(t, row) {
-					if !keep[r] {
-						keep[r], changed = true, true
-					}
-				}
-			}
-		}
-	}
-	for _, t := range tables {
-		id := t.col("id")
-		kept := t.rows[:0]
-		for _, row := range t.rows {
-			if keep[fmt.Sprint(row[id])] {
-				kept = append(kept, row)
-			}
-		}
-		t.rows = kept
-	}
 }

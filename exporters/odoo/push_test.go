@@ -629,3 +629,25 @@ func TestDryRunReportsMissingRights(t *testing.T) {
 	}
 	assert.Zero(t, createCalls(s), "the dry run wrote nothing")
 }
+
+// TestSampleKeepMatchesTheInMemoryClosure: the sample worked out in the
+// warehouse is the one the push took when it read every table's ids and
+// references into memory and closed over them in Go.
+func TestSampleKeepMatchesTheInMemoryClosure(t *testing.T) {
+	f := newFixture(t, 40)
+	ctx := context.Background()
+	for _, n := range []int{1, 3, 7, 100} {
+		got, err := odoo.SampleKeep(ctx, f.db, "res_partner_patient", n, false)
+		require.NoError(t, err)
+		want, err := odoo.SampleKeep(ctx, f.db, "res_partner_patient", n, true)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "sample of %d", n)
+		for i := 1; i <= min(n, 40); i++ {
+			assert.True(t, got["res_partner_patient"][fmt.Sprintf("axium.patient_%05d", i)], "the first %d patients are the sample", n)
+		}
+		assert.NotEmpty(t, got["calendar_event"], "sample of %d", n)
+	}
+	var temps int
+	require.NoError(t, f.db.QueryRow("SELECT count(*) FROM duckdb_tables() WHERE temporary").Scan(&temps))
+	assert.Zero(t, temps, "the closure's tables are dropped")
+}

@@ -54,7 +54,7 @@ func sampleIDs(ctx context.Context, db *sql.DB, plan Plan, n int) (map[string]ma
 	if wm, ok := plan.Object("workspaceMember"); ok {
 		shared = append(shared, "'"+strings.ReplaceAll(wm.Table, "'", "''")+"'")
 	}
-	c, err := exporters.NewSampleClosure(ctx, db, edges)
+	c, err := exporters.NewSampleClosure(ctx, db, edges, true)
 	if err != nil {
 		return nil, err
 	}
