@@ -180,7 +180,8 @@ func TestPushThroughFaults(t *testing.T) {
 
 // TestPushSchemaCreateAnswerLost: the answer to every create of the schema
 // step (the custom model, its access rule, the x_ fields, an option added
-// to a selection field made by hand) is lost once, either after Odoo made
+// to a selection field made by hand), and of the perio records' creates
+// and their external ids, is lost once, either after Odoo made
 // it or before the call reached Odoo. The push reads back what Odoo holds
 // and takes what it finds as made, or sends the create again when it finds
 // nothing: it finishes in one run (no --resume), Odoo makes each create
@@ -241,7 +242,12 @@ func TestPushSchemaCreateAnswerLost(t *testing.T) {
 			faults.Settle()
 			exportertest.AssertSettled(t, f.db, odoo.Destination, rep.RunID)
 			lost := faults.Counts().Injected[kind]
-			assert.Equal(t, 5, lost, "the model, its access rule, the fields of each of two models, the option: each create's answer lost")
+			perio := f.rows(t)["x_perio_record"]
+			batches := (perio + pushOpts().BatchSize - 1) / pushOpts().BatchSize
+			assert.Equal(t, 5+2*batches, lost, "the model, its access rule, the fields of each of two models, the option, and each batch of "+
+				"perio records and of their external ids (written by create): each create's answer lost")
+			assert.Equal(t, perio, s.Count("x_perio_record"), "each perio record made once")
+			assert.Equal(t, perio, axiumCount(s)["x_perio_record"], "and named once")
 			assert.Equal(t, lost, creates()-before, "Odoo made each create once")
 
 			// One of each at the server.

@@ -119,7 +119,10 @@ type column struct {
 type tableData struct {
 	obj  Object
 	cols []column
-	rows [][]any
+	// create is how the push writes the table's new records with create
+	// (one entry per import column), or nil when it writes them with load.
+	create []createCol
+	rows   [][]any
 }
 
 func (t *tableData) col(name string) int {

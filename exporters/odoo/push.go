@@ -170,6 +170,7 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 		if err != nil {
 			return rep, err
 		}
+		p.planCreate(t)
 		p.tables = append(p.tables, t)
 	}
 	if opt.TimeZone == nil {
@@ -390,6 +391,15 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 	}
 	if err := p.lookupStates(ctx, recs); err != nil {
 		return res, err
+	}
+	if t.create != nil && !b.DryRun {
+		creates := true
+		for _, it := range b.Items {
+			creates = creates && it.Action == audit.Create
+		}
+		if creates {
+			return res, p.writeCreate(ctx, t, recs, &res)
+		}
 	}
 	var ok []*rec
 	var rows []any
@@ -898,6 +908,23 @@ func (pr prober) Probe(ctx context.Context, table string, xids []string) (map[st
 		if model == "" || target.Model == model {
 			out[x] = target.ID
 		}
+	}
+	if model == "" || !pr.plan.hasField(model, createKey) {
+		return out, nil
+	}
+	// Records written by create that the push had not named yet.
+	var unnamed []string
+	for _, x := range xids {
+		if _, ok := found[x]; !ok {
+			unnamed = append(unnamed, x)
+		}
+	}
+	named, err := nameByKey(ctx, pr.c, model, unnamed)
+	if err != nil {
+		return nil, err
+	}
+	for x, id := range named {
+		out[x] = id
 	}
 	return out, nil
 }

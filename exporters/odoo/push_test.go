@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -266,6 +267,21 @@ func TestInterruptedPushResumesToTheSameEnd(t *testing.T) {
 				return odootest.Pass
 			})
 		}},
+		{"stopped between perio records' create and their external ids", func(s *odootest.Server, cancel context.CancelFunc) {
+			// Perio records go by create, then their names by one create
+			// on ir.model.data: the process is gone between the two.
+			var created atomic.Bool
+			s.Inject(func(c odootest.Call) odootest.Failure {
+				if c.Model == "x_perio_record" && c.ORM == "create" {
+					created.Store(true)
+				}
+				if c.Model == "ir.model.data" && c.ORM == "create" && created.Load() {
+					cancel()
+					return odootest.DropBefore
+				}
+				return odootest.Pass
+			})
+		}},
 		{"cancelled (Ctrl-C) halfway", func(s *odootest.Server, cancel context.CancelFunc) {
 			s.Inject(func(c odootest.Call) odootest.Failure {
 				if c.ORM == "load" && c.Model == "calendar.event" {
@@ -305,6 +321,7 @@ func TestInterruptedPushResumesToTheSameEnd(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, want, state(s, pushedModels))
 			assert.Equal(t, fref.rows(t), axiumCount(s), "nothing sent twice")
+			assert.Equal(t, fref.rows(t)["x_perio_record"], s.Count("x_perio_record"), "no perio record doubled, named or not")
 		})
 	}
 }
@@ -427,7 +444,7 @@ func TestDryRunReturnsThePlanAndChangesNothing(t *testing.T) {
 	for _, a := range rep.Schema.Actions {
 		kinds[a.Kind]++
 	}
-	assert.Equal(t, map[string]int{"model": 1, "access": 1, "field": 6}, kinds)
+	assert.Equal(t, map[string]int{"model": 1, "access": 1, "field": 7}, kinds)
 	var creates int
 	for _, tr := range rep.Tables {
 		creates += tr.Create
@@ -650,4 +667,38 @@ func TestSampleKeepMatchesTheInMemoryClosure(t *testing.T) {
 	var temps int
 	require.NoError(t, f.db.QueryRow("SELECT count(*) FROM duckdb_tables() WHERE temporary").Scan(&temps))
 	assert.Zero(t, temps, "the closure's tables are dropped")
+}
+
+// TestRollbackRemovesRecordsCreatedButNotNamed: perio records go by
+// create, then their external ids; a push stopped between the two leaves
+// records Odoo holds without a name. A rollback settles them first (found
+// by their key field x_axium_xid, then named) and deletes them with the
+// rest.
+func TestRollbackRemovesRecordsCreatedButNotNamed(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 20)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var created atomic.Bool
+	s.Inject(func(call odootest.Call) odootest.Failure {
+		if call.Model == "x_perio_record" && call.ORM == "create" {
+			created.Store(true)
+		}
+		if call.Model == "ir.model.data" && call.ORM == "create" && created.Load() {
+			cancel()
+			return odootest.DropBefore
+		}
+		return odootest.Pass
+	})
+	rep, err := odoo.Push(pctx, f.db, c, pushOpts())
+	require.Error(t, err)
+	s.Inject(nil)
+	require.Greater(t, s.Count("x_perio_record"), axiumCount(s)["x_perio_record"], "records without their external id")
+
+	_, err = odoo.Rollback(ctx, f.db, c, odoo.RollbackOptions{PushRun: rep.RunID})
+	require.NoError(t, err)
+	assert.Zero(t, s.Count("x_perio_record"))
+	assert.Empty(t, axiumCount(s), "everything the push created is gone")
 }

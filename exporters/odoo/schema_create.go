@@ -31,6 +31,16 @@ type findFunc func(ctx context.Context) ([]int64, error)
 // records of one create call in one transaction, so finding only some of
 // them means they are not this push's: that is an error.
 func createSchema(ctx context.Context, c *Client, model string, vals []map[string]any, find findFunc) ([]int64, error) {
+	return createOnce(ctx, c, model, vals, nil, find)
+}
+
+// createOnce is createSchema with the create call's keyword arguments
+// (its context). The push's record creates use it too (create.go): their
+// key field is what find reads back. A create still running on the server
+// when the client gives up on it (the client waits 5 minutes; Odoo's
+// prefork workers are killed after limit_time_real, 120 s by default,
+// rolling their transaction back) is not read back as made.
+func createOnce(ctx context.Context, c *Client, model string, vals []map[string]any, kwargs map[string]any, find findFunc) ([]int64, error) {
 	list := make([]any, len(vals))
 	for i, v := range vals {
 		list[i] = v
@@ -38,7 +48,7 @@ func createSchema(ctx context.Context, c *Client, model string, vals []map[strin
 	lost := false
 	wait := c.cfg.Backoff
 	for again := 0; ; again++ {
-		v, err := c.Execute(ctx, model, "create", []any{list}, nil)
+		v, err := c.Execute(ctx, model, "create", []any{list}, kwargs)
 		if err == nil {
 			got := ids(v)
 			if len(got) != len(vals) {

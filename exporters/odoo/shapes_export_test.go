@@ -49,7 +49,7 @@ func ReplayOf(ctx context.Context, db *sql.DB, c *Client, table string, tz *time
 		return nil, err
 	}
 	for _, r := range rows {
-		rp.Vals = append(rp.Vals, p.createVals(types, fields, r.([]any)))
+		rp.Vals = append(rp.Vals, p.shapeVals(types, fields, r.([]any)))
 	}
 	return rp, nil
 }
@@ -225,10 +225,10 @@ func (p *pusher) replayRows(_ context.Context, t *tableData, recs []*rec) ([]str
 	return fields, rows, nil
 }
 
-// createVals turns a load row into create values: references resolved to
+// shapeVals turns a load row into create values: references resolved to
 // database ids, booleans and empty values typed; Odoo converts numbers and
 // dates given as text.
-func (p *pusher) createVals(types map[string]any, fields []string, row []any) map[string]any {
+func (p *pusher) shapeVals(types map[string]any, fields []string, row []any) map[string]any {
 	vals := map[string]any{}
 	for j, f := range fields {
 		s, _ := row[j].(string)

@@ -24,7 +24,8 @@ SELECT * FROM (VALUES
     ('x_perio_record', 'x_partner_id', 'Patient', 'many2one', NULL, 'res.partner', false, true),
     ('x_perio_record', 'x_tooth', 'Tooth', 'integer', NULL, NULL, false, true),
     ('x_perio_record', 'x_depth_mm', 'Probing depth (mm)', 'float', NULL, NULL, false, true),
-    ('x_perio_record', 'x_exam_date', 'Exam date', 'date', NULL, NULL, false, true)
+    ('x_perio_record', 'x_exam_date', 'Exam date', 'date', NULL, NULL, false, true),
+    ('x_perio_record', 'x_axium_xid', 'Migration key', 'char', NULL, NULL, false, true)
 ) t(model, name, field_description, ttype, selection, relation, required, is_custom);
 ALTER TABLE odoo.field_plan ADD COLUMN relation_field VARCHAR;
 
@@ -88,7 +89,7 @@ FROM range(1, (SELECT n FROM odoo.fixture_n) // 2 + 1) r(i);
 CREATE OR REPLACE TABLE odoo.x_perio_record AS
 SELECT 'axium.perio_' || i AS id, 'Exam ' || i AS x_name, 'axium.patient_' || lpad(CAST(1 + i % (SELECT n FROM odoo.fixture_n) AS VARCHAR), 5, '0') AS "x_partner_id/id",
        1 + i % 32 AS x_tooth, CAST(3.5 AS DECIMAL(4, 1)) AS x_depth_mm, DATE '2024-05-01' AS x_exam_date,
-       'perio_measurement' AS _source_object, CAST(i AS VARCHAR) AS _source_key, 1 AS _batch_id
+       'axium.perio_' || i AS x_axium_xid, 'perio_measurement' AS _source_object, CAST(i AS VARCHAR) AS _source_key, 1 AS _batch_id
 FROM range(1, (SELECT n FROM odoo.fixture_n) + 1) r(i);
 
 CREATE OR REPLACE TABLE odoo.ir_attachment AS
