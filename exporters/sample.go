@@ -61,10 +61,10 @@ func NewSampleClosure(ctx context.Context, db *sql.DB, edges []SampleEdge, scope
 		}
 		src, dst := `CAST("id" AS VARCHAR)`, "ref"
 		if scoped {
-			src, dst = quoteString(e.SrcTable+"/")+" || "+src, quoteString(e.DstTable+"/")+" || "+dst
+			src, dst = warehouse.QuoteLiteral(e.SrcTable+"/")+" || "+src, warehouse.QuoteLiteral(e.DstTable+"/")+" || "+dst
 		}
 		parts = append(parts, "SELECT src, src_tbl, "+dst+", dst_tbl FROM (SELECT "+src+" AS src, "+
-			quoteString(e.SrcTable)+" AS src_tbl, "+ref+" AS ref, "+quoteString(e.DstTable)+" AS dst_tbl FROM "+e.Table+") WHERE ref IS NOT NULL")
+			warehouse.QuoteLiteral(e.SrcTable)+" AS src_tbl, "+ref+" AS ref, "+warehouse.QuoteLiteral(e.DstTable)+" AS dst_tbl FROM "+e.Table+") WHERE ref IS NOT NULL")
 	}
 	if _, err := db.ExecContext(ctx, "CREATE TEMP TABLE "+c.Edges+" AS "+strings.Join(parts, " UNION ALL ")); err != nil {
 		return nil, fmt.Errorf("--sample: references: %w", err)
@@ -76,8 +76,6 @@ func NewSampleClosure(ctx context.Context, db *sql.DB, edges []SampleEdge, scope
 	c.kept = true
 	return c, nil
 }
-
-func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // Fix runs the statements (INSERT INTO keep ...) in turn, over and over,
 // until a round adds nothing: the least set the rules close over.
@@ -118,16 +116,7 @@ func (c *SampleClosure) set(ctx context.Context, q string, args ...any) (map[str
 	if err != nil {
 		return nil, fmt.Errorf("--sample: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out[k] = true
-	}
-	return out, rows.Err()
+	return scanSet(rows)
 }
 
 // Close drops the temporary tables.

@@ -25,7 +25,13 @@ func Present(ctx context.Context, db *sql.DB, schema, table, key string, keys []
 	if err != nil {
 		return nil, fmt.Errorf("look up %d keys in %s.%s: %w", len(keys), schema, table, err)
 	}
+	return scanSet(rows)
+}
+
+// scanSet reads a one-column result of text as a set, and closes it.
+func scanSet(rows *sql.Rows) (map[string]bool, error) {
 	defer rows.Close()
+	out := map[string]bool{}
 	for rows.Next() {
 		var k string
 		if err := rows.Scan(&k); err != nil {

@@ -139,14 +139,7 @@ func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res
 	res.Calls++
 	ids, err := createOnce(ctx, p.c, t.obj.Model, vals, map[string]any{"context": loadContext}, findByKey(p.c, t.obj.Model, keys))
 	if err != nil {
-		if serr := loadStop(t.obj.Model, nil, err); serr != nil {
-			return serr
-		}
-		var f *Fault
-		if errors.As(err, &f) {
-			return &exporters.Refused{Reason: f.Message}
-		}
-		return err
+		return writeFault(t.obj.Model, err)
 	}
 	names := make([]map[string]any, len(ok))
 	for j, r := range ok {
@@ -253,4 +246,19 @@ func findXIDs(c *Client, xids []string) findFunc {
 		}
 		return out, nil
 	}
+}
+
+// writeFault is what a failed write of a batch of model means: a stop
+// (a refused password, missing rights, a missing model or field: not the
+// records' fault), a batch Odoo refused (*exporters.Refused, for the
+// engine to split), or the error itself (the transport).
+func writeFault(model string, err error) error {
+	if serr := loadStop(model, nil, err); serr != nil {
+		return serr
+	}
+	var f *Fault
+	if errors.As(err, &f) {
+		return &exporters.Refused{Reason: f.Message}
+	}
+	return err
 }

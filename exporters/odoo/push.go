@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -436,15 +435,11 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 	// A refused password, missing rights or a missing model or field is
 	// not the records' fault: the run stops with what to do instead of
 	// splitting the batch down to single records.
-	if serr := loadStop(t.obj.Model, v, err); serr != nil {
-		return res, serr
-	}
 	if err != nil {
-		var f *Fault
-		if !errors.As(err, &f) {
-			return res, err
-		}
-		return res, &exporters.Refused{Reason: f.Message}
+		return res, writeFault(t.obj.Model, err)
+	}
+	if serr := loadStop(t.obj.Model, v, nil); serr != nil {
+		return res, serr
 	}
 	answer, _ := v.(map[string]any)
 	got, isList := answer["ids"].([]any)
@@ -523,7 +518,7 @@ func sampleKeep(ctx context.Context, db *sql.DB, tables []*tableData, patientTab
 		" WHERE id IS NOT NULL ORDER BY id LIMIT ?", n); err != nil {
 		return nil, fmt.Errorf("--sample: pick patients from odoo.%s: %w", patientTable, err)
 	}
-	pt := "'" + strings.ReplaceAll(patientTable, "'", "''") + "'"
+	pt := warehouse.QuoteLiteral(patientTable)
 	if err := c.Fix(ctx, "INSERT INTO "+c.Keep+" SELECT DISTINCT src FROM "+c.Edges+" WHERE src_tbl <> "+pt+
 		" AND dst IN (SELECT k FROM "+c.Keep+") AND src NOT IN (SELECT k FROM "+c.Keep+")"); err != nil {
 		return nil, err

@@ -267,21 +267,7 @@ func TestInterruptedPushResumesToTheSameEnd(t *testing.T) {
 				return odootest.Pass
 			})
 		}},
-		{"stopped between perio records' create and their external ids", func(s *odootest.Server, cancel context.CancelFunc) {
-			// Perio records go by create, then their names by one create
-			// on ir.model.data: the process is gone between the two.
-			var created atomic.Bool
-			s.Inject(func(c odootest.Call) odootest.Failure {
-				if c.Model == "x_perio_record" && c.ORM == "create" {
-					created.Store(true)
-				}
-				if c.Model == "ir.model.data" && c.ORM == "create" && created.Load() {
-					cancel()
-					return odootest.DropBefore
-				}
-				return odootest.Pass
-			})
-		}},
+		{"stopped between perio records' create and their external ids", stopBeforeNaming},
 		{"cancelled (Ctrl-C) halfway", func(s *odootest.Server, cancel context.CancelFunc) {
 			s.Inject(func(c odootest.Call) odootest.Failure {
 				if c.ORM == "load" && c.Model == "calendar.event" {
@@ -681,17 +667,7 @@ func TestRollbackRemovesRecordsCreatedButNotNamed(t *testing.T) {
 	c := connect(t, s, "xmlrpc")
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var created atomic.Bool
-	s.Inject(func(call odootest.Call) odootest.Failure {
-		if call.Model == "x_perio_record" && call.ORM == "create" {
-			created.Store(true)
-		}
-		if call.Model == "ir.model.data" && call.ORM == "create" && created.Load() {
-			cancel()
-			return odootest.DropBefore
-		}
-		return odootest.Pass
-	})
+	stopBeforeNaming(s, cancel)
 	rep, err := odoo.Push(pctx, f.db, c, pushOpts())
 	require.Error(t, err)
 	s.Inject(nil)
@@ -701,4 +677,21 @@ func TestRollbackRemovesRecordsCreatedButNotNamed(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, s.Count("x_perio_record"))
 	assert.Empty(t, axiumCount(s), "everything the push created is gone")
+}
+
+// stopBeforeNaming stops the push between perio records' create and the
+// create of their external ids on ir.model.data: the process is gone once
+// Odoo made the records, before it names them.
+func stopBeforeNaming(s *odootest.Server, cancel context.CancelFunc) {
+	var created atomic.Bool
+	s.Inject(func(c odootest.Call) odootest.Failure {
+		if c.Model == "x_perio_record" && c.ORM == "create" {
+			created.Store(true)
+		}
+		if c.Model == "ir.model.data" && c.ORM == "create" && created.Load() {
+			cancel()
+			return odootest.DropBefore
+		}
+		return odootest.Pass
+	})
 }

@@ -48,18 +48,18 @@ func sampleIDs(ctx context.Context, db *sql.DB, plan Plan, n int) (map[string]ma
 	shared := []string{"''"}
 	for _, e := range edges {
 		if e.SrcTable == person.Table {
-			shared = append(shared, "'"+strings.ReplaceAll(e.DstTable, "'", "''")+"'")
+			shared = append(shared, warehouse.QuoteLiteral(e.DstTable))
 		}
 	}
 	if wm, ok := plan.Object("workspaceMember"); ok {
-		shared = append(shared, "'"+strings.ReplaceAll(wm.Table, "'", "''")+"'")
+		shared = append(shared, warehouse.QuoteLiteral(wm.Table))
 	}
 	c, err := exporters.NewSampleClosure(ctx, db, edges, true)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	pt := "'" + strings.ReplaceAll(person.Table, "'", "''") + "'"
+	pt := warehouse.QuoteLiteral(person.Table)
 	if _, err := db.ExecContext(ctx, "INSERT INTO "+c.Keep+" SELECT "+pt+" || '/' || CAST(id AS VARCHAR) FROM twenty."+warehouse.QuoteIdent(person.Table)+
 		" WHERE "+warehouse.QuoteIdent("_source_object")+" = 'patient' ORDER BY id LIMIT ?", n); err != nil {
 		return nil, fmt.Errorf("--sample: pick patients from twenty.%s: %w", person.Table, err)
