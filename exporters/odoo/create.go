@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -13,15 +14,22 @@ import (
 // Odoo's load creates a record and its external id in one transaction,
 // which makes a lost answer safe to send again, but for a plain custom
 // model it is 5-6 times slower than a batched create (BenchmarkOdooShapes:
-// 959 perio records/s by load, 5,450 by create, against a real Odoo 17).
-// A table whose model carries the key field createKey (the record's
-// external id, repeated on the record: odoo.x_perio_record) is therefore
-// written by create, then its external ids by one create on
-// ir.model.data for the batch. Each record of the batch is logged pending
-// before the first call, as for load; if the push stops between the two
-// calls, settling finds the records by their key field and names them
-// (Probe), so a resume neither loses nor doubles them and a rollback
-// deletes them. Updates, and tables without the key field, go by load.
+// 959 perio records/s by load, 5,450 by create, against a real Odoo 17),
+// and naming each created record in ir.model.data afterwards costs about
+// as much as the create again. A model that carries the key field
+// createKey (the record's external id, repeated on the record:
+// odoo.x_perio_record) is therefore keyed: its records are known by that
+// field, not by an ir.model.data name, and a table of it writes its new
+// records by one create a batch and nothing else. Each record of the
+// batch is logged pending before the call, as for load; a lost answer, or
+// a push killed before it logged the answer, is settled by reading the
+// records back by their key (one create is one transaction: all of them
+// or none), so a resume neither loses nor doubles them and a rollback
+// deletes them. Every look-up of a keyed model's records (the push's
+// reads, settling, rollback, verify) reads the key field first, then
+// ir.model.data for what the key did not find (records named before:
+// imported from the CSV files, which carry both). Updates go by load with
+// the database id (".id"); tables without the key field go by load.
 
 // createKey is the field that carries a record's external id on records
 // the push writes with create.
@@ -111,9 +119,9 @@ func (p *pusher) createVals(t *tableData, r *rec) (map[string]any, error) {
 	return v, nil
 }
 
-// writeCreate sends a batch of new records with one create, then their
-// external ids with one create on ir.model.data. A batch Odoo refuses
-// comes back *exporters.Refused for the engine to split.
+// writeCreate sends a batch of new records of a keyed model with one
+// create. A batch Odoo refuses comes back *exporters.Refused for the
+// engine to split.
 func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res *exporters.WriteResult) error {
 	var ok []*rec
 	var vals []map[string]any
@@ -141,17 +149,6 @@ func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res
 	if err != nil {
 		return writeFault(t.obj.Model, err)
 	}
-	names := make([]map[string]any, len(ok))
-	for j, r := range ok {
-		module, name, _ := strings.Cut(r.xid, ".")
-		names[j] = map[string]any{"module": module, "name": name, "model": t.obj.Model, "res_id": ids[j], "noupdate": false}
-	}
-	res.Calls++
-	if _, err := createOnce(ctx, p.c, "ir.model.data", names, nil, findXIDs(p.c, keys)); err != nil {
-		// The records exist without their names: the run stops, and
-		// settling names them (Probe) before a resume or rollback.
-		return fmt.Errorf("name %d new %s records in ir.model.data: %w", len(ok), t.obj.Model, err)
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.trimCache()
@@ -163,40 +160,85 @@ func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res
 	return nil
 }
 
-// nameByKey finds, among xids no external id names yet, the records of
-// model that carry them in the key field (created by a push that stopped
-// before naming them), names them in ir.model.data, and returns their
-// database ids.
-func nameByKey(ctx context.Context, c *Client, model string, xids []string) (map[string]int64, error) {
-	out := map[string]int64{}
-	if len(xids) == 0 {
+// resolveRecords finds the records of model that xids name: for a keyed
+// model by the key field, then by external id for those the key did not
+// find; for any other model by external id. A name may be bound to a
+// record of another model: the caller checks. It returns the calls made.
+func resolveRecords(ctx context.Context, c *Client, plan *Plan, model string, xids []string) (map[string]XIDTarget, int, error) {
+	calls := (len(xids) + 999) / 1000
+	if !plan.keyed(model) {
+		found, err := c.resolveXIDs(ctx, xids)
+		return found, calls, err
+	}
+	found := map[string]XIDTarget{}
+	for start := 0; start < len(xids); start += 1000 {
+		part, err := c.keyPage(ctx, model, xids[start:min(start+1000, len(xids))])
+		if err != nil {
+			return nil, calls, err
+		}
+		maps.Copy(found, part)
+	}
+	var rest []string
+	for _, x := range xids {
+		if _, ok := found[x]; !ok {
+			rest = append(rest, x)
+		}
+	}
+	if len(rest) == 0 {
+		return found, calls, nil
+	}
+	named, err := c.resolveXIDs(ctx, rest)
+	calls += (len(rest) + 999) / 1000
+	if err != nil {
+		return nil, calls, err
+	}
+	maps.Copy(found, named)
+	return found, calls, nil
+}
+
+// keyPage finds, in one call, the records of a keyed model whose key
+// field holds one of keys (the first made, should a key be on two).
+func (c *Client) keyPage(ctx context.Context, model string, keys []string) (map[string]XIDTarget, error) {
+	out := map[string]XIDTarget{}
+	if len(keys) == 0 {
 		return out, nil
 	}
-	v, err := c.Execute(ctx, model, "search_read", []any{[]any{[]any{createKey, "in", anyList(xids)}}},
-		map[string]any{"fields": []any{createKey}, "order": "id"})
+	v, err := c.Execute(ctx, model, "search_read", []any{[]any{[]any{createKey, "in", anyList(keys)}}},
+		map[string]any{"fields": []any{createKey}, "order": "id", "context": map[string]any{"active_test": false}})
+	if missingModel(err) {
+		return out, nil // a model not made yet (a dry run before the schema step), or removed, holds nothing
+	}
 	if err != nil {
 		return nil, fmt.Errorf("find %s records by %s: %w", model, createKey, err)
 	}
-	var names []map[string]any
 	for _, r := range records(v) {
-		x := str(r[createKey])
-		if _, seen := out[x]; seen || x == "" {
-			continue
-		}
-		out[x] = num(r["id"])
-		module, name, _ := strings.Cut(x, ".")
-		names = append(names, map[string]any{"module": module, "name": name, "model": model, "res_id": out[x], "noupdate": false})
-	}
-	if len(names) > 0 {
-		keys := make([]string, len(names))
-		for i, n := range names {
-			keys[i] = str(n["module"]) + "." + str(n["name"])
-		}
-		if _, err := createOnce(ctx, c, "ir.model.data", names, nil, findXIDs(c, keys)); err != nil {
-			return nil, fmt.Errorf("name %d %s records found by %s: %w", len(names), model, createKey, err)
+		if x := str(r[createKey]); x != "" {
+			if _, seen := out[x]; !seen {
+				out[x] = XIDTarget{Model: model, ID: num(r["id"])}
+			}
 		}
 	}
 	return out, nil
+}
+
+// missingModel says whether err is Odoo's answer that the model does not
+// exist.
+func missingModel(err error) bool {
+	var f *Fault
+	return errors.As(err, &f) && strings.Contains(f.Message, "doesn't exist")
+}
+
+// keyCount counts the records of a keyed model that carry a key.
+func (c *Client) keyCount(ctx context.Context, model string) (int, error) {
+	v, err := c.Execute(ctx, model, "search_count", []any{[]any{[]any{createKey, "!=", false}}},
+		map[string]any{"context": map[string]any{"active_test": false}})
+	if missingModel(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("count the %s records with a %s: %w", model, createKey, err)
+	}
+	return int(num(v)), nil
 }
 
 // hasField says whether the plan has field name on model.
@@ -209,40 +251,20 @@ func (p *Plan) hasField(model, name string) bool {
 	return false
 }
 
+// keyed says whether model's records are known by the key field.
+func (p *Plan) keyed(model string) bool { return p.hasField(model, createKey) }
+
 // findByKey reads back, for each key in order, the record of model whose
 // key field holds it (0 for none).
 func findByKey(c *Client, model string, keys []string) findFunc {
 	return func(ctx context.Context) ([]int64, error) {
-		v, err := c.Execute(ctx, model, "search_read", []any{[]any{[]any{createKey, "in", anyList(keys)}}},
-			map[string]any{"fields": []any{createKey}, "order": "id"})
+		found, err := c.keyPage(ctx, model, keys)
 		if err != nil {
 			return nil, err
-		}
-		byKey := map[string]int64{}
-		for _, r := range records(v) {
-			if x := str(r[createKey]); byKey[x] == 0 {
-				byKey[x] = num(r["id"])
-			}
 		}
 		out := make([]int64, len(keys))
 		for i, k := range keys {
-			out[i] = byKey[k]
-		}
-		return out, nil
-	}
-}
-
-// findXIDs reads back, for each external id in order, the database id of
-// the record it names (0 when the name does not exist).
-func findXIDs(c *Client, xids []string) findFunc {
-	return func(ctx context.Context) ([]int64, error) {
-		found, err := c.resolveXIDs(ctx, xids)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]int64, len(xids))
-		for i, x := range xids {
-			out[i] = found[x].ID // non-zero: the name exists
+			out[i] = found[k].ID
 		}
 		return out, nil
 	}

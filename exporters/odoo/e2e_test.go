@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters/exportertest"
 	"github.com/axium2crm/axium2crm/exporters/odoo"
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
 	"github.com/axium2crm/axium2crm/fixtures"
@@ -137,7 +138,7 @@ func TestEndToEndRealModels(t *testing.T) {
 	require.Empty(t, rep.Failures)
 	assert.Equal(t, want, ownXIDs(s), "exactly one record per odoo.* row")
 	for xid, model := range tableXIDs(t, f) {
-		m, _, ok := s.XID(xid)
+		m, _, ok := exportertest.OdooRecord(s, xid)
 		if assert.True(t, ok, xid) {
 			assert.Equal(t, model, m, xid)
 		}
@@ -185,19 +186,8 @@ func TestEndToEndRealModels(t *testing.T) {
 	})
 }
 
-// ownXIDs counts the axium external ids per model, without those Odoo
-// gives a delegated parent (a product's template, a payment's move).
-func ownXIDs(s *odootest.Server) map[string]int {
-	out := map[string]int{}
-	for _, r := range s.Records("ir.model.data") {
-		name := r["name"].(string)
-		if r["module"] != "axium" || strings.HasSuffix(name, "_product_template") || strings.HasSuffix(name, "_account_move") || strings.HasSuffix(name, "_res_partner") {
-			continue
-		}
-		out[r["model"].(string)]++
-	}
-	return out
-}
+// ownXIDs counts the migration's records per model (exportertest.OdooOwn).
+func ownXIDs(s *odootest.Server) map[string]int { return exportertest.OdooOwn(s) }
 
 // tableXIDs maps every odoo.* row's external id to its model.
 func tableXIDs(t testing.TB, f *fixture) map[string]string {

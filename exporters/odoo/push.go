@@ -296,9 +296,13 @@ func (p *pusher) Refuse(context.Context, int, []*exporters.Item) (map[string]str
 }
 
 // Begin checks that the model has every field the table sends (not on a
-// dry run, whose schema step did not run). Every batch reads which of its
-// external ids Odoo holds, so the destination is always read.
-func (p *pusher) Begin(ctx context.Context, i int, _ int, dryRun bool) (bool, int, error) {
+// dry run, whose schema step did not run), and counts the model's records
+// the migration could have made (those with an axium external id, and of
+// a keyed model those with a key): when Odoo holds no more of them than
+// the log says the table holds (a first push into an empty model above
+// all), a record the log has never sent is not looked up before it is
+// created. A dry run looks up every record.
+func (p *pusher) Begin(ctx context.Context, i int, held int, dryRun bool) (bool, int, error) {
 	if dryRun {
 		return true, 0, nil
 	}
@@ -315,24 +319,43 @@ func (p *pusher) Begin(ctx context.Context, i int, _ int, dryRun bool) (bool, in
 			return true, 1, fmt.Errorf("odoo.%s column %q: %s has no field %s (build the schema step or fix the model)", t.obj.Table, c.name, t.obj.Model, c.field)
 		}
 	}
-	return true, 1, nil
+	n, err := p.c.xidCount(ctx, t.obj.Model)
+	reads := 2
+	if err == nil && p.plan.keyed(t.obj.Model) {
+		var k int
+		k, err = p.c.keyCount(ctx, t.obj.Model)
+		n += k
+		reads++
+	}
+	if err != nil {
+		return true, reads, err
+	}
+	return n > held, reads, nil
 }
 
-// Prepare reads which of the batch's external ids Odoo holds. A record it
-// holds (sent before by this migration, or there before it: imported
-// from the CSV files, made by another project) is an update whose values
-// before are read now, so a rollback restores them instead of deleting
-// the record; one it does not is a create.
+// Prepare reads which of the batch's records Odoo holds (all of them
+// when the model may hold records the log does not know, else those the
+// log says were sent). A record it holds (sent before by this migration,
+// or there before it: imported from the CSV files, made by another
+// project) is an update whose values before are read now, so a rollback
+// restores them instead of deleting the record; one it does not is a
+// create.
 func (p *pusher) Prepare(ctx context.Context, b exporters.Batch) (int, error) {
 	t := p.tables[b.Object]
-	xs := make([]string, len(b.Items))
-	for j, it := range b.Items {
-		xs[j] = it.ID
+	var xs []string
+	for _, it := range b.Items {
+		if b.Foreign || it.Action == audit.Update {
+			xs = append(xs, it.ID)
+		}
 	}
-	found, err := p.c.resolveXIDs(ctx, xs)
-	reads := 1
-	if err != nil {
-		return reads, err
+	found := map[string]XIDTarget{}
+	reads := 0
+	if len(xs) > 0 {
+		var err error
+		found, reads, err = resolveRecords(ctx, p.c, p.plan, t.obj.Model, xs)
+		if err != nil {
+			return reads, err
+		}
 	}
 	var updates []*exporters.Item
 	for _, it := range b.Items {
@@ -391,19 +414,31 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 	if err := p.lookupStates(ctx, recs); err != nil {
 		return res, err
 	}
-	if t.create != nil && !b.DryRun {
-		creates := true
-		for _, it := range b.Items {
-			creates = creates && it.Action == audit.Create
+	// A keyed model's records written by create have no external id: what
+	// is left of the batch, its updates, names them by their database id
+	// (Prepare found them).
+	byDBID := t.create != nil && !b.DryRun
+	if byDBID {
+		var creates, updates []*rec
+		for j, it := range b.Items {
+			if it.Action == audit.Create {
+				creates = append(creates, recs[j])
+			} else {
+				updates = append(updates, recs[j])
+			}
 		}
-		if creates {
-			return res, p.writeCreate(ctx, t, recs, &res)
+		if err := p.writeCreate(ctx, t, creates, &res); err != nil || len(updates) == 0 {
+			return res, err
 		}
+		recs = updates
 	}
 	var ok []*rec
 	var rows []any
 	for _, r := range recs {
 		row, err := p.row(t, r)
+		if err == nil && byDBID {
+			row[0] = strconv.FormatInt(r.dbID, 10)
+		}
 		if err != nil {
 			res.Rejected = append(res.Rejected, exporters.Rejection{ID: r.xid, Reason: err.Error()})
 			continue
@@ -415,6 +450,9 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 		return res, nil
 	}
 	fields := loadFields(t)
+	if byDBID {
+		fields[0] = ".id"
+	}
 	var v any
 	var err error
 	for attempt := 0; ; attempt++ {
@@ -464,7 +502,7 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 // Delete unlinks the records the external ids name (as rollback does: a
 // recurrent event's occurrences go with it).
 func (p *pusher) Delete(ctx context.Context, i int, xs []string) (map[string]bool, int, error) {
-	return deleteXIDs(ctx, p.c, p.tables[i].obj.Model, xs)
+	return deleteXIDs(ctx, p.c, p.plan, p.tables[i].obj.Model, xs)
 }
 
 func (p *pusher) Probe(ctx context.Context, table string, xids []string) (map[string]int64, error) {
@@ -894,7 +932,8 @@ func (pr prober) Probe(ctx context.Context, table string, xids []string) (map[st
 			model = o.Model
 		}
 	}
-	found, err := pr.c.resolveXIDs(ctx, xids)
+	// A keyed model's records are found by their key, named or not.
+	found, _, err := resolveRecords(ctx, pr.c, pr.plan, model, xids)
 	if err != nil {
 		return nil, err
 	}
@@ -903,23 +942,6 @@ func (pr prober) Probe(ctx context.Context, table string, xids []string) (map[st
 		if model == "" || target.Model == model {
 			out[x] = target.ID
 		}
-	}
-	if model == "" || !pr.plan.hasField(model, createKey) {
-		return out, nil
-	}
-	// Records written by create that the push had not named yet.
-	var unnamed []string
-	for _, x := range xids {
-		if _, ok := found[x]; !ok {
-			unnamed = append(unnamed, x)
-		}
-	}
-	named, err := nameByKey(ctx, pr.c, model, unnamed)
-	if err != nil {
-		return nil, err
-	}
-	for x, id := range named {
-		out[x] = id
 	}
 	return out, nil
 }

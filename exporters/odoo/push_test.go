@@ -153,16 +153,10 @@ var pushedModels = []string{"res.partner", "res.users", "product.product", "crm.
 
 func axiumCount(s *odootest.Server) map[string]int {
 	out := map[string]int{}
-	pushed := map[string]bool{}
+	own := exportertest.OdooOwn(s)
 	for _, m := range pushedModels {
-		pushed[m] = true
-	}
-	for _, r := range s.Records("ir.model.data") {
-		// Delegated parents (product.template of a product, a user's
-		// partner) get their own external ids; count the pushed models
-		// only, and no parent's.
-		if r["module"] == "axium" && pushed[r["model"].(string)] && !strings.HasSuffix(r["name"].(string), "_res_partner") {
-			out[r["model"].(string)]++
+		if own[m] > 0 {
+			out[m] = own[m]
 		}
 	}
 	return out
@@ -267,7 +261,7 @@ func TestInterruptedPushResumesToTheSameEnd(t *testing.T) {
 				return odootest.Pass
 			})
 		}},
-		{"stopped between perio records' create and their external ids", stopBeforeNaming},
+		{"stopped as Odoo made perio records by create", stopAsPerioCreated},
 		{"cancelled (Ctrl-C) halfway", func(s *odootest.Server, cancel context.CancelFunc) {
 			s.Inject(func(c odootest.Call) odootest.Failure {
 				if c.ORM == "load" && c.Model == "calendar.event" {
@@ -655,23 +649,26 @@ func TestSampleKeepMatchesTheInMemoryClosure(t *testing.T) {
 	assert.Zero(t, temps, "the closure's tables are dropped")
 }
 
-// TestRollbackRemovesRecordsCreatedButNotNamed: perio records go by
-// create, then their external ids; a push stopped between the two leaves
-// records Odoo holds without a name. A rollback settles them first (found
-// by their key field x_axium_xid, then named) and deletes them with the
-// rest.
-func TestRollbackRemovesRecordsCreatedButNotNamed(t *testing.T) {
+// TestRollbackRemovesRecordsWhoseAnswerNeverCame: perio records go by
+// create alone, known by their key field x_axium_xid, not by an external
+// id. A push stopped as Odoo made a batch of them (the answer never came)
+// logged them pending only. A rollback settles them first (found by their
+// key) and deletes them with the rest.
+func TestRollbackRemovesRecordsWhoseAnswerNeverCame(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, 20)
 	s := newServer(t, odootest.Options{})
 	c := connect(t, s, "xmlrpc")
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopBeforeNaming(s, cancel)
+	stopAsPerioCreated(s, cancel)
 	rep, err := odoo.Push(pctx, f.db, c, pushOpts())
 	require.Error(t, err)
 	s.Inject(nil)
-	require.Greater(t, s.Count("x_perio_record"), axiumCount(s)["x_perio_record"], "records without their external id")
+	require.Positive(t, s.Count("x_perio_record"), "Odoo made the batch")
+	var done int
+	require.NoError(t, f.db.QueryRow("SELECT count(*) FROM meta.push_record WHERE table_name = 'odoo.x_perio_record' AND action = 'create'").Scan(&done))
+	require.Zero(t, done, "the push never heard of them")
 
 	_, err = odoo.Rollback(ctx, f.db, c, odoo.RollbackOptions{PushRun: rep.RunID})
 	require.NoError(t, err)
@@ -679,19 +676,69 @@ func TestRollbackRemovesRecordsCreatedButNotNamed(t *testing.T) {
 	assert.Empty(t, axiumCount(s), "everything the push created is gone")
 }
 
-// stopBeforeNaming stops the push between perio records' create and the
-// create of their external ids on ir.model.data: the process is gone once
-// Odoo made the records, before it names them.
-func stopBeforeNaming(s *odootest.Server, cancel context.CancelFunc) {
-	var created atomic.Bool
+// stopAsPerioCreated stops the push as Odoo makes the first batch of
+// perio records: the create commits, its answer never comes, the process
+// is gone.
+func stopAsPerioCreated(s *odootest.Server, cancel context.CancelFunc) {
+	var fired atomic.Bool
 	s.Inject(func(c odootest.Call) odootest.Failure {
-		if c.Model == "x_perio_record" && c.ORM == "create" {
-			created.Store(true)
-		}
-		if c.Model == "ir.model.data" && c.ORM == "create" && created.Load() {
+		if c.Model == "x_perio_record" && c.ORM == "create" && fired.CompareAndSwap(false, true) {
 			cancel()
-			return odootest.DropBefore
+			return odootest.DropAfter
 		}
 		return odootest.Pass
 	})
+}
+
+// TestKeyedRecordsAreCreatedThenUpdatedInPlace: perio records (a keyed
+// model) go by one create a batch. The first push into an empty model
+// reads nothing before it creates (Odoo counts none of the model's
+// records), and names none in ir.model.data. A changed row is found by its
+// key and updated in place by its database id, its values before logged,
+// and a rollback of that push puts them back.
+func TestKeyedRecordsAreCreatedThenUpdatedInPlace(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 20)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	_, err := odoo.Push(ctx, f.db, c, pushOpts())
+	require.NoError(t, err)
+	perio := f.rows(t)["x_perio_record"]
+	require.Equal(t, perio, s.Count("x_perio_record"))
+	for _, cl := range s.Calls() {
+		assert.False(t, cl.Model == "x_perio_record" && cl.ORM == "search_read", "a first push into an empty model looks nothing up")
+	}
+	for _, r := range s.Records("ir.model.data") {
+		assert.NotEqual(t, "x_perio_record", r["model"], "keyed records have no external id")
+	}
+
+	exec1(t, f.db, `UPDATE odoo.x_perio_record SET x_depth_mm = 6.5 WHERE id = 'axium.perio_3'`)
+	rep, err := odoo.Push(ctx, f.db, c, pushOpts())
+	require.NoError(t, err)
+	for _, tr := range rep.Tables {
+		if tr.Table == "x_perio_record" {
+			assert.Equal(t, 1, tr.Update)
+			assert.Zero(t, tr.Create)
+		}
+	}
+	require.Equal(t, perio, s.Count("x_perio_record"), "updated in place, nothing added")
+	depth := func() any {
+		_, id, ok := exportertest.OdooRecord(s, "axium.perio_3")
+		require.True(t, ok)
+		for _, r := range s.Records("x_perio_record") {
+			if r["id"] == id {
+				return r["x_depth_mm"]
+			}
+		}
+		return nil
+	}
+	assert.Equal(t, 6.5, depth())
+	var pre string
+	require.NoError(t, f.db.QueryRow("SELECT pre_image FROM meta.push_record WHERE action = 'update' AND dest_id = 'axium.perio_3'").Scan(&pre))
+	assert.Contains(t, pre, `"x_depth_mm":3.5`)
+
+	_, err = odoo.Rollback(ctx, f.db, c, odoo.RollbackOptions{PushRun: rep.RunID})
+	require.NoError(t, err)
+	assert.Equal(t, 3.5, depth(), "the rollback puts the value back")
+	assert.Equal(t, perio, s.Count("x_perio_record"))
 }

@@ -101,7 +101,7 @@ func (a rollbackAdapter) Probe(ctx context.Context, table string, xids []string)
 // Delete unlinks the records the external ids name (a recurrent event's
 // occurrences go with it).
 func (a rollbackAdapter) Delete(ctx context.Context, i int, xs []string) (map[string]bool, int, error) {
-	return deleteXIDs(ctx, a.c, a.plan.Objects[i].Model, xs)
+	return deleteXIDs(ctx, a.c, a.plan, a.plan.Objects[i].Model, xs)
 }
 
 // Restore writes each pre-image back with write (values differ by record).
@@ -112,8 +112,8 @@ func (a rollbackAdapter) Restore(ctx context.Context, i int, items []audit.Undo)
 	for j, u := range items {
 		xs[j] = u.DestID
 	}
-	found, err := a.c.resolveXIDs(ctx, xs)
-	res.Calls++
+	found, calls, err := resolveRecords(ctx, a.c, a.plan, o.Model, xs)
+	res.Calls += calls
 	if err != nil {
 		return res, err
 	}
@@ -136,9 +136,9 @@ func (a rollbackAdapter) Restore(ctx context.Context, i int, items []audit.Undo)
 	return res, nil
 }
 
-// deleteXIDs unlinks the records of model the external ids name and
-// returns which were there.
-func deleteXIDs(ctx context.Context, c *Client, model string, xs []string) (map[string]bool, int, error) {
+// deleteXIDs unlinks the records of model the external ids name (a keyed
+// model's: by their key first) and returns which were there.
+func deleteXIDs(ctx context.Context, c *Client, plan *Plan, model string, xs []string) (map[string]bool, int, error) {
 	lookup := xs
 	if model == "res.users" {
 		// A user is made with a partner of its own (_inherits), bound to
@@ -150,9 +150,9 @@ func deleteXIDs(ctx context.Context, c *Client, model string, xs []string) (map[
 			lookup = append(lookup, x+userPartnerSuffix)
 		}
 	}
-	found, err := c.resolveXIDs(ctx, lookup)
+	found, calls, err := resolveRecords(ctx, c, plan, model, lookup)
 	if err != nil {
-		return nil, 1, err
+		return nil, calls, err
 	}
 	deleted := map[string]bool{}
 	var ids, partners []any
@@ -166,7 +166,6 @@ func deleteXIDs(ctx context.Context, c *Client, model string, xs []string) (map[
 			deleted[x] = true
 		}
 	}
-	calls := 1
 	if len(ids) > 0 {
 		calls++
 		if err := unlinkRecords(ctx, c, model, ids); err != nil {

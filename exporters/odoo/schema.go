@@ -276,6 +276,11 @@ func ensureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool, log f
 			if f.Type == "selection" {
 				v["selection"] = pySelection(f.Selection)
 			}
+			if f.Name == createKey {
+				// Records are found by it (a resume, verify, rollback):
+				// Odoo gives an indexed field a btree index.
+				v["index"] = true
+			}
 			return v
 		}
 		byModel := map[string][]PlanField{}

@@ -142,7 +142,7 @@ func Verify(ctx context.Context, db *sql.DB, c *Client, opt VerifyOptions) (*Ver
 	if err != nil {
 		return rep, err
 	}
-	v := &verifier{db: db, c: c, opt: opt, rep: rep, fields: map[string]map[string]fieldInfo{},
+	v := &verifier{db: db, c: c, plan: plan, opt: opt, rep: rep, fields: map[string]map[string]fieldInfo{},
 		looked: map[string]bool{}, otherOf: map[string][]string{}, codes: map[string]bool{},
 		states: map[string]int64{}, stateCode: map[int64]string{}, goneModels: map[string]bool{}, first: map[string]string{},
 		resolved: map[string]int{}, countOf: map[string]int{}}
@@ -192,6 +192,7 @@ var verifyPageRows = exporters.DefaultPageRows
 type verifier struct {
 	db     *sql.DB
 	c      *Client
+	plan   *Plan
 	opt    VerifyOptions
 	rep    *VerifyReport
 	run    *audit.Run
@@ -284,7 +285,12 @@ func (v *verifier) count(ctx context.Context) error {
 		}
 		i, ok := v.countOf[t.obj.Model]
 		if !ok {
-			n, err := v.c.xidCount(ctx, t.obj.Model)
+			// A keyed model's records are counted by their key.
+			count := v.c.xidCount
+			if v.plan.keyed(t.obj.Model) {
+				count = v.c.keyCount
+			}
+			n, err := count(ctx, t.obj.Model)
 			v.rep.ReadCalls++
 			if err != nil {
 				return err
@@ -303,6 +309,14 @@ func (v *verifier) count(ctx context.Context) error {
 	return nil
 }
 
+// countedBy says what makes a record of model count as the migration's.
+func (v *verifier) countedBy(model string) string {
+	if v.plan.keyed(model) {
+		return "a " + createKey
+	}
+	return "an axium external id"
+}
+
 // countsOnly judges by the counts alone, model by model: fewer external
 // ids in Odoo than rows are missing records, more are extra.
 func (v *verifier) countsOnly(ctx context.Context) error {
@@ -313,7 +327,7 @@ func (v *verifier) countsOnly(ctx context.Context) error {
 			Missing: ov.Missing, Extra: ov.Extra})
 		if ov.Missing+ov.Extra > 0 {
 			entries = append(entries, audit.Entry{Object: c.Object, Table: c.Table, Action: audit.Fail,
-				Reason: fmt.Sprintf("verify: Odoo counts %d records of %s with an axium external id, %s have %d rows", c.Destination, c.Object, c.Table, c.Rows)})
+				Reason: fmt.Sprintf("verify: Odoo counts %d records of %s with %s, %s have %d rows", c.Destination, c.Object, v.countedBy(c.Object), c.Table, c.Rows)})
 		}
 	}
 	return v.run.Log(ctx, entries)
@@ -364,7 +378,23 @@ func (v *verifier) lookupPage(ctx context.Context, t *tableData, rows [][]any) (
 	if len(own) > 0 {
 		var found map[string]XIDTarget
 		var err error
-		if verifyByIDs {
+		if v.plan.keyed(t.obj.Model) {
+			// By key, then by external id what the key did not find.
+			found, err = v.c.keyPage(ctx, t.obj.Model, own)
+			v.rep.ReadCalls++
+			var rest []string
+			for _, x := range own {
+				if _, ok := found[x]; !ok && err == nil {
+					rest = append(rest, x)
+				}
+			}
+			if len(rest) > 0 {
+				var named map[string]XIDTarget
+				named, err = v.c.xidPage(ctx, rest)
+				v.rep.ReadCalls++
+				maps.Copy(found, named)
+			}
+		} else if verifyByIDs {
 			// 1,000 a call in pages of 2,000, as resolveXIDs asks.
 			found = map[string]XIDTarget{}
 			chunk := max(1, verifyPageRows/2)
@@ -768,12 +798,22 @@ func (v *verifier) extras(ctx context.Context) error {
 	for i, tv := range v.rep.Tables {
 		byModel[tv.Model] = append(byModel[tv.Model], i)
 	}
+	more := func(m string) bool { // Odoo counts more than the rows resolved
+		i, ok := v.countOf[m]
+		return verifyByIDs || ok && v.rep.Counts[i].Destination > v.resolved[m] && !v.goneModels[m]
+	}
+	for _, m := range sortedKeys(byModel) {
+		if v.plan.keyed(m) && !v.goneModels[m] && more(m) {
+			if err := v.keyExtras(ctx, m, byModel[m]); err != nil {
+				return err
+			}
+		}
+	}
 	domain := []any{[]any{"module", "=", "axium"}}
 	if !verifyByIDs {
-		// Only where Odoo counts more external ids than the rows resolved.
 		var models []any
 		for _, m := range sortedKeys(byModel) {
-			if i, ok := v.countOf[m]; ok && v.rep.Counts[i].Destination > v.resolved[m] && !v.goneModels[m] {
+			if more(m) && !v.plan.keyed(m) {
 				models = append(models, m)
 			}
 		}
@@ -795,8 +835,8 @@ func (v *verifier) extras(ctx context.Context) error {
 		for _, r := range recs {
 			x := "axium." + str(r["name"])
 			t := XIDTarget{Model: str(r["model"]), ID: num(r["res_id"])}
-			if _, pushed := byModel[t.Model]; !pushed || v.goneModels[t.Model] {
-				continue
+			if _, pushed := byModel[t.Model]; !pushed || v.goneModels[t.Model] || v.plan.keyed(t.Model) {
+				continue // a keyed model's: by key, above
 			}
 			page[x] = t
 			ask = append(ask, x)
@@ -830,6 +870,56 @@ func (v *verifier) extras(ctx context.Context) error {
 		sort.Strings(v.rep.Tables[i].ExtraXIDs)
 	}
 	return nil
+}
+
+// keyExtras lists the records of a keyed model whose key no table holds,
+// reading the model's keyed records a page at a time in id order.
+func (v *verifier) keyExtras(ctx context.Context, model string, tables []int) error {
+	for after := int64(0); ; {
+		res, err := v.c.Execute(ctx, model, "search_read", []any{[]any{[]any{createKey, "!=", false}, []any{"id", ">", after}}},
+			map[string]any{"fields": []any{createKey}, "limit": int64(verifyPageRows), "order": "id",
+				"context": map[string]any{"active_test": false}})
+		v.rep.ReadCalls++
+		if err != nil {
+			return fmt.Errorf("read the %s records with a %s: %w", model, createKey, err)
+		}
+		recs := records(res)
+		page := map[string]int64{}
+		var ask []string
+		for _, r := range recs {
+			x := str(r[createKey])
+			page[x], after = num(r["id"]), num(r["id"])
+			ask = append(ask, x)
+		}
+		inTable, err := v.inTables(ctx, ask)
+		if err != nil {
+			return err
+		}
+		var entries []audit.Entry
+		for _, x := range sortedKeys(page) {
+			if !inTable[x] {
+				entries = append(entries, v.extra(model, tables, x, page[x], v.countedBy(model)))
+			}
+		}
+		if err := v.run.Log(ctx, entries); err != nil {
+			return err
+		}
+		if len(recs) < verifyPageRows {
+			return nil
+		}
+	}
+}
+
+// extra counts a record of model that no table holds against one of the
+// model's tables, and returns its entry for the log.
+func (v *verifier) extra(model string, tables []int, xid string, id int64, by string) audit.Entry {
+	tv := &v.rep.Tables[v.tableOfExtra(tables, xid)]
+	tv.Extra++
+	if len(tv.ExtraXIDs) < exporters.MaxFailureDetails {
+		tv.ExtraXIDs = append(tv.ExtraXIDs, xid)
+	}
+	return audit.Entry{Object: model, Table: tv.Table, DestID: xid, DestDBID: id, Action: audit.Fail,
+		Reason: "verify: in Odoo with " + by + ", but not in " + tv.Table}
 }
 
 // inTables says which of xids (one page) any table holds.
@@ -873,14 +963,7 @@ func (v *verifier) logExtras(ctx context.Context, byModel map[string][]int, page
 			if !exists[page[x].ID] {
 				continue
 			}
-			i := v.tableOfExtra(byModel[model], x)
-			tv := &v.rep.Tables[i]
-			tv.Extra++
-			if len(tv.ExtraXIDs) < exporters.MaxFailureDetails {
-				tv.ExtraXIDs = append(tv.ExtraXIDs, x)
-			}
-			entries = append(entries, audit.Entry{Object: model, Table: tv.Table, DestID: x, DestDBID: page[x].ID, Action: audit.Fail,
-				Reason: "verify: in Odoo with an axium external id, but not in " + tv.Table})
+			entries = append(entries, v.extra(model, byModel[model], x, page[x].ID, v.countedBy(model)))
 		}
 	}
 	return v.run.Log(ctx, entries)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/exporters/exportertest"
 	"github.com/axium2crm/axium2crm/exporters/odoo"
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
 )
@@ -387,5 +388,45 @@ func TestVerifyReadsPages(t *testing.T) {
 		var fails int
 		require.NoError(t, f.db.QueryRow("SELECT count(*) FROM meta.push_record WHERE run_id = ? AND action = 'fail'", rep.RunID).Scan(&fails))
 		assert.Equal(t, 7, fails, "one fail entry per difference")
+	}
+}
+
+// TestVerifyKeyedRecords: perio records (a keyed model) carry no external
+// id. Verify finds them by their key field: an edited one differs, a
+// deleted one is missing, and one added in Odoo with a key no table holds
+// is extra.
+func TestVerifyKeyedRecords(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 20)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	_, err := odoo.Push(ctx, f.db, c, pushOpts())
+	require.NoError(t, err)
+	id := func(xid string) int64 {
+		_, id, ok := exportertest.OdooRecord(s, xid)
+		require.True(t, ok, xid)
+		return id
+	}
+	_, err = c.Execute(ctx, "x_perio_record", "write", []any{[]any{id("axium.perio_3")}, map[string]any{"x_depth_mm": 7.0}}, nil)
+	require.NoError(t, err)
+	_, err = c.Execute(ctx, "x_perio_record", "unlink", []any{[]any{id("axium.perio_5")}}, nil)
+	require.NoError(t, err)
+	_, err = c.Execute(ctx, "x_perio_record", "create", []any{[]any{map[string]any{"x_name": "Added by hand", "x_axium_xid": "axium.perio_walk_in"}}}, nil)
+	require.NoError(t, err)
+
+	rep, err := odoo.Verify(ctx, f.db, c, verifyOpts())
+	require.NoError(t, err)
+	assert.Equal(t, 3, rep.Differences(), describe(rep))
+	for _, tv := range rep.Tables {
+		if tv.Table != "odoo.x_perio_record" {
+			assert.Zero(t, tv.Missing+tv.Extra+tv.Mismatched, tv.Table)
+			continue
+		}
+		assert.Equal(t, []string{"axium.perio_5"}, tv.MissingXIDs)
+		assert.Equal(t, []string{"axium.perio_walk_in"}, tv.ExtraXIDs)
+		if assert.Len(t, tv.Differences, 1) {
+			assert.Equal(t, "axium.perio_3", tv.Differences[0].XID)
+			assert.Equal(t, "x_depth_mm", tv.Differences[0].Field)
+		}
 	}
 }

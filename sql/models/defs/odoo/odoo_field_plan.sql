@@ -157,7 +157,7 @@ WITH fields(table_name, model, name, field_description, ttype, relation, relatio
     ('x_perio_record', 'x_perio_record', 'x_exam_id', 'axiUm Exam', 'char', NULL, NULL, false, true, NULL),
     ('x_perio_record', 'x_perio_record', 'x_exam_date', 'Exam Date', 'date', NULL, NULL, false, true, NULL),
     ('x_perio_record', 'x_perio_record', 'x_exam_type', 'Exam Type', 'selection', NULL, NULL, false, true, NULL),
-    ('x_perio_record', 'x_perio_record', 'x_axium_xid', 'Migration Key', 'char', NULL, NULL, false, true, 'the record''s external id, repeated: the push creates these records with create and names them in ir.model.data after; an interrupted push finds them by it'),
+    ('x_perio_record', 'x_perio_record', 'x_axium_xid', 'Migration Key', 'char', NULL, NULL, false, true, 'the record''s external id, repeated and indexed: the push creates these records with create and knows them by it, not by an ir.model.data name'),
 {{- if eq $grain "site" }}
     ('x_perio_record', 'x_perio_record', 'x_tooth', 'Tooth', 'char', NULL, NULL, true, true, 'Universal numbering'),
     ('x_perio_record', 'x_perio_record', 'x_site', 'Site', 'selection', NULL, NULL, true, true, NULL),

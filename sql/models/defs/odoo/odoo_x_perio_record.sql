@@ -16,8 +16,8 @@
 -- The exam's header (date, type, provider) is on each record.
 -- x_axium_xid repeats the external id on the record: the push creates
 -- perio records with create (5-6 times faster than load for this model)
--- and names them in ir.model.data after, so after an interruption between
--- the two it finds the records by this field. Values
+-- and knows them by this field, indexed, instead of an ir.model.data
+-- name (a resume, verify and rollback find them by it). Values
 -- staging found out of range are empty here and listed in
 -- staging.data_quality. A site that is not one of the six has no field
 -- at the tooth and exam grains (odoo.reconciliation counts it).
