@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters/exportertest"
 	"github.com/axium2crm/axium2crm/exporters/odoo"
 )
 
@@ -95,8 +96,9 @@ func (c *cancelOn) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// realOdooXIDs counts the axium external ids per model in the real Odoo,
-// without those of delegated parents.
+// realOdooXIDs counts the migration's records per model in the real
+// Odoo: its axium external ids, without those of delegated parents, and a
+// keyed model's records by their key.
 func realOdooXIDs(t testing.TB, c *odoo.Client) map[string]int {
 	t.Helper()
 	v, err := c.Execute(context.Background(), "ir.model.data", "search_read", []any{[]any{[]any{"module", "=", "axium"}}},
@@ -113,6 +115,18 @@ func realOdooXIDs(t testing.TB, c *odoo.Client) map[string]int {
 			continue
 		}
 		out[m["model"].(string)]++
+	}
+	// A keyed model's records are the migration's by their key.
+	for _, m := range exportertest.OdooKeyedModels {
+		delete(out, m)
+		n, err := c.Execute(context.Background(), m, "search_count", []any{[]any{[]any{"x_axium_xid", "=like", "axium.%"}}}, nil)
+		if err != nil && strings.Contains(err.Error(), "doesn't exist") {
+			continue
+		}
+		require.NoError(t, err)
+		if n.(int64) > 0 {
+			out[m] = int(n.(int64))
+		}
 	}
 	return out
 }
