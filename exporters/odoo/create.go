@@ -205,8 +205,8 @@ func (c *Client) keyPage(ctx context.Context, model string, keys []string) (map[
 	}
 	v, err := c.Execute(ctx, model, "search_read", []any{[]any{[]any{createKey, "in", anyList(keys)}}},
 		map[string]any{"fields": []any{createKey}, "order": "id", "context": map[string]any{"active_test": false}})
-	if missingModel(err) {
-		return out, nil // a model not made yet (a dry run before the schema step), or removed, holds nothing
+	if keyAbsent(err) {
+		return out, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find %s records by %s: %w", model, createKey, err)
@@ -221,18 +221,19 @@ func (c *Client) keyPage(ctx context.Context, model string, keys []string) (map[
 	return out, nil
 }
 
-// missingModel says whether err is Odoo's answer that the model does not
-// exist.
-func missingModel(err error) bool {
+// keyAbsent says whether err is Odoo's answer that the model, or its key
+// field, does not exist (a dry run before the schema step, a model
+// removed): then no record carries a key.
+func keyAbsent(err error) bool {
 	var f *Fault
-	return errors.As(err, &f) && strings.Contains(f.Message, "doesn't exist")
+	return errors.As(err, &f) && (strings.Contains(f.Message, "doesn't exist") || strings.Contains(f.Message, "Invalid field") && strings.Contains(f.Message, createKey))
 }
 
 // keyCount counts the records of a keyed model that carry a key.
 func (c *Client) keyCount(ctx context.Context, model string) (int, error) {
 	v, err := c.Execute(ctx, model, "search_count", []any{[]any{[]any{createKey, "!=", false}}},
 		map[string]any{"context": map[string]any{"active_test": false}})
-	if missingModel(err) {
+	if keyAbsent(err) {
 		return 0, nil
 	}
 	if err != nil {

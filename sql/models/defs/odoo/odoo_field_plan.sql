@@ -140,6 +140,7 @@ WITH fields(table_name, model, name, field_description, ttype, relation, relatio
     ('account_move_line', 'account.move.line', 'display_type', 'Display Type', 'selection', NULL, NULL, false, false, NULL),
     ('account_move_line', 'account.move.line', 'quantity', 'Quantity', 'float', NULL, NULL, false, false, NULL),
     ('account_move_line', 'account.move.line', 'price_unit', 'Unit Price', 'float', NULL, NULL, false, false, NULL),
+    ('account_move_line', 'account.move.line', 'x_axium_xid', 'Migration Key', 'char', NULL, NULL, false, true, 'the line''s external id, repeated and indexed: the push creates lines with create and knows them by it, not by an ir.model.data name'),
     ('account_payment', 'account.payment', 'payment_type', 'Payment Type', 'selection', NULL, NULL, true, false, NULL),
     ('account_payment', 'account.payment', 'partner_type', 'Partner Type', 'selection', NULL, NULL, true, false, NULL),
     ('account_payment', 'account.payment', 'partner_id', 'Customer/Vendor', 'many2one', 'res.partner', NULL, false, false, NULL),
