@@ -447,6 +447,13 @@ func (e *engine) readObject(ctx context.Context, i, held int, out func(page) err
 		return err
 	}
 	defer pager.Close()
+	if held > 0 {
+		// The log holds records of the table: read it once, aligned with
+		// the pages. (A first push reads nothing of it: see classify.)
+		if err := pager.AttachLast(ctx, e.opt.Destination, o.Qualified()); err != nil {
+			return err
+		}
+	}
 	var rows int
 	var n [4]int // new, changed, unchanged, refused, by the log
 	for {
@@ -468,7 +475,11 @@ func (e *engine) readObject(ctx context.Context, i, held int, out func(page) err
 			e.opt.Progress(fmt.Sprintf("%s: %d rows, %d new, %d changed, %d unchanged, %d refused", o.Table, rows, n[0], n[1], n[2], n[3]))
 			return nil
 		}
-		if err := e.classify(ctx, i, items, held); err != nil {
+		last, err := pager.Last(ctx)
+		if err != nil {
+			return err
+		}
+		if err := e.classify(ctx, i, items, last); err != nil {
 			return err
 		}
 		rows += p.Rows
@@ -499,15 +510,15 @@ func (it *Item) idOrUnknown() string {
 
 // classify decides each item of a page: refused (by its adapter, or a
 // unique value an earlier row holds), unchanged since its last push,
-// changed, or new. The log is read for the page's records only, and not
-// at all when it held none of the table's records as the table's reading
-// began (held, as audit.HeldCount counts them): a first push of a table
-// then never reads its own growing log once per page, which made a first
-// push of 14 million records slow down with every page (the records of
-// a table have distinct ids, a data test of every model).
-func (e *engine) classify(ctx context.Context, i int, items []*Item, held int) error {
+// changed, or new. last is what the log says the destination holds of
+// the page's rows (Pager.Last): empty when the log held none of the
+// table's records as the table's reading began, so a first push never
+// reads its own growing log (the records of a table have distinct ids, a
+// data test of every model), and otherwise read once for the whole table
+// and answered by row id range, so neither a first push nor a re-push of
+// 14 million records slows down with every page.
+func (e *engine) classify(ctx context.Context, i int, items []*Item, last map[string]audit.Sent) error {
 	o := e.objects[i]
-	ids := make([]string, 0, len(items))
 	var live []*Item
 	for _, it := range items {
 		switch {
@@ -515,15 +526,7 @@ func (e *engine) classify(ctx context.Context, i int, items []*Item, held int) e
 		case it.ID == "":
 			it.Action, it.Reason = audit.Fail, "no id"
 		default:
-			ids = append(ids, it.ID)
 			live = append(live, it)
-		}
-	}
-	last := map[string]audit.Sent{}
-	if held > 0 {
-		var err error
-		if last, err = audit.LastHashesOf(ctx, e.db, e.opt.Destination, o.Qualified(), ids); err != nil {
-			return err
 		}
 	}
 	e.overlay.Apply(o.Qualified(), last)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/axium2crm/axium2crm/exporters/audit"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -65,6 +66,12 @@ type Pager struct {
 	nulls    int64  // rows without a key
 	levels   string // quoted temporary table of (k, level, r) in (level, r) order for rows above level 0, or ""
 	spans    []span // each level's positions in levels, in level order
+	last     string // quoted temporary table of the log's view of each row (AttachLast), or ""
+
+	// lo..hi are the row ids the page last read spans (none for rows
+	// without a key).
+	lo, hi int64
+	spanOK bool
 
 	phase int   // 0: rows without a key, 1: level 0, 2: the levels above
 	next  int64 // phase 0: rows read; 1: next row id; 2: next position in levels
@@ -217,14 +224,44 @@ func (p *Pager) stableRowIDs(ctx context.Context, schema, table string) (bool, e
 // Close drops what the pager kept in the warehouse.
 func (p *Pager) Close() error {
 	var errs []error
-	for _, t := range []string{p.levels, p.copied} {
+	for _, t := range []string{p.levels, p.copied, p.last} {
 		if t != "" {
 			_, err := p.db.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.main."+t)
 			errs = append(errs, err)
 		}
 	}
-	p.levels, p.copied = "", ""
+	p.levels, p.copied, p.last = "", "", ""
 	return errors.Join(errs...)
+}
+
+// AttachLast reads, once, what the audit log says destination holds of
+// each row of the table (logged as table), into a temporary table aligned
+// with the rows the pager reads; Last then answers for each page from
+// that table by row id range. A push of a table the log already holds
+// records of (a re-push, a delta, a resume) reads the log once instead
+// of once per page, which made each page cost a scan of the table's whole
+// log.
+func (p *Pager) AttachLast(ctx context.Context, destination, table string) error {
+	p.last = warehouse.QuoteIdent(fmt.Sprintf("push_last_%d", pagerSeq.Add(1)))
+	q := queryWith("page_last", map[string]any{"Last": p.last, "Relation": p.relation, "Key": p.key})
+	if _, err := p.db.ExecContext(ctx, q, destination, table); err != nil {
+		return fmt.Errorf("read the log of %s: %w", p.name, err)
+	}
+	return nil
+}
+
+// Last is what the log says the destination holds of the rows of the
+// page last read (AttachLast), by key; a row it holds nothing of is not
+// in the map.
+func (p *Pager) Last(ctx context.Context) (map[string]audit.Sent, error) {
+	if p.last == "" || !p.spanOK {
+		return map[string]audit.Sent{}, nil
+	}
+	rows, err := p.db.QueryContext(ctx, "SELECT dest_id, payload_hash, dest_db_id FROM temp.main."+p.last+" WHERE r >= ? AND r <= ?", p.lo, p.hi)
+	if err != nil {
+		return nil, fmt.Errorf("read the log of %s: %w", p.name, err)
+	}
+	return audit.ScanSent(rows)
 }
 
 // Page is one page as the pager hands it over.
@@ -254,6 +291,7 @@ func (p *Pager) Next(ctx context.Context, row func(cols []*sql.ColumnType, vals 
 			}
 			q = "SELECT * FROM " + p.relation + " WHERE " + p.key + " IS NULL ORDER BY ALL LIMIT ? OFFSET ?"
 			args = []any{p.size, p.next}
+			p.spanOK = false
 			p.next += int64(p.size)
 		case 1:
 			if p.next > p.maxRow {
@@ -262,6 +300,7 @@ func (p *Pager) Next(ctx context.Context, row func(cols []*sql.ColumnType, vals 
 			}
 			q = "SELECT t.* FROM " + p.relation + " t WHERE t.rowid >= ? AND t.rowid < ? AND t." + p.key + " IS NOT NULL"
 			args = []any{p.next, p.next + int64(p.size)}
+			p.lo, p.hi, p.spanOK = p.next, p.next+int64(p.size)-1, true
 			if p.levels != "" {
 				q += " AND t.rowid NOT IN (SELECT r FROM temp.main." + p.levels + " WHERE r >= ? AND r < ?)"
 				args = append(args, p.next, p.next+int64(p.size))
@@ -290,6 +329,9 @@ func (p *Pager) Next(ctx context.Context, row func(cols []*sql.ColumnType, vals 
 			q = "SELECT t.* FROM " + p.relation + " t WHERE t.rowid >= ? AND t.rowid <= ? AND t.rowid IN (SELECT r FROM temp.main." + p.levels +
 				" WHERE rowid >= ? AND rowid < ?) ORDER BY t." + p.key
 			args = []any{lo.Int64, hi.Int64, from, to}
+			// The range holds rows of other levels too: Last answers by
+			// key, and the caller looks up its page's keys only.
+			p.lo, p.hi, p.spanOK = lo.Int64, hi.Int64, true
 		}
 		n, err := p.read(ctx, q, args, row)
 		if err != nil {

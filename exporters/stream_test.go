@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/exporters/audit"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -252,5 +253,81 @@ func TestPagerReadsUnderPlainViews(t *testing.T) {
 		got, _ := readAll(t, p, 4)
 		assert.Len(t, got, want.rows, view)
 		require.NoError(t, p.Close())
+	}
+}
+
+// TestPagerLastAgreesWithTheLog: what Last answers for each page, read
+// once for the table by AttachLast, is what the log says of the page's
+// rows (audit.LastHashes, the newest create, update, restore or delete of
+// each record), for a table read in row order, one read level by level,
+// and one with deleted rows (read through a copy).
+func TestPagerLastAgreesWithTheLog(t *testing.T) {
+	ctx := context.Background()
+	db := streamDB(t)
+	run, err := audit.Start(ctx, db, audit.RunOptions{Destination: "twenty"})
+	require.NoError(t, err)
+	add := func(id string, dbid int64, action, hash string) { // one entry at a time: each newer than the last
+		require.NoError(t, run.Log(ctx, []audit.Entry{{Object: "person", Table: "twenty.people", DestID: id, DestDBID: dbid, Action: action, PayloadHash: hash}}))
+	}
+	add("a", 1, audit.Create, "a1")
+	add("a", 1, audit.Update, "a2")
+	add("b", 2, audit.Create, "b1")
+	add("b", 2, audit.Delete, "")
+	add("c", 3, audit.Create, "c1")
+	add("c", 3, audit.Delete, "")
+	add("c", 9, audit.Create, "c2") // deleted, then made again
+	add("e", 5, audit.Create, "e1")
+	add("e", 5, audit.Skip, "e9")
+	add("h", 0, audit.Fail, "")
+	add("z3", 7, audit.Create, "z1")
+	add("z3", 7, audit.Restore, "z0")
+	// Another table's and another destination's entries are not the
+	// table's.
+	require.NoError(t, run.Log(ctx, []audit.Entry{{Object: "person", Table: "twenty.other", DestID: "d", DestDBID: 4, Action: audit.Create, PayloadHash: "x"}}))
+	want, err := audit.LastHashes(ctx, db, "twenty", "twenty.people")
+	require.NoError(t, err)
+	require.Len(t, want, 4, "a, c, e and z3")
+
+	for _, tc := range []struct {
+		name     string
+		selfRefs []string
+		prepare  string
+	}{
+		{"row order", nil, ""},
+		{"level by level", []string{"provider_id", "mentor_id"}, ""},
+		{"deleted rows", nil, "DELETE FROM twenty.people WHERE id = 'g'"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.prepare != "" {
+				_, err := db.Exec(tc.prepare)
+				require.NoError(t, err)
+			}
+			p, err := exporters.NewPager(ctx, db, "twenty", "people", "id", tc.selfRefs, 3)
+			require.NoError(t, err)
+			defer p.Close()
+			require.NoError(t, p.AttachLast(ctx, "twenty", "twenty.people"))
+			got := map[string]audit.Sent{}
+			for {
+				var keys []string
+				_, ok, err := p.Next(ctx, func(_ []*sql.ColumnType, vals []any) error {
+					if vals[0] != nil {
+						keys = append(keys, vals[0].(string))
+					}
+					return nil
+				})
+				require.NoError(t, err)
+				if !ok {
+					break
+				}
+				last, err := p.Last(ctx)
+				require.NoError(t, err)
+				for _, k := range keys {
+					if s, held := last[k]; held {
+						got[k] = s
+					}
+				}
+			}
+			assert.Equal(t, want, got)
+		})
 	}
 }

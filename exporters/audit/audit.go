@@ -342,11 +342,12 @@ func LastHashes(ctx context.Context, db *sql.DB, destination, table string) (map
 	if err != nil {
 		return nil, fmt.Errorf("audit: last hashes of %s: %w", table, err)
 	}
-	return scanSent(rows)
+	return ScanSent(rows)
 }
 
-// scanSent reads (destination id, payload hash, database id) rows.
-func scanSent(rows *sql.Rows) (map[string]Sent, error) {
+// ScanSent reads (destination id, payload hash, database id) rows, as
+// the log's queries of what a destination holds answer them.
+func ScanSent(rows *sql.Rows) (map[string]Sent, error) {
 	defer rows.Close()
 	out := map[string]Sent{}
 	for rows.Next() {
@@ -359,23 +360,6 @@ func scanSent(rows *sql.Rows) (map[string]Sent, error) {
 		out[id] = Sent{PayloadHash: h.String, DBID: dbid.Int64}
 	}
 	return out, rows.Err()
-}
-
-// LastHashesOf is LastHashes for the records of one page only (their
-// destination ids), so a push holds the log's view of one page at a time.
-func LastHashesOf(ctx context.Context, db *sql.DB, destination, table string, ids []string) (map[string]Sent, error) {
-	if ids == nil {
-		ids = []string{}
-	}
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.QueryContext(ctx, query("last_hashes_of"), destination, table, string(list))
-	if err != nil {
-		return nil, fmt.Errorf("audit: last hashes of %s: %w", table, err)
-	}
-	return scanSent(rows)
 }
 
 // HeldCount is how many records of one warehouse table the log says the

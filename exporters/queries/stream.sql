@@ -52,3 +52,24 @@ ranked AS (
 SELECT k, v, first_k, first_sk FROM ranked
 WHERE k IN (SELECT k FROM page) AND k <> first_k
 {{end}}
+
+{{define "page_last"}}
+-- What the log says the destination holds of each row of a relation the
+-- pager reads (the newest create, update, restore or delete of the row's
+-- record, left out when it is a delete), by the row's row id and in that
+-- order: a page's rows are then a range of this table too, which DuckDB
+-- reads from the row groups that hold it. One grouped arg_max over the
+-- log, as held_count, and one join: a re-push no longer ranks the table's
+-- log once per page.
+CREATE OR REPLACE TEMP TABLE {{.Last}} AS
+WITH last AS (
+    SELECT dest_id, arg_max({'h': payload_hash, 'id': dest_db_id, 'a': action}, {'at': logged_at, 'run': run_id}) AS v
+    FROM meta.push_record
+    WHERE destination = ? AND table_name = ? AND action IN ('create', 'update', 'restore', 'delete')
+    GROUP BY dest_id
+)
+SELECT t.rowid AS r, l.dest_id, l.v.h AS payload_hash, l.v.id AS dest_db_id
+FROM {{.Relation}} t JOIN last l ON l.dest_id = CAST(t.{{.Key}} AS VARCHAR)
+WHERE l.v.a <> 'delete'
+ORDER BY r
+{{end}}
