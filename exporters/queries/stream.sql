@@ -58,18 +58,25 @@ WHERE k IN (SELECT k FROM page) AND k <> first_k
 -- pager reads (the newest create, update, restore or delete of the row's
 -- record, left out when it is a delete), by the row's row id and in that
 -- order: a page's rows are then a range of this table too, which DuckDB
--- reads from the row groups that hold it. One grouped arg_max over the
--- log, as held_count, and one join: a re-push no longer ranks the table's
--- log once per page.
+-- reads from the row groups that hold it. The table's log is read once:
+-- a re-push no longer ranks it once per page. The newest entry is found
+-- by a grouped max of fixed-size values (logged_at, run_id), then joined
+-- back: DuckDB spills both under memory_limit, where an arg_max carrying
+-- the payload hash (a string) ran out of a 256 MB limit at a million
+-- records.
 CREATE OR REPLACE TEMP TABLE {{.Last}} AS
-WITH last AS (
-    SELECT dest_id, arg_max({'h': payload_hash, 'id': dest_db_id, 'a': action}, {'at': logged_at, 'run': run_id}) AS v
+WITH log AS (
+    SELECT dest_id, payload_hash, dest_db_id, action, logged_at, run_id
     FROM meta.push_record
     WHERE destination = ? AND table_name = ? AND action IN ('create', 'update', 'restore', 'delete')
-    GROUP BY dest_id
+), newest AS (
+    SELECT dest_id, max({'at': logged_at, 'run': run_id}) AS k FROM log GROUP BY dest_id
+), last AS (
+    SELECT l.dest_id, l.payload_hash, l.dest_db_id
+    FROM log l JOIN newest n ON n.dest_id = l.dest_id AND n.k = {'at': l.logged_at, 'run': l.run_id}
+    WHERE l.action <> 'delete'
 )
-SELECT t.rowid AS r, l.dest_id, l.v.h AS payload_hash, l.v.id AS dest_db_id
+SELECT t.rowid AS r, l.dest_id, l.payload_hash, l.dest_db_id
 FROM {{.Relation}} t JOIN last l ON l.dest_id = CAST(t.{{.Key}} AS VARCHAR)
-WHERE l.v.a <> 'delete'
 ORDER BY r
 {{end}}
