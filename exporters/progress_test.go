@@ -3,6 +3,7 @@ package exporters
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -82,4 +83,62 @@ func TestPushSaysHowFarItIs(t *testing.T) {
 	assert.Contains(t, last, "records/s")
 	assert.Contains(t, last, "left")
 	t.Logf("%d progress lines, the last: %s", len(progress), last)
+}
+
+// hashAdapter is slowAdapter with each record's hash taken from its row's
+// second column, so a test changes records by changing that column.
+type hashAdapter struct{ slowAdapter }
+
+func (hashAdapter) Decode(_ int, _ []*sql.ColumnType, vals []any) (*Item, error) {
+	id := fmt.Sprint(vals[0])
+	return &Item{ID: id, SourceKey: id, Hash: fmt.Sprint(vals[1])}, nil
+}
+
+// TestRePushClassifiesTheSameWithTheLogReadPageByPage: a re-push reads
+// the table's log once (Pager.AttachLast); when that runs out of DuckDB's
+// memory_limit, it says so and reads each page's entries instead, and
+// classifies every record the same: changed rows updated, the others
+// skipped.
+func TestRePushClassifiesTheSameWithTheLogReadPageByPage(t *testing.T) {
+	ctx := context.Background()
+	wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(t.TempDir(), "w.duckdb")})
+	require.NoError(t, err)
+	t.Cleanup(func() { wh.Close() })
+	db := wh.DB()
+	_, err = db.Exec(`CREATE SCHEMA x; CREATE TABLE x.a AS SELECT 'a' || i AS id, 'v1' AS h FROM range(57) r(i)`)
+	require.NoError(t, err)
+	objects := []Object{{Name: "a", Schema: "x", Table: "a"}}
+	var lines []string
+	opt := RunOptions{Destination: "test", BatchSize: 10, PageRows: 8, Progress: func(s string) { lines = append(lines, s) }}
+	out, err := Push(ctx, db, hashAdapter{}, objects, opt)
+	require.NoError(t, err)
+	require.Equal(t, 57, out.Objects[0].Created)
+
+	for _, tc := range []struct {
+		name    string
+		change  string
+		perPage bool
+	}{
+		{"the log read once", "UPDATE x.a SET h = 'v2' WHERE id IN ('a3', 'a20', 'a56')", false},
+		{"the log read page by page", "UPDATE x.a SET h = 'v3' WHERE id IN ('a0', 'a20', 'a41', 'a50')", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := db.Exec(tc.change)
+			require.NoError(t, err)
+			if tc.perPage {
+				was := attachLast
+				attachLast = func(context.Context, *Pager, string, string) error {
+					return errors.New("read the log of x.a: Out of Memory Error: could not allocate block of size 256.0 KiB")
+				}
+				defer func() { attachLast = was }()
+			}
+			lines = nil
+			out, err := Push(ctx, db, hashAdapter{}, objects, opt)
+			require.NoError(t, err)
+			changed := map[bool]int{false: 3, true: 4}[tc.perPage]
+			assert.Equal(t, TableCount{Table: "x.a", Object: "a", Rows: 57, Updated: changed, Skipped: 57 - changed}, out.Objects[0].TableCount)
+			said := strings.Contains(strings.Join(lines, "\n"), "reading it page by page")
+			assert.Equal(t, tc.perPage, said, "lines: %q", lines)
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -447,11 +448,19 @@ func (e *engine) readObject(ctx context.Context, i, held int, out func(page) err
 		return err
 	}
 	defer pager.Close()
+	perPage := false
 	if held > 0 {
 		// The log holds records of the table: read it once, aligned with
 		// the pages. (A first push reads nothing of it: see classify.)
-		if err := pager.AttachLast(ctx, e.opt.Destination, o.Qualified()); err != nil {
-			return err
+		// When that does not fit DuckDB's memory_limit, each page reads
+		// its own records' entries instead: slower, but it gets there.
+		if err := attachLast(ctx, pager, e.opt.Destination, o.Qualified()); err != nil {
+			if !strings.Contains(err.Error(), "Out of Memory") {
+				return err
+			}
+			perPage = true
+			e.opt.Progress(fmt.Sprintf("%s: the log of its %d records held does not fit memory_limit at once; reading it page by page (slower): %v",
+				o.Table, held, err))
 		}
 	}
 	var rows int
@@ -475,7 +484,16 @@ func (e *engine) readObject(ctx context.Context, i, held int, out func(page) err
 			e.opt.Progress(fmt.Sprintf("%s: %d rows, %d new, %d changed, %d unchanged, %d refused", o.Table, rows, n[0], n[1], n[2], n[3]))
 			return nil
 		}
-		last, err := pager.Last(ctx)
+		var last map[string]audit.Sent
+		if perPage {
+			ids := make([]string, 0, len(items))
+			for _, it := range items {
+				ids = append(ids, it.ID)
+			}
+			last, err = audit.LastHashesOf(ctx, e.db, e.opt.Destination, o.Qualified(), ids)
+		} else {
+			last, err = pager.Last(ctx)
+		}
 		if err != nil {
 			return err
 		}
@@ -499,6 +517,11 @@ func (e *engine) readObject(ctx context.Context, i, held int, out func(page) err
 			return err
 		}
 	}
+}
+
+// attachLast is Pager.AttachLast; a test makes it run out of memory.
+var attachLast = func(ctx context.Context, p *Pager, destination, table string) error {
+	return p.AttachLast(ctx, destination, table)
 }
 
 func (it *Item) idOrUnknown() string {

@@ -242,10 +242,24 @@ func (p *Pager) Close() error {
 // of once per page, which made each page cost a scan of the table's whole
 // log.
 func (p *Pager) AttachLast(ctx context.Context, destination, table string) error {
-	p.last = warehouse.QuoteIdent(fmt.Sprintf("push_last_%d", pagerSeq.Add(1)))
-	q := queryWith("page_last", map[string]any{"Last": p.last, "Relation": p.relation, "Key": p.key})
-	if _, err := p.db.ExecContext(ctx, q, destination, table); err != nil {
-		return fmt.Errorf("read the log of %s: %w", p.name, err)
+	seq := pagerSeq.Add(1)
+	p.last = warehouse.QuoteIdent(fmt.Sprintf("push_last_%d", seq))
+	names := map[string]any{"Last": p.last, "Relation": p.relation, "Key": p.key,
+		"Newest": warehouse.QuoteIdent(fmt.Sprintf("push_newest_%d", seq)), "Held": warehouse.QuoteIdent(fmt.Sprintf("push_held_%d", seq))}
+	defer func() {
+		for _, t := range []string{"Newest", "Held"} {
+			_, _ = p.db.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.main."+names[t].(string))
+		}
+	}()
+	for _, step := range []struct {
+		name string
+		args []any
+	}{{"page_last_newest", []any{destination, table}}, {"page_last_held", []any{destination, table}}, {"page_last", nil}} {
+		if _, err := p.db.ExecContext(ctx, queryWith(step.name, names), step.args...); err != nil {
+			_, _ = p.db.ExecContext(context.Background(), "DROP TABLE IF EXISTS temp.main."+p.last)
+			p.last = ""
+			return fmt.Errorf("read the log of %s: %w", p.name, err)
+		}
 	}
 	return nil
 }

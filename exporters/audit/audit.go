@@ -362,6 +362,25 @@ func ScanSent(rows *sql.Rows) (map[string]Sent, error) {
 	return out, rows.Err()
 }
 
+// LastHashesOf is LastHashes for the records of one page only (their
+// destination ids): a push's fallback when the log of a table does not
+// fit memory_limit at once (Pager.AttachLast), at the cost of a scan of
+// the table's log per page.
+func LastHashesOf(ctx context.Context, db *sql.DB, destination, table string, ids []string) (map[string]Sent, error) {
+	if ids == nil {
+		ids = []string{}
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, query("last_hashes_of"), destination, table, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("audit: last hashes of %s: %w", table, err)
+	}
+	return ScanSent(rows)
+}
+
 // HeldCount is how many records of one warehouse table the log says the
 // destination holds (the size of LastHashes, counted in SQL).
 func HeldCount(ctx context.Context, db *sql.DB, destination, table string) (int, error) {

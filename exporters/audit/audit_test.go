@@ -103,6 +103,13 @@ func TestLastHashesFollowsNewestEntry(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, other)
 
+	// The per-page reads agree with the whole-table one, for their ids only.
+	page, err := audit.LastHashesOf(ctx, db, "odoo", "odoo.res_partner_patient", []string{"axium.patient_1", "axium.patient_2", "axium.patient_9"})
+	require.NoError(t, err)
+	assert.Equal(t, got, page)
+	page, err = audit.LastHashesOf(ctx, db, "odoo", "odoo.res_partner_patient", []string{"axium.patient_2", "axium.patient_3"})
+	require.NoError(t, err)
+	assert.Empty(t, page)
 	held, err := audit.HeldCount(ctx, db, "odoo", "odoo.res_partner_patient")
 	require.NoError(t, err)
 	assert.Equal(t, 1, held)

@@ -53,30 +53,36 @@ SELECT k, v, first_k, first_sk FROM ranked
 WHERE k IN (SELECT k FROM page) AND k <> first_k
 {{end}}
 
-{{define "page_last"}}
+{{define "page_last_newest"}}
 -- What the log says the destination holds of each row of a relation the
 -- pager reads (the newest create, update, restore or delete of the row's
 -- record, left out when it is a delete), by the row's row id and in that
--- order: a page's rows are then a range of this table too, which DuckDB
+-- order: a page's rows are then a range of that table too, which DuckDB
 -- reads from the row groups that hold it. The table's log is read once:
--- a re-push no longer ranks it once per page. The newest entry is found
--- by a grouped max of fixed-size values (logged_at, run_id), then joined
--- back: DuckDB spills both under memory_limit, where an arg_max carrying
--- the payload hash (a string) ran out of a 256 MB limit at a million
--- records.
+-- a re-push no longer ranks it once per page. Three statements, each
+-- with one operator that holds much (an aggregate, a join, a sort), so
+-- each has DuckDB's whole memory_limit to spill under: in one statement
+-- they ran out of a 256 MB limit at 3 million records. The newest entry
+-- is found by a grouped max of logged_at (a fixed-size value), then
+-- joined back; a record's entries are written by successive calls, so
+-- two never share a logged_at.
+CREATE OR REPLACE TEMP TABLE {{.Newest}} AS
+SELECT dest_id, max(logged_at) AS at
+FROM meta.push_record
+WHERE destination = ? AND table_name = ? AND action IN ('create', 'update', 'restore', 'delete')
+GROUP BY dest_id
+{{end}}
+
+{{define "page_last_held"}}
+CREATE OR REPLACE TEMP TABLE {{.Held}} AS
+SELECT l.dest_id, l.payload_hash, l.dest_db_id
+FROM meta.push_record l JOIN temp.main.{{.Newest}} n ON n.dest_id = l.dest_id AND n.at = l.logged_at
+WHERE l.destination = ? AND l.table_name = ? AND l.action IN ('create', 'update', 'restore')
+{{end}}
+
+{{define "page_last"}}
 CREATE OR REPLACE TEMP TABLE {{.Last}} AS
-WITH log AS (
-    SELECT dest_id, payload_hash, dest_db_id, action, logged_at, run_id
-    FROM meta.push_record
-    WHERE destination = ? AND table_name = ? AND action IN ('create', 'update', 'restore', 'delete')
-), newest AS (
-    SELECT dest_id, max({'at': logged_at, 'run': run_id}) AS k FROM log GROUP BY dest_id
-), last AS (
-    SELECT l.dest_id, l.payload_hash, l.dest_db_id
-    FROM log l JOIN newest n ON n.dest_id = l.dest_id AND n.k = {'at': l.logged_at, 'run': l.run_id}
-    WHERE l.action <> 'delete'
-)
 SELECT t.rowid AS r, l.dest_id, l.payload_hash, l.dest_db_id
-FROM {{.Relation}} t JOIN last l ON l.dest_id = CAST(t.{{.Key}} AS VARCHAR)
+FROM {{.Relation}} t JOIN temp.main.{{.Held}} l ON l.dest_id = CAST(t.{{.Key}} AS VARCHAR)
 ORDER BY r
 {{end}}

@@ -163,6 +163,20 @@ GROUP BY n.run_id
 ORDER BY n.run_id DESC
 {{end}}
 
+{{define "last_hashes_of"}}
+-- last_hashes for the records of one page only (the destination ids in the
+-- JSON parameter).
+SELECT dest_id, payload_hash, dest_db_id
+FROM (
+    SELECT dest_id, payload_hash, dest_db_id, action,
+           row_number() OVER (PARTITION BY dest_id ORDER BY logged_at DESC, run_id DESC) AS rn
+    FROM meta.push_record
+    WHERE destination = ? AND table_name = ? AND action IN ('create', 'update', 'restore', 'delete')
+      AND dest_id IN (SELECT unnest(from_json(CAST(? AS JSON), '["VARCHAR"]')))
+)
+WHERE rn = 1 AND action <> 'delete'
+{{end}}
+
 {{define "held_count"}}
 -- How many records of one table the log says the destination holds.
 -- (A grouped arg_max, not a ranking window: DuckDB's hash aggregate
