@@ -117,13 +117,14 @@ func realOdooXIDs(t testing.TB, c *odoo.Client) map[string]int {
 		out[m["model"].(string)]++
 	}
 	// A keyed model's records are the migration's by their key.
+	// (A model without the key field keeps its external ids' count.)
 	for _, m := range exportertest.OdooKeyedModels {
-		delete(out, m)
 		n, err := c.Execute(context.Background(), m, "search_count", []any{[]any{[]any{"x_axium_xid", "=like", "axium.%"}}}, nil)
-		if err != nil && strings.Contains(err.Error(), "doesn't exist") {
+		if err != nil && (strings.Contains(err.Error(), "doesn't exist") || strings.Contains(err.Error(), "Invalid field")) {
 			continue
 		}
 		require.NoError(t, err)
+		delete(out, m)
 		if n.(int64) > 0 {
 			out[m] = int(n.(int64))
 		}
