@@ -3,7 +3,6 @@ package exporters
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -128,7 +128,8 @@ func TestRePushClassifiesTheSameWithTheLogReadPageByPage(t *testing.T) {
 			if tc.perPage {
 				was := attachLast
 				attachLast = func(context.Context, *Pager, string, string) error {
-					return errors.New("read the log of x.a: Out of Memory Error: could not allocate block of size 256.0 KiB")
+					return fmt.Errorf("read the log of x.a: %w", &duckdb.Error{Type: duckdb.ErrorTypeOutOfMemory,
+						Msg: "Out of Memory Error: could not allocate block of size 256.0 KiB"})
 				}
 				defer func() { attachLast = was }()
 			}

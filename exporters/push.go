@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/axium2crm/axium2crm/exporters/audit"
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // The push engine: one for every destination. It reads the destination
@@ -455,7 +455,7 @@ func (e *engine) readObject(ctx context.Context, i, held int, out func(page) err
 		// When that does not fit DuckDB's memory_limit, each page reads
 		// its own records' entries instead: slower, but it gets there.
 		if err := attachLast(ctx, pager, e.opt.Destination, o.Qualified()); err != nil {
-			if !strings.Contains(err.Error(), "Out of Memory") {
+			if !warehouse.OutOfMemory(err) {
 				return err
 			}
 			perPage = true

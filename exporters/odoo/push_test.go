@@ -698,11 +698,7 @@ func stopAsPerioCreated(s *odootest.Server, cancel context.CancelFunc) {
 // and a rollback of that push puts them back.
 func TestKeyedRecordsAreCreatedThenUpdatedInPlace(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t, 20)
-	s := newServer(t, odootest.Options{})
-	c := connect(t, s, "xmlrpc")
-	_, err := odoo.Push(ctx, f.db, c, pushOpts())
-	require.NoError(t, err)
+	f, s, c := pushedFixture(t, 20)
 	perio := f.rows(t)["x_perio_record"]
 	require.Equal(t, perio, s.Count("x_perio_record"))
 	for _, cl := range s.Calls() {
@@ -723,8 +719,7 @@ func TestKeyedRecordsAreCreatedThenUpdatedInPlace(t *testing.T) {
 	}
 	require.Equal(t, perio, s.Count("x_perio_record"), "updated in place, nothing added")
 	depth := func() any {
-		_, id, ok := exportertest.OdooRecord(s, "axium.perio_3")
-		require.True(t, ok)
+		id := recordID(t, s, "axium.perio_3")
 		for _, r := range s.Records("x_perio_record") {
 			if r["id"] == id {
 				return r["x_depth_mm"]
@@ -741,4 +736,25 @@ func TestKeyedRecordsAreCreatedThenUpdatedInPlace(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3.5, depth(), "the rollback puts the value back")
 	assert.Equal(t, perio, s.Count("x_perio_record"))
+}
+
+// pushedFixture is a fixture of n patients pushed once to a new test
+// server, with the client that pushed it.
+func pushedFixture(t *testing.T, n int) (*fixture, *odootest.Server, *odoo.Client) {
+	t.Helper()
+	f := newFixture(t, n)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	_, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	return f, s, c
+}
+
+// recordID is the database id of the record an external id (or a keyed
+// model's key) names at the test server.
+func recordID(t *testing.T, s *odootest.Server, xid string) int64 {
+	t.Helper()
+	_, id, ok := exportertest.OdooRecord(s, xid)
+	require.True(t, ok, xid)
+	return id
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/axium2crm/axium2crm/exporters"
-	"github.com/axium2crm/axium2crm/exporters/exportertest"
 	"github.com/axium2crm/axium2crm/exporters/odoo"
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
 )
@@ -397,17 +396,9 @@ func TestVerifyReadsPages(t *testing.T) {
 // is extra.
 func TestVerifyKeyedRecords(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t, 20)
-	s := newServer(t, odootest.Options{})
-	c := connect(t, s, "xmlrpc")
-	_, err := odoo.Push(ctx, f.db, c, pushOpts())
-	require.NoError(t, err)
-	id := func(xid string) int64 {
-		_, id, ok := exportertest.OdooRecord(s, xid)
-		require.True(t, ok, xid)
-		return id
-	}
-	_, err = c.Execute(ctx, "x_perio_record", "write", []any{[]any{id("axium.perio_3")}, map[string]any{"x_depth_mm": 7.0}}, nil)
+	f, s, c := pushedFixture(t, 20)
+	id := func(xid string) int64 { return recordID(t, s, xid) }
+	_, err := c.Execute(ctx, "x_perio_record", "write", []any{[]any{id("axium.perio_3")}, map[string]any{"x_depth_mm": 7.0}}, nil)
 	require.NoError(t, err)
 	_, err = c.Execute(ctx, "x_perio_record", "unlink", []any{[]any{id("axium.perio_5")}}, nil)
 	require.NoError(t, err)

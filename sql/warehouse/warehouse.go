@@ -307,3 +307,10 @@ func Columns(ctx context.Context, db Queryer, schema, table string) ([]string, e
 	}
 	return out, rows.Err()
 }
+
+// OutOfMemory says whether err is DuckDB's answer that a statement did
+// not fit memory_limit.
+func OutOfMemory(err error) bool {
+	var e *duckdb.Error
+	return errors.As(err, &e) && e.Type == duckdb.ErrorTypeOutOfMemory
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,4 +118,23 @@ func TestSplitStatements(t *testing.T) {
 			assert.Equal(t, tc.want, warehouse.SplitStatements(tc.in))
 		})
 	}
+}
+
+// TestOutOfMemory: a statement DuckDB cannot fit in memory_limit (a list
+// of ten million numbers, which it cannot spill, under 16 MB) is told
+// apart from any other error.
+func TestOutOfMemory(t *testing.T) {
+	ctx := context.Background()
+	wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(t.TempDir(), "w.duckdb")})
+	require.NoError(t, err)
+	defer wh.Close()
+	_, err = wh.DB().ExecContext(ctx, "SET memory_limit = '16MB'")
+	require.NoError(t, err)
+	var n int
+	err = wh.DB().QueryRowContext(ctx, "SELECT len(list(i)) FROM range(10000000) r(i)").Scan(&n)
+	require.Error(t, err)
+	assert.True(t, warehouse.OutOfMemory(fmt.Errorf("wrapped: %w", err)), "%v", err)
+	_, err = wh.DB().ExecContext(ctx, "SELECT * FROM no_such_table")
+	require.Error(t, err)
+	assert.False(t, warehouse.OutOfMemory(err), "%v", err)
 }
