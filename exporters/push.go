@@ -148,6 +148,15 @@ type Uploader interface {
 	Upload(ctx context.Context, b Batch) (calls int, err error)
 }
 
+// Ender is an adapter with a last step once every record is written and
+// logged, before the run is recorded finished: it may repair what a write
+// carried out late left behind (an Odoo create that committed after its
+// answer was lost and it had been sent again), logging through log. It
+// runs on a resume too.
+type Ender interface {
+	End(ctx context.Context, log func([]audit.Entry) error) error
+}
+
 // RunOptions configure one push through the engine.
 type RunOptions struct {
 	Destination string
@@ -407,6 +416,15 @@ func (e *engine) push(ctx context.Context, run *audit.Run) (err error) {
 	}
 	if err := e.wait(); err != nil {
 		return err
+	}
+	if en, ok := e.a.(Ender); ok {
+		log := func(entries []audit.Entry) error { return errors.Join(e.w.Log(entries), e.w.Flush()) }
+		if err := e.w.Flush(); err != nil {
+			return err
+		}
+		if err := en.End(ctx, log); err != nil {
+			return err
+		}
 	}
 	if e.opt.PropagateDeletes {
 		return e.propagateDeletes(ctx)

@@ -145,12 +145,16 @@ func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res
 	// back by their key field (one create is one transaction: all of them
 	// or none), and the create sent again only when none is there.
 	res.Calls++
-	ids, err := createOnce(ctx, p.c, t.obj.Model, vals, map[string]any{"context": loadContext}, findByKey(p.c, t.obj.Model, keys))
+	ids, resent, err := createOnce(ctx, p.c, t.obj.Model, vals, map[string]any{"context": loadContext}, findByKey(p.c, t.obj.Model, keys))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if resent {
+		// The first call may still commit: End looks for second copies.
+		p.resent[t.obj.Model] = append(p.resent[t.obj.Model], keys...)
+	}
 	if err != nil {
 		return writeFault(t.obj.Model, err)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.trimCache()
 	for j, r := range ok {
 		r.dbID = ids[j]
@@ -199,24 +203,13 @@ func resolveRecords(ctx context.Context, c *Client, plan *Plan, model string, xi
 // keyPage finds, in one call, the records of a keyed model whose key
 // field holds one of keys (the first made, should a key be on two).
 func (c *Client) keyPage(ctx context.Context, model string, keys []string) (map[string]XIDTarget, error) {
-	out := map[string]XIDTarget{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	v, err := c.Execute(ctx, model, "search_read", []any{[]any{[]any{createKey, "in", anyList(keys)}}},
-		map[string]any{"fields": []any{createKey}, "order": "id", "context": map[string]any{"active_test": false}})
-	if keyAbsent(err) {
-		return out, nil
-	}
+	all, err := c.keyIDs(ctx, model, keys)
 	if err != nil {
-		return nil, fmt.Errorf("find %s records by %s: %w", model, createKey, err)
+		return nil, err
 	}
-	for _, r := range records(v) {
-		if x := str(r[createKey]); x != "" {
-			if _, seen := out[x]; !seen {
-				out[x] = XIDTarget{Model: model, ID: num(r["id"])}
-			}
-		}
+	out := make(map[string]XIDTarget, len(all))
+	for k, ids := range all {
+		out[k] = XIDTarget{Model: model, ID: ids[0]}
 	}
 	return out, nil
 }

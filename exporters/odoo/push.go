@@ -92,6 +92,10 @@ type Report struct {
 	// Permissions are the rights a dry run found the user lacks
 	// (permissions.go).
 	Permissions []string `json:"permissions,omitempty"`
+	// CopiesRemoved is the second copies of records the push removed:
+	// made when Odoo carried out a create after its answer was lost and
+	// the push had sent it again (copies.go).
+	CopiesRemoved int `json:"copies_removed,omitempty"`
 }
 
 // Destination is the audit log's name for Odoo.
@@ -134,6 +138,11 @@ type pusher struct {
 	states map[string]int64 // "country xid|code" → res.country.state id
 	fields map[string]map[string]any
 	dirs   map[int64]string
+	// resent is, by keyed model, the keys of creates sent again after a
+	// lost answer, whose first call may still commit (copies.go).
+	resent map[string][]string
+	// copies is the second copies End removed.
+	copies int
 }
 
 // maxCachedXIDs bounds the external ids a push keeps resolved in memory.
@@ -155,7 +164,8 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 		opt.SampleTable = "res_partner_patient"
 	}
 	rep := &Report{DryRun: opt.DryRun}
-	p := &pusher{db: db, c: c, opt: opt, xids: map[string]XIDTarget{}, states: map[string]int64{}, fields: map[string]map[string]any{}}
+	p := &pusher{db: db, c: c, opt: opt, xids: map[string]XIDTarget{}, states: map[string]int64{}, fields: map[string]map[string]any{},
+		resent: map[string][]string{}}
 	if err := exporters.BeginPush(ctx, db, Destination, opt.DryRun, opt.Resume, opt.Force); err != nil {
 		return rep, err
 	}
@@ -222,6 +232,7 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 		rep.Schema.Applied = true // nothing to change: the schema is as the plan wants
 	}
 	rep.fill(out)
+	rep.CopiesRemoved = p.copies
 	return rep, err
 }
 

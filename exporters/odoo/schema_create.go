@@ -31,7 +31,8 @@ type findFunc func(ctx context.Context) ([]int64, error)
 // records of one create call in one transaction, so finding only some of
 // them means they are not this push's: that is an error.
 func createSchema(ctx context.Context, c *Client, model string, vals []map[string]any, find findFunc) ([]int64, error) {
-	return createOnce(ctx, c, model, vals, nil, find)
+	ids, _, err := createOnce(ctx, c, model, vals, nil, find)
+	return ids, err
 }
 
 // createOnce is createSchema with the create call's keyword arguments
@@ -39,8 +40,11 @@ func createSchema(ctx context.Context, c *Client, model string, vals []map[strin
 // key field is what find reads back. A create still running on the server
 // when the client gives up on it (the client waits 5 minutes; Odoo's
 // prefork workers are killed after limit_time_real, 120 s by default,
-// rolling their transaction back) is not read back as made.
-func createOnce(ctx context.Context, c *Client, model string, vals []map[string]any, kwargs map[string]any, find findFunc) ([]int64, error) {
+// rolling their transaction back) is not read back as made; if it commits
+// after all, once the create was sent again, the records are there twice.
+// resent says the create was sent again after a lost answer: the caller
+// then looks for such second copies when it can (pusher.End).
+func createOnce(ctx context.Context, c *Client, model string, vals []map[string]any, kwargs map[string]any, find findFunc) (made []int64, resent bool, err error) {
 	list := make([]any, len(vals))
 	for i, v := range vals {
 		list[i] = v
@@ -52,9 +56,9 @@ func createOnce(ctx context.Context, c *Client, model string, vals []map[string]
 		if err == nil {
 			got := ids(v)
 			if len(got) != len(vals) {
-				return nil, fmt.Errorf("%s.create: Odoo answered %d ids for %d records", model, len(got), len(vals))
+				return nil, resent, fmt.Errorf("%s.create: Odoo answered %d ids for %d records", model, len(got), len(vals))
 			}
-			return got, nil
+			return got, resent, nil
 		}
 		var te *TransportError
 		var f *Fault
@@ -65,11 +69,11 @@ func createOnce(ctx context.Context, c *Client, model string, vals []map[string]
 		case lost && errors.As(err, &f) && !errors.As(err, &stop):
 			// Possibly refused because the lost create happened.
 		default:
-			return nil, err
+			return nil, resent, err
 		}
 		found, ferr := find(ctx)
 		if ferr != nil {
-			return nil, fmt.Errorf("%w (an answer was lost; reading back what Odoo holds failed: %v)", err, ferr)
+			return nil, resent, fmt.Errorf("%w (an answer was lost; reading back what Odoo holds failed: %v)", err, ferr)
 		}
 		n := 0
 		for _, id := range found {
@@ -79,20 +83,21 @@ func createOnce(ctx context.Context, c *Client, model string, vals []map[string]
 		}
 		switch {
 		case len(found) == len(vals) && n == len(vals):
-			return found, nil
+			return found, resent, nil
 		case n > 0:
-			return nil, fmt.Errorf("%w (an answer was lost, and Odoo holds %d of the %d records the create makes)", err, n, len(vals))
+			return nil, resent, fmt.Errorf("%w (an answer was lost, and Odoo holds %d of the %d records the create makes)", err, n, len(vals))
 		case again >= c.cfg.Retries || f != nil:
 			// Refused, and not because of the lost create: Odoo holds none
 			// of it.
-			return nil, err
+			return nil, resent, err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, resent, ctx.Err()
 		case <-time.After(jitter(wait)):
 		}
 		wait *= 2
+		resent = true
 	}
 }
 

@@ -62,8 +62,9 @@ type TableVerify struct {
 	Expected int    `json:"expected"`
 	Found    int    `json:"found"`
 	Missing  int    `json:"missing"`
-	// Extra are records bound to an axium external id of this model that
-	// no table holds (added in Odoo, or left by an earlier push).
+	// Extra are records bound to an axium external id (or key) of this
+	// model that no table holds (added in Odoo, or left by an earlier
+	// push), and second records carrying a key another record carries.
 	Extra int `json:"extra"`
 	// Mismatched counts records with at least one differing field.
 	Mismatched  int         `json:"mismatched"`
@@ -807,6 +808,9 @@ func (v *verifier) extras(ctx context.Context) error {
 			if err := v.keyExtras(ctx, m, byModel[m]); err != nil {
 				return err
 			}
+			if err := v.keyCopies(ctx, m, byModel[m]); err != nil {
+				return err
+			}
 		}
 	}
 	domain := []any{[]any{"module", "=", "axium"}}
@@ -908,6 +912,37 @@ func (v *verifier) keyExtras(ctx context.Context, model string, tables []int) er
 			return nil
 		}
 	}
+}
+
+// keyCopies lists the records of a keyed model that carry a key another
+// record carries too (a create Odoo carried out after its answer was
+// lost and the push had sent it again: copies.go), when Odoo counts more
+// keyed records than the rows resolved and the extras found explain.
+// Each record after the first of a key is an extra.
+func (v *verifier) keyCopies(ctx context.Context, model string, tables []int) error {
+	extra := 0
+	for _, i := range tables {
+		extra += v.rep.Tables[i].Extra
+	}
+	i, ok := v.countOf[model]
+	if !ok || v.rep.Counts[i].Destination <= v.resolved[model]+extra {
+		return nil // not counted (verifyByIDs), or nothing unexplained
+	}
+	dups, calls, err := duplicateKeys(ctx, v.c, v.db, model)
+	v.rep.ReadCalls += calls
+	if err != nil {
+		return err
+	}
+	var entries []audit.Entry
+	for _, k := range sortedKeys(dups) {
+		ids := dups[k]
+		for _, id := range ids[1:] {
+			e := v.extra(model, tables, k, id, v.countedBy(model))
+			e.Reason = fmt.Sprintf("verify: in Odoo twice, records %d and %d carry the same %s %s (push again to remove the second copy)", ids[0], id, createKey, k)
+			entries = append(entries, e)
+		}
+	}
+	return v.run.Log(ctx, entries)
 }
 
 // extra counts a record of model that no table holds against one of the
