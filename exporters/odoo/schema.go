@@ -142,7 +142,7 @@ func ensureSchema(ctx context.Context, c *Client, plan *Plan, dryRun bool, log f
 	// Existing fields of every planned model.
 	existing := map[string]map[string]map[string]any{}
 	v, err = c.Execute(ctx, "ir.model.fields", "search_read", []any{[]any{[]any{"model", "in", anyList(sortedKeys(allModels))}}},
-		map[string]any{"fields": []any{"model", "name", "ttype", "relation", "state", "size"}})
+		map[string]any{"fields": []any{"model", "name", "ttype", "relation", "state", "size", "index"}})
 	if err != nil {
 		return nil, fmt.Errorf("read fields: %w", err)
 	}

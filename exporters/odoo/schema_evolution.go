@@ -22,13 +22,16 @@ import (
 // also remove the options it does not list, and clear them on the records
 // holding them), and a manual field is widened by writing its size. What
 // Odoo does not let the push change (a field a module defines) is a
-// conflict. Each change is logged with what it replaced, so rollback
-// --schema undoes only what the push did.
+// conflict. The key field of a keyed model (create.go) made by a build
+// that did not index it is given its index: the push, resume, rollback and
+// verify find records by it. Each change is logged with what it replaced,
+// so rollback --schema undoes only what the push did.
 
 // Kinds of change to an existing field.
 const (
 	kindAddOptions = "add options"
 	kindWiden      = "widen"
+	kindIndex      = "index"
 )
 
 // Objects the audit log names for these changes.
@@ -70,6 +73,10 @@ func fieldChanges(ctx context.Context, c *Client, plan *Plan, evolve []PlanField
 		e := existing[f.Model][f.Name]
 		where := f.Model + "." + f.Name
 		manual := str(e["state"]) == "manual"
+		if f.Name == createKey && manual && e["index"] != true {
+			changes = append(changes, SchemaAction{Kind: kindIndex, Model: f.Model, Name: f.Name,
+				Detail: "indexed: the push finds its records by it", fieldID: num(e["id"])})
+		}
 		switch {
 		case f.Type == "selection" && len(f.Selection) > 0:
 			fid := num(e["id"])
@@ -146,14 +153,21 @@ func applyFieldChanges(ctx context.Context, c *Client, changes []SchemaAction, d
 		}
 	}
 	for _, a := range changes {
-		if a.Kind != kindWiden {
+		var vals map[string]any
+		switch a.Kind {
+		case kindWiden:
+			vals = map[string]any{"size": int64(a.newSize)}
+		case kindIndex:
+			// Odoo creates the btree index as it reloads the registry.
+			vals = map[string]any{"index": true}
+		default:
 			continue
 		}
 		if err := wal(pendingOf(a)); err != nil {
 			return err
 		}
-		if _, err := c.Execute(ctx, fieldsObject, "write", []any{[]any{a.fieldID}, map[string]any{"size": int64(a.newSize)}}, nil); err != nil {
-			return fmt.Errorf("widen %s.%s to %d characters: %w", a.Model, a.Name, a.newSize, err)
+		if _, err := c.Execute(ctx, fieldsObject, "write", []any{[]any{a.fieldID}, vals}, nil); err != nil {
+			return fmt.Errorf("%s %s.%s: %w", a.Kind, a.Model, a.Name, err)
 		}
 		if err := wal(doneOf(a)); err != nil {
 			return err
@@ -190,8 +204,20 @@ func doneOf(a SchemaAction) []audit.Entry {
 		pre, _ := json.Marshal(map[string]int{"size": a.oldSize})
 		out = append(out, audit.Entry{Object: fieldsObject, Table: schemaTable, DestID: a.Model + "." + a.Name, Action: audit.Update,
 			Reason: fmt.Sprintf("widened to %d characters", a.newSize), PreImage: string(pre)})
+	case kindIndex:
+		out = append(out, audit.Entry{Object: fieldsObject, Table: schemaTable, DestID: a.Model + "." + a.Name, Action: audit.Update,
+			Reason: a.Detail, PreImage: `{"index":false}`})
 	}
 	return out
+}
+
+// attrList is a field's attributes as "size 12", "index false".
+func attrList(m map[string]any) string {
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s %v", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // optionID names an option in the log: model.field/value (a field name
@@ -207,8 +233,8 @@ func undoFieldChanges(ctx context.Context, c *Client, items []audit.Undo, log fu
 	var rest []audit.Undo
 	for _, u := range items {
 		isOption := u.Object == selectionObject && u.Action == audit.Create
-		isWiden := u.Object == fieldsObject && u.Action == audit.Update
-		if !isOption && !isWiden {
+		isUpdate := u.Object == fieldsObject && u.Action == audit.Update
+		if !isOption && !isUpdate {
 			rest = append(rest, u)
 			continue
 		}
@@ -241,22 +267,26 @@ func undoFieldChanges(ctx context.Context, c *Client, items []audit.Undo, log fu
 				e.Reason = "added by the push"
 				rep.Schema = append(rep.Schema, u.DestID)
 			}
-		case isWiden:
+		case isUpdate:
 			e.Action = audit.Restore
 			if len(fids) == 0 {
 				break
 			}
-			var pre struct {
-				Size int64 `json:"size"`
-			}
+			// The pre-image is what the push changed: a size, an index.
+			var pre map[string]any
 			if err := json.Unmarshal([]byte(u.PreImage), &pre); err != nil {
 				return nil, fmt.Errorf("schema entry %s: pre-image: %w", u.DestID, err)
 			}
-			if _, err := c.Execute(ctx, fieldsObject, "write", []any{[]any{fids[0]}, map[string]any{"size": pre.Size}}, nil); err != nil {
-				return nil, fmt.Errorf("give %s its size %d back: %w", field, pre.Size, err)
+			for k, v := range pre {
+				if f, ok := v.(float64); ok {
+					pre[k] = int64(f) // a size
+				}
 			}
-			e.Reason, e.PreImage = fmt.Sprintf("size %d restored", pre.Size), u.PreImage
-			rep.Schema = append(rep.Schema, fmt.Sprintf("%s (size %d)", field, pre.Size))
+			if _, err := c.Execute(ctx, fieldsObject, "write", []any{[]any{fids[0]}, pre}, nil); err != nil {
+				return nil, fmt.Errorf("give %s back %s: %w", field, u.PreImage, err)
+			}
+			e.Reason, e.PreImage = attrList(pre)+" restored", u.PreImage
+			rep.Schema = append(rep.Schema, fmt.Sprintf("%s (%s)", field, attrList(pre)))
 		}
 		if err := log([]audit.Entry{e}); err != nil {
 			return nil, err

@@ -294,3 +294,55 @@ func TestSchemaChangeWhoseAnswerNeverCame(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyFieldMadeWithoutIndexIsIndexed: the perio records' key field
+// exists unindexed (made by an earlier build). The next push indexes it
+// before any record moves, logging the change with the value before;
+// rollback --schema of that push takes the index away again and leaves
+// the field (the push did not create it).
+func TestKeyFieldMadeWithoutIndexIsIndexed(t *testing.T) {
+	keyFieldIndexed(t, connect(t, newServer(t, odootest.Options{}), "xmlrpc"))
+}
+
+// TestIntegrationKeyFieldMadeWithoutIndexIsIndexed runs it against a real
+// Odoo (a fresh database), where the index is PostgreSQL's.
+func TestIntegrationKeyFieldMadeWithoutIndexIsIndexed(t *testing.T) {
+	keyFieldIndexed(t, realOdoo(t, "xmlrpc"))
+}
+
+func keyFieldIndexed(t *testing.T, c *odoo.Client) {
+	ctx := context.Background()
+	f := newFixture(t, 9)
+	_, err := odoo.Push(ctx, f.db, c, pushOpts())
+	require.NoError(t, err)
+	key := fieldID(t, c, "x_perio_record", "x_axium_xid")
+	require.NotZero(t, key)
+	index := func() any {
+		return call(t, c, "ir.model.fields", "read", []any{[]any{key}, []any{"index"}}, nil).([]any)[0].(map[string]any)["index"]
+	}
+	require.Equal(t, true, index(), "a new key field is indexed")
+	call(t, c, "ir.model.fields", "write", []any{[]any{key}, map[string]any{"index": false}}, nil)
+
+	rep, err := odoo.Push(ctx, f.db, c, pushOpts())
+	require.NoError(t, err)
+	var kinds []string
+	for _, a := range rep.Schema.Actions {
+		kinds = append(kinds, a.Kind+" "+a.Model+"."+a.Name)
+	}
+	assert.Equal(t, []string{"index x_perio_record.x_axium_xid"}, kinds)
+	assert.Equal(t, true, index())
+	var pre string
+	require.NoError(t, f.db.QueryRow(`SELECT pre_image FROM meta.push_record WHERE run_id = ? AND table_name = 'odoo.schema'
+		AND action = 'update' AND dest_id = 'x_perio_record.x_axium_xid'`, rep.RunID).Scan(&pre))
+	assert.JSONEq(t, `{"index":false}`, pre)
+
+	again, err := odoo.Push(ctx, f.db, c, pushOpts())
+	require.NoError(t, err)
+	assert.Empty(t, again.Schema.Actions, "indexed once")
+
+	rb, err := odoo.Rollback(ctx, f.db, c, odoo.RollbackOptions{PushRun: rep.RunID, Schema: true})
+	require.NoError(t, err)
+	assert.Contains(t, rb.Schema, "x_perio_record.x_axium_xid (index false)")
+	assert.Equal(t, false, index())
+	assert.Equal(t, key, fieldID(t, c, "x_perio_record", "x_axium_xid"), "the field stays")
+}

@@ -58,7 +58,7 @@ func settleSchema(ctx context.Context, c *Client, pending []audit.Unsettled) ([]
 		if landed {
 			e.Action, e.DestDBID, e.PreImage = audit.Create, dbID, u.PreImage
 			e.Reason = "settled after an interruption: the change landed, its answer was lost"
-			if isWiden(u) {
+			if isFieldUpdate(u) {
 				e.Action = audit.Update
 			}
 		}
@@ -67,9 +67,10 @@ func settleSchema(ctx context.Context, c *Client, pending []audit.Unsettled) ([]
 	return out, nil
 }
 
-// isWiden tells a pending widening (its pre-image the field's size) from
-// a pending field create (its pre-image the field's type).
-func isWiden(u audit.Unsettled) bool {
+// isFieldUpdate tells a pending change to a field's attributes (its
+// pre-image the attributes before: a widening's size, an index) from a
+// pending field create (its pre-image the field's type).
+func isFieldUpdate(u audit.Unsettled) bool {
 	return u.Object == fieldsObject && strings.HasPrefix(u.PreImage, "{")
 }
 
@@ -88,7 +89,7 @@ func schemaLanded(ctx context.Context, c *Client, u audit.Unsettled) (bool, int6
 			return false, 0, fmt.Errorf("not a model.field name")
 		}
 		v, err := c.Execute(ctx, fieldsObject, "search_read", []any{[]any{[]any{"model", "=", u.DestID[:i]}, []any{"name", "=", u.DestID[i+1:]}}},
-			map[string]any{"fields": []any{"state", "size"}})
+			map[string]any{"fields": []any{"state", "size", "index"}})
 		if err != nil {
 			return false, 0, err
 		}
@@ -96,14 +97,20 @@ func schemaLanded(ctx context.Context, c *Client, u audit.Unsettled) (bool, int6
 		if len(rs) == 0 {
 			return false, 0, nil
 		}
-		if !isWiden(u) {
+		if !isFieldUpdate(u) {
 			return str(rs[0]["state"]) == "manual", num(rs[0]["id"]), nil
 		}
-		var pre struct{ Size int64 }
+		var pre map[string]any
 		if err := json.Unmarshal([]byte(u.PreImage), &pre); err != nil {
 			return false, 0, err
 		}
-		return num(rs[0]["size"]) != pre.Size, num(rs[0]["id"]), nil
+		// Landed when an attribute no longer has its value before.
+		for k, v := range pre {
+			if fmt.Sprint(rs[0][k]) != fmt.Sprint(v) {
+				return true, num(rs[0]["id"]), nil
+			}
+		}
+		return false, num(rs[0]["id"]), nil
 	case selectionObject:
 		field, value, ok := strings.Cut(u.DestID, "/")
 		i := strings.LastIndex(field, ".")
