@@ -20,17 +20,22 @@ import (
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
 )
 
-// lateCreate is a proxy in front of a test server that holds the first
-// create of x_perio_record until the client gives up on it (its HTTP
-// timeout), and passes it on, late, when release says: a server too slow
-// to answer, which does the work after the client has sent it again.
+// lateCreate is a proxy in front of an Odoo that takes the first create
+// of x_perio_record, breaks the connection unanswered, and passes the
+// call on, late, when release says: a server too slow to answer (the
+// client gave up), which does the work after the client has sent it
+// again.
 type lateCreate struct {
 	next    http.Handler
 	mu      sync.Mutex
 	held    []byte        // the body of the create held
+	records int           // the records it creates
 	resent  chan struct{} // closed once the held create, sent again, reached the server
 	landed  chan struct{} // closed once the held create is done
 	release func(resent <-chan struct{})
+	// answerAfterLanded holds the answer to the create sent again until
+	// the held create has landed.
+	answerAfterLanded bool
 }
 
 // perioCreateCall is an execute_kw of x_perio_record.create (not the
@@ -53,20 +58,33 @@ func (l *lateCreate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	first, again := l.held == nil, bytes.Equal(body, l.held)
 	if first {
 		l.held = body
+		l.records = bytes.Count(body, []byte("<name>x_axium_xid</name>"))
 	}
 	l.mu.Unlock()
-	if !first {
+	if !first && !again {
 		l.next.ServeHTTP(w, r)
-		if again {
-			select {
-			case <-l.resent:
-			default:
-				close(l.resent)
-			}
-		}
 		return
 	}
-	<-r.Context().Done() // the client gave up
+	if again {
+		// The create sent again is done; its answer goes back once the
+		// held one has landed, when release waits for this.
+		rec := httptest.NewRecorder()
+		l.next.ServeHTTP(rec, r)
+		select {
+		case <-l.resent:
+		default:
+			close(l.resent)
+		}
+		if l.answerAfterLanded {
+			<-l.landed
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return
+	}
 	go func() {
 		defer close(l.landed)
 		l.release(l.resent)
@@ -84,21 +102,41 @@ func (l *lateCreate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// pushThroughLateCreate pushes a fresh fixture through lateCreate, whose
-// held create lands when release returns.
-func pushThroughLateCreate(t *testing.T, release func(resent <-chan struct{})) (*fixture, *odootest.Server, *odoo.Client, *lateCreate, *odoo.Report) {
+// odooAt is where an Odoo is and how to log in.
+type odooAt struct{ url, db, user, password string }
+
+// testOdoo is a fresh in-repo test server.
+func testOdoo(t *testing.T) odooAt {
+	return odooAt{url: newServer(t, odootest.Options{}).URL, db: "odoo", user: "admin", password: testPassword}
+}
+
+// pushThroughLateCreate pushes a fresh fixture to the Odoo at o through
+// lateCreate, whose held create lands when release returns.
+func pushThroughLateCreate(t *testing.T, o odooAt, release func(resent <-chan struct{}), answerAfterLanded bool) (*fixture, *odoo.Client, *lateCreate, *odoo.Report) {
 	t.Helper()
 	f := newFixture(t, 9)
-	s := newServer(t, odootest.Options{})
-	l := &lateCreate{next: exportertest.Forward(s.URL), resent: make(chan struct{}), landed: make(chan struct{}), release: release}
+	l := &lateCreate{next: exportertest.Forward(o.url), resent: make(chan struct{}), landed: make(chan struct{}), release: release,
+		answerAfterLanded: answerAfterLanded}
 	proxy := httptest.NewServer(l)
 	t.Cleanup(proxy.Close)
-	c, err := odoo.Dial(context.Background(), odoo.Config{URL: proxy.URL, DB: "odoo", User: "admin", Password: testPassword,
-		Backoff: time.Millisecond, HTTPClient: &http.Client{Timeout: time.Second}})
+	c, err := odoo.Dial(context.Background(), odoo.Config{URL: proxy.URL, DB: o.db, User: o.user, Password: o.password, Backoff: time.Millisecond})
 	require.NoError(t, err)
 	rep, err := odoo.Push(context.Background(), f.db, c, pushOpts())
 	require.NoError(t, err)
-	return f, s, c, l, rep
+	return f, c, l, rep
+}
+
+// perioCount is the perio records Odoo holds.
+func perioCount(t *testing.T, c *odoo.Client) int {
+	return int(call(t, c, "x_perio_record", "search_count", []any{[]any{}}, nil).(int64))
+}
+
+// perioID is the id of the perio record whose key is xid (failing on
+// none, or more than one).
+func perioID(t *testing.T, c *odoo.Client, xid string) int64 {
+	l := call(t, c, "x_perio_record", "search", []any{[]any{[]any{"x_axium_xid", "=", xid}}}, nil).([]any)
+	require.Len(t, l, 1, xid)
+	return l[0].(int64)
 }
 
 // copiesLogged is the second copies the audit log says a push removed.
@@ -117,14 +155,25 @@ func copiesLogged(t *testing.T, f *fixture, runID int64) int {
 // ends: Odoo holds each perio record once, the one the log names, and the
 // log lists each copy removed, with the reason.
 func TestSecondCopiesOfALateCreateAreRemoved(t *testing.T) {
-	f, s, _, l, rep := pushThroughLateCreate(t, func(resent <-chan struct{}) { <-resent })
+	secondCopiesRemoved(t, testOdoo(t))
+}
+
+// TestIntegrationSecondCopiesOfALateCreateAreRemoved runs it against a
+// real Odoo (a fresh database).
+func TestIntegrationSecondCopiesOfALateCreateAreRemoved(t *testing.T) {
+	secondCopiesRemoved(t, realOdooAt(t))
+}
+
+func secondCopiesRemoved(t *testing.T, o odooAt) {
+	f, c, l, rep := pushThroughLateCreate(t, o, func(resent <-chan struct{}) { <-resent }, true)
 	<-l.landed
 	rows := f.rows(t)["x_perio_record"]
 	require.Positive(t, rows)
-	batch := min(rows, pushOpts().BatchSize)
+	batch := l.records
+	require.Positive(t, batch)
 	assert.Equal(t, batch, rep.CopiesRemoved, "the held batch's records, made twice")
 	assert.Equal(t, batch, copiesLogged(t, f, rep.RunID))
-	assert.Equal(t, rows, s.Count("x_perio_record"), "each perio record once")
+	assert.Equal(t, rows, perioCount(t, c), "each perio record once")
 	exportertest.AssertSettled(t, f.db, odoo.Destination, rep.RunID)
 	// The record that stays is the one the log holds.
 	rs, err := f.db.Query(`SELECT dest_id, dest_db_id FROM meta.push_record WHERE run_id = ? AND table_name = 'odoo.x_perio_record' AND action = 'create'`, rep.RunID)
@@ -135,7 +184,7 @@ func TestSecondCopiesOfALateCreateAreRemoved(t *testing.T) {
 		var x string
 		var id int64
 		require.NoError(t, rs.Scan(&x, &id))
-		assert.Equal(t, id, recordID(t, s, x), x)
+		assert.Equal(t, id, perioID(t, c, x), x)
 		n++
 	}
 	require.NoError(t, rs.Err())
@@ -148,14 +197,25 @@ func TestSecondCopiesOfALateCreateAreRemoved(t *testing.T) {
 // changed) finds Odoo holding more keyed records than the log, scans
 // them, and removes the copies; verify then finds nothing amiss.
 func TestSecondCopiesThatLandAfterThePushAreRemovedByTheNext(t *testing.T) {
+	copiesRemovedByTheNext(t, testOdoo(t))
+}
+
+// TestIntegrationSecondCopiesThatLandAfterThePushAreRemovedByTheNext runs
+// it against a real Odoo (a fresh database).
+func TestIntegrationSecondCopiesThatLandAfterThePushAreRemovedByTheNext(t *testing.T) {
+	copiesRemovedByTheNext(t, realOdooAt(t))
+}
+
+func copiesRemovedByTheNext(t *testing.T, o odooAt) {
 	pushed := make(chan struct{})
-	f, s, c, l, rep := pushThroughLateCreate(t, func(<-chan struct{}) { <-pushed })
+	f, c, l, rep := pushThroughLateCreate(t, o, func(<-chan struct{}) { <-pushed }, false)
 	assert.Zero(t, rep.CopiesRemoved)
 	close(pushed)
 	<-l.landed
 	rows := f.rows(t)["x_perio_record"]
-	batch := min(rows, pushOpts().BatchSize)
-	require.Equal(t, rows+batch, s.Count("x_perio_record"), "the late create made the batch again")
+	batch := l.records
+	require.Positive(t, batch)
+	require.Equal(t, rows+batch, perioCount(t, c), "the late create made the batch again")
 
 	vr, err := odoo.Verify(context.Background(), f.db, c, verifyOpts())
 	require.NoError(t, err)
@@ -177,7 +237,7 @@ func TestSecondCopiesThatLandAfterThePushAreRemovedByTheNext(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, batch, again.CopiesRemoved)
 	assert.Equal(t, batch, copiesLogged(t, f, again.RunID))
-	assert.Equal(t, rows, s.Count("x_perio_record"), "each perio record once")
+	assert.Equal(t, rows, perioCount(t, c), "each perio record once")
 	for _, tr := range again.Tables {
 		if tr.Model == "x_perio_record" {
 			assert.Zero(t, tr.Create, "nothing made again")

@@ -31,6 +31,15 @@ func realOdoo(t testing.TB, proto string) *odoo.Client {
 	return c
 }
 
+// realOdooAt is where ODOO_URL's server is, or skips.
+func realOdooAt(t testing.TB) odooAt {
+	t.Helper()
+	if os.Getenv("ODOO_URL") == "" {
+		t.Skip("ODOO_URL not set")
+	}
+	return odooAt{url: os.Getenv("ODOO_URL"), db: os.Getenv("ODOO_DB"), user: os.Getenv("ODOO_USER"), password: os.Getenv("ODOO_PASSWORD")}
+}
+
 // realCount counts the axium external ids of a model in the real Odoo,
 // without those of delegated parents (the partner of a user, ...).
 func realCount(t testing.TB, c *odoo.Client, model string) int {
