@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -107,6 +109,39 @@ func csvHeader(t *tableData) ([]int, []string) {
 
 // writeTableCSV streams odoo.<table> into path; for res.groups it also
 // returns the groups' names (the README lists them).
+// eachRowPaged is eachRow of the whole table in id order, read in pages
+// (exporters.NewOrderedPager: a sorted copy DuckDB spills, read by row-id
+// ranges) rather than by one query, whose result the driver materializes
+// whole before the first row.
+func eachRowPaged(ctx context.Context, db *sql.DB, obj Object, fn func(t *tableData, row []any) error) error {
+	t, err := describeTable(ctx, db, obj)
+	if err != nil {
+		return err
+	}
+	p, err := exporters.NewOrderedPager(ctx, db, "odoo", obj.Table, "id", 0)
+	if err != nil {
+		return fmt.Errorf("read odoo.%s: %w", obj.Table, err)
+	}
+	defer p.Close()
+	n := 0
+	for {
+		_, more, err := p.Next(ctx, func(_ []*sql.ColumnType, vals []any) error {
+			n++
+			return fn(t, slices.Clone(vals))
+		})
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+	}
+	if n == 0 {
+		return fn(t, nil)
+	}
+	return nil
+}
+
 func writeTableCSV(ctx context.Context, db *sql.DB, obj Object, path string, tz *time.Location) (out CSVFile, groupNames []string, err error) {
 	out = CSVFile{Path: path, Table: obj.Table, Model: obj.Model}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
@@ -121,7 +156,7 @@ func writeTableCSV(ctx context.Context, db *sql.DB, obj Object, path string, tz 
 	w := csv.NewWriter(f)
 	var cols []int
 	var rec []string
-	err = eachRow(ctx, db, obj, "*", " ORDER BY id", func(t *tableData, row []any) error {
+	err = eachRowPaged(ctx, db, obj, func(t *tableData, row []any) error {
 		if cols == nil {
 			var head []string
 			cols, head = csvHeader(t)
