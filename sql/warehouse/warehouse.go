@@ -55,6 +55,14 @@ type Warehouse struct {
 	db   *sql.DB
 	path string
 	ro   bool
+	tmp  string // a read-only open's own spill directory
+}
+
+// removeTmp removes a read-only open's spill directory (none: "").
+func removeTmp(dir string) {
+	if dir != "" {
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // ErrLocked reports that another process holds the warehouse file.
@@ -84,6 +92,24 @@ func Open(ctx context.Context, opt Options) (*Warehouse, error) {
 		if _, err := os.Stat(opt.Path); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s (run `axium2crm init` and `load` first)", ErrNotFound, opt.Path)
 		}
+	}
+	// DuckDB names its spill files by size class only
+	// (duckdb_temp_storage_DEFAULT-0.tmp) and starts each database with
+	// its temp directory emptied, so two processes reading one warehouse
+	// (export twenty and export odoo at once: read-only opens may share
+	// the file) destroyed each other's spilled pages ("Could not read
+	// enough bytes from file ..."). A read-only open spills into a
+	// directory of its own under TempDir, removed when it closes.
+	ownTmp := ""
+	if opt.ReadOnly && opt.TempDir != "" {
+		if err := os.MkdirAll(opt.TempDir, 0o700); err != nil {
+			return nil, err
+		}
+		d, err := os.MkdirTemp(opt.TempDir, "reader-")
+		if err != nil {
+			return nil, err
+		}
+		opt.TempDir, ownTmp = d, d
 	}
 	q := url.Values{}
 	if opt.MemoryLimit != "" {
@@ -119,6 +145,7 @@ func Open(ctx context.Context, opt Options) (*Warehouse, error) {
 		return nil
 	})
 	if err != nil {
+		removeTmp(ownTmp)
 		return nil, translateOpenError(opt.Path, err)
 	}
 	db := sql.OpenDB(connector)
@@ -128,9 +155,10 @@ func Open(ctx context.Context, opt Options) (*Warehouse, error) {
 	db.SetConnMaxLifetime(0)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
+		removeTmp(ownTmp)
 		return nil, translateOpenError(opt.Path, err)
 	}
-	w := &Warehouse{db: db, path: opt.Path, ro: opt.ReadOnly}
+	w := &Warehouse{db: db, path: opt.Path, ro: opt.ReadOnly, tmp: ownTmp}
 	if !opt.ReadOnly {
 		// Patient data: the file and its WAL are owner-only whatever the umask.
 		for _, p := range []string{opt.Path, opt.Path + ".wal"} {
@@ -168,7 +196,9 @@ func (w *Warehouse) Close() error {
 	if !w.ro {
 		_, _ = w.db.Exec("CHECKPOINT " + Catalog)
 	}
-	return w.db.Close()
+	err := w.db.Close()
+	removeTmp(w.tmp)
+	return err
 }
 
 // RawConn runs f with the driver connection, for the Appender.

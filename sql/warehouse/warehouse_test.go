@@ -138,3 +138,54 @@ func TestOutOfMemory(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, warehouse.OutOfMemory(err), "%v", err)
 }
+
+// TestReadersSpillApart: two read-only opens of one warehouse (two
+// exports at once) with the project's one temp directory each spill into
+// a directory of their own under it, so neither overwrites the other's
+// spilled pages; each directory goes when its open closes.
+func TestReadersSpillApart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path, tmp := filepath.Join(dir, warehouse.FileName), filepath.Join(dir, "tmp")
+	wh, err := warehouse.Open(ctx, warehouse.Options{Path: path, TempDir: tmp})
+	require.NoError(t, err)
+	require.NoError(t, wh.Close())
+	var readers []*warehouse.Warehouse
+	var dirs []string
+	for range 2 {
+		ro, err := warehouse.Open(ctx, warehouse.Options{Path: path, TempDir: tmp, MemoryLimit: "48MB", Threads: 1, ReadOnly: true})
+		require.NoError(t, err)
+		readers = append(readers, ro)
+		var d string
+		require.NoError(t, ro.DB().QueryRow("SELECT current_setting('temp_directory')").Scan(&d))
+		assert.Equal(t, tmp, filepath.Dir(d), "under the project's temp directory")
+		dirs = append(dirs, d)
+	}
+	assert.NotEqual(t, dirs[0], dirs[1])
+	// Both hold more than their memory at once (a temporary table, which
+	// a read-only open may make), spilling, and read it back.
+	errs := make(chan error, len(readers))
+	for _, ro := range readers {
+		go func() {
+			if _, err := ro.DB().Exec(`CREATE TEMP TABLE s AS SELECT md5(CAST(i AS VARCHAR)) || repeat('x', 40) AS m
+				FROM range(1500000) r(i) ORDER BY m`); err != nil {
+				errs <- err
+				return
+			}
+			var n int64
+			err := ro.DB().QueryRow("SELECT count(*) FROM s WHERE m LIKE '%x'").Scan(&n)
+			if err == nil && n != 1500000 {
+				err = fmt.Errorf("read back %d rows of 1500000", n)
+			}
+			errs <- err
+		}()
+	}
+	for range readers {
+		assert.NoError(t, <-errs)
+	}
+	for i, ro := range readers {
+		require.NoError(t, ro.Close())
+		assert.NoDirExists(t, dirs[i])
+	}
+	assert.DirExists(t, tmp)
+}
