@@ -224,7 +224,7 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// left (FaultTimeout) still has it.
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		reset(w)
+		Reset(w)
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -238,10 +238,10 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		http.Error(w, "too many requests (injected)", http.StatusTooManyRequests)
 	case FaultReset:
-		reset(w)
+		Reset(w)
 	case FaultLostAnswer:
 		f.next.ServeHTTP(httptest.NewRecorder(), r)
-		reset(w)
+		Reset(w)
 	case FaultTimeout:
 		t := time.NewTimer(f.opt.MaxHold)
 		select {
@@ -252,7 +252,7 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		late := r.Clone(context.WithoutCancel(r.Context()))
 		late.Body = io.NopCloser(bytes.NewReader(body))
 		f.next.ServeHTTP(httptest.NewRecorder(), late)
-		reset(w)
+		Reset(w)
 	case FaultSlow:
 		t := time.NewTimer(f.opt.Latency)
 		select {
@@ -267,8 +267,9 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// reset closes the client's connection with a TCP RST, unanswered.
-func reset(w http.ResponseWriter) {
+// Reset closes the client's connection with a TCP RST, unanswered (a
+// handler that stands for a broken network).
+func Reset(w http.ResponseWriter) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		panic("exportertest: the response writer cannot be hijacked")

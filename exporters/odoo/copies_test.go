@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -92,14 +91,7 @@ func (l *lateCreate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		late.Body = io.NopCloser(bytes.NewReader(body))
 		l.next.ServeHTTP(httptest.NewRecorder(), late)
 	}()
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			if tc, ok := conn.(*net.TCPConn); ok {
-				_ = tc.SetLinger(0)
-			}
-			_ = conn.Close()
-		}
-	}
+	exportertest.Reset(w)
 }
 
 // odooAt is where an Odoo is and how to log in.
