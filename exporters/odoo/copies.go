@@ -213,36 +213,24 @@ func duplicateKeys(ctx context.Context, c *Client, db *sql.DB, model string) (du
 		K  string `json:"k"`
 		ID int64  `json:"id"`
 	}
-	for after := int64(0); ; {
-		res, err := c.Execute(ctx, model, "search_read", []any{[]any{[]any{createKey, "!=", false}, []any{"id", ">", after}}},
-			map[string]any{"fields": []any{createKey}, "limit": int64(exporters.DefaultPageRows), "order": "id",
-				"context": map[string]any{"active_test": false}})
-		calls++
-		if keyAbsent(err) {
-			return nil, calls, nil
-		}
-		if err != nil {
-			return nil, calls, fmt.Errorf("read the %s records with a %s: %w", model, createKey, err)
-		}
-		recs := records(res)
+	calls, err = keyedPages(ctx, c, model, exporters.DefaultPageRows, func(recs []map[string]any) error {
 		page := make([]kv, 0, len(recs))
 		for _, r := range recs {
-			after = num(r["id"])
-			page = append(page, kv{K: str(r[createKey]), ID: after})
+			page = append(page, kv{K: str(r[createKey]), ID: num(r["id"])})
 		}
-		if len(page) > 0 {
-			j, err := json.Marshal(page)
-			if err != nil {
-				return nil, calls, err
-			}
-			if _, err := conn.ExecContext(ctx, `INSERT INTO odoo_key_scan
-				SELECT e.k, e.id FROM (SELECT unnest(from_json(CAST(? AS JSON), '[{"k":"VARCHAR","id":"BIGINT"}]')) AS e)`, string(j)); err != nil {
-				return nil, calls, fmt.Errorf("scan %s for duplicate keys: %w", model, err)
-			}
+		j, err := json.Marshal(page)
+		if err != nil {
+			return err
 		}
-		if len(recs) < exporters.DefaultPageRows {
-			break
-		}
+		_, err = conn.ExecContext(ctx, `INSERT INTO odoo_key_scan
+			SELECT e.k, e.id FROM (SELECT unnest(from_json(CAST(? AS JSON), '[{"k":"VARCHAR","id":"BIGINT"}]')) AS e)`, string(j))
+		return err
+	})
+	if keyAbsent(err) {
+		return nil, calls, nil
+	}
+	if err != nil {
+		return nil, calls, fmt.Errorf("scan %s for duplicate keys: %w", model, err)
 	}
 	rows, err := conn.QueryContext(ctx, "SELECT k, id FROM odoo_key_scan WHERE k IN (SELECT k FROM odoo_key_scan GROUP BY k HAVING count(*) > 1) ORDER BY k, id")
 	if err != nil {
@@ -259,4 +247,30 @@ func duplicateKeys(ctx context.Context, c *Client, db *sql.DB, model string) (du
 		out[k] = append(out[k], id)
 	}
 	return out, calls, rows.Err()
+}
+
+// keyedPages reads every record of model that carries a key, size
+// records a call in id order, and hands each non-empty page (id and key)
+// to fn. It returns the calls made.
+func keyedPages(ctx context.Context, c *Client, model string, size int, fn func(recs []map[string]any) error) (int, error) {
+	calls := 0
+	for after := int64(0); ; {
+		res, err := c.Execute(ctx, model, "search_read", []any{[]any{[]any{createKey, "!=", false}, []any{"id", ">", after}}},
+			map[string]any{"fields": []any{createKey}, "limit": int64(size), "order": "id",
+				"context": map[string]any{"active_test": false}})
+		calls++
+		if err != nil {
+			return calls, fmt.Errorf("read the %s records with a %s: %w", model, createKey, err)
+		}
+		recs := records(res)
+		if len(recs) > 0 {
+			after = num(recs[len(recs)-1]["id"])
+			if err := fn(recs); err != nil {
+				return calls, err
+			}
+		}
+		if len(recs) < size {
+			return calls, nil
+		}
+	}
 }

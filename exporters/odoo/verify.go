@@ -879,20 +879,12 @@ func (v *verifier) extras(ctx context.Context) error {
 // keyExtras lists the records of a keyed model whose key no table holds,
 // reading the model's keyed records a page at a time in id order.
 func (v *verifier) keyExtras(ctx context.Context, model string, tables []int) error {
-	for after := int64(0); ; {
-		res, err := v.c.Execute(ctx, model, "search_read", []any{[]any{[]any{createKey, "!=", false}, []any{"id", ">", after}}},
-			map[string]any{"fields": []any{createKey}, "limit": int64(verifyPageRows), "order": "id",
-				"context": map[string]any{"active_test": false}})
-		v.rep.ReadCalls++
-		if err != nil {
-			return fmt.Errorf("read the %s records with a %s: %w", model, createKey, err)
-		}
-		recs := records(res)
+	calls, err := keyedPages(ctx, v.c, model, verifyPageRows, func(recs []map[string]any) error {
 		page := map[string]int64{}
 		var ask []string
 		for _, r := range recs {
 			x := str(r[createKey])
-			page[x], after = num(r["id"]), num(r["id"])
+			page[x] = num(r["id"])
 			ask = append(ask, x)
 		}
 		inTable, err := v.inTables(ctx, ask)
@@ -905,13 +897,10 @@ func (v *verifier) keyExtras(ctx context.Context, model string, tables []int) er
 				entries = append(entries, v.extra(model, tables, x, page[x], v.countedBy(model)))
 			}
 		}
-		if err := v.run.Log(ctx, entries); err != nil {
-			return err
-		}
-		if len(recs) < verifyPageRows {
-			return nil
-		}
-	}
+		return v.run.Log(ctx, entries)
+	})
+	v.rep.ReadCalls += calls
+	return err
 }
 
 // keyCopies lists the records of a keyed model that carry a key another
