@@ -177,3 +177,17 @@ func TestBadConfigIsAValidationError(t *testing.T) {
 	assert.Contains(t, r.stderr, "axium2crm.yaml")
 	assert.Contains(t, r.stderr, "encodng")
 }
+
+// TestWarehouseGetsHalfTheBudget: the project's memory_limit bounds the
+// process, and the warehouse DuckDB opens gets half of it as its own.
+func TestWarehouseGetsHalfTheBudget(t *testing.T) {
+	mig := newTestProject(t)
+	p := filepath.Join(mig, "axium2crm.yaml")
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `memory_limit: "4GB"`)
+	require.NoError(t, os.WriteFile(p, bytes.Replace(b, []byte(`memory_limit: "4GB"`), []byte(`memory_limit: "1GB"`), 1), 0o600))
+	r := cli(t, "", "sql", "--project", mig, "--format", "csv", "SELECT current_setting('memory_limit') AS m")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "m\n476.8 MiB\n", r.stdout) // 500,000,000 bytes
+}

@@ -38,8 +38,9 @@ import (
 // person on each write and list call, so a push of N people costs the
 // server O(N²): about 100 s at 100,000 people, hours at 1,000,000.
 //
-// AXIUM2CRM_BENCH_MEMORY sets the warehouse's memory_limit (DuckDB's
-// buffer pool, which keeps what the push scans up to that limit).
+// AXIUM2CRM_BENCH_MEMORY sets the project's memory_limit (the process's
+// budget; DuckDB's buffer pool, which keeps what the push scans up to its
+// limit, gets half).
 // AXIUM2CRM_BENCH_REPUSH=1 pushes again once the push is done (nothing
 // changed: every record is read and skipped) and prints that time too.
 //
@@ -259,8 +260,9 @@ func memBenchProject(b *testing.B, table string, n int) string {
 }
 
 // benchConfig lifts a project's Twenty rate limit out of the way and, when
-// memory is set, sets DuckDB's memory_limit (its buffer pool keeps what a
-// stage scans, up to the limit, and that counts in the resident set).
+// memory is set, sets the project's memory_limit, the process's budget
+// (DuckDB's buffer pool gets half, keeps what a stage scans up to that,
+// and it counts in the resident set).
 func benchConfig(b *testing.B, project, memory string) {
 	b.Helper()
 	path := filepath.Join(project, "axium2crm.yaml")

@@ -158,9 +158,15 @@ func openProject(ctx context.Context, dir string, readOnly bool) (*project, erro
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, err
 	}
+	// The configured memory_limit bounds the process; DuckDB gets its
+	// share (validated when the configuration was read).
+	duckMem, err := cfg.Warehouse.DuckDBMemoryLimit()
+	if err != nil {
+		return nil, err
+	}
 	wh, err := warehouse.Open(ctx, warehouse.Options{
 		Path:        config.Resolve(dir, warehouse.FileName),
-		MemoryLimit: cfg.Warehouse.MemoryLimit,
+		MemoryLimit: duckMem,
 		Threads:     cfg.Warehouse.Threads,
 		TempDir:     tmp,
 		ReadOnly:    readOnly,

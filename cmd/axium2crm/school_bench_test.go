@@ -19,8 +19,9 @@ import (
 // size in AXIUM2CRM_BENCH_PATIENTS (default 1000,10000), and prints each
 // stage's wall time, rows a second and peak resident memory, then how
 // each stage's time grew against the patients (1.00 is linear; below is
-// better). The warehouse's memory_limit is AXIUM2CRM_BENCH_MEMORY
-// (default 2GB). The Twenty push goes to the in-process test server
+// better). The project's memory_limit, the process's budget (DuckDB gets
+// half), is AXIUM2CRM_BENCH_MEMORY (default 2GB): a peak RSS above it is
+// a stage the budget did not hold. The Twenty push goes to the in-process test server
 // without a rate limit, in its lean mode (every record checked, only what
 // later calls check kept; --force: the generated export's failing data
 // tests do not stop it); AXIUM2CRM_BENCH_PUSH=0 leaves it out.

@@ -59,6 +59,9 @@ func TestParseErrors(t *testing.T) {
 		{"delimiter", "version: 1\nobjects:\n  patient:\n    delimiter: '#'\n", `delimiter "#" is not supported`},
 		{"custom without key", "version: 1\nobjects:\n  lab_case:\n    files: [lab.csv]\n", "objects.lab_case: not a built-in axiUm object, so it needs `key:`"},
 		{"bad name", "version: 1\nobjects:\n  Lab-Case:\n    key: [Case]\n", "objects.Lab-Case: object names are lower case"},
+		{"memory share", "version: 1\nwarehouse:\n  memory_limit: 75%\n", `warehouse.memory_limit: "75%": give a size`},
+		{"memory word", "version: 1\nwarehouse:\n  memory_limit: lots\n", `warehouse.memory_limit: "lots" is not a size`},
+		{"memory too small", "version: 1\nwarehouse:\n  memory_limit: 64MB\n", "warehouse.memory_limit: 64MB is less than the 128MB"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,6 +70,23 @@ func TestParseErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), "axium2crm.yaml")
 			assert.Contains(t, err.Error(), tc.want)
 		})
+	}
+}
+
+// TestDuckDBGetsAShareOfTheBudget: memory_limit is the process's budget,
+// and DuckDB's own limit is DuckDBShare of it, in DuckDB's units (GB a
+// power of 1000, GiB of 1024).
+func TestDuckDBGetsAShareOfTheBudget(t *testing.T) {
+	for budget, want := range map[string]string{
+		"2GB":    "1000000000B",
+		"8GiB":   "4294967296B",
+		"1536MB": "768000000B",
+		" 4 gb ": "2000000000B",
+		"":       "",
+	} {
+		got, err := config.Warehouse{MemoryLimit: budget}.DuckDBMemoryLimit()
+		require.NoError(t, err, budget)
+		assert.Equal(t, want, got, budget)
 	}
 }
 

@@ -40,7 +40,7 @@ var migrationFS embed.FS
 type Options struct {
 	// Path of the DuckDB file.
 	Path string
-	// MemoryLimit is DuckDB's memory_limit ("4GB", "75%"); empty keeps DuckDB's default.
+	// MemoryLimit is DuckDB's memory_limit ("2GB", "1000000000B"); empty keeps DuckDB's default.
 	MemoryLimit string
 	// Threads is DuckDB's worker thread count; 0 keeps DuckDB's default.
 	Threads int
