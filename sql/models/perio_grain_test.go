@@ -208,3 +208,59 @@ func TestPerioToothGrainRecords(t *testing.T) {
 	t.Logf("twenty records at the tooth grain: %d in all, %d of them perio (at the site grain: %d in all)",
 		twentyTotal, perio, twentyTotal-perio+counts["site"]["twenty"])
 }
+
+// TestPerioExamGrainSpills builds the exam grain's charts of 10,000
+// patients (5,000 exams, about 100 MB of chart JSON) under a 300 MB
+// memory_limit. An aggregate that concatenates each exam's teeth keeps
+// every exam's state in memory, which DuckDB cannot spill: built that way
+// both models ran out of memory here (and at 100,000 patients under 2 GB),
+// as did a join after the charts were made (DuckDB hashed the charts);
+// a window over the exam's teeth, carrying the exam's facts, spills.
+func TestPerioExamGrainSpills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 10,000-patient fixture")
+	}
+	ctx := context.Background()
+	export := t.TempDir()
+	_, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: 10000, Seed: 7, Format: "csv"})
+	require.NoError(t, err)
+	wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(t.TempDir(), "w.duckdb"), Threads: 2, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	defer wh.Close()
+	db := wh.DB()
+	rep, err := loaders.Load(ctx, db, export, loaders.Options{Specs: catalogSpecs(), TempDir: t.TempDir()})
+	require.NoError(t, err)
+	require.False(t, rep.Failed())
+	set, err := models.ReadWith(map[string]string{"perio_grain": "exam"}, models.Embedded())
+	require.NoError(t, err)
+	// Everything the perio models read, at the default memory_limit.
+	var parents []string
+	for _, m := range []string{"twenty_perio_record", "odoo_x_perio_record"} {
+		parents = append(parents, set.Models[m].Refs...)
+	}
+	run, err := set.Run(ctx, db, models.RunOptions{Select: prefixed("+", parents), Sources: catalogSources(), TempDir: t.TempDir()})
+	require.NoError(t, err)
+	for _, r := range run.Results {
+		require.Equal(t, "success", r.Status, "%s: %s", r.Model, r.Message)
+	}
+	_, err = db.Exec("SET memory_limit = '300MB'")
+	require.NoError(t, err)
+	run, err = set.Run(ctx, db, models.RunOptions{Select: []string{"twenty_perio_record", "odoo_x_perio_record"}, Sources: catalogSources(), TempDir: t.TempDir()})
+	require.NoError(t, err)
+	require.Len(t, run.Results, 2)
+	for _, r := range run.Results {
+		require.Equal(t, "success", r.Status, "%s: %s", r.Model, r.Message)
+	}
+	var exams, chartMB int64
+	require.NoError(t, db.QueryRow("SELECT count(*), sum(length(chart)) // 1000000 FROM twenty.perio_record").Scan(&exams, &chartMB))
+	t.Logf("%d exam charts, %d MB of JSON, built under a 300 MB memory_limit", exams, chartMB)
+	assert.Greater(t, chartMB, int64(75), "the charts outweigh a quarter of the memory limit")
+}
+
+func prefixed(p string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = p + n
+	}
+	return out
+}

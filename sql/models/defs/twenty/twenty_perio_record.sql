@@ -118,36 +118,45 @@ JOIN exam e USING (exam_id)
     --    "furcation": null}, "B": ..., "DL": null}}, "4": ...}
     -- Teeth in Universal order, sites in the order MB B DB ML L DL; a
     -- value not charted (or not trusted) is null, a site not charted too.
-    SELECT exam_id,
-        '{' || string_agg(CAST(to_json(tooth) AS VARCHAR) || ':' || CAST(json_object('mobility', mobility, 'furcation', furcation,
-            'sites', json_object('MB', s_mb, 'B', s_b, 'DB', s_db, 'ML', s_ml, 'L', s_l, 'DL', s_dl)) AS VARCHAR), ',' ORDER BY TRY_CAST(tooth AS INTEGER) NULLS LAST, tooth) || '}' AS chart,
-        count(*) AS teeth,
-        sum(sites) AS sites
-    FROM (SELECT *,
-            CASE WHEN has_mb THEN json_object('probing_depth', pd_mb, 'gingival_margin', gm_mb, 'cal', cal_mb, 'bleeding', bleeding_mb, 'suppuration', suppuration_mb, 'furcation', furcation_mb) END AS s_mb,
-            CASE WHEN has_b THEN json_object('probing_depth', pd_b, 'gingival_margin', gm_b, 'cal', cal_b, 'bleeding', bleeding_b, 'suppuration', suppuration_b, 'furcation', furcation_b) END AS s_b,
-            CASE WHEN has_db THEN json_object('probing_depth', pd_db, 'gingival_margin', gm_db, 'cal', cal_db, 'bleeding', bleeding_db, 'suppuration', suppuration_db, 'furcation', furcation_db) END AS s_db,
-            CASE WHEN has_ml THEN json_object('probing_depth', pd_ml, 'gingival_margin', gm_ml, 'cal', cal_ml, 'bleeding', bleeding_ml, 'suppuration', suppuration_ml, 'furcation', furcation_ml) END AS s_ml,
-            CASE WHEN has_l THEN json_object('probing_depth', pd_l, 'gingival_margin', gm_l, 'cal', cal_l, 'bleeding', bleeding_l, 'suppuration', suppuration_l, 'furcation', furcation_l) END AS s_l,
-            CASE WHEN has_dl THEN json_object('probing_depth', pd_dl, 'gingival_margin', gm_dl, 'cal', cal_dl, 'bleeding', bleeding_dl, 'suppuration', suppuration_dl, 'furcation', furcation_dl) END AS s_dl
-          FROM tooth)
-    GROUP BY exam_id
+    -- A window over each exam's teeth, not an ordered string_agg by exam:
+    -- the aggregate's per-exam state is one DuckDB cannot spill (at
+    -- 100,000 patients it ran out of a 2 GB memory_limit), a window's
+    -- partitions it sorts and spills. The exam's facts ride along, so no
+    -- join follows (one would hash the charts, 1 GB at 100,000 patients).
+    SELECT * FROM (
+        SELECT e.*,
+            '{' || string_agg(CAST(to_json(tooth) AS VARCHAR) || ':' || CAST(json_object('mobility', mobility, 'furcation', furcation,
+                'sites', json_object('MB', s_mb, 'B', s_b, 'DB', s_db, 'ML', s_ml, 'L', s_l, 'DL', s_dl)) AS VARCHAR), ',') OVER w || '}' AS chart,
+            count(*) OVER w AS teeth,
+            sum(t.sites) OVER w AS chart_sites,
+            row_number() OVER w AS nth
+        FROM (SELECT *,
+                CASE WHEN has_mb THEN json_object('probing_depth', pd_mb, 'gingival_margin', gm_mb, 'cal', cal_mb, 'bleeding', bleeding_mb, 'suppuration', suppuration_mb, 'furcation', furcation_mb) END AS s_mb,
+                CASE WHEN has_b THEN json_object('probing_depth', pd_b, 'gingival_margin', gm_b, 'cal', cal_b, 'bleeding', bleeding_b, 'suppuration', suppuration_b, 'furcation', furcation_b) END AS s_b,
+                CASE WHEN has_db THEN json_object('probing_depth', pd_db, 'gingival_margin', gm_db, 'cal', cal_db, 'bleeding', bleeding_db, 'suppuration', suppuration_db, 'furcation', furcation_db) END AS s_db,
+                CASE WHEN has_ml THEN json_object('probing_depth', pd_ml, 'gingival_margin', gm_ml, 'cal', cal_ml, 'bleeding', bleeding_ml, 'suppuration', suppuration_ml, 'furcation', furcation_ml) END AS s_ml,
+                CASE WHEN has_l THEN json_object('probing_depth', pd_l, 'gingival_margin', gm_l, 'cal', cal_l, 'bleeding', bleeding_l, 'suppuration', suppuration_l, 'furcation', furcation_l) END AS s_l,
+                CASE WHEN has_dl THEN json_object('probing_depth', pd_dl, 'gingival_margin', gm_dl, 'cal', cal_dl, 'bleeding', bleeding_dl, 'suppuration', suppuration_dl, 'furcation', furcation_dl) END AS s_dl
+              FROM tooth) t
+        JOIN exam e USING (exam_id)
+        WINDOW w AS (PARTITION BY t.exam_id ORDER BY TRY_CAST(t.tooth AS INTEGER) NULLS LAST, t.tooth
+            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+    WHERE nth = 1
 )
 SELECT
     util.det_uuid('perio_chart', c.exam_id) AS id,
-    concat_ws(' ', e.exam_day, 'perio chart') AS name,
-    e.person_id,
-    e.exam_date,
-    e.exam_type,
+    concat_ws(' ', c.exam_day, 'perio chart') AS name,
+    c.person_id,
+    c.exam_date,
+    c.exam_type,
     c.teeth,
     c.chart,
-    e.axium_exam_id,
+    c.axium_exam_id,
     'perio_exam' AS "_source_object",
     c.exam_id AS "_source_key",
     -- The site rows the chart holds (twenty.reconciliation counts them).
-    c.sites AS "_merged_rows",
-    e."_batch_id", e."_source_file", e."_source_record"
+    c.chart_sites AS "_merged_rows",
+    c."_batch_id", c."_source_file", c."_source_record"
 FROM chart c
-JOIN exam e USING (exam_id)
 {{- end }}
 {{- end }}
