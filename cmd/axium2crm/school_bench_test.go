@@ -20,8 +20,8 @@ import (
 // stage's wall time, rows a second and peak resident memory, then how
 // each stage's time grew against the patients (1.00 is linear; below is
 // better). The project's memory_limit, the process's budget (DuckDB gets
-// half), is AXIUM2CRM_BENCH_MEMORY (default 2GB): a peak RSS above it is
-// a stage the budget did not hold. The Twenty push goes to the in-process test server
+// half), is AXIUM2CRM_BENCH_MEMORY (default 4GB, the project default:
+// DuckDB at 2 GB): a peak RSS above it is a stage the budget did not hold. The Twenty push goes to the in-process test server
 // without a rate limit, in its lean mode (every record checked, only what
 // later calls check kept; --force: the generated export's failing data
 // tests do not stop it); AXIUM2CRM_BENCH_PUSH=0 leaves it out.
@@ -33,7 +33,7 @@ import (
 //	AXIUM2CRM_BENCH_PATIENTS=10000,100000,1000000 go test -run '^$' -bench BenchmarkSchool -benchtime 1x -timeout 6h ./cmd/axium2crm
 func BenchmarkSchool(b *testing.B) {
 	sizes := benchSizes(b, "AXIUM2CRM_BENCH_PATIENTS", []int{1000, 10000})
-	memory := "2GB"
+	memory := "4GB"
 	if v := os.Getenv("AXIUM2CRM_BENCH_MEMORY"); v != "" {
 		memory = v
 	}
