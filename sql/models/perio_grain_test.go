@@ -210,10 +210,11 @@ func TestPerioToothGrainRecords(t *testing.T) {
 }
 
 // TestPerioExamGrainSpills builds the exam grain's charts of 10,000
-// patients (5,000 exams, about 100 MB of chart JSON) under a 300 MB
+// patients (5,000 exams, about 100 MB of chart JSON) under a 500 MB
 // memory_limit. An aggregate that concatenates each exam's teeth keeps
 // every exam's state in memory, which DuckDB cannot spill: built that way
-// both models ran out of memory here (and at 100,000 patients under 2 GB),
+// both models ran out of memory here, and still at 600 MB (and at 100,000
+// patients under 2 GB),
 // as did a join after the charts were made (DuckDB hashed the charts);
 // a window over the exam's teeth, carrying the exam's facts, spills.
 func TestPerioExamGrainSpills(t *testing.T) {
@@ -243,7 +244,7 @@ func TestPerioExamGrainSpills(t *testing.T) {
 	for _, r := range run.Results {
 		require.Equal(t, "success", r.Status, "%s: %s", r.Model, r.Message)
 	}
-	_, err = db.Exec("SET memory_limit = '300MB'")
+	_, err = db.Exec("SET memory_limit = '500MB'")
 	require.NoError(t, err)
 	run, err = set.Run(ctx, db, models.RunOptions{Select: []string{"twenty_perio_record", "odoo_x_perio_record"}, Sources: catalogSources(), TempDir: t.TempDir()})
 	require.NoError(t, err)
@@ -253,8 +254,8 @@ func TestPerioExamGrainSpills(t *testing.T) {
 	}
 	var exams, chartMB int64
 	require.NoError(t, db.QueryRow("SELECT count(*), sum(length(chart)) // 1000000 FROM twenty.perio_record").Scan(&exams, &chartMB))
-	t.Logf("%d exam charts, %d MB of JSON, built under a 300 MB memory_limit", exams, chartMB)
-	assert.Greater(t, chartMB, int64(75), "the charts outweigh a quarter of the memory limit")
+	t.Logf("%d exam charts, %d MB of JSON, built under a 500 MB memory_limit", exams, chartMB)
+	assert.Greater(t, chartMB, int64(75), "the charts are a fifth of the memory limit")
 }
 
 func prefixed(p string, names []string) []string {
