@@ -105,9 +105,10 @@ type Warehouse struct {
 // manager is given as its own memory_limit. DuckDB allocates outside
 // that limit too (memory it does not track: vectors and string heaps in
 // flight, per-operator state of big joins and aggregates). Measured with
-// `run` and `test` at 1,000,000 patients, the process peaked at 1.76 and
-// 1.58 times DuckDB's limit, and about 1.1 times at 100,000 (see the
-// README): half keeps the process within the budget at both sizes.
+// `run` and `test` at 1,000,000 patients, the process peaked at up to
+// 2.1 and 1.58 times DuckDB's limit, and about 1.1 times at 100,000 (see
+// the README's "Memory"): half holds the budget at 100,000 patients and
+// mostly at 1,000,000 (one long run in three went 6% over).
 const DuckDBShare = 0.5
 
 // minMemory is the smallest budget the tool accepts: below it DuckDB
