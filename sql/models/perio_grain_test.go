@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,17 +77,8 @@ var siteRows = map[string]map[string]string{
 // pass (reconciliation included), and the grain is in the fingerprints.
 func TestPerioGrainsHoldTheSameMeasurements(t *testing.T) {
 	ctx := context.Background()
-	export := t.TempDir()
-	_, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: 300, Seed: 11, Format: "csv"})
-	require.NoError(t, err)
-	wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(t.TempDir(), "w.duckdb")})
-	require.NoError(t, err)
-	defer wh.Close()
-	db := wh.DB()
-	rep, err := loaders.Load(ctx, db, export, loaders.Options{Specs: catalogSpecs(), TempDir: t.TempDir()})
-	require.NoError(t, err)
-	require.False(t, rep.Failed())
-	_, err = db.Exec("CREATE SCHEMA grains")
+	db := loadedFixture(t, 300, 11, warehouse.Options{})
+	_, err := db.Exec("CREATE SCHEMA grains")
 	require.NoError(t, err)
 
 	fingerprints := map[string]map[string]string{}
@@ -158,16 +150,7 @@ func TestPerioToothGrainRecords(t *testing.T) {
 		t.Skip("builds a 300-patient fixture twice")
 	}
 	ctx := context.Background()
-	export := t.TempDir()
-	_, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: 300, Seed: 4, Format: "csv"})
-	require.NoError(t, err)
-	wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(t.TempDir(), "w.duckdb")})
-	require.NoError(t, err)
-	defer wh.Close()
-	db := wh.DB()
-	rep, err := loaders.Load(ctx, db, export, loaders.Options{Specs: catalogSpecs(), TempDir: t.TempDir()})
-	require.NoError(t, err)
-	require.False(t, rep.Failed())
+	db := loadedFixture(t, 300, 4, warehouse.Options{})
 
 	count := func(q string) int64 {
 		var n int64
@@ -222,16 +205,7 @@ func TestPerioExamGrainSpills(t *testing.T) {
 		t.Skip("builds a 10,000-patient fixture")
 	}
 	ctx := context.Background()
-	export := t.TempDir()
-	_, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: 10000, Seed: 7, Format: "csv"})
-	require.NoError(t, err)
-	wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(t.TempDir(), "w.duckdb"), Threads: 2, TempDir: t.TempDir()})
-	require.NoError(t, err)
-	defer wh.Close()
-	db := wh.DB()
-	rep, err := loaders.Load(ctx, db, export, loaders.Options{Specs: catalogSpecs(), TempDir: t.TempDir()})
-	require.NoError(t, err)
-	require.False(t, rep.Failed())
+	db := loadedFixture(t, 10000, 7, warehouse.Options{Threads: 2, TempDir: t.TempDir()})
 	set, err := models.ReadWith(map[string]string{"perio_grain": "exam"}, models.Embedded())
 	require.NoError(t, err)
 	// Everything the perio models read, at the default memory_limit.
@@ -264,4 +238,23 @@ func prefixed(p string, names []string) []string {
 		out[i] = p + n
 	}
 	return out
+}
+
+// loadedFixture loads a generated export of the given patients and seed
+// into a new warehouse opened with opt (its Path is set here), closed when
+// the test ends.
+func loadedFixture(t *testing.T, patients int, seed uint64, opt warehouse.Options) *sql.DB {
+	t.Helper()
+	ctx := context.Background()
+	export := t.TempDir()
+	_, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: patients, Seed: seed, Format: "csv"})
+	require.NoError(t, err)
+	opt.Path = filepath.Join(t.TempDir(), "w.duckdb")
+	wh, err := warehouse.Open(ctx, opt)
+	require.NoError(t, err)
+	t.Cleanup(func() { wh.Close() })
+	rep, err := loaders.Load(ctx, wh.DB(), export, loaders.Options{Specs: catalogSpecs(), TempDir: t.TempDir()})
+	require.NoError(t, err)
+	require.False(t, rep.Failed())
+	return wh.DB()
 }

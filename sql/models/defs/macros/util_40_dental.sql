@@ -80,3 +80,15 @@ CREATE OR REPLACE MACRO util.cdt_retired_issue(old_code, new_code, retired_in, s
         WHEN util.clean_text(new_code) IS NULL THEN 'retired code without successor'
         ELSE 'retired code mapped to successor'
     END;
+
+-- The exam grain's chart (perio records of both CRMs): one site's measures,
+-- or NULL for a site not charted ...
+CREATE OR REPLACE MACRO util.perio_site_json(charted, pd, gm, cal, bleeding, suppuration, furcation) AS
+    CASE WHEN charted THEN json_object('probing_depth', pd, 'gingival_margin', gm, 'cal', cal,
+        'bleeding', bleeding, 'suppuration', suppuration, 'furcation', furcation) END;
+
+-- ... and one tooth's entry, "tooth":{"mobility", "furcation", "sites"} with
+-- the sites in the order MB B DB ML L DL.
+CREATE OR REPLACE MACRO util.perio_tooth_json(tooth, mobility, furcation, s_mb, s_b, s_db, s_ml, s_l, s_dl) AS
+    CAST(to_json(tooth) AS VARCHAR) || ':' || CAST(json_object('mobility', mobility, 'furcation', furcation,
+        'sites', json_object('MB', s_mb, 'B', s_b, 'DB', s_db, 'ML', s_ml, 'L', s_l, 'DL', s_dl)) AS VARCHAR);

@@ -148,18 +148,16 @@ LEFT JOIN {{ ref "odoo_res_users" }} u ON u.x_source_system_id = e.provider_id
     -- 100,000 patients).
     SELECT * FROM (
         SELECT e.*, u.id AS provider_user_xid,
-            '{' || string_agg(CAST(to_json(tooth) AS VARCHAR) || ':' || CAST(json_object('mobility', mobility, 'furcation', furcation,
-                'sites', json_object('MB', s_mb, 'B', s_b, 'DB', s_db, 'ML', s_ml, 'L', s_l, 'DL', s_dl)) AS VARCHAR), ',') OVER w || '}' AS chart,
+            '{' || string_agg(util.perio_tooth_json(t.tooth, t.mobility, t.furcation,
+                util.perio_site_json(t.has_mb, t.pd_mb, t.gm_mb, t.cal_mb, t.bleeding_mb, t.suppuration_mb, t.furcation_mb),
+                util.perio_site_json(t.has_b, t.pd_b, t.gm_b, t.cal_b, t.bleeding_b, t.suppuration_b, t.furcation_b),
+                util.perio_site_json(t.has_db, t.pd_db, t.gm_db, t.cal_db, t.bleeding_db, t.suppuration_db, t.furcation_db),
+                util.perio_site_json(t.has_ml, t.pd_ml, t.gm_ml, t.cal_ml, t.bleeding_ml, t.suppuration_ml, t.furcation_ml),
+                util.perio_site_json(t.has_l, t.pd_l, t.gm_l, t.cal_l, t.bleeding_l, t.suppuration_l, t.furcation_l),
+                util.perio_site_json(t.has_dl, t.pd_dl, t.gm_dl, t.cal_dl, t.bleeding_dl, t.suppuration_dl, t.furcation_dl)), ',') OVER w || '}' AS chart,
             count(*) OVER w AS teeth,
             row_number() OVER w AS nth
-        FROM (SELECT *,
-                CASE WHEN has_mb THEN json_object('probing_depth', pd_mb, 'gingival_margin', gm_mb, 'cal', cal_mb, 'bleeding', bleeding_mb, 'suppuration', suppuration_mb, 'furcation', furcation_mb) END AS s_mb,
-                CASE WHEN has_b THEN json_object('probing_depth', pd_b, 'gingival_margin', gm_b, 'cal', cal_b, 'bleeding', bleeding_b, 'suppuration', suppuration_b, 'furcation', furcation_b) END AS s_b,
-                CASE WHEN has_db THEN json_object('probing_depth', pd_db, 'gingival_margin', gm_db, 'cal', cal_db, 'bleeding', bleeding_db, 'suppuration', suppuration_db, 'furcation', furcation_db) END AS s_db,
-                CASE WHEN has_ml THEN json_object('probing_depth', pd_ml, 'gingival_margin', gm_ml, 'cal', cal_ml, 'bleeding', bleeding_ml, 'suppuration', suppuration_ml, 'furcation', furcation_ml) END AS s_ml,
-                CASE WHEN has_l THEN json_object('probing_depth', pd_l, 'gingival_margin', gm_l, 'cal', cal_l, 'bleeding', bleeding_l, 'suppuration', suppuration_l, 'furcation', furcation_l) END AS s_l,
-                CASE WHEN has_dl THEN json_object('probing_depth', pd_dl, 'gingival_margin', gm_dl, 'cal', cal_dl, 'bleeding', bleeding_dl, 'suppuration', suppuration_dl, 'furcation', furcation_dl) END AS s_dl
-              FROM tooth) t
+        FROM tooth t
         JOIN e ON e.exam_id = t.exam_id
         LEFT JOIN {{ ref "odoo_res_users" }} u ON u.x_source_system_id = e.provider_id
         WINDOW w AS (PARTITION BY t.exam_id ORDER BY TRY_CAST(t.tooth AS INTEGER) NULLS LAST, t.tooth
