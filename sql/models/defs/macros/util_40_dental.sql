@@ -92,3 +92,15 @@ CREATE OR REPLACE MACRO util.perio_site_json(charted, pd, gm, cal, bleeding, sup
 CREATE OR REPLACE MACRO util.perio_tooth_json(tooth, mobility, furcation, s_mb, s_b, s_db, s_ml, s_l, s_dl) AS
     CAST(to_json(tooth) AS VARCHAR) || ':' || CAST(json_object('mobility', mobility, 'furcation', furcation,
         'sites', json_object('MB', s_mb, 'B', s_b, 'DB', s_db, 'ML', s_ml, 'L', s_l, 'DL', s_dl)) AS VARCHAR);
+
+-- A tooth row of the perio models' tooth CTE (both CRMs': tooth, mobility,
+-- furcation, has_<site> and <measure>_<site> for each site) as its chart
+-- entry.
+CREATE OR REPLACE MACRO util.perio_chart_entry(t) AS
+    util.perio_tooth_json(t.tooth, t.mobility, t.furcation,
+        util.perio_site_json(t.has_mb, t.pd_mb, t.gm_mb, t.cal_mb, t.bleeding_mb, t.suppuration_mb, t.furcation_mb),
+        util.perio_site_json(t.has_b, t.pd_b, t.gm_b, t.cal_b, t.bleeding_b, t.suppuration_b, t.furcation_b),
+        util.perio_site_json(t.has_db, t.pd_db, t.gm_db, t.cal_db, t.bleeding_db, t.suppuration_db, t.furcation_db),
+        util.perio_site_json(t.has_ml, t.pd_ml, t.gm_ml, t.cal_ml, t.bleeding_ml, t.suppuration_ml, t.furcation_ml),
+        util.perio_site_json(t.has_l, t.pd_l, t.gm_l, t.cal_l, t.bleeding_l, t.suppuration_l, t.furcation_l),
+        util.perio_site_json(t.has_dl, t.pd_dl, t.gm_dl, t.cal_dl, t.bleeding_dl, t.suppuration_dl, t.furcation_dl));

@@ -148,13 +148,7 @@ LEFT JOIN {{ ref "odoo_res_users" }} u ON u.x_source_system_id = e.provider_id
     -- 100,000 patients).
     SELECT * FROM (
         SELECT e.*, u.id AS provider_user_xid,
-            '{' || string_agg(util.perio_tooth_json(t.tooth, t.mobility, t.furcation,
-                util.perio_site_json(t.has_mb, t.pd_mb, t.gm_mb, t.cal_mb, t.bleeding_mb, t.suppuration_mb, t.furcation_mb),
-                util.perio_site_json(t.has_b, t.pd_b, t.gm_b, t.cal_b, t.bleeding_b, t.suppuration_b, t.furcation_b),
-                util.perio_site_json(t.has_db, t.pd_db, t.gm_db, t.cal_db, t.bleeding_db, t.suppuration_db, t.furcation_db),
-                util.perio_site_json(t.has_ml, t.pd_ml, t.gm_ml, t.cal_ml, t.bleeding_ml, t.suppuration_ml, t.furcation_ml),
-                util.perio_site_json(t.has_l, t.pd_l, t.gm_l, t.cal_l, t.bleeding_l, t.suppuration_l, t.furcation_l),
-                util.perio_site_json(t.has_dl, t.pd_dl, t.gm_dl, t.cal_dl, t.bleeding_dl, t.suppuration_dl, t.furcation_dl)), ',') OVER w || '}' AS chart,
+            '{' || string_agg(util.perio_chart_entry(t), ',') OVER w || '}' AS chart,
             count(*) OVER w AS teeth,
             row_number() OVER w AS nth
         FROM tooth t
