@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // MaxCSVRows is the most rows Twenty's importer takes in one file.
@@ -101,18 +103,12 @@ func ExportCSV(ctx context.Context, db *sql.DB, opt CSVOptions) (CSVReport, erro
 			rep.Skipped = append(rep.Skipped, o.NameSingular+": "+why)
 			continue
 		}
-		// The table is read twice, a row at a time: once for the count
-		// (how many files) and the custom-form keys (columns), once to
-		// write. Memory does not grow with the table.
-		total := 0
-		keys := map[string]bool{}
-		if err := opt.Mapper.EachRow(ctx, db, o.Table, func(r Row) error {
-			total++
-			for k := range r.Payload {
-				keys[k] = true
-			}
-			return nil
-		}); err != nil {
+		// The rows are counted (how many files) and the custom-form keys
+		// (columns) listed by DuckDB, so the table is read into Go once,
+		// a page at a time, to write it. Memory does not grow with the
+		// table.
+		total, keys, err := tableShape(ctx, db, o.Table)
+		if err != nil {
 			return rep, err
 		}
 		cols, err := csvColumns(ctx, db, plan, o, keys)
@@ -134,9 +130,9 @@ func ExportCSV(ctx context.Context, db *sql.DB, opt CSVOptions) (CSVReport, erro
 }
 
 // csvColumns builds the header and cell function of every column of the
-// table, in the table's column order, extra_fields keys last (keys are the
-// payload keys of the table's rows).
-func csvColumns(ctx context.Context, db *sql.DB, plan Plan, o ObjectPlan, payloadKeys map[string]bool) ([]csvColumn, error) {
+// table, in the table's column order, extra_fields keys last (extraKeys
+// are the keys the table's extra_fields objects hold).
+func csvColumns(ctx context.Context, db *sql.DB, plan Plan, o ObjectPlan, extraKeys map[string]bool) ([]csvColumn, error) {
 	fields := plan.FieldsOf(o.NameSingular)
 	byColumn := map[string]FieldPlan{}
 	byName := map[string]FieldPlan{}
@@ -195,7 +191,7 @@ func csvColumns(ctx context.Context, db *sql.DB, plan Plan, o ObjectPlan, payloa
 	}
 	if hasExtra {
 		keys := map[string]bool{}
-		for k := range payloadKeys {
+		for k := range extraKeys {
 			keys[k] = true
 		}
 		for _, c := range names {
@@ -228,6 +224,57 @@ func standardField(col string) (FieldPlan, bool) {
 		return FieldPlan{Label: "Last update", Type: "DATE_TIME"}, true
 	}
 	return FieldPlan{}, false
+}
+
+// tableShape counts twenty.<table>'s rows and lists the keys of its
+// extra_fields objects (the custom-form answers that become columns), in
+// SQL: reading every row into Go for this cost as much as writing the
+// file. A value that is not a JSON object adds no key here; writing its
+// row fails with the row's id and the reason.
+func tableShape(ctx context.Context, db *sql.DB, table string) (int, map[string]bool, error) {
+	rel := "twenty." + warehouse.QuoteIdent(table)
+	var total int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+rel).Scan(&total); err != nil {
+		return 0, nil, fmt.Errorf("read twenty.%s: %w", table, err)
+	}
+	keys := map[string]bool{}
+	rows, err := db.QueryContext(ctx, TableQuery(table)+" LIMIT 0")
+	if err != nil {
+		return 0, nil, fmt.Errorf("read twenty.%s: %w", table, err)
+	}
+	cts, err := rows.ColumnTypes()
+	rows.Close()
+	if err != nil {
+		return 0, nil, fmt.Errorf("read twenty.%s: %w", table, err)
+	}
+	for _, ct := range cts {
+		if ct.Name() != ExtraFieldsColumn {
+			continue
+		}
+		x := warehouse.QuoteIdent(ExtraFieldsColumn)
+		switch strings.ToUpper(ct.DatabaseTypeName()) {
+		case "VARCHAR", "JSON":
+		default: // a STRUCT or MAP is sent as its JSON
+			x = "to_json(" + x + ")"
+		}
+		q := "SELECT DISTINCT k FROM (SELECT unnest(json_keys(CASE WHEN json_valid(" + x + ") AND json_type(" + x + ") = 'OBJECT' THEN " + x + " END)) AS k FROM " + rel + ") ORDER BY k"
+		krows, err := db.QueryContext(ctx, q)
+		if err != nil {
+			return 0, nil, fmt.Errorf("read twenty.%s column %s: %w", table, ExtraFieldsColumn, err)
+		}
+		defer krows.Close()
+		for krows.Next() {
+			var k string
+			if err := krows.Scan(&k); err != nil {
+				return 0, nil, fmt.Errorf("read twenty.%s column %s: %w", table, ExtraFieldsColumn, err)
+			}
+			keys[k] = true
+		}
+		if err := krows.Err(); err != nil {
+			return 0, nil, fmt.Errorf("read twenty.%s column %s: %w", table, ExtraFieldsColumn, err)
+		}
+	}
+	return total, keys, nil
 }
 
 func columnNames(ctx context.Context, db *sql.DB, table string) ([]string, error) {

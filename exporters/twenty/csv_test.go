@@ -129,6 +129,21 @@ func TestExportCSVRefusesUnlabelledColumn(t *testing.T) {
 	assert.ErrorContains(t, err, "twenty.person column chart_number: no twenty.field_plan row")
 }
 
+// The custom-form keys that make columns are listed by DuckDB, not by
+// reading the rows into Go first; a value that is not a JSON object still
+// stops the export, naming the row.
+func TestExportCSVExtraFieldsNotAnObject(t *testing.T) {
+	wh, _ := openFixture(t, fixtureOpts{People: 3})
+	var id string
+	require.NoError(t, wh.DB().QueryRow(`SELECT min(id) FROM twenty.person`).Scan(&id))
+	_, err := wh.DB().Exec(`UPDATE twenty.person SET extra_fields = '["Latex"]' WHERE id = ?`, id)
+	require.NoError(t, err)
+	_, err = ExportCSV(context.Background(), wh.DB(), CSVOptions{OutDir: t.TempDir()})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), id)
+	assert.Contains(t, err.Error(), "extra_fields: not a JSON object")
+}
+
 // importerLabels rebuilds, from a workspace's metadata, the column labels
 // Twenty's importer offers for an object (buildSpreadsheetImportFields):
 // the field label for simple fields, "<label> / <sub-label>" for the

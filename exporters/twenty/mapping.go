@@ -230,8 +230,14 @@ func (m *Mapper) ReadPage(ctx context.Context, pager *exporters.Pager, table str
 	return pg, ok, err
 }
 
-func (m *Mapper) row(cols []columnInfo, vals []any) (Row, error) {
-	r := Row{Payload: Record{}, Meta: map[string]any{}}
+func (m *Mapper) row(cols []columnInfo, vals []any) (r Row, err error) {
+	r = Row{Payload: Record{}, Meta: map[string]any{}}
+	// Set on every return, so an error names the row.
+	defer func() {
+		r.ID, _ = r.Payload["id"].(string)
+		r.SourceKey = fmt.Sprint(orEmpty(r.Meta["_source_key"]))
+		r.SourceObject = fmt.Sprint(orEmpty(r.Meta["_source_object"]))
+	}()
 	composites := map[string]map[string]any{}
 	var extra any
 	for i, c := range cols {
@@ -268,13 +274,7 @@ func (m *Mapper) row(cols []columnInfo, vals []any) (Row, error) {
 			r.Payload[f] = sub
 		}
 	}
-	if err := mergeExtra(r.Payload, extra); err != nil {
-		return r, err
-	}
-	r.ID, _ = r.Payload["id"].(string)
-	r.SourceKey = fmt.Sprint(orEmpty(r.Meta["_source_key"]))
-	r.SourceObject = fmt.Sprint(orEmpty(r.Meta["_source_object"]))
-	return r, nil
+	return r, mergeExtra(r.Payload, extra)
 }
 
 func orEmpty(v any) any {
