@@ -106,7 +106,9 @@ type Config struct {
 var compressions = []string{"uncompressed", "dict_fsst", "zstd", "rle", "bitpacking", "alp", "alprd", "roaring"}
 
 // Batches sizes a batched build: one pass per Rows rows of the parent
-// model Of (at least one pass; a small export is built in one).
+// model Of (at least one pass; a small export is built in one). Rows is
+// sized for DuckDB's memory_limit at BatchMemory (2GB); under a lower
+// limit a pass takes proportionally fewer rows (passRows).
 type Batches struct {
 	Of   string `yaml:"of"`
 	Rows int64  `yaml:"rows"`

@@ -296,6 +296,21 @@ func TestBatchedModel(t *testing.T) {
 		UNION ALL (SELECT * FROM staging.stg_one EXCEPT ALL SELECT * FROM staging.stg_agg))`).Scan(&differ))
 	assert.Zero(t, differ, "the passes build the one-pass table")
 
+	// rows: is sized for DuckDB at 2GB: under 1GB a pass takes half as
+	// many (150), so 1000 rows take 7 passes, and the table is the same.
+	_, err = db.Exec("SET memory_limit = '1GB'")
+	require.NoError(t, err)
+	rep, err = set.Run(ctx, db, models.RunOptions{TempDir: t.TempDir(), Select: []string{"stg_agg"}})
+	require.NoError(t, err)
+	require.False(t, rep.Failed(), "%+v", rep.Results)
+	assert.Equal(t, int64(7), rep.Results[0].Passes, "passes of 300 × 1GB/2GB rows")
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM (
+		(SELECT * FROM staging.stg_agg EXCEPT ALL SELECT * FROM staging.stg_one)
+		UNION ALL (SELECT * FROM staging.stg_one EXCEPT ALL SELECT * FROM staging.stg_agg))`).Scan(&differ))
+	assert.Zero(t, differ, "the smaller passes build the one-pass table")
+	_, err = db.Exec("RESET memory_limit")
+	require.NoError(t, err)
+
 	// Small enough for one pass: the predicate is true.
 	files["staging/stg_agg.yml"] = "batches: {of: stg_n, rows: 5000}\n"
 	set, err = models.Read(layer(files))

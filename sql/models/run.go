@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/axium2crm/axium2crm/sql/warehouse"
+	"github.com/dustin/go-humanize"
 )
 
 // SourceObject describes one raw object a model may read: its key columns
@@ -285,7 +286,11 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model, 
 		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+s.Models[b.Of].Relation()).Scan(&n); err != nil {
 			return 0, 0, fmt.Errorf("batches: counting %s: %w", b.Of, err)
 		}
-		passes = max(1, (n+b.Rows-1)/b.Rows)
+		rows, err := passRows(ctx, conn, b.Rows)
+		if err != nil {
+			return 0, 0, err
+		}
+		passes = max(1, (n+rows-1)/rows)
 	}
 	bodies := make([]string, passes)
 	var err error
@@ -371,6 +376,29 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model, 
 		return 0, 0, err
 	}
 	return n, passes, nil
+}
+
+// BatchMemory is the DuckDB memory_limit a model's batches: rows are
+// sized for ("2GB", as DuckDB reads it: 2,000,000,000 bytes).
+const BatchMemory = 2_000_000_000
+
+// passRows is how many rows of the parent a pass may take under DuckDB's
+// memory_limit now: rows, scaled down in proportion when the limit is
+// below BatchMemory (a pass's aggregate states grow with its rows and
+// cannot spill), never up (larger passes were not measured).
+func passRows(ctx context.Context, conn *sql.Conn, rows int64) (int64, error) {
+	var limit string
+	if err := conn.QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&limit); err != nil {
+		return 0, fmt.Errorf("batches: reading memory_limit: %w", err)
+	}
+	n, err := humanize.ParseBytes(strings.TrimSpace(limit))
+	if err != nil {
+		return 0, fmt.Errorf("batches: reading memory_limit %q: %w", limit, err)
+	}
+	if n >= BatchMemory {
+		return rows, nil
+	}
+	return max(1, int64(float64(rows)*float64(n)/BatchMemory)), nil
 }
 
 // compressedTable is the CREATE TABLE for target with the columns the

@@ -10,11 +10,15 @@
 -- axiUm keeps a recall row per cycle; the newest (latest due date) drives
 -- the series and the older rows of the same patient and type are merged
 -- into its description as history.
+--
+-- Built in passes of patients (the .yml): the history lists are aggregate
+-- states DuckDB cannot spill.
 WITH r AS (
     SELECT r.* FROM {{ ref "stg_recall" }} r
     ANTI JOIN {{ ref "dq_duplicates" }} d
         ON d.model = 'stg_recall' AND d.record_key = r.recall_id AND d."_source_file" = r."_source_file" AND d."_source_record" = r."_source_record"
     SEMI JOIN {{ ref "odoo_res_partner_patient" }} p ON p.x_source_system_id = r.patient_id
+    WHERE {{ batch "r.patient_id" }}
 ), series AS (
     SELECT
         patient_id,
@@ -31,7 +35,7 @@ WITH r AS (
 ), last_visit AS (
     SELECT patient_id, max(CAST(appointment_at AS DATE)) AS last_completed
     FROM {{ ref "stg_appointment" }}
-    WHERE status = 'Completed' AND appointment_at IS NOT NULL
+    WHERE status = 'Completed' AND appointment_at IS NOT NULL AND {{ batch "patient_id" }}
     GROUP BY patient_id
 ), cur AS (
     SELECT

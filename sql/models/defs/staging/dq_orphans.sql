@@ -9,6 +9,10 @@
 -- there are. Blank references (NULL after clean_text) mean "none" and are
 -- not orphans. A parent that is soft-deleted still resolves: the record
 -- exists.
+--
+-- Built in passes (dq_orphans.yml): a pass checks the references whose
+-- value hashes to its share against the parent keys of the same share,
+-- so the anti join's hash table holds a share of the keys.
 WITH refs AS (
     SELECT 'stg_operatory' AS model, 'operatory' AS object, chair_id AS record_key, 'Clinic' AS "column", clinic_id AS raw_value, 'clinic' AS parent, "_source_file", "_source_record" FROM {{ ref "stg_operatory" }}
     UNION ALL SELECT 'stg_provider', 'provider', provider_id, 'Clinic', clinic_id, 'clinic', "_source_file", "_source_record" FROM {{ ref "stg_provider" }}
@@ -49,7 +53,7 @@ WITH refs AS (
     UNION ALL SELECT 'stg_form_answer', 'form_answer', form_answer_id, 'Patient', patient_id, 'patient', "_source_file", "_source_record" FROM {{ ref "stg_form_answer" }}
     UNION ALL SELECT 'stg_form_answer', 'form_answer', form_answer_id, 'FItem', form_item_id, 'form_item', "_source_file", "_source_record" FROM {{ ref "stg_form_answer" }}
     UNION ALL SELECT 'stg_form_answer', 'form_answer', form_answer_id, 'AppUser', entered_by, 'provider', "_source_file", "_source_record" FROM {{ ref "stg_form_answer" }}
-), parent_keys AS (
+), all_parent_keys AS (
     SELECT 'clinic' AS parent, clinic_id AS key FROM {{ ref "stg_clinic" }}
     UNION ALL SELECT 'operatory', chair_id FROM {{ ref "stg_operatory" }}
     UNION ALL SELECT 'provider', provider_id FROM {{ ref "stg_provider" }}
@@ -65,6 +69,8 @@ WITH refs AS (
     UNION ALL SELECT 'claim', claim_id FROM {{ ref "stg_claim" }}
     UNION ALL SELECT 'form', form_id FROM {{ ref "stg_form" }}
     UNION ALL SELECT 'form_item', form_item_id FROM {{ ref "stg_form_item" }}
+), parent_keys AS (
+    SELECT parent, key FROM all_parent_keys WHERE {{ batch "CAST(key AS VARCHAR)" }}
 )
 SELECT
     r.model,
@@ -77,4 +83,4 @@ SELECT
     r."_source_record"
 FROM refs r
 ANTI JOIN parent_keys k ON k.parent = r.parent AND k.key = r.raw_value
-WHERE r.raw_value IS NOT NULL
+WHERE r.raw_value IS NOT NULL AND {{ batch "CAST(r.raw_value AS VARCHAR)" }}
