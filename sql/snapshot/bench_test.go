@@ -22,7 +22,11 @@ import (
 // 1, changes 1% of the rows of every destination table (one text column),
 // keeps snapshot 2, and times the diff of the two with field counts.
 // AXIUM2CRM_BENCH_PATIENTS sizes the export (default 10,000);
-// AXIUM2CRM_BENCH_EXPORT reuses a generated one.
+// AXIUM2CRM_BENCH_EXPORT reuses a generated one. AXIUM2CRM_BENCH_WAREHOUSE
+// names instead a project's staging.duckdb after `run` (a copy: the
+// benchmark changes it): its newest snapshot is snapshot 1, and the
+// changed tables are copies its views are pointed at. DuckDB's
+// memory_limit is AXIUM2CRM_BENCH_MEMORY (default 2GB).
 func BenchmarkDiff(b *testing.B) {
 	patients := 10000
 	if s := os.Getenv("AXIUM2CRM_BENCH_PATIENTS"); s != "" {
@@ -30,44 +34,73 @@ func BenchmarkDiff(b *testing.B) {
 		require.NoError(b, err)
 		patients = n
 	}
-	ctx := context.Background()
-	export := os.Getenv("AXIUM2CRM_BENCH_EXPORT")
-	if export == "" {
-		export = b.TempDir()
-		_, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: patients, Seed: 1, Format: "csv"})
-		require.NoError(b, err)
+	memory := "2GB"
+	if v := os.Getenv("AXIUM2CRM_BENCH_MEMORY"); v != "" {
+		memory = v
 	}
+	ctx := context.Background()
 	dir := b.TempDir()
-	wh, err := warehouse.Open(ctx, warehouse.Options{Path: filepath.Join(dir, "w.duckdb"), MemoryLimit: "2GB", TempDir: dir})
+	built := os.Getenv("AXIUM2CRM_BENCH_WAREHOUSE")
+	path := filepath.Join(dir, "w.duckdb")
+	if built != "" {
+		path = built
+	}
+	wh, err := warehouse.Open(ctx, warehouse.Options{Path: path, MemoryLimit: memory, TempDir: dir})
 	require.NoError(b, err)
 	defer wh.Close()
 	db := wh.DB()
-	specs := loaders.DefaultSpecs()
-	lr, err := loaders.Load(ctx, db, export, loaders.Options{Specs: specs, TempDir: dir})
-	require.NoError(b, err)
-	require.False(b, lr.Failed())
 	set, err := models.Read(models.Embedded())
 	require.NoError(b, err)
-	rr, err := set.Run(ctx, db, models.RunOptions{Sources: models.Sources(specs), TempDir: dir})
-	require.NoError(b, err)
-	require.False(b, rr.Failed())
-
-	// The destination tables; before the twenty and odoo models exist, the
-	// staging tables stand in.
-	var tables []snapshot.Table
-	for _, schema := range []string{"twenty", "odoo", "staging"} {
-		for _, name := range set.Order {
-			m := set.Models[name]
-			if m.Schema == schema && m.Config.Materialized == "table" {
-				tables = append(tables, snapshot.Table{Model: name, Schema: m.Schema, Table: m.Table(), Key: m.Config.Key})
-			}
+	if built == "" {
+		export := os.Getenv("AXIUM2CRM_BENCH_EXPORT")
+		if export == "" {
+			export = b.TempDir()
+			_, err := fixtures.Generate(ctx, fixtures.Options{Out: export, Patients: patients, Seed: 1, Format: "csv"})
+			require.NoError(b, err)
 		}
-		if len(tables) > 0 {
-			break
+		specs := loaders.DefaultSpecs()
+		lr, err := loaders.Load(ctx, db, export, loaders.Options{Specs: specs, TempDir: dir})
+		require.NoError(b, err)
+		require.False(b, lr.Failed())
+		rr, err := set.Run(ctx, db, models.RunOptions{Sources: models.Sources(specs), TempDir: dir})
+		require.NoError(b, err)
+		require.False(b, rr.Failed())
+	} else {
+		require.NoError(b, db.QueryRow("SELECT count(*) FROM staging.stg_patient").Scan(&patients))
+	}
+
+	// The destination tables of both CRMs, as a run keeps them.
+	var tables []snapshot.Table
+	for _, name := range set.Order {
+		m := set.Models[name]
+		if (m.Schema == "twenty" || m.Schema == "odoo") && m.Config.Materialized == "table" {
+			tables = append(tables, snapshot.Table{Model: name, Schema: m.Schema, Table: m.Table(), Key: m.Config.Key})
 		}
 	}
-	s1, err := snapshot.Take(ctx, db, 1, tables)
-	require.NoError(b, err)
+	require.NotEmpty(b, tables)
+	var s1 *snapshot.Snapshot
+	if built == "" {
+		s1, err = snapshot.Take(ctx, db, 1, tables)
+		require.NoError(b, err)
+	} else {
+		// The run kept its tables as its snapshot, which the live views
+		// read; each table to change becomes a copy the view reads.
+		latest, err := snapshot.Latest(ctx, db)
+		require.NoError(b, err)
+		require.Positive(b, latest, "the warehouse has no snapshot: run the models first")
+		s1, err = snapshot.Get(ctx, db, latest)
+		require.NoError(b, err)
+		_, err = db.Exec("CREATE SCHEMA IF NOT EXISTS bench")
+		require.NoError(b, err)
+		for _, k := range s1.Tables {
+			rel := warehouse.QuoteIdent(k.Schema) + "." + warehouse.QuoteIdent(k.Table)
+			cp := "bench." + warehouse.QuoteIdent(k.Schema+"__"+k.Table)
+			_, err := db.Exec("CREATE OR REPLACE TABLE " + cp + " AS SELECT * FROM " + k.Relation())
+			require.NoError(b, err)
+			_, err = db.Exec("CREATE OR REPLACE VIEW " + rel + " AS SELECT * FROM " + cp)
+			require.NoError(b, err)
+		}
+	}
 
 	// Change one text column of 1% of each table's rows.
 	var changedRows int64
@@ -75,21 +108,25 @@ func BenchmarkDiff(b *testing.B) {
 		if len(k.Key) == 0 || k.Rows == 0 {
 			continue
 		}
+		schema, table := k.Schema, k.Table
+		if built != "" {
+			schema, table = "bench", k.Schema+"__"+k.Table
+		}
 		var col string
 		err := db.QueryRow(`SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND data_type = 'VARCHAR'
 			AND column_name NOT LIKE '\_%' ESCAPE '\' AND NOT list_contains(?, column_name) ORDER BY column_index LIMIT 1`,
-			k.Schema, k.Table, k.Key).Scan(&col)
+			schema, table, k.Key).Scan(&col)
 		if err != nil {
 			continue
 		}
-		rel := warehouse.QuoteIdent(k.Schema) + "." + warehouse.QuoteIdent(k.Table)
+		rel := warehouse.QuoteIdent(schema) + "." + warehouse.QuoteIdent(table)
 		keyExpr := warehouse.QuoteIdent(k.Key[0])
 		res, err := db.Exec("UPDATE " + rel + " SET " + warehouse.QuoteIdent(col) + " = coalesce(" + warehouse.QuoteIdent(col) + ", '') || ' (changed)' WHERE hash(" + keyExpr + ") % 100 = 0")
 		require.NoError(b, err)
 		n, _ := res.RowsAffected()
 		changedRows += n
 	}
-	_, err = snapshot.Take(ctx, db, 2, tables)
+	s2, err := snapshot.Take(ctx, db, s1.ID+1, tables)
 	require.NoError(b, err)
 
 	var rep *snapshot.DiffReport
@@ -97,7 +134,7 @@ func BenchmarkDiff(b *testing.B) {
 	b.ResetTimer()
 	t0 := time.Now()
 	for i := 0; i < b.N; i++ {
-		rep, err = snapshot.Diff(ctx, db, 1, 2, snapshot.DiffOptions{Details: true})
+		rep, err = snapshot.Diff(ctx, db, s1.ID, s2.ID, snapshot.DiffOptions{Details: true})
 		require.NoError(b, err)
 	}
 	secs := time.Since(t0).Seconds() / float64(b.N)
