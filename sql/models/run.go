@@ -309,17 +309,6 @@ func (s *Set) build(ctx context.Context, conn *sql.Conn, r *renderer, m *Model, 
 	if store != "" {
 		live, target = "VIEW", store
 	}
-	// A model's rows have no order (every reader sorts or keys them), so
-	// DuckDB need not keep the order of the rows it inserts, which costs
-	// memory outside its limit: building the tooth-grain perio table of
-	// 1,000,000 patients alone peaked at 1,890 MiB resident with it and
-	// 1,710 MiB without, in the same time. A model's .yml may ask for it.
-	if _, ok := m.Config.Settings["preserve_insertion_order"]; !ok {
-		if _, err := conn.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
-			return 0, 0, fmt.Errorf("setting preserve_insertion_order: %w", err)
-		}
-		defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), "RESET preserve_insertion_order") }()
-	}
 	// Settings a model's .yml asks for (threads: 1 for a model whose
 	// aggregate states cannot spill) hold for its build only.
 	for _, k := range sortedKeys(m.Config.Settings) {
