@@ -137,6 +137,13 @@ func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res
 	if len(ok) == 0 {
 		return nil
 	}
+	var learn []int
+	if t.obj.Model == paymentModel {
+		var err error
+		if learn, err = p.paymentLines(ctx, vals); err != nil {
+			return err
+		}
+	}
 	keys := make([]string, len(ok))
 	for j, r := range ok {
 		keys[j] = r.xid
@@ -146,6 +153,10 @@ func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res
 	// or none), and the create sent again only when none is there.
 	res.Calls++
 	ids, resent, err := createOnce(ctx, p.c, t.obj.Model, vals, map[string]any{"context": loadContext}, findByKey(p.c, t.obj.Model, keys))
+	if err == nil && len(learn) > 0 {
+		// The payments are made whatever the learning finds.
+		p.learnPayments(ctx, vals, ids, learn)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if resent {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -163,10 +164,14 @@ func TestIntegrationEndToEnd(t *testing.T) {
 
 	o := pushOpts()
 	o.Resume = true
+	var said []string
+	var mu sync.Mutex
+	o.Progress = func(s string) { mu.Lock(); said = append(said, s); mu.Unlock() }
 	rep, err := odoo.Push(context.Background(), f.db, c, o)
 	require.NoError(t, err)
 	require.Empty(t, rep.Failures)
 	assert.Equal(t, want, realOdooXIDs(t, c), "exactly one record per odoo.* row")
+	assert.Contains(t, strings.Join(said, "\n"), "inbound payments now go with their journal items", "learned from this Odoo's own entries")
 
 	rep, err = odoo.Push(context.Background(), f.db, c, pushOpts())
 	require.NoError(t, err)
@@ -175,4 +180,8 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		assert.Zero(t, tr.Update, tr.Table)
 		assert.Equal(t, tr.Rows, tr.Skip, tr.Table)
 	}
+	// Payments after the first batch went with their journal items: each
+	// holds the two lines Odoo makes for a payment itself.
+	pays, items := odooLines(t, c)
+	assertOdooLines(t, pays, items)
 }

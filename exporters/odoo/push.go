@@ -143,6 +143,8 @@ type pusher struct {
 	resent map[string][]string
 	// copies is the second copies End removed.
 	copies int
+	// books is what the push learned of Odoo's payment entries (payment.go).
+	books payBooks
 }
 
 // maxCachedXIDs bounds the external ids a push keeps resolved in memory.

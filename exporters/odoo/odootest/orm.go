@@ -271,6 +271,8 @@ func (st *store) fill(m *Model, r Record) {
 		switch {
 		case name == "active":
 			r[name] = true
+		case m.Name == "res.partner" && name == "property_account_receivable_id":
+			r[name] = st.defaultReceivable
 		case m.Name == "res.partner" && name == "type":
 			r[name] = "contact"
 		case m.Name == "mail.message" && name == "message_type":
@@ -586,6 +588,10 @@ func (st *store) create(m *Model, list []any) ([]int64, error) {
 		if !ok {
 			return nil, serverError("TypeError: create() expects dicts, got %T", item)
 		}
+		lines, given, err := takeLines(m, vals)
+		if err != nil {
+			return nil, err
+		}
 		r := Record{}
 		if err := st.vals(m, r, vals); err != nil {
 			return nil, err
@@ -601,6 +607,9 @@ func (st *store) create(m *Model, list []any) ([]int64, error) {
 		r["id"] = id
 		st.put(m.Name, r)
 		if err := st.afterCreate(m, r); err != nil {
+			return nil, err
+		}
+		if err := st.journalItems(m, id, lines, given); err != nil {
 			return nil, err
 		}
 		ids = append(ids, id)
@@ -671,6 +680,12 @@ func (st *store) unlink(m *Model, ids []int64) error {
 			parent = num(st.tables[m.Name].rows[id][in[1]])
 		}
 		st.del(m.Name, id)
+		if m.Name == "account.move" {
+			// ondelete cascade: the move's journal items go with it.
+			for _, lid := range st.linesOf(id) {
+				st.del("account.move.line", lid)
+			}
+		}
 		if parent != 0 && st.exists(in[0], parent) {
 			// Deleting the child deletes its delegated parent record.
 			if err := st.unlink(st.models[in[0]], []int64{parent}); err != nil {
@@ -738,7 +753,13 @@ func (st *store) read(m *Model, ids []int64, fields []string) ([]any, error) {
 
 // inverse computes a one2many from the many2one pointing back.
 func (st *store) inverse(m *Model, fl *Field, id int64) []int64 {
-	back := map[string]string{"field_id": "model_id", "child_ids": "parent_id", "invoice_line_ids": "move_id", "line_ids": "move_id"}[fl.Name]
+	if journalModels[m.Name] && fl.Name == "line_ids" {
+		if m.Name == "account.payment" {
+			id = num(st.tables[m.Name].rows[id]["move_id"])
+		}
+		return st.linesOf(id)
+	}
+	back := map[string]string{"field_id": "model_id", "child_ids": "parent_id", "invoice_line_ids": "move_id"}[fl.Name]
 	var out []int64
 	for _, rid := range st.ids(fl.Relation) {
 		if st.tables[fl.Relation].rows[rid][back] == id {

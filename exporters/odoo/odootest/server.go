@@ -41,6 +41,8 @@ type Call struct {
 	Service, Method string
 	Model, ORM      string // for execute_kw: model and method
 	Records         int    // create/write/load: records in the call
+	// WithLines counts the records of a create that carry line_ids.
+	WithLines int
 }
 
 // Failure is what an injected fault does to a call.
@@ -354,10 +356,16 @@ func (s *Server) describe(service, method string, params []any) Call {
 		if args, ok := params[5].([]any); ok && len(args) > 0 {
 			switch c.ORM {
 			case "create":
-				if l, ok := args[0].([]any); ok {
+				l, ok := args[0].([]any)
+				if ok {
 					c.Records = len(l)
 				} else {
-					c.Records = 1
+					c.Records, l = 1, args[:1]
+				}
+				for _, v := range l {
+					if m, _ := v.(map[string]any); m["line_ids"] != nil {
+						c.WithLines++
+					}
 				}
 			case "write":
 				if l, ok := args[0].([]any); ok {
@@ -552,8 +560,16 @@ func newStore(modules []string) *store {
 		st.seedXID(module, name, model, id)
 		return id
 	}
+	// The generic chart of accounts' payment accounts and bank journal
+	// (Odoo 17 names them by company id: account.1_...).
+	usd := seed("res.currency", "base", "USD", Record{"name": "USD"})
+	st.defaultReceivable = seed("account.account", "account", "1_account_receivable", Record{"name": "Account Receivable", "code": "121000"})
+	receipts := seed("account.account", "account", "1_account_journal_payment_debit_account_id", Record{"name": "Outstanding Receipts", "code": "101403"})
+	payments := seed("account.account", "account", "1_account_journal_payment_credit_account_id", Record{"name": "Outstanding Payments", "code": "101404"})
+	seed("account.journal", "account", "1_bank", Record{"name": "Bank", "code": "BNK1", "type": "bank"})
 	company := seed("res.partner", "base", "main_partner", Record{"name": "My Company", "is_company": true})
-	seed("res.company", "base", "main_company", Record{"name": "My Company"})
+	seed("res.company", "base", "main_company", Record{"name": "My Company", "currency_id": usd,
+		"account_journal_payment_debit_account_id": receipts, "account_journal_payment_credit_account_id": payments})
 	admin := seed("res.partner", "base", "partner_admin", Record{"name": "Administrator", "parent_id": company})
 	_ = admin
 	seed("res.partner", "base", "partner_root", Record{"name": "OdooBot"})
@@ -576,7 +592,6 @@ func newStore(modules []string) *store {
 	seed("res.country.state", "base", "state_ca_nl", Record{"name": "Newfoundland", "code": "NL", "country_id": ca})
 	seed("res.country.state", "base", "state_ca_ns", Record{"name": "Nova Scotia", "code": "NS", "country_id": ca})
 	seed("res.country.state", "base", "state_ca_on", Record{"name": "Ontario", "code": "ON", "country_id": ca})
-	seed("res.currency", "base", "USD", Record{"name": "USD"})
 	seed("mail.message.subtype", "mail", "mt_note", Record{"name": "Note", "internal": true})
 	for i, n := range []string{"New", "Qualified", "Proposition", "Won"} {
 		seed("crm.stage", "crm", fmt.Sprintf("stage_lead%d", i+1), Record{"name": n})

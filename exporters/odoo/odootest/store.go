@@ -27,6 +27,11 @@ type store struct {
 	denied    map[string]bool // models the user has no rights on (DenyAccess)
 	undo      []func()
 	loadTZ    *time.Location
+	// defaultReceivable is the receivable account of a partner without
+	// its own (Odoo's ir.property default); moveLines, by move, its
+	// journal items (payment.go).
+	defaultReceivable int64
+	moveLines         map[int64]map[int64]bool
 }
 
 func (s *store) begin()  { s.undo = s.undo[:0] }
@@ -67,6 +72,12 @@ func (s *store) put(model string, r Record) {
 			delete(t.rows, id)
 		}
 	})
+	if model == "account.move.line" && (!had || num(old["move_id"]) != num(r["move_id"])) {
+		if had {
+			s.indexLine(old, false)
+		}
+		s.indexLine(r, true)
+	}
 }
 
 func (s *store) del(model string, id int64) {
@@ -77,6 +88,9 @@ func (s *store) del(model string, id int64) {
 	}
 	delete(t.rows, id)
 	s.undo = append(s.undo, func() { t.rows[id] = old })
+	if model == "account.move.line" {
+		s.indexLine(old, false)
+	}
 }
 
 func (s *store) newID(model string) int64 {

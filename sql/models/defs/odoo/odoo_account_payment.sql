@@ -5,7 +5,10 @@
 -- amount is money in (inbound), a positive one a refund paid out
 -- (outbound); amount is always positive. The journal is left to Odoo's
 -- default bank journal; the axiUm method (cash, check, card, ...) and the
--- payer (patient or insurance) are custom fields.
+-- payer (patient or insurance) are custom fields. x_axium_xid repeats the
+-- external id on the record: the push creates payments with create (in
+-- Odoo 17 with their journal entry's two lines in the same call) and
+-- knows them by it.
 WITH tx AS (
     SELECT t.* FROM {{ ref "stg_transaction" }} t
     ANTI JOIN {{ ref "dq_duplicates" }} d
@@ -15,6 +18,7 @@ WITH tx AS (
 )
 SELECT
     util.odoo_xid('payment', tx.transaction_id) AS id,
+    util.odoo_xid('payment', tx.transaction_id) AS x_axium_xid,
     CASE WHEN tx.amount < 0 THEN 'inbound' ELSE 'outbound' END AS payment_type,
     'customer' AS partner_type,
     util.odoo_xid('patient', tx.patient_id) AS "partner_id/id",

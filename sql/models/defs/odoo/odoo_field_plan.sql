@@ -149,6 +149,7 @@ WITH fields(table_name, model, name, field_description, ttype, relation, relatio
     ('account_payment', 'account.payment', 'payment_reference', 'Payment Reference', 'char', NULL, NULL, false, false, NULL),
     ('account_payment', 'account.payment', 'x_payment_method', 'axiUm Payment Method', 'selection', NULL, NULL, false, true, NULL),
     ('account_payment', 'account.payment', 'x_payer', 'Payer', 'selection', NULL, NULL, false, true, NULL),
+    ('account_payment', 'account.payment', 'x_axium_xid', 'Migration Key', 'char', NULL, NULL, false, true, 'the payment''s external id, repeated and indexed: the push creates payments with create and knows them by it, not by an ir.model.data name'),
     -- x_perio_record (custom model); the perio grain (var perio_grain)
     -- decides what a record is and its fields.
 {{- $grain := var "perio_grain" }}
