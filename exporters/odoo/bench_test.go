@@ -248,11 +248,12 @@ func bestShape(b *testing.B, c *odoo.Client, rp *odoo.Replay) (float64, string) 
 	for _, sh := range []struct {
 		method      string
 		batch, conn int
-	}{{"load", 100, 1}, {"load", 500, 1}, {"load", 2000, 1}, {"load", 500, 2}, {"create", 100, 1}, {"create", 500, 1}, {"create", 2000, 1}, {"create", 500, 2}} {
+	}{{"load", 100, 1}, {"load", 500, 1}, {"load", 2000, 1}, {"load", 500, 2}, {"create", 100, 1}, {"create", 500, 1}, {"create", 2000, 1}, {"create", 500, 2},
+		{"create+lines", 100, 1}, {"create+lines", 500, 1}, {"create+lines", 500, 2}} {
 		if sh.batch > 500 && rp.Records <= 500 {
 			continue // the same calls as 500
 		}
-		if sh.method == "create" && rp.Vals == nil {
+		if sh.method == "create" && rp.Vals == nil || sh.method == "create+lines" && rp.Lined == nil {
 			continue
 		}
 		rate, err := sendShape(c, rp, sh.method, sh.batch, sh.conn)
@@ -274,8 +275,12 @@ func bestShape(b *testing.B, c *odoo.Client, rp *odoo.Replay) (float64, string) 
 func sendShape(c *odoo.Client, rp *odoo.Replay, method string, batch, conns int) (float64, error) {
 	ctx := context.Background()
 	rows := rp.Rows
-	if method == "create" {
+	switch method {
+	case "create":
 		rows = rp.Vals
+	case "create+lines":
+		// Payments with their journal items: one create, as the push.
+		rows, method = rp.Lined, "create"
 	}
 	var batches [][]any
 	for s := 0; s < len(rows); {

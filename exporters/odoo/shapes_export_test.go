@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,10 @@ type Replay struct {
 	// Nested: a row whose first column is empty continues the record
 	// above it.
 	Nested bool
+	// Lined are payments' create values with their journal items, as the
+	// push sends them once it learned the journal and accounts (nil for
+	// other tables).
+	Lined []any
 }
 
 // ReplayOf renders up to limit rows of odoo.<table> (a table of the plan,
@@ -51,7 +56,41 @@ func ReplayOf(ctx context.Context, db *sql.DB, c *Client, table string, tz *time
 	for _, r := range rows {
 		rp.Vals = append(rp.Vals, p.shapeVals(types, fields, r.([]any)))
 	}
+	if t.obj.Model == paymentModel {
+		if rp.Lined, err = p.linedVals(ctx, rp.Vals); err != nil {
+			return nil, err
+		}
+	}
 	return rp, nil
+}
+
+// linedVals are payments' create values with their journal items: the
+// journal, currency and outstanding account of each payment type are the
+// ones Odoo computed on a payment of that type it holds.
+func (p *pusher) linedVals(ctx context.Context, vals []any) ([]any, error) {
+	p.books = payBooks{checked: true, kinds: map[string]payKind{}}
+	for _, kind := range []string{"inbound", "outbound"} {
+		v, err := p.c.Execute(ctx, paymentModel, "search_read", []any{[]any{[]any{"payment_type", "=", kind}}},
+			map[string]any{"fields": []any{"journal_id", "currency_id", "outstanding_account_id"}, "limit": int64(1)})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range records(v) {
+			p.books.kinds[kind] = payKind{journal: refID(r["journal_id"]), currency: refID(r["currency_id"]), outstanding: refID(r["outstanding_account_id"])}
+		}
+	}
+	var list []map[string]any
+	for _, v := range vals {
+		list = append(list, maps.Clone(v.(map[string]any)))
+	}
+	if _, err := p.paymentLines(ctx, list); err != nil {
+		return nil, err
+	}
+	out := make([]any, len(list))
+	for i, v := range list {
+		out[i] = v
+	}
+	return out, nil
 }
 
 // NestedMovesOf renders up to limit moves of odoo.account_move with their
