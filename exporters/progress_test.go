@@ -143,3 +143,47 @@ func TestRePushClassifiesTheSameWithTheLogReadPageByPage(t *testing.T) {
 		})
 	}
 }
+
+// partAdapter writes every batch's records up to "a5", then refuses the
+// batch when a5 is in it; it counts the writes of each record.
+type partAdapter struct {
+	slowAdapter
+	mu     *sync.Mutex
+	writes map[string]int
+}
+
+func (a partAdapter) Write(_ context.Context, b Batch) (WriteResult, error) {
+	res := WriteResult{Done: map[string]int64{}, Calls: 1}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, it := range b.Items {
+		if it.ID == "a5" {
+			return res, &Refused{Reason: "a5 is refused"}
+		}
+		a.writes[it.ID]++
+		res.Done[it.ID] = 1
+	}
+	return res, nil
+}
+
+// TestRefusedBatchIsNotWrittenTwice: records an adapter wrote before the
+// destination refused the rest of the batch are logged created and not
+// sent again when the engine splits the batch to isolate the refusal.
+func TestRefusedBatchIsNotWrittenTwice(t *testing.T) {
+	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(t.TempDir(), "w.duckdb")})
+	require.NoError(t, err)
+	t.Cleanup(func() { wh.Close() })
+	_, err = wh.DB().Exec(`CREATE SCHEMA IF NOT EXISTS x; CREATE TABLE x.a AS SELECT 'a' || i AS id FROM range(20) r(i);`)
+	require.NoError(t, err)
+	a := partAdapter{mu: &sync.Mutex{}, writes: map[string]int{}}
+	out, err := Push(context.Background(), wh.DB(), a, []Object{{Name: "a", Schema: "x", Table: "a"}},
+		RunOptions{Destination: "test", BatchSize: 20, InFlight: 1})
+	require.NoError(t, err)
+	for id, n := range a.writes {
+		assert.Equal(t, 1, n, "%s written once", id)
+	}
+	assert.Len(t, a.writes, 19)
+	require.Len(t, out.Objects, 1)
+	assert.Equal(t, 19, out.Objects[0].Created)
+	assert.Equal(t, 1, out.Objects[0].Failed)
+}

@@ -949,10 +949,12 @@ func (e *engine) write(ctx context.Context, b Batch) error {
 	if !errors.As(err, &rf) {
 		return err
 	}
-	if len(rejected) > 0 {
+	// What was refused is split and sent again; what was written or
+	// rejected before the refusal is not.
+	if len(rejected) > 0 || len(res.Done) > 0 {
 		rest := b.Items[:0:0]
 		for _, it := range b.Items {
-			if !rejected[it.ID] {
+			if _, done := res.Done[it.ID]; !done && !rejected[it.ID] {
 				rest = append(rest, it)
 			}
 		}

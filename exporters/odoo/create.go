@@ -137,12 +137,24 @@ func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res
 	if len(ok) == 0 {
 		return nil
 	}
-	var learn []int
 	if t.obj.Model == paymentModel {
 		var err error
-		if learn, err = p.paymentLines(ctx, vals); err != nil {
+		if ok, vals, err = p.paymentsFirst(ctx, t, ok, vals, res); err != nil {
 			return err
 		}
+		if err := p.paymentLines(ctx, vals); err != nil {
+			return err
+		}
+	}
+	_, err := p.sendCreate(ctx, t, ok, vals, res)
+	return err
+}
+
+// sendCreate creates records of a keyed model with one create and
+// records them done.
+func (p *pusher) sendCreate(ctx context.Context, t *tableData, ok []*rec, vals []map[string]any, res *exporters.WriteResult) ([]int64, error) {
+	if len(ok) == 0 {
+		return nil, nil
 	}
 	keys := make([]string, len(ok))
 	for j, r := range ok {
@@ -153,10 +165,6 @@ func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res
 	// or none), and the create sent again only when none is there.
 	res.Calls++
 	ids, resent, err := createOnce(ctx, p.c, t.obj.Model, vals, map[string]any{"context": loadContext}, findByKey(p.c, t.obj.Model, keys))
-	if err == nil && len(learn) > 0 {
-		// The payments are made whatever the learning finds.
-		p.learnPayments(ctx, vals, ids, learn)
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if resent {
@@ -164,7 +172,7 @@ func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res
 		p.resent[t.obj.Model] = append(p.resent[t.obj.Model], keys...)
 	}
 	if err != nil {
-		return writeFault(t.obj.Model, err)
+		return nil, writeFault(t.obj.Model, err)
 	}
 	p.trimCache()
 	for j, r := range ok {
@@ -172,7 +180,7 @@ func (p *pusher) writeCreate(ctx context.Context, t *tableData, recs []*rec, res
 		p.xids[r.xid] = XIDTarget{Model: t.obj.Model, ID: r.dbID}
 		res.Done[r.xid] = r.dbID
 	}
-	return nil
+	return ids, nil
 }
 
 // resolveRecords finds the records of model that xids name: for a keyed

@@ -17,8 +17,9 @@ var pace = exporters.Pace{DefaultPerSecond: 150,
 
 // PlannedCalls is what a batch costs as Push sends it: the read of its
 // external ids (the dry run made it too), a read of the updates' values
-// before the write (their pre-images; a dry run does not read them), and
-// the load.
+// before the write (their pre-images; a dry run does not read them), the
+// load or create, and for new payments the read of their partners'
+// receivable accounts (payment.go).
 func (p *pusher) PlannedCalls(b exporters.Batch, _ bool, reads int) int {
 	sent, updates := 0, 0
 	for _, it := range b.Items {
@@ -35,6 +36,9 @@ func (p *pusher) PlannedCalls(b exporters.Batch, _ bool, reads int) int {
 	}
 	calls := reads + 1
 	if updates > 0 {
+		calls++
+	}
+	if sent > updates && p.tables[b.Object].obj.Model == paymentModel {
 		calls++
 	}
 	return calls

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"sort"
+
+	"github.com/axium2crm/axium2crm/exporters"
 )
 
 // In Odoo 17 an account.payment is a journal entry (_inherits
@@ -21,13 +24,14 @@ import (
 // company's currency.
 //
 // The push does not guess Odoo's choices of journal and accounts: it
-// learns them from payments Odoo made itself. A payment type (inbound,
-// outbound) not learned yet goes without lines; Odoo's own lines for
-// those payments are then read back and compared, field by field, with
-// what the push would have sent. When every one matches, the type's
-// journal, currency and outstanding account are learned and the next
-// payments of that type carry their lines; the receivable account is the
-// partner's, read for each batch. When one does not match (another
+// learns them from payments Odoo made itself. The first canarySize
+// payments of a type (inbound, outbound) go without lines, in a create of
+// their own (another worker's batch of that type waits for it); Odoo's
+// own lines for them are then read back and compared, field by field,
+// with what the push would have sent. When every one matches, the type's
+// journal, currency and outstanding account are learned and the rest of
+// the payments of that type carry their lines; the receivable account is
+// the partner's, read for each batch. When one does not match (another
 // currency, a payment method with its own account, a customized Odoo),
 // payments keep going without lines for the rest of the push, and the push
 // says why. Odoo 18 makes a draft payment's journal entry only when it
@@ -45,7 +49,14 @@ type payBooks struct {
 	checked bool   // the server's account.payment was looked at
 	off     string // why payments go without lines ("" while they may carry them)
 	kinds   map[string]payKind
+	// learning holds, by payment type, a channel closed when the worker
+	// learning that type is done.
+	learning map[string]chan struct{}
 }
+
+// canarySize is how many payments of a type go without lines for the push
+// to learn from.
+const canarySize = 10
 
 // paymentVals is one payment's create values the lines are built from.
 type paymentVals struct {
@@ -105,49 +116,133 @@ func refID(v any) int64 {
 	return 0
 }
 
-// paymentLines adds journal_id and line_ids to the payments of a batch
-// whose type is learned. It returns, by position, the payments sent
-// without lines that may teach a type.
-func (p *pusher) paymentLines(ctx context.Context, vals []map[string]any) ([]int, error) {
+// paymentsOn says whether payments may carry their lines on this server
+// (read once).
+func (p *pusher) paymentsOn(ctx context.Context) (bool, error) {
 	p.mu.Lock()
-	if !p.books.checked {
-		p.mu.Unlock()
-		f, err := p.fieldsOf(ctx, paymentModel)
-		if err != nil {
-			return nil, fmt.Errorf("read %s's fields: %w", paymentModel, err)
-		}
+	checked, off := p.books.checked, p.books.off
+	p.mu.Unlock()
+	if checked {
+		return off == "", nil
+	}
+	f, err := p.fieldsOf(ctx, paymentModel)
+	if err != nil {
+		return false, fmt.Errorf("read %s's fields: %w", paymentModel, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.books.checked = true
+	if lf, _ := f["line_ids"].(map[string]any); str(lf["type"]) != "one2many" || f["outstanding_account_id"] == nil || f["journal_id"] == nil {
+		p.books.off = "this Odoo's payments carry no journal lines"
+	}
+	return p.books.off == "", nil
+}
+
+// paymentsFirst sends, for each payment type of the batch nobody has
+// learned yet, its first canarySize payments without lines and learns
+// from what Odoo made of them; a type another worker is learning is
+// waited for. It returns the rest of the batch.
+func (p *pusher) paymentsFirst(ctx context.Context, t *tableData, ok []*rec, vals []map[string]any, res *exporters.WriteResult) ([]*rec, []map[string]any, error) {
+	if on, err := p.paymentsOn(ctx); err != nil || !on {
+		return ok, vals, err
+	}
+	var mine []string
+	for {
+		var wait chan struct{}
+		mine = nil
 		p.mu.Lock()
-		p.books.checked = true
-		if lf, _ := f["line_ids"].(map[string]any); str(lf["type"]) != "one2many" || f["outstanding_account_id"] == nil || f["journal_id"] == nil {
-			p.books.off = "this Odoo's payments carry no journal lines"
+		if p.books.learning == nil {
+			p.books.learning = map[string]chan struct{}{}
+		}
+		for _, v := range vals {
+			pv, eligible := paymentOf(v)
+			if _, known := p.books.kinds[pv.kind]; !eligible || known || slices.Contains(mine, pv.kind) {
+				continue
+			}
+			if ch := p.books.learning[pv.kind]; ch != nil {
+				wait = ch
+				break
+			}
+			mine = append(mine, pv.kind)
+		}
+		if wait == nil || p.books.off != "" {
+			if p.books.off != "" {
+				mine = nil
+			}
+			for _, k := range mine {
+				p.books.learning[k] = make(chan struct{})
+			}
+			p.mu.Unlock()
+			break
+		}
+		p.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
 		}
 	}
+	if len(mine) == 0 {
+		return ok, vals, nil
+	}
+	defer func() {
+		p.mu.Lock()
+		for _, k := range mine {
+			close(p.books.learning[k])
+			delete(p.books.learning, k)
+		}
+		p.mu.Unlock()
+	}()
+	var firstRecs, restRecs []*rec
+	var firstVals, restVals []map[string]any
+	taken := map[string]int{}
+	for j, v := range vals {
+		pv, eligible := paymentOf(v)
+		if eligible && slices.Contains(mine, pv.kind) && taken[pv.kind] < canarySize {
+			taken[pv.kind]++
+			firstRecs, firstVals = append(firstRecs, ok[j]), append(firstVals, v)
+			continue
+		}
+		restRecs, restVals = append(restRecs, ok[j]), append(restVals, v)
+	}
+	ids, err := p.sendCreate(ctx, t, firstRecs, firstVals, res)
+	if err != nil {
+		return nil, nil, err
+	}
+	all := make([]int, len(firstVals))
+	for j := range all {
+		all[j] = j
+	}
+	// The payments are made whatever the learning finds.
+	p.learnPayments(ctx, firstVals, ids, all)
+	return restRecs, restVals, nil
+}
+
+// paymentLines adds journal_id and line_ids to the payments of a batch
+// whose type is learned.
+func (p *pusher) paymentLines(ctx context.Context, vals []map[string]any) error {
+	p.mu.Lock()
 	off, kinds := p.books.off, maps.Clone(p.books.kinds)
 	p.mu.Unlock()
-	if off != "" {
-		return nil, nil
+	if off != "" || len(kinds) == 0 {
+		return nil
 	}
-	var learn []int
 	var partners []int64
 	with := map[int]paymentVals{}
 	for i, v := range vals {
 		pv, ok := paymentOf(v)
-		if !ok {
-			continue
-		}
-		if _, known := kinds[pv.kind]; !known {
-			learn = append(learn, i)
+		if _, known := kinds[pv.kind]; !ok || !known {
 			continue
 		}
 		with[i] = pv
 		partners = append(partners, pv.partner)
 	}
 	if len(with) == 0 {
-		return learn, nil
+		return nil
 	}
 	recv, err := p.receivables(ctx, partners)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i, pv := range with {
 		r := recv[pv.partner]
@@ -159,7 +254,7 @@ func (p *pusher) paymentLines(ctx context.Context, vals []map[string]any) ([]int
 		vals[i]["journal_id"] = k.journal
 		vals[i]["line_ids"] = []any{[]any{int64(0), int64(0), ls[0].vals()}, []any{int64(0), int64(0), ls[1].vals()}}
 	}
-	return learn, nil
+	return nil
 }
 
 // receivables reads the partners' receivable accounts.

@@ -83,7 +83,7 @@ func (p *pusher) linedVals(ctx context.Context, vals []any) ([]any, error) {
 	for _, v := range vals {
 		list = append(list, maps.Clone(v.(map[string]any)))
 	}
-	if _, err := p.paymentLines(ctx, list); err != nil {
+	if err := p.paymentLines(ctx, list); err != nil {
 		return nil, err
 	}
 	out := make([]any, len(list))
