@@ -134,7 +134,7 @@ func buildModels(cmd *cobra.Command, p *project, selectors []string) (models.Run
 	// The destination tables the snapshot keeps are built in snap, so the
 	// snapshot keeps the very table the run built rather than a copy.
 	opt := models.RunOptions{Select: selectors, Sources: sources, TempDir: p.tempDir(), StoreIn: "snap", StoreSchemas: p.keptSchemas(),
-		TwoDigitYearPivot: p.cfg.Load.TwoDigitYearPivot}
+		TwoDigitYearPivot: p.cfg.Load.TwoDigitYearPivot, Reopen: p.reopenWhenFull}
 	selected, err := set.Select(selectors)
 	if err != nil {
 		return models.RunReport{}, nil, err

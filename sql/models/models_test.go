@@ -370,3 +370,54 @@ func TestStoredModel(t *testing.T) {
 	require.NoError(t, db.QueryRow("SELECT sum(j) FROM twenty.n").Scan(&sum))
 	assert.Equal(t, 20, sum)
 }
+
+// TestRunReopensBeforeBatchedModels: with Reopen set, a run asks before
+// each model after the first whether to close the warehouse and open it
+// again (DuckDB returns the buffer memory it touched only when its
+// database closes); here it reopens before the models built in passes,
+// and the run builds the same tables on the new connections.
+func TestRunReopensBeforeBatchedModels(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	wh, err := warehouse.Open(ctx, warehouse.Options{Path: path})
+	require.NoError(t, err)
+	t.Cleanup(func() { wh.Close() })
+	files := map[string]string{
+		"staging/stg_n.sql":   `SELECT 'p' || (i % 37) AS patient_id, i FROM range(1000) r(i)`,
+		"staging/stg_agg.sql": `SELECT patient_id, count(*) AS n FROM {{ ref "stg_n" }} WHERE {{ batch "patient_id" }} GROUP BY patient_id`,
+		"staging/stg_agg.yml": "batches: {of: stg_n, rows: 300}\n",
+		"staging/stg_sum.sql": `SELECT patient_id, sum(i) AS s FROM {{ ref "stg_n" }} WHERE {{ batch "patient_id" }} GROUP BY patient_id`,
+		"staging/stg_sum.yml": "batches: {of: stg_n, rows: 300}\n",
+	}
+	set, err := models.Read(layer(files))
+	require.NoError(t, err)
+	var reopened []*sql.DB
+	asked := 0
+	opt := models.RunOptions{TempDir: t.TempDir(), Reopen: func(ctx context.Context, batched bool) (*sql.DB, error) {
+		asked++
+		if !batched {
+			return wh.DB(), nil
+		}
+		if err := wh.Close(); err != nil {
+			return nil, err
+		}
+		if wh, err = warehouse.Open(ctx, warehouse.Options{Path: path}); err != nil {
+			return nil, err
+		}
+		reopened = append(reopened, wh.DB())
+		return wh.DB(), nil
+	}}
+	rep, err := set.Run(ctx, wh.DB(), opt)
+	require.NoError(t, err)
+	require.False(t, rep.Failed(), "%+v", rep.Results)
+	// stg_n first, then each batched model after a built one.
+	assert.Equal(t, 2, asked)
+	assert.Len(t, reopened, 2)
+	var n, s int64
+	require.NoError(t, wh.DB().QueryRow(`SELECT sum(a.n), sum(b.s) FROM staging.stg_agg a JOIN staging.stg_sum b USING (patient_id)`).Scan(&n, &s))
+	assert.Equal(t, int64(1000), n)
+	assert.Equal(t, int64(999*1000/2), s)
+	var runs int
+	require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.model_run WHERE run_id = ? AND status = 'success'`, rep.RunID).Scan(&runs))
+	assert.Equal(t, 3, runs, "the run's log carries over the reopened connections")
+}

@@ -59,6 +59,12 @@ type RunOptions struct {
 	// 1969-2068) when nothing was loaded. Never the day the models run:
 	// the same export gives the same dates whenever it is built.
 	TwoDigitYearPivot int
+	// Reopen, when set, is called before each model that follows a built
+	// one, with the run's connection closed; batched says the model is
+	// built in passes. It returns the database to go on with: the same,
+	// or the warehouse closed and opened again (DuckDB keeps the buffer
+	// memory earlier models touched resident until its database closes).
+	Reopen func(ctx context.Context, batched bool) (*sql.DB, error)
 }
 
 // noBatchPivot is the pivot when no load batch is recorded: POSIX's %y.
@@ -116,7 +122,7 @@ func (s *Set) Run(ctx context.Context, db *sql.DB, opt RunOptions) (RunReport, e
 	if err != nil {
 		return RunReport{}, err
 	}
-	defer conn.Close()
+	defer func() { conn.Close() }()
 	var rep RunReport
 	if err := conn.QueryRowContext(ctx, "SELECT nextval('meta.run_seq')").Scan(&rep.RunID); err != nil {
 		return rep, err
@@ -155,6 +161,7 @@ func (s *Set) Run(ctx context.Context, db *sql.DB, opt RunOptions) (RunReport, e
 		return rep, err
 	}
 	failed := map[string]string{}
+	built := 0
 	for _, name := range selected {
 		m := s.Models[name]
 		res := ModelResult{Model: name, Schema: m.Schema, File: m.File, Fingerprint: m.Fingerprint}
@@ -167,6 +174,17 @@ func (s *Set) Run(ctx context.Context, db *sql.DB, opt RunOptions) (RunReport, e
 				finish("cancelled")
 				return rep, err
 			}
+			if opt.Reopen != nil && built > 0 {
+				conn.Close()
+				db, err := opt.Reopen(ctx, m.Config.Batches != nil)
+				if err == nil {
+					conn, err = db.Conn(ctx)
+				}
+				if err != nil {
+					return rep, fmt.Errorf("reopening the warehouse before %s: %w", name, err)
+				}
+			}
+			built++
 			if opt.Progress != nil {
 				opt.Progress(name)
 			}
