@@ -184,10 +184,8 @@ func (st *store) paymentLines(r Record) []map[string]any {
 }
 
 func (st *store) firstID(model string) int64 {
-	ids := st.ids(model)
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	if len(ids) == 0 {
-		return 0
+	if ids := st.ids(model); len(ids) > 0 {
+		return ids[0] // ids are in ascending order
 	}
-	return ids[0]
+	return 0
 }
