@@ -750,11 +750,7 @@ func (p *pusher) lookupStates(ctx context.Context, recs []*rec) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, s := range records(v) {
-		var cid int64
-		if l, ok := s["country_id"].([]any); ok && len(l) > 0 {
-			cid = num(l[0])
-		}
-		if cx, ok := countries[cid]; ok {
+		if cx, ok := countries[refID(s["country_id"])]; ok {
 			p.states[cx+"|"+str(s["code"])] = num(s["id"])
 		}
 	}

@@ -274,9 +274,9 @@ func unlinkRecords(ctx context.Context, c *Client, model string, ids []any) erro
 		}
 		seen := map[int64]bool{}
 		for _, r := range records(v) {
-			if l, ok := r["recurrence_id"].([]any); ok && len(l) > 0 && !seen[num(l[0])] {
-				seen[num(l[0])] = true
-				recurrences = append(recurrences, num(l[0]))
+			if id := refID(r["recurrence_id"]); id != 0 && !seen[id] {
+				seen[id] = true
+				recurrences = append(recurrences, id)
 			}
 		}
 	}
