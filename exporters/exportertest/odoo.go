@@ -78,7 +78,7 @@ func OdooState(s *odootest.Server, models ...string) map[string]map[string]any {
 // OdooKeyedModels are the models whose records the push knows by their
 // key field x_axium_xid (the record's external id, repeated on it): it
 // writes them by create and does not name them in ir.model.data.
-var OdooKeyedModels = []string{"x_perio_record", "account.move.line", "account.payment"}
+var OdooKeyedModels = []string{"x_perio_record", "crm.lead", "account.move.line", "account.payment"}
 
 // odooKeyed maps "model,id" of every record of a keyed model that carries
 // an axium key to that key.

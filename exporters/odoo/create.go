@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/axium2crm/axium2crm/exporters"
 )
@@ -78,6 +79,18 @@ func (p *pusher) planCreate(t *tableData) {
 		cols = append(cols, createCol{field: c.field, ttype: tt})
 	}
 	t.create = cols
+}
+
+// planRefs marks t's references to keyed models (tableData.byID).
+func (p *pusher) planRefs(t *tableData) {
+	cols := importColumns(t)
+	t.byID = make([]bool, len(cols))
+	for j, i := range cols {
+		if c := t.cols[i]; c.ref {
+			rel := p.plan.relation(t.obj.Model, c.field)
+			t.byID[j] = rel != "" && p.plan.keyed(rel)
+		}
+	}
 }
 
 // createVals is a record as create takes it: import text turned into
@@ -163,8 +176,26 @@ func (p *pusher) sendCreate(ctx context.Context, t *tableData, ok []*rec, vals [
 	// An answer lost on the way back is settled by reading the records
 	// back by their key field (one create is one transaction: all of them
 	// or none), and the create sent again only when none is there.
-	res.Calls++
-	ids, resent, err := createOnce(ctx, p.c, t.obj.Model, vals, map[string]any{"context": loadContext}, findByKey(p.c, t.obj.Model, keys))
+	var ids []int64
+	var resent bool
+	var err error
+	for attempt := 0; ; attempt++ {
+		res.Calls++
+		var again bool
+		ids, again, err = createOnce(ctx, p.c, t.obj.Model, vals, map[string]any{"context": loadContext}, findByKey(p.c, t.obj.Model, keys))
+		resent = resent || again
+		// Odoo retries a create that lost a race with another transaction
+		// (two connections, lead scoring) a few times itself, then fails
+		// it with nothing written: send it again, as a refused load.
+		if err == nil || !serializationFault(err) || attempt == maxSerializationRetries {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if resent {
@@ -264,6 +295,17 @@ func (p *Plan) hasField(model, name string) bool {
 	return false
 }
 
+// relation is the model field name of model points at, "" when the
+// plan does not list it.
+func (p *Plan) relation(model, name string) string {
+	for _, f := range p.Fields {
+		if f.Model == model && f.Name == name {
+			return f.Relation
+		}
+	}
+	return ""
+}
+
 // keyed says whether model's records are known by the key field.
 func (p *Plan) keyed(model string) bool { return p.hasField(model, createKey) }
 
@@ -281,6 +323,13 @@ func findByKey(c *Client, model string, keys []string) findFunc {
 		}
 		return out, nil
 	}
+}
+
+// serializationFault: a call Odoo failed with PostgreSQL's
+// concurrent-update error once its own retries were spent.
+func serializationFault(err error) bool {
+	var f *Fault
+	return errors.As(err, &f) && strings.Contains(f.Message, "could not serialize access")
 }
 
 // writeFault is what a failed write of a batch of model means: a stop

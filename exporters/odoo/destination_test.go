@@ -75,7 +75,7 @@ func (s *server) State() any {
 func (s *server) InterruptPush(cancel context.CancelFunc) {
 	var fired atomic.Bool
 	s.s.Inject(func(call odootest.Call) odootest.Failure {
-		if call.ORM == "load" && call.Model == "crm.lead" && fired.CompareAndSwap(false, true) {
+		if call.ORM == "create" && call.Model == "crm.lead" && fired.CompareAndSwap(false, true) {
 			cancel()
 		}
 		return odootest.Pass

@@ -167,7 +167,7 @@ func TestEndToEndRealModels(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		s2.Inject(func(call odootest.Call) odootest.Failure {
-			if call.ORM == "load" && call.Model == "crm.lead" {
+			if call.ORM == "create" && call.Model == "crm.lead" {
 				cancel()
 			}
 			return odootest.Pass

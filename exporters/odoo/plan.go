@@ -122,7 +122,11 @@ type tableData struct {
 	// create is how the push writes the table's new records with create
 	// (one entry per import column), or nil when it writes them with load.
 	create []createCol
-	rows   [][]any
+	// byID marks, by import column (as importColumns orders them), the
+	// references to a keyed model: its records may have no external id, so
+	// a load names them by database id (field/.id), found by their key.
+	byID []bool
+	rows [][]any
 }
 
 func (t *tableData) col(name string) int {

@@ -182,6 +182,7 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 			return rep, err
 		}
 		p.planCreate(t)
+		p.planRefs(t)
 		p.tables = append(p.tables, t)
 	}
 	if opt.TimeZone == nil {
@@ -413,9 +414,14 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 	// What the records point at exists by now (earlier tables, lower
 	// levels): resolve it.
 	var want []string
+	keyedWant := map[string][]string{}
 	for _, r := range recs {
-		for _, refs := range r.refs {
-			want = append(want, refs...)
+		for f, refs := range r.refs {
+			if rel := p.plan.relation(t.obj.Model, f); rel != "" && p.plan.keyed(rel) {
+				keyedWant[rel] = append(keyedWant[rel], refs...)
+			} else {
+				want = append(want, refs...)
+			}
 		}
 		if r.resXID != "" {
 			want = append(want, r.resXID)
@@ -423,6 +429,11 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 	}
 	if err := p.lookup(ctx, want); err != nil {
 		return res, err
+	}
+	for _, model := range sortedKeys(keyedWant) {
+		if err := p.lookupKeyed(ctx, model, keyedWant[model]); err != nil {
+			return res, err
+		}
 	}
 	if err := p.lookupStates(ctx, recs); err != nil {
 		return res, err
@@ -629,7 +640,11 @@ func (p *pusher) fieldsOf(ctx context.Context, model string) (map[string]any, er
 // the values the exporter resolves itself.
 func loadFields(t *tableData) []string {
 	var out []string
-	for _, i := range importColumns(t) {
+	for j, i := range importColumns(t) {
+		if j < len(t.byID) && t.byID[j] {
+			out = append(out, t.cols[i].field+"/.id")
+			continue
+		}
 		out = append(out, t.cols[i].name)
 	}
 	if t.col("_res_xid") >= 0 {
@@ -773,6 +788,26 @@ func (p *pusher) row(t *tableData, r *rec) ([]any, error) {
 			}
 		}
 	}
+	cols := importColumns(t)
+	for j, byID := range t.byID {
+		if !byID {
+			continue
+		}
+		// A keyed model's record goes by its database id: Odoo checks only
+		// that the id exists in the relation's model, so the model is
+		// checked here.
+		f := t.cols[cols[j]].field
+		rel := p.plan.relation(t.obj.Model, f)
+		var ids []string
+		for _, x := range r.refs[f] {
+			target := p.xids[x]
+			if target.Model != rel {
+				return nil, fmt.Errorf("%s/id: external id %s is a %s, not a %s", f, x, target.Model, rel)
+			}
+			ids = append(ids, strconv.FormatInt(target.ID, 10))
+		}
+		out[j] = strings.Join(ids, ",")
+	}
 	if t.col("_res_xid") >= 0 {
 		res := ""
 		if r.resXID != "" {
@@ -901,7 +936,19 @@ func loadMessages(res map[string]any, recs []*rec) string {
 	return strings.Join(parts, "; ")
 }
 
+// lookup finds the records the external ids name, in ir.model.data, for
+// those the cache does not hold.
 func (p *pusher) lookup(ctx context.Context, want []string) error {
+	return p.lookupIn(ctx, "", want)
+}
+
+// lookupKeyed finds the records of a keyed model the external ids name:
+// by their key, then by ir.model.data (records imported from the files).
+func (p *pusher) lookupKeyed(ctx context.Context, model string, want []string) error {
+	return p.lookupIn(ctx, model, want)
+}
+
+func (p *pusher) lookupIn(ctx context.Context, keyedModel string, want []string) error {
 	var missing []string
 	seen := map[string]bool{}
 	p.mu.Lock()
@@ -915,7 +962,13 @@ func (p *pusher) lookup(ctx context.Context, want []string) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	found, err := p.c.resolveXIDs(ctx, missing)
+	var found map[string]XIDTarget
+	var err error
+	if keyedModel == "" {
+		found, err = p.c.resolveXIDs(ctx, missing)
+	} else {
+		found, _, err = resolveRecords(ctx, p.c, p.plan, keyedModel, missing)
+	}
 	if err != nil {
 		return err
 	}

@@ -562,12 +562,17 @@ func TestLostAnswerCreatesNothingTwice(t *testing.T) {
 // the records fail with that reason.
 func TestConcurrentUpdateIsRetried(t *testing.T) {
 	cases := []struct {
-		name   string
-		losses int
-		fail   bool
+		name       string
+		orm, model string
+		table      string
+		losses     int
+		fail       bool
 	}{
-		{"lost twice then through", 2, false},
-		{"always lost", 1000, true},
+		{"load lost twice then through", "load", "crm.lead", "crm_lead", 2, false},
+		{"load always lost", "load", "crm.lead", "crm_lead", 1000, true},
+		// A keyed model's create: Odoo retried it and gave up.
+		{"create lost twice then through", "create", "x_perio_record", "x_perio_record", 2, false},
+		{"create always lost", "create", "x_perio_record", "x_perio_record", 1000, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -576,7 +581,7 @@ func TestConcurrentUpdateIsRetried(t *testing.T) {
 			c := connect(t, s, "xmlrpc")
 			lost := 0
 			s.Inject(func(c odootest.Call) odootest.Failure {
-				if c.ORM == "load" && c.Model == "crm.lead" && lost < tc.losses {
+				if c.ORM == tc.orm && c.Model == tc.model && lost < tc.losses {
 					lost++
 					return odootest.ConcurrentUpdate
 				}
@@ -589,16 +594,16 @@ func TestConcurrentUpdateIsRetried(t *testing.T) {
 			if !tc.fail {
 				assert.Equal(t, 2, lost)
 				assert.Empty(t, rep.Failures)
-				assert.Equal(t, f.rows(t)["crm.lead"], axiumCount(s)["crm.lead"])
+				assert.Equal(t, f.rows(t)[tc.model], axiumCount(s)[tc.model])
 				return
 			}
 			require.NotEmpty(t, rep.Failures)
 			for _, fl := range rep.Failures {
-				if fl.Table == "crm_lead" {
+				if fl.Table == tc.table {
 					assert.Contains(t, fl.Reason, "could not serialize access")
 				}
 			}
-			assert.Zero(t, axiumCount(s)["crm.lead"])
+			assert.Zero(t, axiumCount(s)[tc.model])
 		})
 	}
 }

@@ -547,6 +547,17 @@ func (v *verifier) namePage(ctx context.Context, t *tableData, rows [][]any, che
 		slices.Sort(l)
 		for start := 0; start < len(l); start += 1000 {
 			chunk := l[start:min(start+1000, len(l))]
+			if v.plan.keyed(model) {
+				// A keyed model's records are named by their key; those
+				// without one (none, after a push) by ir.model.data below.
+				var err error
+				if chunk, err = v.keyNames(ctx, model, chunk); err != nil {
+					return err
+				}
+				if len(chunk) == 0 {
+					continue
+				}
+			}
 			res, err := v.c.Execute(ctx, "ir.model.data", "search_read",
 				[]any{[]any{[]any{"module", "=", "axium"}, []any{"model", "=", model}, []any{"res_id", "in", anyList64(chunk)}}},
 				map[string]any{"fields": []any{"name", "model", "res_id"}, "order": "id"})
@@ -561,6 +572,34 @@ func (v *verifier) namePage(ctx context.Context, t *tableData, rows [][]any, che
 		}
 	}
 	return nil
+}
+
+// keyNames records, for namePage, the key of each of ids (records of the
+// keyed model) and returns the ids that carry none.
+func (v *verifier) keyNames(ctx context.Context, model string, ids []int64) ([]int64, error) {
+	res, err := v.c.Execute(ctx, model, "search_read",
+		[]any{[]any{[]any{"id", "in", anyList64(ids)}}},
+		map[string]any{"fields": []any{createKey}, "context": map[string]any{"active_test": false}})
+	v.rep.ReadCalls++
+	if err != nil {
+		return nil, fmt.Errorf("read the %s of %d %s records: %w", createKey, len(ids), model, err)
+	}
+	named := map[int64]bool{}
+	for _, r := range records(res) {
+		if k := str(r[createKey]); k != "" {
+			id := num(r["id"])
+			named[id] = true
+			key := dbKey(model, id)
+			v.pageXIDs[key] = append(v.pageXIDs[key], k)
+		}
+	}
+	var rest []int64
+	for _, id := range ids {
+		if !named[id] {
+			rest = append(rest, id)
+		}
+	}
+	return rest, nil
 }
 
 // resModel is the model a row's res_id names.

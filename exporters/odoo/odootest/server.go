@@ -58,10 +58,13 @@ const (
 	DropAfter
 	// BadGateway answers HTTP 502 without doing anything.
 	BadGateway
-	// ConcurrentUpdate makes a load lose a race with another transaction,
+	// ConcurrentUpdate makes a call lose a race with another transaction,
 	// as PostgreSQL's serialization failure does on a real Odoo: load
 	// turns the exception into a message, answers ids False and changes
-	// nothing (Odoo's own retry of such failures never sees it).
+	// nothing (Odoo's own retry of such failures never sees it); any
+	// other call fails as it does once Odoo's retries (odoo/service/
+	// model.py, retrying: MAX_TRIES_ON_CONCURRENCY_FAILURE) are spent,
+	// with the psycopg2 exception, nothing written.
 	ConcurrentUpdate
 	// Revoke changes the user's password and revokes its API keys just
 	// before the call: it and every later call are AccessDenied.
@@ -422,6 +425,10 @@ func (s *Server) dispatchUnless(f Failure, c Call, service, method string, param
 		return map[string]any{"ids": false, "nextrow": int64(0), "messages": []any{map[string]any{
 			"type": "error", "record": int64(0), "rows": map[string]any{"from": int64(0), "to": int64(0)},
 			"message": "could not serialize access due to concurrent update\n"}}}, nil
+	}
+	if f == ConcurrentUpdate {
+		msg := "psycopg2.errors.SerializationFailure: could not serialize access due to concurrent update"
+		return nil, &fault{code: 1, name: "psycopg2.errors.SerializationFailure", msg: msg}
 	}
 	return s.dispatch(service, method, params)
 }

@@ -99,6 +99,7 @@ WITH fields(table_name, model, name, field_description, ttype, relation, relatio
     ('crm_lead', 'crm.lead', 'x_procedure_codes', 'Procedure Codes', 'char', NULL, NULL, false, true, NULL),
     ('crm_lead', 'crm.lead', 'x_teeth', 'Teeth', 'char', NULL, NULL, false, true, NULL),
     ('crm_lead', 'crm.lead', 'x_treatment_count', 'Treatments', 'integer', NULL, NULL, false, true, NULL),
+    ('crm_lead', 'crm.lead', 'x_axium_xid', 'Migration Key', 'char', NULL, NULL, false, true, 'the visit''s external id, repeated and indexed: the push creates visits with create and knows them by it, not by an ir.model.data name'),
     -- calendar.event (appointments and recalls)
     ('calendar_event', 'calendar.event', 'name', 'Meeting Subject', 'char', NULL, NULL, true, false, NULL),
     ('calendar_event', 'calendar.event', 'start', 'Start', 'datetime', NULL, NULL, true, false, NULL),
