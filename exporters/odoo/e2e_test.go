@@ -380,3 +380,49 @@ func TestPropagateDeletesRemovesOccurrences(t *testing.T) {
 	assert.Equal(t, events-count, s.Count("calendar.event"))
 	assert.Equal(t, recurrences-1, s.Count("calendar.recurrence"))
 }
+
+// TestAppointmentsNameTheirVisitByKey: visits are keyed (no external id),
+// so an appointment's opportunity_id goes by the visit's database id,
+// found by its key: every event points at the visit its row names. A row
+// that names a record of another model fails with the reason, and only it.
+func TestAppointmentsNameTheirVisitByKey(t *testing.T) {
+	f := newRealFixture(t)
+	var wrong, patient string
+	require.NoError(t, f.db.QueryRow(`SELECT id, "partner_ids/id" FROM odoo.calendar_event WHERE "opportunity_id/id" IS NOT NULL ORDER BY id LIMIT 1`).Scan(&wrong, &patient))
+	patient, _, _ = strings.Cut(patient, ",")
+	exec1(t, f.db, `UPDATE odoo.calendar_event SET "opportunity_id/id" = ? WHERE id = ?`, patient, wrong)
+	f.confirm(t)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	rep, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	require.Len(t, rep.Failures, 1)
+	assert.Equal(t, wrong, rep.Failures[0].XID)
+	assert.Contains(t, rep.Failures[0].Reason, "opportunity_id/id: external id "+patient+" is a res.partner, not a crm.lead")
+
+	leadKey := map[int64]string{}
+	for _, r := range s.Records("crm.lead") {
+		leadKey[r["id"].(int64)] = r["x_axium_xid"].(string)
+	}
+	rows, err := f.db.Query(`SELECT id, "opportunity_id/id" FROM odoo.calendar_event WHERE "opportunity_id/id" IS NOT NULL AND id <> ?`, wrong)
+	require.NoError(t, err)
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var xid, visit string
+		require.NoError(t, rows.Scan(&xid, &visit))
+		_, id, ok := s.XID(xid)
+		require.True(t, ok, xid)
+		var ev odootest.Record
+		for _, r := range s.Records("calendar.event") {
+			if r["id"] == id {
+				ev = r
+			}
+		}
+		lead, _ := ev["opportunity_id"].(int64)
+		assert.Equal(t, visit, leadKey[lead], xid)
+		n++
+	}
+	require.NoError(t, rows.Err())
+	assert.Positive(t, n)
+}
