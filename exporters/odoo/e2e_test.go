@@ -1,13 +1,16 @@
 package odoo_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -425,4 +428,62 @@ func TestAppointmentsNameTheirVisitByKey(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	assert.Positive(t, n)
+}
+
+// inFlight counts the calls on the wire whose body holds each pattern and
+// keeps the most at once; each such call is held a little on its way, so
+// two calls sent together are seen together.
+type inFlight struct {
+	mu       sync.Mutex
+	patterns map[string]string // name → body substring
+	now, max map[string]int
+}
+
+func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
+	b, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	var hit []string
+	f.mu.Lock()
+	for name, p := range f.patterns {
+		if bytes.Contains(b, []byte(p)) {
+			hit = append(hit, name)
+			f.now[name]++
+			f.max[name] = max(f.max[name], f.now[name])
+		}
+	}
+	f.mu.Unlock()
+	if len(hit) > 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	res, err := http.DefaultTransport.RoundTrip(r)
+	f.mu.Lock()
+	for _, name := range hit {
+		f.now[name]--
+	}
+	f.mu.Unlock()
+	return res, err
+}
+
+// TestVisitsAreWrittenOneAtATime: visits' creates never overlap on two
+// connections (on a real Odoo each batch of won visits updates the same
+// lead-scoring rows), while perio records, on the same push, do.
+func TestVisitsAreWrittenOneAtATime(t *testing.T) {
+	f := newRealFixture(t)
+	s := newServer(t, odootest.Options{})
+	call := func(model string) string {
+		return "<string>" + model + "</string></value></param><param><value><string>create</string>"
+	}
+	fl := &inFlight{patterns: map[string]string{"crm.lead": call("crm.lead"), "x_perio_record": call("x_perio_record")},
+		now: map[string]int{}, max: map[string]int{}}
+	c, err := odoo.Dial(context.Background(), odoo.Config{URL: s.URL, DB: "odoo", User: "admin", Password: testPassword, Protocol: "xmlrpc",
+		Backoff: time.Millisecond, HTTPClient: &http.Client{Transport: fl}})
+	require.NoError(t, err)
+	o := pushOpts()
+	o.BatchSize = 5
+	rep, err := odoo.Push(context.Background(), f.db, c, o)
+	require.NoError(t, err)
+	require.Empty(t, rep.Failures)
+	assert.Equal(t, f.rows(t)["crm.lead"], axiumCount(s)["crm.lead"])
+	assert.Equal(t, 1, fl.max["crm.lead"], "visits one at a time")
+	assert.Equal(t, 2, fl.max["x_perio_record"], "perio records on both connections")
 }

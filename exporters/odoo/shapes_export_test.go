@@ -176,7 +176,11 @@ func replayPusher(ctx context.Context, db *sql.DB, c *Client, table string, tz *
 		return nil, nil, err
 	}
 	t, err := describeTable(ctx, db, p.objectOf(table))
-	return p, t, err
+	if err != nil {
+		return nil, nil, err
+	}
+	p.planRefs(t)
+	return p, t, nil
 }
 
 func (p *pusher) objectOf(table string) Object {
@@ -204,7 +208,6 @@ func (p *pusher) readRecs(ctx context.Context, t *tableData, order string, limit
 	}
 	defer rows.Close()
 	var recs []*rec
-	var want []string
 	for rows.Next() {
 		vals := make([]any, len(t.cols))
 		ptrs := make([]any, len(vals))
@@ -222,20 +225,11 @@ func (p *pusher) readRecs(ctx context.Context, t *tableData, order string, limit
 			continue
 		}
 		recs = append(recs, r)
-		for _, refs := range r.refs {
-			want = append(want, refs...)
-		}
-		if r.resXID != "" {
-			want = append(want, r.resXID)
-		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := p.lookup(ctx, want); err != nil {
-		return nil, err
-	}
-	return recs, p.lookupStates(ctx, recs)
+	return recs, p.resolve(ctx, t, recs)
 }
 
 // replayRows renders records as load rows without their external id.
