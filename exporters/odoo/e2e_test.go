@@ -464,16 +464,19 @@ func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
 	return res, err
 }
 
-// TestVisitsAreWrittenOneAtATime: visits' creates never overlap on two
-// connections (on a real Odoo each batch of won visits updates the same
-// lead-scoring rows), while perio records, on the same push, do.
-func TestVisitsAreWrittenOneAtATime(t *testing.T) {
+// TestVisitsAndLinesAreWrittenOneAtATime: visits' and invoice lines'
+// creates never overlap on two connections (on a real Odoo each batch of
+// won visits updates the same lead-scoring rows, and lines of one invoice
+// in two batches update its totals), while perio records, on the same
+// push, do.
+func TestVisitsAndLinesAreWrittenOneAtATime(t *testing.T) {
 	f := newRealFixture(t)
 	s := newServer(t, odootest.Options{})
 	call := func(model string) string {
 		return "<string>" + model + "</string></value></param><param><value><string>create</string>"
 	}
-	fl := &inFlight{patterns: map[string]string{"crm.lead": call("crm.lead"), "x_perio_record": call("x_perio_record")},
+	fl := &inFlight{patterns: map[string]string{"crm.lead": call("crm.lead"), "account.move.line": call("account.move.line"),
+		"x_perio_record": call("x_perio_record")},
 		now: map[string]int{}, max: map[string]int{}}
 	c, err := odoo.Dial(context.Background(), odoo.Config{URL: s.URL, DB: "odoo", User: "admin", Password: testPassword, Protocol: "xmlrpc",
 		Backoff: time.Millisecond, HTTPClient: &http.Client{Transport: fl}})
@@ -484,6 +487,8 @@ func TestVisitsAreWrittenOneAtATime(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, rep.Failures)
 	assert.Equal(t, f.rows(t)["crm.lead"], axiumCount(s)["crm.lead"])
+	assert.Equal(t, f.rows(t)["account.move.line"], axiumCount(s)["account.move.line"])
 	assert.Equal(t, 1, fl.max["crm.lead"], "visits one at a time")
+	assert.Equal(t, 1, fl.max["account.move.line"], "lines one at a time")
 	assert.Equal(t, 2, fl.max["x_perio_record"], "perio records on both connections")
 }

@@ -40,7 +40,10 @@ func ReplayOf(ctx context.Context, db *sql.DB, c *Client, table string, tz *time
 	if err != nil {
 		return nil, err
 	}
-	recs, err := p.readRecs(ctx, t, "", limit)
+	// A sample spread over the table, not its first rows by id (the
+	// first visits by id are all treatment plans, which Odoo's lead
+	// scoring never counts).
+	recs, err := p.readRecs(ctx, t, "hash(id)", limit)
 	if err != nil {
 		return nil, err
 	}
