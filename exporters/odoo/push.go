@@ -151,20 +151,18 @@ type pusher struct {
 }
 
 // serialModels are the models whose writes go one at a time whatever the
-// connections, since two batches sent together collide in Odoo: the
-// second waits for the first, then fails on its commit ("could not
-// serialize access") and Odoo retries it after sleeping up to 2, 4, 8 and
-// 16 seconds, the work done thrown away. Measured at 1,000 patients
-// against a real Odoo 17 on two connections:
-//   - crm.lead: each batch of won visits updates the same rows of the
-//     lead-scoring table (crm_lead_scoring_frequency); one batch failed
-//     four times, 19 s of sleep;
-//   - account.move.line: a batch's lines recompute their invoices' totals,
-//     and the lines of one invoice can sit in two batches sent together
-//     (a table goes in id order, which a line's id does not share with
-//     its invoice's); six batches failed on account_move rows, and the
-//     table went at 151 records/s against 237 in a run with none.
-var serialModels = []string{"crm.lead", "account.move.line"}
+// connections, since two batches sent together always collide in Odoo:
+// each batch of won visits (crm.lead) updates the same rows of the
+// lead-scoring table (crm_lead_scoring_frequency), so the second batch
+// waits for the first, then fails on its commit ("could not serialize
+// access") and Odoo retries it after sleeping up to 2, 4, 8 and 16
+// seconds, its work thrown away. At 1,000 patients against a real Odoo 17
+// on two connections one batch of visits failed four times (19 s of
+// sleep). Invoice lines collide too, but only when two batches sent
+// together hold lines of one invoice: measured one at a time they went at
+// 145 records/s, on two connections at 151 (six failures) and 237 (none),
+// so they keep both connections.
+var serialModels = []string{"crm.lead"}
 
 // maxCachedXIDs bounds the external ids a push keeps resolved in memory.
 const maxCachedXIDs = 200000
