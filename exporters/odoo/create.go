@@ -7,7 +7,6 @@ import (
 	"maps"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/axium2crm/axium2crm/exporters"
 )
@@ -81,14 +80,15 @@ func (p *pusher) planCreate(t *tableData) {
 	t.create = cols
 }
 
-// planRefs marks t's references to keyed models (tableData.byID).
+// planRefs finds t's references to keyed models (tableData.byID).
 func (p *pusher) planRefs(t *tableData) {
 	cols := importColumns(t)
-	t.byID = make([]bool, len(cols))
+	t.byID = make([]string, len(cols))
 	for j, i := range cols {
 		if c := t.cols[i]; c.ref {
-			rel := p.plan.relation(t.obj.Model, c.field)
-			t.byID[j] = rel != "" && p.plan.keyed(rel)
+			if rel := p.plan.relation(t.obj.Model, c.field); rel != "" && p.plan.keyed(rel) {
+				t.byID[j] = rel
+			}
 		}
 	}
 }
@@ -190,10 +190,8 @@ func (p *pusher) sendCreate(ctx context.Context, t *tableData, ok []*rec, vals [
 		if err == nil || !serializationFault(err) || attempt == maxSerializationRetries {
 			break
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		if err := collisionPause(ctx, attempt); err != nil {
+			return nil, err
 		}
 	}
 	p.mu.Lock()

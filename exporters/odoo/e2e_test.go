@@ -407,6 +407,10 @@ func TestAppointmentsNameTheirVisitByKey(t *testing.T) {
 	for _, r := range s.Records("crm.lead") {
 		leadKey[r["id"].(int64)] = r["x_axium_xid"].(string)
 	}
+	events := map[int64]odootest.Record{}
+	for _, r := range s.Records("calendar.event") {
+		events[r["id"].(int64)] = r
+	}
 	rows, err := f.db.Query(`SELECT id, "opportunity_id/id" FROM odoo.calendar_event WHERE "opportunity_id/id" IS NOT NULL AND id <> ?`, wrong)
 	require.NoError(t, err)
 	defer rows.Close()
@@ -416,13 +420,7 @@ func TestAppointmentsNameTheirVisitByKey(t *testing.T) {
 		require.NoError(t, rows.Scan(&xid, &visit))
 		_, id, ok := s.XID(xid)
 		require.True(t, ok, xid)
-		var ev odootest.Record
-		for _, r := range s.Records("calendar.event") {
-			if r["id"] == id {
-				ev = r
-			}
-		}
-		lead, _ := ev["opportunity_id"].(int64)
+		lead, _ := events[id]["opportunity_id"].(int64)
 		assert.Equal(t, visit, leadKey[lead], xid)
 		n++
 	}

@@ -122,11 +122,23 @@ type tableData struct {
 	// create is how the push writes the table's new records with create
 	// (one entry per import column), or nil when it writes them with load.
 	create []createCol
-	// byID marks, by import column (as importColumns orders them), the
-	// references to a keyed model: its records may have no external id, so
-	// a load names them by database id (field/.id), found by their key.
-	byID []bool
+	// byID is, by import column (as importColumns orders them), the keyed
+	// model a reference points at ("" for any other column): its records
+	// may have no external id, so a load names them by database id
+	// (field/.id), found by their key.
+	byID []string
 	rows [][]any
+}
+
+// keyedRel is the keyed model field points at, "" when it points at
+// none (tableData.byID).
+func (t *tableData) keyedRel(field string) string {
+	for j, i := range importColumns(t) {
+		if j < len(t.byID) && t.cols[i].field == field {
+			return t.byID[j]
+		}
+	}
+	return ""
 }
 
 func (t *tableData) col(name string) int {

@@ -490,10 +490,8 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 		// load turns each row's exception into a message, so Odoo's own
 		// retry of a concurrent-update failure never happens: the whole
 		// call was rolled back, send it again.
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		if err := collisionPause(ctx, attempt); err != nil {
+			return res, err
 		}
 	}
 	// A refused password, missing rights or a missing model or field is
@@ -643,7 +641,7 @@ func (p *pusher) fieldsOf(ctx context.Context, model string) (map[string]any, er
 func loadFields(t *tableData) []string {
 	var out []string
 	for j, i := range importColumns(t) {
-		if j < len(t.byID) && t.byID[j] {
+		if j < len(t.byID) && t.byID[j] != "" {
 			out = append(out, t.cols[i].field+"/.id")
 			continue
 		}
@@ -791,15 +789,14 @@ func (p *pusher) row(t *tableData, r *rec) ([]any, error) {
 		}
 	}
 	cols := importColumns(t)
-	for j, byID := range t.byID {
-		if !byID {
+	for j, rel := range t.byID {
+		if rel == "" {
 			continue
 		}
 		// A keyed model's record goes by its database id: Odoo checks only
 		// that the id exists in the relation's model, so the model is
 		// checked here.
 		f := t.cols[cols[j]].field
-		rel := p.plan.relation(t.obj.Model, f)
 		var ids []string
 		for _, x := range r.refs[f] {
 			target := p.xids[x]
@@ -897,6 +894,17 @@ func (p *pusher) preImages(ctx context.Context, t *tableData, items []*exporters
 // with a concurrent one (two connections writing the same rows).
 const maxSerializationRetries = 5
 
+// collisionPause waits before a batch that collided with another
+// transaction is sent again (a little longer each attempt).
+func collisionPause(ctx context.Context, attempt int) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		return nil
+	}
+}
+
 // serializationFailure: a refused load whose messages include
 // PostgreSQL's concurrent-update error; nothing is wrong with the data.
 func serializationFailure(v any) bool {
@@ -945,7 +953,7 @@ func (p *pusher) resolve(ctx context.Context, t *tableData, recs []*rec) error {
 	keyedWant := map[string][]string{}
 	for _, r := range recs {
 		for f, refs := range r.refs {
-			if rel := p.plan.relation(t.obj.Model, f); rel != "" && p.plan.keyed(rel) {
+			if rel := t.keyedRel(f); rel != "" {
 				keyedWant[rel] = append(keyedWant[rel], refs...)
 			} else {
 				want = append(want, refs...)
@@ -959,7 +967,7 @@ func (p *pusher) resolve(ctx context.Context, t *tableData, recs []*rec) error {
 		return err
 	}
 	for _, model := range sortedKeys(keyedWant) {
-		if err := p.lookupKeyed(ctx, model, keyedWant[model]); err != nil {
+		if err := p.lookupIn(ctx, model, keyedWant[model]); err != nil {
 			return err
 		}
 	}
@@ -972,12 +980,9 @@ func (p *pusher) lookup(ctx context.Context, want []string) error {
 	return p.lookupIn(ctx, "", want)
 }
 
-// lookupKeyed finds the records of a keyed model the external ids name:
-// by their key, then by ir.model.data (records imported from the files).
-func (p *pusher) lookupKeyed(ctx context.Context, model string, want []string) error {
-	return p.lookupIn(ctx, model, want)
-}
-
+// lookupIn finds the records the external ids name that the cache does
+// not hold: for a keyed model by their key, then by ir.model.data
+// (records imported from the files); for keyedModel "" by ir.model.data.
 func (p *pusher) lookupIn(ctx context.Context, keyedModel string, want []string) error {
 	var missing []string
 	seen := map[string]bool{}
