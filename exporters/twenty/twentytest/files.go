@@ -241,9 +241,10 @@ func (s *Server) sendInvitations(w http.ResponseWriter, emails []string, roleID 
 			continue
 		}
 		member := false
-		for _, m := range s.records["workspaceMember"] {
+		s.tables["workspaceMember"].each(func(_ string, m map[string]any) bool {
 			member = member || strings.EqualFold(fmt.Sprint(m["userEmail"]), e)
-		}
+			return !member
+		})
 		if member {
 			errs = append(errs, fmt.Sprintf("%s is already in the workspace", e))
 			continue

@@ -203,10 +203,13 @@ func (s *Server) deleteField(id string) *apiError {
 					})
 				}
 			}
-			for _, rec := range s.records[o.NameSingular] {
+			s.tables[o.NameSingular].update(func(rec map[string]any) bool {
+				_, a := rec[f.Name]
+				_, b := rec[f.Name+"Id"]
 				delete(rec, f.Name)
 				delete(rec, f.Name+"Id")
-			}
+				return a || b
+			})
 			return nil
 		}
 	}
@@ -236,14 +239,19 @@ func (s *Server) deleteObject(id string) *apiError {
 			}
 			return false
 		})
-		for _, rec := range s.records[other.NameSingular] {
+		s.tables[other.NameSingular].update(func(rec map[string]any) bool {
+			changed := false
 			for _, n := range gone {
+				_, a := rec[n]
+				_, b := rec[n+"Id"]
+				changed = changed || a || b
 				delete(rec, n)
 				delete(rec, n+"Id")
 			}
-		}
+			return changed
+		})
 	}
-	delete(s.records, o.NameSingular)
+	delete(s.tables, o.NameSingular)
 	return nil
 }
 
@@ -306,7 +314,7 @@ func (s *Server) createObject(singular, plural, labelS, labelP, icon, desc strin
 			Relation: &Relation{Type: "ONE_TO_MANY", TargetObjectMetadataID: h.ID, TargetObject: holder, TargetFieldName: hname}})
 	}
 	s.objects = append(s.objects, o)
-	s.records[singular] = map[string]map[string]any{}
+	s.tables[singular] = s.newTable(o)
 	return o, nil
 }
 
@@ -483,11 +491,12 @@ func (s *Server) migrateEnumValues(o *Object, f *Field) {
 	if o == nil {
 		return
 	}
-	for _, r := range s.records[o.NameSingular] {
+	s.tables[o.NameSingular].update(func(r map[string]any) bool {
 		switch v := r[f.Name].(type) {
 		case string:
 			if !hasOption(f, v) {
 				r[f.Name] = nil
+				return true
 			}
 		case []any:
 			kept := []any{}
@@ -497,8 +506,10 @@ func (s *Server) migrateEnumValues(o *Object, f *Field) {
 				}
 			}
 			r[f.Name] = kept
+			return len(kept) != len(v)
 		}
-	}
+		return false
+	})
 }
 
 // lowerCamel turns a label into a camelCase name ("Perio Records" →

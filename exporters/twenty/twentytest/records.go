@@ -77,7 +77,7 @@ func (s *Server) handleCreateOne(w http.ResponseWriter, r *http.Request, plural 
 // writeMany validates every record, then writes all or none: Twenty runs a
 // create-many in one transaction.
 func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map[string]any, *apiError) {
-	store := s.records[o.NameSingular]
+	store := s.tables[o.NameSingular]
 	type op struct {
 		id     string
 		rec    map[string]any
@@ -86,16 +86,8 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 	var ops []op
 	pending := map[string]map[string]any{} // ids written earlier in this batch
 	// The stored unique values (soft-deleted rows included, as in Twenty's
-	// unique indexes), indexed once per call.
-	index := map[string]map[string][]string{}
-	for _, uf := range uniqueFields(o) {
-		index[uf.Name] = map[string][]string{}
-		for oid, other := range store {
-			if v := uniqueValue(uf, other); v != "" {
-				index[uf.Name][v] = append(index[uf.Name][v], oid)
-			}
-		}
-	}
+	// unique indexes).
+	index := store.uniques()
 	for _, in := range body {
 		rec, err := s.validate(o, in, true)
 		if err != nil {
@@ -104,7 +96,7 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 		id, _ := rec["id"].(string)
 		matches := map[string]bool{}
 		if id != "" {
-			if _, ok := store[id]; ok {
+			if store.has(id) {
 				matches[id] = true
 			} else if _, ok := pending[id]; ok {
 				matches[id] = true
@@ -152,7 +144,7 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 	out := make([]map[string]any, 0, len(ops))
 	for _, p := range ops {
 		if p.update {
-			cur := store[p.id]
+			cur, _ := store.edit(p.id)
 			if cur == nil {
 				cur = map[string]any{}
 			}
@@ -163,7 +155,7 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 			cur["updatedAt"] = now
 			s.stats.Updated[o.NameSingular]++
 			out = append(out, cloneRecord(cur))
-			store[p.id] = s.keep(o, cur)
+			store.put(p.id, s.keep(o, cur))
 			continue
 		}
 		rec := p.rec
@@ -174,7 +166,7 @@ func (s *Server) writeMany(o *Object, body []map[string]any, upsert bool) ([]map
 		rec["deletedAt"] = nil
 		s.stats.Created[o.NameSingular]++
 		out = append(out, cloneRecord(rec))
-		store[p.id] = s.keep(o, rec)
+		store.put(p.id, s.keep(o, rec))
 	}
 	return out, nil
 }
@@ -264,7 +256,7 @@ func (s *Server) validate(o *Object, in map[string]any, create bool) (map[string
 				return nil, badRequest("Invalid UUID format for %s", k)
 			}
 			target := s.objectByID(jc.Relation.TargetObjectMetadataID)
-			if _, ok := s.records[target.NameSingular][id]; !ok {
+			if !s.tables[target.NameSingular].has(id) {
 				return nil, badRequest("insert or update on table \"%s\" violates foreign key constraint: %s %s does not exist in %s",
 					o.NameSingular, k, id, target.NameSingular)
 			}
@@ -460,7 +452,7 @@ func (s *Server) handleGetOne(w http.ResponseWriter, plural, id string) *apiErro
 	if uuid.Validate(id) != nil {
 		return badRequest("Invalid UUID format: %s", id)
 	}
-	rec, ok := s.records[o.NameSingular][id]
+	rec, ok := s.tables[o.NameSingular].get(id)
 	if !ok || rec["deletedAt"] != nil {
 		return &apiError{status: 404, msg: "Record not found"}
 	}
@@ -546,15 +538,14 @@ func (s *Server) handleDeleteMany(w http.ResponseWriter, r *http.Request, plural
 		return badRequest("Filters are mandatory for bulk destroy operations. Please provide at least one filter to prevent accidental deletion of all records.")
 	}
 	soft := r.URL.Query().Get("soft_delete") == "true"
+	t := s.tables[o.NameSingular]
 	var ids []string
-	for id, rec := range s.records[o.NameSingular] {
-		if soft && rec["deletedAt"] != nil {
-			continue
-		}
-		if values[filterValue(rec, field)] {
+	t.match(field, values, func(id string, rec map[string]any) bool {
+		if !soft || rec["deletedAt"] == nil {
 			ids = append(ids, id)
 		}
-	}
+		return true
+	})
 	if len(values) > mutationMaxAffected || len(ids) > mutationMaxAffected {
 		return badRequest("Cannot affect more than %d records in one mutation (MUTATION_MAXIMUM_AFFECTED_RECORDS)", mutationMaxAffected)
 	}
@@ -562,11 +553,13 @@ func (s *Server) handleDeleteMany(w http.ResponseWriter, r *http.Request, plural
 	out := make([]map[string]any, len(ids))
 	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 	for i, id := range ids {
+		rec, _ := t.edit(id)
 		if soft {
-			s.records[o.NameSingular][id]["deletedAt"] = now
+			rec["deletedAt"] = now
+			t.put(id, rec)
 		} else {
-			s.dropFiles(o, s.records[o.NameSingular][id])
-			delete(s.records[o.NameSingular], id)
+			s.dropFiles(o, rec)
+			t.del(id)
 		}
 		s.stats.Destroyed[o.NameSingular]++
 		out[i] = map[string]any{"id": id}
@@ -600,21 +593,54 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, plural strin
 		return err
 	}
 	after := r.URL.Query().Get("starting_after")
+	// totalCount counts every live record the filter matches, whatever
+	// the cursor: Twenty counts on the query before it applies the cursor
+	// (graphql-query-find-many-resolver.service.ts).
+	t := s.tables[o.NameSingular]
 	var keys []string
-	for id, rec := range s.records[o.NameSingular] {
-		if rec["deletedAt"] != nil || (values != nil && !values[filterValue(rec, field)]) || (after != "" && id <= after) {
-			continue
+	var out []map[string]any
+	total := 0
+	take := func(id string, rec map[string]any) bool {
+		if rec["deletedAt"] != nil || id <= after {
+			return true
 		}
-		keys = append(keys, id)
+		keys, out = append(keys, id), append(out, cloneRecord(rec))
+		return len(keys) <= limit
 	}
-	sort.Strings(keys)
-	total := len(keys)
-	if len(keys) > limit {
-		keys = keys[:limit]
+	switch {
+	case values == nil:
+		// The ids in order from the cursor: a page costs its records.
+		total = t.live
+		t.after(after, func(id string) bool {
+			rec, _ := t.get(id)
+			return take(id, rec)
+		})
+	default:
+		// An id filter looks its records up; another reads them all.
+		var ids []string
+		t.match(field, values, func(id string, rec map[string]any) bool {
+			if rec["deletedAt"] == nil {
+				total++
+				if id > after {
+					ids = append(ids, id)
+				}
+			}
+			return true
+		})
+		sort.Strings(ids)
+		for _, id := range ids {
+			rec, _ := t.get(id)
+			if !take(id, rec) {
+				break
+			}
+		}
 	}
-	out := make([]map[string]any, len(keys))
-	for i, k := range keys {
-		out[i] = cloneRecord(s.records[o.NameSingular][k])
+	more := len(keys) > limit
+	if more {
+		keys, out = keys[:limit], out[:limit]
+	}
+	if out == nil {
+		out = []map[string]any{}
 	}
 	end := ""
 	if len(keys) > 0 {
@@ -622,7 +648,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, plural strin
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"data":       map[string]any{o.NamePlural: out},
-		"pageInfo":   map[string]any{"hasNextPage": total > len(keys), "endCursor": end},
+		"pageInfo":   map[string]any{"hasNextPage": more, "endCursor": end},
 		"totalCount": total,
 	})
 	return nil
@@ -639,7 +665,8 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, plural, id 
 	if o == nil {
 		return badRequest("object '%s' not found", plural)
 	}
-	cur, ok := s.records[o.NameSingular][id]
+	t := s.tables[o.NameSingular]
+	cur, ok := t.edit(id)
 	if !ok || cur["deletedAt"] != nil {
 		return &apiError{status: 404, msg: "Record not found"}
 	}
@@ -653,8 +680,8 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, plural, id 
 		if v == "" {
 			continue
 		}
-		for oid, other := range s.records[o.NameSingular] {
-			if oid != id && uniqueValue(uf, other) == v {
+		for _, oid := range t.uniques()[uf.Name][v] {
+			if oid != id {
 				return badRequest("Duplicate %s. Please set a unique one.", uf.Label)
 			}
 		}
@@ -665,7 +692,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, plural, id 
 	cur["updatedAt"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 	s.stats.Updated[o.NameSingular]++
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"update" + capitalize(o.NameSingular): cloneRecord(cur)}})
-	s.records[o.NameSingular][id] = s.keep(o, cur)
+	t.put(id, s.keep(o, cur))
 	return nil
 }
 
@@ -678,15 +705,17 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, plural, id
 	if o == nil {
 		return badRequest("object '%s' not found", plural)
 	}
-	cur, ok := s.records[o.NameSingular][id]
+	t := s.tables[o.NameSingular]
+	cur, ok := t.edit(id)
 	if !ok {
 		return &apiError{status: 404, msg: "Record not found"}
 	}
 	if r.URL.Query().Get("soft_delete") == "true" {
 		cur["deletedAt"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+		t.put(id, cur)
 	} else {
 		s.dropFiles(o, cur)
-		delete(s.records[o.NameSingular], id)
+		t.del(id)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"delete" + capitalize(o.NameSingular): map[string]any{"id": id}}})
 	return nil

@@ -185,12 +185,12 @@ func (s *Server) Join(email, name string) (string, error) {
 	first, last, _ := strings.Cut(strings.TrimSpace(name), " ")
 	id := uuid.NewString()
 	now := s.now().Format("2006-01-02T15:04:05.000Z")
-	s.records["workspaceMember"][id] = map[string]any{
+	s.tables["workspaceMember"].put(id, map[string]any{
 		"id": id, "userEmail": email, "userId": uuid.NewString(),
 		"name":   map[string]any{"firstName": first, "lastName": last},
 		"locale": "en", "colorScheme": "System", "timeZone": "system",
 		"createdAt": now, "updatedAt": now, "deletedAt": nil,
-	}
+	})
 	s.stats.Created["workspaceMember"]++
 	return id, nil
 }
