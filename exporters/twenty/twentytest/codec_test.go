@@ -2,6 +2,7 @@ package twentytest
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -46,7 +47,7 @@ func TestCodecRoundTrip(t *testing.T) {
 
 // TestCompactTable: a compact table keeps records as a plain one does
 // through puts, edits, soft and hard deletes: the live count, the unique
-// index, the ids in order and the records read back agree.
+// index, the ids in order and the records read back agree, across chunks.
 func TestCompactTable(t *testing.T) {
 	s := New(t, Options{RateLimit: -1})
 	o := s.objectByName("person")
@@ -55,7 +56,7 @@ func TestCompactTable(t *testing.T) {
 	for i := range 50 {
 		id := uuid.NewString()
 		ids = append(ids, id)
-		rec := map[string]any{"id": id, "deletedAt": nil, "jobTitle": json.Number("1"),
+		rec := map[string]any{"id": id, "deletedAt": nil, "jobTitle": json.Number("1"), "note": strings.Repeat("x", 5000+i),
 			"emails": map[string]any{"primaryEmail": "p" + string(rune('a'+i%26)) + "@x.org"}}
 		for _, tb := range []*table{plain, compact} {
 			tb.put(id, cloneRecord(rec))
@@ -86,6 +87,7 @@ func TestCompactTable(t *testing.T) {
 	var tail []string
 	compact.after(co[10], func(id string) bool { tail = append(tail, id); return len(tail) < 5 })
 	assert.Equal(t, co[11:16], tail, "a cursor starts after its id")
+	assert.Greater(t, len(compact.chunks), 2, "the records span chunks")
 	for _, id := range co {
 		p, _ := plain.get(id)
 		c, _ := compact.get(id)

@@ -38,8 +38,12 @@ type table struct {
 	uniq map[string]map[string][]string
 }
 
-// chunkSize is the size of one chunk of encoded records.
-const chunkSize = 32 << 20
+// A table's chunks of encoded records start small and double up to
+// maxChunk; a record's place is its chunk's index << 32 | its offset there.
+const (
+	minChunk = 64 << 10
+	maxChunk = 32 << 20
+)
 
 func (s *Server) newTable(o *Object) *table {
 	t := &table{obj: o, compact: s.opt.Compact, codec: s.codec}
@@ -97,8 +101,8 @@ func (t *table) get(id string) (map[string]any, bool) {
 }
 
 func (t *table) decodeAt(off uint64) map[string]any {
-	c := t.chunks[off/chunkSize]
-	rec, _ := t.codec.decode(c[off%chunkSize:])
+	c := t.chunks[off>>32]
+	rec, _ := t.codec.decode(c[off&(1<<32-1):])
 	return rec
 }
 
@@ -137,12 +141,15 @@ func (t *table) put(id string, rec map[string]any) {
 	}
 	enc := t.codec.encode(rec)
 	last := len(t.chunks) - 1
-	if last < 0 || len(t.chunks[last])+len(enc) > chunkSize {
-		size := max(chunkSize, len(enc))
-		t.chunks = append(t.chunks, make([]byte, 0, size))
+	if last < 0 || len(t.chunks[last])+len(enc) > cap(t.chunks[last]) {
+		size := minChunk
+		if last >= 0 {
+			size = min(2*cap(t.chunks[last]), maxChunk)
+		}
+		t.chunks = append(t.chunks, make([]byte, 0, max(size, len(enc))))
 		last++
 	}
-	t.at[k] = uint64(last)*chunkSize + uint64(len(t.chunks[last]))
+	t.at[k] = uint64(last)<<32 | uint64(len(t.chunks[last]))
 	t.chunks[last] = append(t.chunks[last], enc...)
 }
 
