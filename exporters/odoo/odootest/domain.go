@@ -2,12 +2,14 @@ package odootest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // search evaluates an Odoo domain (Polish notation with '&', '|', '!'
-// and [field, operator, value] leaves) and returns matching ids in id order.
-func (st *store) search(m *Model, dv any) ([]int64, error) {
+// and [field, operator, value] leaves) and returns matching ids in id order,
+// the first limit of them when limit > 0.
+func (st *store) search(m *Model, dv any, limit int) ([]int64, error) {
 	var domain []any
 	switch d := dv.(type) {
 	case nil, bool:
@@ -27,21 +29,107 @@ func (st *store) search(m *Model, dv any) ([]int64, error) {
 			}
 		}
 	}
+	d := normalize(domain)
+	// A malformed domain or an unknown operator fails whatever records
+	// the narrowing below leaves.
+	if _, rest, err := st.evalDomain(m, Record{}, d); err != nil {
+		return nil, err
+	} else if len(rest) != 0 {
+		return nil, serverError("ValueError: Invalid domain %v", domain)
+	}
+	t := st.tables[m.Name]
 	var out []int64
-	for _, id := range st.ids(m.Name) {
-		r := st.tables[m.Name].rows[id]
-		ok, rest, err := st.evalDomain(m, r, normalize(domain))
+	for _, id := range st.candidates(t, d) {
+		ok, _, err := st.evalDomain(m, t.rows[id], d)
 		if err != nil {
 			return nil, err
 		}
-		if len(rest) != 0 {
-			return nil, serverError("ValueError: Invalid domain %v", domain)
-		}
 		if ok {
 			out = append(out, id)
+			if limit > 0 && len(out) == limit {
+				break
+			}
 		}
 	}
 	return out, nil
+}
+
+// candidates are the ids, ascending, of the records a domain may match:
+// for a conjunction with an equality or in leaf, the records its field's
+// index (or the ids it names) gives, the fewest of any such leaf; else,
+// with an id > n leaf, the ids above n; else every id. Every candidate is
+// still checked against the whole domain.
+func (st *store) candidates(t *table, d []any) []int64 {
+	var leaves [][]any
+	for _, x := range d {
+		switch x {
+		case "&":
+		case "|", "!":
+			return t.ids()
+		default:
+			if l, ok := x.([]any); ok {
+				leaves = append(leaves, l)
+			}
+		}
+	}
+	var best []int64
+	found := false
+	for _, l := range leaves {
+		f, _ := l[0].(string)
+		op, _ := l[1].(string)
+		if op != "=" && op != "==" && op != "in" {
+			continue
+		}
+		vals := []any{l[2]}
+		if list, ok := l[2].([]any); ok && op == "in" {
+			vals = list
+		}
+		var c []int64
+		if f == "id" {
+			for _, v := range vals {
+				if id, ok := v.(int64); ok && t.rows[id] != nil {
+					c = append(c, id)
+				}
+			}
+		} else {
+			ix := t.indexOf(f)
+			if ix == nil || !indexable(vals) {
+				continue
+			}
+			for _, v := range vals {
+				c = append(c, ix[v]...)
+			}
+		}
+		if !found || len(c) < len(best) {
+			best, found = c, true
+		}
+	}
+	if found {
+		slices.Sort(best)
+		return slices.Compact(best)
+	}
+	for _, l := range leaves {
+		op, _ := l[1].(string)
+		if after, ok := l[2].(int64); ok && l[0] == "id" && (op == ">" || op == ">=") {
+			ids := t.ids()
+			i, _ := slices.BinarySearch(ids, after)
+			return ids[i:]
+		}
+	}
+	return t.ids()
+}
+
+// indexable says whether every value can be looked up in an index: a
+// value Go cannot use as a map key is compared by the domain instead.
+func indexable(vals []any) bool {
+	for _, v := range vals {
+		switch v.(type) {
+		case nil, string, bool, int64:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // normalize adds the implicit '&' between consecutive terms.

@@ -129,14 +129,13 @@ func (st *store) upsert(m *Model, xid string, dbid int64, vals map[string]any) (
 			st.delXID(xid)
 		}
 		st.seedXID(module, name, m.Name, ids[0])
-		r := st.tables["ir.model.data"].rows[st.xids[xid]]
-		r["noupdate"] = false
+		st.setField("ir.model.data", st.xids[xid], "noupdate", false)
 		if in, ok := inherits[m.Name]; ok {
 			// _inherits: the delegated parent gets an external id too.
 			pname := name + "_" + strings.ReplaceAll(in[0], ".", "_")
 			if _, taken := st.xids[xidKey(module, pname)]; !taken {
 				st.seedXID(module, pname, in[0], num(st.tables[m.Name].rows[ids[0]][in[1]]))
-				st.tables["ir.model.data"].rows[st.xids[xidKey(module, pname)]]["noupdate"] = false
+				st.setField("ir.model.data", st.xids[xidKey(module, pname)], "noupdate", false)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -157,29 +158,34 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 			fields = toStrings(fv)
 			off, lim = 2, 3
 		}
-		ids, err := st.search(m, dv)
+		var offset, limit int64
+		if o, ok := arg(args, kwargs, off, "offset"); ok {
+			offset, _ = o.(int64)
+		}
+		if l, ok := arg(args, kwargs, lim, "limit"); ok {
+			limit, _ = l.(int64)
+		}
+		counting, _ := kwargs["count"].(bool)
+		upTo := 0 // the search can stop at offset + limit matches
+		if method != "search_count" && !counting && limit > 0 {
+			upTo = int(max(offset, 0) + limit)
+		}
+		ids, err := st.search(m, dv, upTo)
 		if err != nil {
 			return nil, err
 		}
-		if method == "search_count" {
+		if method == "search_count" || counting {
 			return int64(len(ids)), nil
 		}
-		if c, _ := kwargs["count"].(bool); c {
-			return int64(len(ids)), nil
-		}
-		if o, ok := arg(args, kwargs, off, "offset"); ok {
-			if n, ok := o.(int64); ok && n > 0 {
-				if int(n) >= len(ids) {
-					ids = nil
-				} else {
-					ids = ids[n:]
-				}
+		if offset > 0 {
+			if int(offset) >= len(ids) {
+				ids = nil
+			} else {
+				ids = ids[offset:]
 			}
 		}
-		if l, ok := arg(args, kwargs, lim, "limit"); ok {
-			if n, ok := l.(int64); ok && n > 0 && int(n) < len(ids) {
-				ids = ids[:n]
-			}
+		if limit > 0 && int(limit) < len(ids) {
+			ids = ids[:limit]
 		}
 		if method == "search" {
 			out := make([]any, len(ids))
@@ -760,9 +766,15 @@ func (st *store) inverse(m *Model, fl *Field, id int64) []int64 {
 		return st.linesOf(id)
 	}
 	back := map[string]string{"field_id": "model_id", "child_ids": "parent_id", "invoice_line_ids": "move_id"}[fl.Name]
+	t := st.tables[fl.Relation]
+	if ix := t.indexOf(back); ix != nil {
+		out := slices.Clone(ix[id])
+		slices.Sort(out)
+		return out
+	}
 	var out []int64
-	for _, rid := range st.ids(fl.Relation) {
-		if st.tables[fl.Relation].rows[rid][back] == id {
+	for _, rid := range t.ids() {
+		if t.rows[rid][back] == id {
 			out = append(out, rid)
 		}
 	}

@@ -300,8 +300,7 @@ func (s *Server) SetFieldSize(model, name string, size int) {
 	m.Fields[name].Size = size
 	for id, r := range s.st.tables["ir.model.fields"].rows {
 		if r["model"] == model && r["name"] == name {
-			r["size"] = int64(size)
-			s.st.tables["ir.model.fields"].rows[id] = r
+			s.st.setField("ir.model.fields", id, "size", int64(size))
 		}
 	}
 }

@@ -2,7 +2,8 @@ package odootest
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,6 +15,134 @@ type table struct {
 	model *Model
 	rows  map[int64]Record
 	next  int64
+
+	// What makes a search on a school-sized store cost what it costs
+	// PostgreSQL, kept up to date by set and remove: the ids in order
+	// (valid unless unsorted), and hash indexes of the fields an equality
+	// leaf has asked for (value → ids, in no order). A field holding a
+	// value Odoo's equality does not compare as Go does (a float, a list)
+	// is not indexed.
+	sorted   []int64
+	unsorted bool
+	index    map[string]map[any][]int64
+	noIndex  map[string]bool
+}
+
+// set stores r as record id.
+func (t *table) set(id int64, r Record) {
+	old, had := t.rows[id]
+	t.rows[id] = r
+	if !had {
+		if n := len(t.sorted); !t.unsorted && (n == 0 || id > t.sorted[n-1]) {
+			t.sorted = append(t.sorted, id)
+		} else {
+			t.unsorted = true
+		}
+	}
+	for f, ix := range t.index {
+		k, ok := t.indexKey(f, r[f])
+		if had {
+			was, wasOK := t.indexKey(f, old[f])
+			if wasOK && ok && was == k {
+				continue
+			}
+			if wasOK {
+				ix[was] = dropID(ix[was], id)
+			}
+		}
+		if !ok {
+			t.dropIndex(f)
+			continue
+		}
+		ix[k] = append(ix[k], id)
+	}
+}
+
+// remove deletes record id.
+func (t *table) remove(id int64) {
+	old, had := t.rows[id]
+	if !had {
+		return
+	}
+	delete(t.rows, id)
+	t.unsorted = true
+	for f, ix := range t.index {
+		if k, ok := t.indexKey(f, old[f]); ok {
+			ix[k] = dropID(ix[k], id)
+		}
+	}
+}
+
+func dropID(ids []int64, id int64) []int64 {
+	for i, x := range ids {
+		if x == id {
+			ids[i] = ids[len(ids)-1]
+			return ids[:len(ids)-1]
+		}
+	}
+	return ids
+}
+
+func (t *table) dropIndex(f string) {
+	delete(t.index, f)
+	if t.noIndex == nil {
+		t.noIndex = map[string]bool{}
+	}
+	t.noIndex[f] = true
+}
+
+// indexKey is the key a stored value is indexed by: what the domain's
+// equality compares it as (a many2one's 0 is False).
+func (t *table) indexKey(f string, v any) (any, bool) {
+	switch x := v.(type) {
+	case nil, string, bool:
+		return v, true
+	case int64:
+		if fl := t.model.Fields[f]; x == 0 && fl != nil && fl.Type == "many2one" {
+			return false, true
+		}
+		return v, true
+	}
+	return nil, false
+}
+
+// indexOf is field f's index, built on first use; nil when f holds values
+// it cannot index.
+func (t *table) indexOf(f string) map[any][]int64 {
+	if ix, ok := t.index[f]; ok {
+		return ix
+	}
+	if t.noIndex[f] || t.model.Fields[f] == nil {
+		return nil
+	}
+	ix := map[any][]int64{}
+	for id, r := range t.rows {
+		k, ok := t.indexKey(f, r[f])
+		if !ok {
+			t.dropIndex(f)
+			return nil
+		}
+		ix[k] = append(ix[k], id)
+	}
+	if t.index == nil {
+		t.index = map[string]map[any][]int64{}
+	}
+	t.index[f] = ix
+	return ix
+}
+
+// ids are the table's ids in ascending order. The slice is the table's:
+// a caller does not change it, and may keep it while records come and go.
+func (t *table) ids() []int64 {
+	if t.unsorted || len(t.sorted) != len(t.rows) {
+		out := make([]int64, 0, len(t.rows))
+		for id := range t.rows {
+			out = append(out, id)
+		}
+		slices.Sort(out)
+		t.sorted, t.unsorted = out, false
+	}
+	return t.sorted
 }
 
 // store holds every model's records. Every execute_kw call runs in one
@@ -64,12 +193,12 @@ func (s *store) put(model string, r Record) {
 	t := s.tables[model]
 	id := r["id"].(int64)
 	old, had := t.rows[id]
-	t.rows[id] = r
+	t.set(id, r)
 	s.undo = append(s.undo, func() {
 		if had {
-			t.rows[id] = old
+			t.set(id, old)
 		} else {
-			delete(t.rows, id)
+			t.remove(id)
 		}
 	})
 	if model == "account.move.line" && (!had || num(old["move_id"]) != num(r["move_id"])) {
@@ -80,14 +209,21 @@ func (s *store) put(model string, r Record) {
 	}
 }
 
+// setField sets one field of a stored record.
+func (s *store) setField(model string, id int64, f string, v any) {
+	r := maps.Clone(s.tables[model].rows[id])
+	r[f] = v
+	s.put(model, r)
+}
+
 func (s *store) del(model string, id int64) {
 	t := s.tables[model]
 	old, had := t.rows[id]
 	if !had {
 		return
 	}
-	delete(t.rows, id)
-	s.undo = append(s.undo, func() { t.rows[id] = old })
+	t.remove(id)
+	s.undo = append(s.undo, func() { t.set(id, old) })
 	if model == "account.move.line" {
 		s.indexLine(old, false)
 	}
@@ -160,15 +296,9 @@ func (s *store) exists(model string, id int64) bool {
 	return ok
 }
 
-// ids returns a model's ids in ascending order.
+// ids returns a model's ids in ascending order (see table.ids).
 func (s *store) ids(model string) []int64 {
-	t := s.tables[model]
-	out := make([]int64, 0, len(t.rows))
-	for id := range t.rows {
-		out = append(out, id)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	return s.tables[model].ids()
 }
 
 func (s *store) displayName(model string, id int64) string {

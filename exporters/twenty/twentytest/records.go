@@ -594,8 +594,9 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, plural strin
 	}
 	after := r.URL.Query().Get("starting_after")
 	// totalCount counts every live record the filter matches, whatever
-	// the cursor: Twenty counts on the query before it applies the cursor
-	// (graphql-query-find-many-resolver.service.ts).
+	// the cursor: Twenty counts on a copy of the query made before the
+	// cursor joins the filter (engine/api/common/common-query-runners/
+	// common-find-many-query-runner.service.ts, aggregateQueryBuilder).
 	t := s.tables[o.NameSingular]
 	var keys []string
 	var out []map[string]any

@@ -1,0 +1,94 @@
+package odootest
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestSearchByIndexMatchesScan: a search narrowed by a field's index (or
+// by the ids a domain names, or by an id > n leaf) finds exactly what
+// reading every record finds, in the same order, through creates,
+// writes that move a record from one value to another, unlinks and a
+// call rolled back; a limit keeps the first matches.
+func TestSearchByIndexMatchesScan(t *testing.T) {
+	st := newStore(nil)
+	m := st.models["res.partner"]
+	call := func(method string, args ...any) any {
+		t.Helper()
+		st.begin()
+		v, err := st.execute("res.partner", method, args, map[string]any{})
+		require.NoError(t, err, method)
+		st.commit()
+		return v
+	}
+	parent := call("create", map[string]any{"name": "Clinic"}).(int64)
+	var vals []any
+	for i := range 300 {
+		v := map[string]any{"name": fmt.Sprintf("p%d", i%7), "ref": fmt.Sprintf("r%d", i)}
+		if i%3 == 0 {
+			v["parent_id"] = parent
+		}
+		vals = append(vals, v)
+	}
+	ids := call("create", vals).([]any)
+	domains := [][]any{
+		{[]any{"name", "=", "p3"}},
+		{[]any{"name", "in", []any{"p1", "p2", "nobody"}}},
+		{[]any{"ref", "=", "r10"}, []any{"name", "=", "p3"}},
+		{[]any{"parent_id", "=", false}},
+		{[]any{"parent_id", "=", parent}, []any{"name", "!=", "p0"}},
+		{[]any{"id", "in", []any{ids[5], ids[7], int64(999999)}}},
+		{[]any{"id", ">", ids[150]}, []any{"name", "=", "p4"}},
+		{[]any{"id", ">", ids[250]}},
+		{"|", []any{"name", "=", "p1"}, []any{"ref", "=", "r2"}},
+		{[]any{"name", "in", []any{}}},
+		{[]any{"name", "ilike", "P6"}},
+	}
+	scan := func(d []any) []int64 {
+		var out []int64
+		for _, id := range st.ids(m.Name) {
+			ok, _, err := st.evalDomain(m, st.tables[m.Name].rows[id], normalize(d))
+			require.NoError(t, err)
+			if ok {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, d := range domains {
+			got, err := st.search(m, d, 0)
+			require.NoError(t, err)
+			want := scan(d)
+			assert.Equal(t, want, got, "%s: %v", when, d)
+			first, err := st.search(m, d, 3)
+			require.NoError(t, err)
+			assert.Equal(t, want[:min(3, len(want))], first, "%s, limit 3: %v", when, d)
+		}
+	}
+	check("after the creates")
+	require.Contains(t, st.tables[m.Name].index, "name", "the name leaves went by the index")
+	require.Contains(t, st.tables[m.Name].index, "parent_id")
+
+	call("write", []any{ids[3], ids[10], ids[17]}, map[string]any{"name": "p4", "parent_id": false})
+	call("write", []any{ids[1]}, map[string]any{"parent_id": parent})
+	call("unlink", []any{ids[4], ids[11], ids[251]})
+	check("after writes and unlinks")
+
+	st.begin()
+	_, err := st.execute("res.partner", "write", []any{[]any{ids[20]}, map[string]any{"name": "p5"}}, map[string]any{})
+	require.NoError(t, err)
+	_, err = st.execute("res.partner", "create", []any{map[string]any{"name": "p3"}}, map[string]any{})
+	require.NoError(t, err)
+	_, err = st.execute("res.partner", "unlink", []any{[]any{ids[30]}}, map[string]any{})
+	require.NoError(t, err)
+	st.rollback()
+	check("after a rolled-back call")
+	got, err := st.search(m, []any{[]any{"name", "=", "p5"}}, 0)
+	require.NoError(t, err)
+	assert.NotContains(t, got, ids[20], "the rolled-back write left the index")
+}
