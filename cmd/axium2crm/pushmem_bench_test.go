@@ -123,6 +123,20 @@ func pushChild(b *testing.B, env []string, args ...string) (int64, time.Duration
 // success: 3, for a stage whose data tests may fail.
 func childCLI(b *testing.B, env []string, okCode int, args ...string) (int64, time.Duration, string) {
 	b.Helper()
+	r := childRun(b, env, okCode, args...)
+	return r.rss, r.took, r.out
+}
+
+// childRan is what a child command line took.
+type childRan struct {
+	rss  int64 // peak resident set, KiB
+	took time.Duration
+	cpu  time.Duration // user and system time
+	out  string
+}
+
+func childRun(b *testing.B, env []string, okCode int, args ...string) childRan {
+	b.Helper()
 	stats := filepath.Join(b.TempDir(), "memstats.json")
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), "AXIUM2CRM_TEST_AS_CLI=1", "AXIUM2CRM_GO_MEMSTATS="+stats), env...)
@@ -160,7 +174,7 @@ func childCLI(b *testing.B, env []string, okCode int, args ...string) (int64, ti
 	// carries the parent's high-water mark across the exec into it, so a
 	// parent that held more (the fixture's build, the test server) shows
 	// as the child's peak.
-	return ms.PeakRSS, took, out.String()
+	return childRan{rss: ms.PeakRSS, took: took, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), out: out.String()}
 }
 
 // goMemStats is the Go side of a child's memory at its peak.

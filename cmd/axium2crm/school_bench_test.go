@@ -2,15 +2,21 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
 	"github.com/axium2crm/axium2crm/exporters/twenty/twentytest"
+	"github.com/axium2crm/axium2crm/sql/snapshot"
 	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
@@ -21,10 +27,19 @@ import (
 // each stage's time grew against the patients (1.00 is linear; below is
 // better). The project's memory_limit, the process's budget (DuckDB gets
 // half), is AXIUM2CRM_BENCH_MEMORY (default 4GB, the project default:
-// DuckDB at 2 GB): a peak RSS above it is a stage the budget did not hold. The Twenty push goes to the in-process test server
-// without a rate limit, in its lean mode (every record checked, only what
-// later calls check kept; --force: the generated export's failing data
-// tests do not stop it); AXIUM2CRM_BENCH_PUSH=0 leaves it out.
+// DuckDB at 2 GB): a peak RSS above it is a stage the budget did not hold.
+//
+// Then each CRM is pushed to its in-process test server without a rate
+// limit (--force: the generated export's failing data tests do not stop
+// it) and verified three ways (--counts, --sample 1000, in full); the
+// Twenty server keeps its records compact (twentytest.Options.Compact) so
+// that a school's records fit in memory whole. The memory the test servers
+// hold is printed after each push (it is this process's, not the stage's).
+// Last comes a cutover delta: 1% of the patients change in a newer export,
+// which is loaded, run, diffed against the first run's snapshot, and
+// pushed to both CRMs. AXIUM2CRM_BENCH_PUSH=0 leaves out everything after
+// the exports; AXIUM2CRM_BENCH_ODOO=0 the Odoo push and verify;
+// AXIUM2CRM_BENCH_DELTA=0 the delta.
 //
 // Rows are the stage's input or output: the raw rows landed (generate,
 // load), the rows of the tables both CRMs' object plans push (run, test),
@@ -38,11 +53,15 @@ func BenchmarkSchool(b *testing.B) {
 		memory = v
 	}
 	push := os.Getenv("AXIUM2CRM_BENCH_PUSH") != "0"
+	pushOdoo := push && os.Getenv("AXIUM2CRM_BENCH_ODOO") != "0"
+	delta := push && os.Getenv("AXIUM2CRM_BENCH_DELTA") != "0"
 	type figure struct {
 		stage string
 		rows  int64
 		took  time.Duration
 		rss   int64 // KiB
+		held  int64 // bytes the test servers hold after the stage
+		cpu   time.Duration
 	}
 	var first []figure
 	firstN := 0
@@ -55,11 +74,18 @@ func BenchmarkSchool(b *testing.B) {
 				var figs []figure
 				stage := func(name string, rows func() int64, env []string, args ...string) {
 					// test exits 3 when a data test fails: a generated
-					// export carries the dirty rows axiUm exports have.
-					rss, took, _ := childCLI(b, env, 3, args...)
-					figs = append(figs, figure{stage: name, took: took, rss: rss, rows: rows()})
-					b.Logf("%d patients: %s done in %s, peak RSS %.0f MB", n, name, took.Round(time.Second), float64(rss)/1024)
+					// export carries the dirty rows axiUm exports have;
+					// verify exits 3 on a difference (the delta's
+					// records before they are pushed).
+					c := childRun(b, env, 3, args...)
+					figs = append(figs, figure{stage: name, took: c.took, rss: c.rss, cpu: c.cpu, rows: rows()})
+					b.Logf("%d patients: %s done in %s, peak RSS %.0f MB", n, name, c.took.Round(time.Second), float64(c.rss)/1024)
 				}
+				held := func() {
+					figs[len(figs)-1].held = heldBytes()
+					b.Logf("%d patients: the test servers hold %.0f MB", n, float64(figs[len(figs)-1].held)/(1<<20))
+				}
+				fixed := func(v int64) func() int64 { return func() int64 { return v } }
 				count := func(schemas ...string) func() int64 {
 					return func() int64 { return benchRows(b, mig, schemas...) }
 				}
@@ -73,21 +99,56 @@ func BenchmarkSchool(b *testing.B) {
 				stage("test", count("twenty", "odoo"), nil, "test", "--project", mig)
 				stage("export twenty", count("twenty"), nil, "export", "twenty", "--out", filepath.Join(dir, "twenty"), "--project", mig)
 				stage("export odoo", count("odoo"), nil, "export", "odoo", "--out", filepath.Join(dir, "odoo"), "--project", mig)
+				var twentyEnv, odooEnv []string
 				if push {
 					cliB(b, "map", "twenty", "--confirm", "--by", "bench", "--project", mig)
-					srv := twentytest.New(b, twentytest.Options{APIKey: cliSecret, RateLimit: -1, Lean: true})
-					stage("push twenty", count("twenty"), []string{"TWENTY_URL=" + srv.URL, "TWENTY_API_KEY=" + cliSecret},
-						"push", "twenty", "--force", "--project", mig)
+					srv := twentytest.New(b, twentytest.Options{APIKey: cliSecret, RateLimit: -1, Compact: true})
+					twentyEnv = []string{"TWENTY_URL=" + srv.URL, "TWENTY_API_KEY=" + cliSecret}
+					stage("push twenty", count("twenty"), twentyEnv, "push", "twenty", "--force", "--project", mig)
+					held()
+					stage("verify twenty counts", count("twenty"), twentyEnv, "verify", "twenty", "--counts", "--project", mig)
+					stage("verify twenty sample", fixed(1000), twentyEnv, "verify", "twenty", "--sample", "1000", "--project", mig)
+					stage("verify twenty", count("twenty"), twentyEnv, "verify", "twenty", "--project", mig)
+				}
+				if pushOdoo {
+					cliB(b, "map", "odoo", "--confirm", "--by", "bench", "--project", mig)
+					srv := odootest.New(odootest.Options{Password: cliSecret})
+					b.Cleanup(srv.Close)
+					odooEnv = []string{"ODOO_URL=" + srv.URL, "ODOO_DB=odoo", "ODOO_USER=admin", "ODOO_PASSWORD=" + cliSecret}
+					stage("push odoo", count("odoo"), odooEnv, "push", "odoo", "--force", "--project", mig)
+					held()
+					stage("verify odoo counts", count("odoo"), odooEnv, "verify", "odoo", "--counts", "--project", mig)
+					stage("verify odoo sample", fixed(1000), odooEnv, "verify", "odoo", "--sample", "1000", "--project", mig)
+					stage("verify odoo", count("odoo"), odooEnv, "verify", "odoo", "--project", mig)
+				}
+				if delta {
+					changed := deltaPatients(b, export, filepath.Join(dir, "delta"), 100)
+					b.Logf("%d patients: the delta changes %d patients", n, changed)
+					stage("load delta", fixed(changed), nil, "load", filepath.Join(dir, "delta"), "--project", mig)
+					stage("run delta", count("twenty", "odoo"), nil, "run", "--project", mig)
+					snaps := benchSnapshots(b, mig)
+					if len(snaps) < 2 {
+						b.Fatalf("two runs left %d snapshots", len(snaps))
+					}
+					stage("diff", count("twenty", "odoo"), nil, "diff", snaps[len(snaps)-2], snaps[len(snaps)-1], "--project", mig)
+					stage("push twenty delta", count("twenty"), twentyEnv, "push", "twenty", "--force", "--project", mig)
+					if pushOdoo {
+						stage("push odoo delta", count("odoo"), odooEnv, "push", "odoo", "--force", "--project", mig)
+					}
 				}
 				var sb strings.Builder
-				fmt.Fprintf(&sb, "%d patients, memory_limit %s:\n%-14s %12s %10s %12s %10s", n, memory, "stage", "rows", "time", "rows/s", "peak RSS")
+				fmt.Fprintf(&sb, "%d patients, memory_limit %s:\n%-21s %12s %10s %12s %10s %10s %10s", n, memory, "stage", "rows", "time", "rows/s", "peak RSS", "CLI CPU", "servers")
 				if first != nil {
 					fmt.Fprintf(&sb, " growth vs %d patients", firstN)
 				}
 				sb.WriteString("\n")
 				for i, f := range figs {
-					fmt.Fprintf(&sb, "%-14s %12d %10s %12.0f %7.0f MB", f.stage, f.rows, f.took.Round(100*time.Millisecond),
-						float64(f.rows)/f.took.Seconds(), float64(f.rss)/1024)
+					srvMB := ""
+					if f.held > 0 {
+						srvMB = fmt.Sprintf("%.0f MB", float64(f.held)/(1<<20))
+					}
+					fmt.Fprintf(&sb, "%-21s %12d %10s %12.0f %7.0f MB %10s %10s", f.stage, f.rows, f.took.Round(100*time.Millisecond),
+						float64(f.rows)/f.took.Seconds(), float64(f.rss)/1024, f.cpu.Round(100*time.Millisecond), srvMB)
 					if first != nil && i < len(first) {
 						// Time per patient now against time per patient
 						// at the first size: 1.00 is linear.
@@ -144,4 +205,92 @@ func benchRows(b *testing.B, project string, schemas ...string) int64 {
 		}
 	}
 	return total
+}
+
+// heldBytes is the Go heap this process holds after a collection: the test
+// servers' stores, between stages.
+func heldBytes() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse)
+}
+
+// deltaPatients writes a newer export of the patients into dir: every
+// every-th patient moved to another city, with a later modification date.
+// It returns how many changed.
+func deltaPatients(b *testing.B, export, dir string, every int) int64 {
+	b.Helper()
+	in, err := os.Open(filepath.Join(export, "patient.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(dir, "patient.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, w := csv.NewReader(in), csv.NewWriter(out)
+	head, err := r.Read()
+	if err != nil {
+		b.Fatal(err)
+	}
+	col := func(name string) int {
+		i := slices.Index(head, name)
+		if i < 0 {
+			b.Fatalf("patient.csv has no %s column", name)
+		}
+		return i
+	}
+	city, modified := col("City"), col("ModifiedDate")
+	if err := w.Write(head); err != nil {
+		b.Fatal(err)
+	}
+	var changed int64
+	for i := 0; ; i++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i%every == 0 {
+			rec[city], rec[modified] = "Cutover City", "12/01/2026 09:00:00"
+			changed++
+		}
+		if err := w.Write(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return changed
+}
+
+// benchSnapshots are the ids of a project's snapshots, oldest first.
+func benchSnapshots(b *testing.B, project string) []string {
+	b.Helper()
+	wh, err := warehouse.Open(context.Background(), warehouse.Options{Path: filepath.Join(project, warehouse.FileName), ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer wh.Close()
+	list, err := snapshot.List(context.Background(), wh.DB())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []string
+	for _, s := range list {
+		ids = append(ids, strconv.FormatInt(s.ID, 10))
+	}
+	return ids
 }
