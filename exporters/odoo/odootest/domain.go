@@ -40,7 +40,7 @@ func (st *store) search(m *Model, dv any, limit int) ([]int64, error) {
 	t := st.tables[m.Name]
 	var out []int64
 	for _, id := range st.candidates(t, d) {
-		ok, _, err := st.evalDomain(m, t.rows[id], d)
+		ok, _, err := st.evalDomain(m, t.row(id), d)
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +87,7 @@ func (st *store) candidates(t *table, d []any) []int64 {
 		var c []int64
 		if f == "id" {
 			for _, v := range vals {
-				if id, ok := v.(int64); ok && t.rows[id] != nil {
+				if id, ok := v.(int64); ok && t.has(id) {
 					c = append(c, id)
 				}
 			}

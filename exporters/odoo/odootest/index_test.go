@@ -14,7 +14,13 @@ import (
 // writes that move a record from one value to another, unlinks and a
 // call rolled back; a limit keeps the first matches.
 func TestSearchByIndexMatchesScan(t *testing.T) {
-	st := newStore(nil)
+	for _, compact := range []bool{false, true} {
+		t.Run(fmt.Sprintf("compact=%v", compact), func(t *testing.T) { searchByIndexMatchesScan(t, compact) })
+	}
+}
+
+func searchByIndexMatchesScan(t *testing.T, compact bool) {
+	st := newStore(nil, compact)
 	m := st.models["res.partner"]
 	call := func(method string, args ...any) any {
 		t.Helper()
@@ -50,7 +56,7 @@ func TestSearchByIndexMatchesScan(t *testing.T) {
 	scan := func(d []any) []int64 {
 		var out []int64
 		for _, id := range st.ids(m.Name) {
-			ok, _, err := st.evalDomain(m, st.tables[m.Name].rows[id], normalize(d))
+			ok, _, err := st.evalDomain(m, st.tables[m.Name].row(id), normalize(d))
 			require.NoError(t, err)
 			if ok {
 				out = append(out, id)

@@ -134,7 +134,7 @@ func (st *store) upsert(m *Model, xid string, dbid int64, vals map[string]any) (
 			// _inherits: the delegated parent gets an external id too.
 			pname := name + "_" + strings.ReplaceAll(in[0], ".", "_")
 			if _, taken := st.xids[xidKey(module, pname)]; !taken {
-				st.seedXID(module, pname, in[0], num(st.tables[m.Name].rows[ids[0]][in[1]]))
+				st.seedXID(module, pname, in[0], num(st.tables[m.Name].row(ids[0])[in[1]]))
 				st.setField("ir.model.data", st.xids[xidKey(module, pname)], "noupdate", false)
 			}
 		}

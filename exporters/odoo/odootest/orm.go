@@ -243,7 +243,7 @@ func (st *store) checkAccess(m *Model, method string) error {
 		perm = "perm_read"
 	}
 	var mid int64
-	for _, r := range st.tables["ir.model"].rows {
+	for _, r := range st.all("ir.model") {
 		if r["model"] == m.Name {
 			mid = r["id"].(int64)
 		}
@@ -255,7 +255,7 @@ func (st *store) checkAccess(m *Model, method string) error {
 		return accessError("You are not allowed to create '%s' (%s) records.\n\nThis operation is allowed for the following groups:\n\t- User types/Internal User\n\nContact your administrator to request access if necessary.", m.Description, m.Name)
 	}
 	_, _, guser := st.lookupXIDModel("base.group_user")
-	for _, r := range st.tables["ir.model.access"].rows {
+	for _, r := range st.all("ir.model.access") {
 		if r["model_id"] == mid && r["active"] != false && r[perm] == true && (r["group_id"] == false || r["group_id"] == guser) {
 			return nil
 		}
@@ -551,7 +551,7 @@ func (st *store) impliedGroups(v any) []int64 {
 		}
 		seen[id] = true
 		out = append(out, id)
-		if g, ok := st.tables["res.groups"].rows[id]; ok {
+		if g, ok := st.tables["res.groups"].lookup(id); ok {
 			implied, _ := g["implied_ids"].([]int64)
 			for _, x := range implied {
 				add(x)
@@ -625,7 +625,7 @@ func (st *store) create(m *Model, list []any) ([]int64, error) {
 
 func (st *store) write(m *Model, ids []int64, vals map[string]any) error {
 	for _, id := range ids {
-		old, ok := st.tables[m.Name].rows[id]
+		old, ok := st.tables[m.Name].lookup(id)
 		if !ok {
 			return missingError(m.Name, id)
 		}
@@ -674,7 +674,7 @@ func (st *store) unlink(m *Model, ids []int64) error {
 			return missingError(m.Name, id)
 		}
 		if m.Name == "ir.model.data" {
-			r := st.tables[m.Name].rows[id]
+			r := st.tables[m.Name].row(id)
 			st.delXID(xidKey(r["module"].(string), r["name"].(string)))
 		}
 		if err := st.dropSchema(m, id); err != nil {
@@ -683,7 +683,7 @@ func (st *store) unlink(m *Model, ids []int64) error {
 		parent := int64(0)
 		in, hasParent := inherits[m.Name]
 		if hasParent && m.Name != "res.users" { // Odoo keeps a deleted user's partner
-			parent = num(st.tables[m.Name].rows[id][in[1]])
+			parent = num(st.tables[m.Name].row(id)[in[1]])
 		}
 		st.del(m.Name, id)
 		if m.Name == "account.move" {
@@ -699,8 +699,13 @@ func (st *store) unlink(m *Model, ids []int64) error {
 			}
 		}
 		// Odoo removes the external ids of deleted records.
-		for _, xr := range st.tables["ir.model.data"].rows {
-			if xr["model"] == m.Name && xr["res_id"] == id {
+		xt := st.tables["ir.model.data"]
+		named := xt.ids()
+		if ix := xt.indexOf("res_id"); ix != nil {
+			named = slices.Clone(ix[id])
+		}
+		for _, xid := range named {
+			if xr := xt.row(xid); xr != nil && xr["model"] == m.Name && xr["res_id"] == id {
 				st.delXID(xidKey(xr["module"].(string), xr["name"].(string)))
 				st.del("ir.model.data", xr["id"].(int64))
 			}
@@ -723,7 +728,7 @@ func (st *store) read(m *Model, ids []int64, fields []string) ([]any, error) {
 	}
 	out := make([]any, 0, len(ids))
 	for _, id := range ids {
-		r := st.tables[m.Name].rows[id]
+		r := st.tables[m.Name].row(id)
 		o := map[string]any{"id": id}
 		for _, f := range fields {
 			fl := m.Fields[f]
@@ -761,7 +766,7 @@ func (st *store) read(m *Model, ids []int64, fields []string) ([]any, error) {
 func (st *store) inverse(m *Model, fl *Field, id int64) []int64 {
 	if journalModels[m.Name] && fl.Name == "line_ids" {
 		if m.Name == "account.payment" {
-			id = num(st.tables[m.Name].rows[id]["move_id"])
+			id = num(st.tables[m.Name].row(id)["move_id"])
 		}
 		return st.linesOf(id)
 	}
@@ -774,7 +779,7 @@ func (st *store) inverse(m *Model, fl *Field, id int64) []int64 {
 	}
 	var out []int64
 	for _, rid := range t.ids() {
-		if t.rows[rid][back] == id {
+		if t.row(rid)[back] == id {
 			out = append(out, rid)
 		}
 	}
@@ -796,7 +801,7 @@ func (st *store) beforeCreate(m *Model, r Record) error {
 		}
 	case "ir.model.fields":
 		mid, _ := r["model_id"].(int64)
-		mr := st.tables["ir.model"].rows[mid]
+		mr := st.tables["ir.model"].row(mid)
 		r["model"] = mr["model"]
 		name, _ := r["name"].(string)
 		if r["state"] == "manual" && !strings.HasPrefix(name, "x_") {
@@ -897,7 +902,7 @@ func (st *store) afterCreate(m *Model, r Record) error {
 	case "calendar.event":
 		return st.recur(m, r)
 	case "ir.model.access":
-		if mr, ok := st.tables["ir.model"].rows[num(r["model_id"])]; ok {
+		if mr, ok := st.tables["ir.model"].lookup(num(r["model_id"])); ok {
 			st.setStale(mr["model"].(string), true)
 		}
 	case "ir.model":
@@ -919,7 +924,7 @@ func (st *store) afterCreate(m *Model, r Record) error {
 		st.putFieldRow(mid, nm, xname, "manual")
 	case "ir.model.fields":
 		st.clearStale()
-		mr := st.tables["ir.model"].rows[r["model_id"].(int64)]
+		mr := st.tables["ir.model"].row(r["model_id"].(int64))
 		tm := st.models[mr["model"].(string)]
 		fl := &Field{Name: r["name"].(string), Type: r["ttype"].(string), Required: r["required"] == true,
 			Description: fmt.Sprint(r["field_description"]), Custom: r["state"] == "manual", Size: int(num(r["size"]))}
@@ -936,7 +941,7 @@ func (st *store) afterCreate(m *Model, r Record) error {
 			fl.Selection = opts
 			st.putSelectionRows(r["id"].(int64), opts)
 		}
-		if fl.Required && len(st.tables[tm.Name].rows) > 0 {
+		if fl.Required && st.tables[tm.Name].len() > 0 {
 			return userError("Unable to set field %s as required: records without a value exist.", fl.Name)
 		}
 		st.addField(tm, fl)
@@ -946,7 +951,7 @@ func (st *store) afterCreate(m *Model, r Record) error {
 				if _, has := um.Fields[fl.Name]; !has {
 					uf := *fl
 					st.addField(um, &uf)
-					for _, ir := range st.tables["ir.model"].rows {
+					for _, ir := range st.all("ir.model") {
 						if ir["model"] == "res.users" {
 							st.putFieldRow(ir["id"].(int64), um, &uf, "manual")
 						}
@@ -955,7 +960,7 @@ func (st *store) afterCreate(m *Model, r Record) error {
 			}
 		}
 		for _, rid := range st.ids(tm.Name) {
-			old := st.tables[tm.Name].rows[rid]
+			old := st.tables[tm.Name].row(rid)
 			nr := Record{}
 			for k, v := range old {
 				nr[k] = v
@@ -1058,7 +1063,7 @@ func (st *store) dropSchema(m *Model, id int64) error {
 	case selectionModel:
 		return st.dropSelection(id)
 	case "ir.model.fields":
-		r := st.tables[m.Name].rows[id]
+		r := st.tables[m.Name].row(id)
 		if r["state"] != "manual" {
 			return userError("This column contains module data and cannot be removed!")
 		}
@@ -1074,7 +1079,7 @@ func (st *store) dropSchema(m *Model, id int64) error {
 			}
 		}
 		if model == "res.partner" {
-			for _, fr := range st.tables["ir.model.fields"].rows {
+			for _, fr := range st.all("ir.model.fields") {
 				if fr["model"] == "res.users" && fr["name"] == name && fr["id"] != id {
 					st.dropFieldSelections(fr["id"].(int64))
 					st.del("ir.model.fields", fr["id"].(int64))
@@ -1082,13 +1087,13 @@ func (st *store) dropSchema(m *Model, id int64) error {
 			}
 		}
 	case "ir.model":
-		r := st.tables[m.Name].rows[id]
+		r := st.tables[m.Name].row(id)
 		if r["state"] != "manual" {
 			return userError("Model %s cannot be removed: it is not a custom model", r["model"])
 		}
 		name, _ := r["model"].(string)
 		for _, k := range []string{"ir.model.fields", "ir.model.access"} {
-			for _, fr := range st.tables[k].rows {
+			for _, fr := range st.all(k) {
 				if num(fr["model_id"]) == id {
 					if k == "ir.model.fields" {
 						st.dropFieldSelections(fr["id"].(int64))
@@ -1101,7 +1106,7 @@ func (st *store) dropSchema(m *Model, id int64) error {
 		delete(st.models, name)
 		delete(st.tables, name)
 		st.undo = append(st.undo, func() { st.models[name] = om; st.tables[name] = ot })
-		for _, xr := range st.tables["ir.model.data"].rows {
+		for _, xr := range st.all("ir.model.data") {
 			if xr["model"] == name {
 				st.delXID(xidKey(xr["module"].(string), xr["name"].(string)))
 				st.del("ir.model.data", xr["id"].(int64))
@@ -1130,7 +1135,7 @@ func (st *store) recur(m *Model, r Record) error {
 	rec["id"] = rid
 	st.put("calendar.recurrence", rec)
 	base := Record{}
-	for k, v := range st.tables[m.Name].rows[r["id"].(int64)] {
+	for k, v := range st.tables[m.Name].row(r["id"].(int64)) {
 		base[k] = v
 	}
 	base["recurrence_id"] = rid

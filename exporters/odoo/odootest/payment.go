@@ -1,6 +1,7 @@
 package odootest
 
 import (
+	"maps"
 	"math"
 	"sort"
 )
@@ -62,9 +63,10 @@ func takeLines(m *Model, vals map[string]any) ([]map[string]any, bool, error) {
 func (st *store) journalItems(m *Model, id int64, lines []map[string]any, given bool) error {
 	move := id
 	if m.Name == "account.payment" {
-		r := st.tables[m.Name].rows[id]
+		r := maps.Clone(st.tables[m.Name].row(id))
 		move = num(r["move_id"])
 		st.paymentFields(r)
+		st.put(m.Name, r)
 		if !given {
 			lines = st.paymentLines(r)
 		}
@@ -80,7 +82,7 @@ func (st *store) journalItems(m *Model, id int64, lines []map[string]any, given 
 		if err != nil {
 			return err
 		}
-		l := st.tables["account.move.line"].rows[made[0]]
+		l := st.tables["account.move.line"].row(made[0])
 		debit += flt(l["debit"])
 		credit += flt(l["credit"])
 	}
@@ -102,10 +104,10 @@ func flt(v any) float64 {
 
 // paymentFields sets what Odoo computes on a new payment.
 func (st *store) paymentFields(r Record) {
-	company := st.tables["res.company"].rows[st.firstID("res.company")]
+	company := st.tables["res.company"].row(st.firstID("res.company"))
 	var journal Record
 	for _, jid := range st.ids("account.journal") {
-		if j := st.tables["account.journal"].rows[jid]; j["type"] == "bank" {
+		if j := st.tables["account.journal"].row(jid); j["type"] == "bank" {
 			journal = j
 			break
 		}
@@ -126,7 +128,7 @@ func (st *store) paymentFields(r Record) {
 // receivable is a partner's receivable account: its own, else the
 // company's default (Odoo's ir.property).
 func (st *store) receivable(partner int64) int64 {
-	if p, ok := st.tables["res.partner"].rows[partner]; ok && num(p["property_account_receivable_id"]) != 0 {
+	if p, ok := st.tables["res.partner"].lookup(partner); ok && num(p["property_account_receivable_id"]) != 0 {
 		return num(p["property_account_receivable_id"])
 	}
 	return st.defaultReceivable

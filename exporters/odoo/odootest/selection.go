@@ -43,7 +43,7 @@ func (st *store) fieldOf(row Record) (*Model, *Field) {
 // selectionRows are the options of field fieldID as records, in Odoo's order.
 func (st *store) selectionRows(fieldID int64) []Record {
 	var out []Record
-	for _, r := range st.tables[selectionModel].rows {
+	for _, r := range st.all(selectionModel) {
 		if num(r["field_id"]) == fieldID {
 			out = append(out, r)
 		}
@@ -70,7 +70,7 @@ func (st *store) putSelectionRows(fieldID int64, opts [][2]string) {
 // ir.model.fields row the selection text Odoo computes from them. A field
 // res.users inherits from res.partner follows the partner's.
 func (st *store) syncSelection(fieldID int64) {
-	row, ok := st.tables["ir.model.fields"].rows[fieldID]
+	row, ok := st.tables["ir.model.fields"].lookup(fieldID)
 	if !ok {
 		return
 	}
@@ -120,7 +120,7 @@ func pySelection(opts [][2]string) string {
 // selection field, and the value is new to it.
 func (st *store) beforeSelectionCreate(r Record) error {
 	fid := num(r["field_id"])
-	row, ok := st.tables["ir.model.fields"].rows[fid]
+	row, ok := st.tables["ir.model.fields"].lookup(fid)
 	if !ok {
 		return missingError("ir.model.fields", fid)
 	}
@@ -141,9 +141,9 @@ func (st *store) beforeSelectionCreate(r Record) error {
 // dropSelection removes an option: refused on a base field; on a manual
 // field that is not required the records holding the value lose it.
 func (st *store) dropSelection(id int64) error {
-	r := st.tables[selectionModel].rows[id]
+	r := st.tables[selectionModel].row(id)
 	fid := num(r["field_id"])
-	row := st.tables["ir.model.fields"].rows[fid]
+	row := st.tables["ir.model.fields"].row(fid)
 	if row["state"] != "manual" {
 		return baseFieldError()
 	}
@@ -163,7 +163,7 @@ func (st *store) dropSelection(id int64) error {
 // clearValue sets field name to False on the records of m holding v.
 func (st *store) clearValue(m *Model, name string, v any) {
 	for _, rid := range st.ids(m.Name) {
-		old := st.tables[m.Name].rows[rid]
+		old := st.tables[m.Name].row(rid)
 		if old[name] != v {
 			continue
 		}
@@ -181,9 +181,9 @@ func (st *store) clearValue(m *Model, name string, v any) {
 func (st *store) afterSelectionWrite(old, r Record) {
 	fid := num(r["field_id"])
 	if old["value"] != r["value"] {
-		if m, fl := st.fieldOf(st.tables["ir.model.fields"].rows[fid]); fl != nil {
+		if m, fl := st.fieldOf(st.tables["ir.model.fields"].row(fid)); fl != nil {
 			for _, rid := range st.ids(m.Name) {
-				rec := st.tables[m.Name].rows[rid]
+				rec := st.tables[m.Name].row(rid)
 				if rec[fl.Name] == old["value"] {
 					nr := Record{}
 					for k, x := range rec {
@@ -207,7 +207,7 @@ func (st *store) writeFieldDef(id int64, old Record, vals map[string]any) error 
 	if old["state"] != "manual" {
 		return baseFieldError()
 	}
-	row := st.tables["ir.model.fields"].rows[id]
+	row := st.tables["ir.model.fields"].row(id)
 	m, fl := st.fieldOf(row)
 	if fl == nil {
 		return nil
@@ -298,9 +298,9 @@ func (s *Server) SetFieldSize(model, name string, size int) {
 		return
 	}
 	m.Fields[name].Size = size
-	for id, r := range s.st.tables["ir.model.fields"].rows {
+	for _, r := range s.st.all("ir.model.fields") {
 		if r["model"] == model && r["name"] == name {
-			s.st.setField("ir.model.fields", id, "size", int64(size))
+			s.st.setField("ir.model.fields", r["id"].(int64), "size", int64(size))
 		}
 	}
 }

@@ -33,6 +33,10 @@ type Options struct {
 	// Modules installed; nil means base, contacts, crm, calendar, account
 	// and their dependencies.
 	Modules []string
+	// Compact keeps each record encoded rather than as a map (compact.go),
+	// about a fifth of the memory: for pushes of a school's size. Answers
+	// are the same.
+	Compact bool
 }
 
 // Call is one request the server received.
@@ -96,7 +100,7 @@ func New(opts Options) *Server {
 		opts.Password = "admin"
 	}
 	s := &Server{opts: opts}
-	s.st = newStore(opts.Modules)
+	s.st = newStore(opts.Modules, opts.Compact)
 	s.uid = 2
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /xmlrpc/2/{service}", s.handleXML)
@@ -147,7 +151,7 @@ func (s *Server) Records(model string) []Record {
 	var out []Record
 	for _, id := range s.st.ids(model) {
 		r := Record{}
-		for k, v := range t.rows[id] {
+		for k, v := range t.row(id) {
 			r[k] = v
 		}
 		out = append(out, r)
@@ -160,7 +164,7 @@ func (s *Server) Count(model string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if t := s.st.tables[model]; t != nil {
-		return len(t.rows)
+		return t.len()
 	}
 	return 0
 }
@@ -516,8 +520,11 @@ func (s *Server) passwordOK(pw string) bool {
 	return pw != "" && ((s.opts.Password != "" && pw == s.opts.Password) || (s.opts.APIKey != "" && pw == s.opts.APIKey))
 }
 
-func newStore(modules []string) *store {
+func newStore(modules []string, compact bool) *store {
 	st := &store{models: map[string]*Model{}, tables: map[string]*table{}, xids: map[string]int64{}, installed: map[string]bool{}, staleACL: map[string]bool{}}
+	if compact {
+		st.codec = newCodec()
+	}
 	if modules == nil {
 		modules = standardModules
 	}
@@ -536,7 +543,7 @@ func newStore(modules []string) *store {
 			m.Fields[d.name] = fl
 		}
 		st.models[m.Name] = m
-		st.tables[m.Name] = &table{model: m, rows: map[int64]Record{}}
+		st.tables[m.Name] = st.newTable(m)
 	}
 	// The reflection of models and fields, as ir.model / ir.model.fields rows.
 	names := make([]string, 0, len(st.models))

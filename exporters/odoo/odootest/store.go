@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/axium2crm/axium2crm/exporters/exportertest/arena"
 )
 
 // Record is one stored record: field name → value as Odoo holds it.
@@ -13,8 +15,14 @@ type Record map[string]any
 
 type table struct {
 	model *Model
-	rows  map[int64]Record
+	rows  map[int64]Record // a plain table's records
 	next  int64
+
+	// A compact table's (codec set): records encoded (compact.go), where
+	// each one's encoding starts.
+	codec  *codec
+	at     map[int64]uint64
+	chunks arena.Chunks
 
 	// What makes a search on a school-sized store cost what it costs
 	// PostgreSQL, kept up to date by set and remove: the ids in order
@@ -30,8 +38,12 @@ type table struct {
 
 // set stores r as record id.
 func (t *table) set(id int64, r Record) {
-	old, had := t.rows[id]
-	t.rows[id] = r
+	old, had := t.lookup(id)
+	if t.codec == nil {
+		t.rows[id] = r
+	} else {
+		t.store(id, r)
+	}
 	if !had {
 		if n := len(t.sorted); !t.unsorted && (n == 0 || id > t.sorted[n-1]) {
 			t.sorted = append(t.sorted, id)
@@ -60,11 +72,12 @@ func (t *table) set(id int64, r Record) {
 
 // remove deletes record id.
 func (t *table) remove(id int64) {
-	old, had := t.rows[id]
+	old, had := t.lookup(id)
 	if !had {
 		return
 	}
 	delete(t.rows, id)
+	delete(t.at, id)
 	t.unsorted = true
 	for f, ix := range t.index {
 		if k, ok := t.indexKey(f, old[f]); ok {
@@ -116,13 +129,17 @@ func (t *table) indexOf(f string) map[any][]int64 {
 		return nil
 	}
 	ix := map[any][]int64{}
-	for id, r := range t.rows {
+	indexable := true
+	t.each(func(id int64, r Record) bool {
 		k, ok := t.indexKey(f, r[f])
-		if !ok {
-			t.dropIndex(f)
-			return nil
+		if indexable = ok; ok {
+			ix[k] = append(ix[k], id)
 		}
-		ix[k] = append(ix[k], id)
+		return ok
+	})
+	if !indexable {
+		t.dropIndex(f)
+		return nil
 	}
 	if t.index == nil {
 		t.index = map[string]map[any][]int64{}
@@ -134,9 +151,12 @@ func (t *table) indexOf(f string) map[any][]int64 {
 // ids are the table's ids in ascending order. The slice is the table's:
 // a caller does not change it, and may keep it while records come and go.
 func (t *table) ids() []int64 {
-	if t.unsorted || len(t.sorted) != len(t.rows) {
-		out := make([]int64, 0, len(t.rows))
+	if t.unsorted || len(t.sorted) != t.len() {
+		out := make([]int64, 0, t.len())
 		for id := range t.rows {
+			out = append(out, id)
+		}
+		for id := range t.at {
 			out = append(out, id)
 		}
 		slices.Sort(out)
@@ -148,6 +168,7 @@ func (t *table) ids() []int64 {
 // store holds every model's records. Every execute_kw call runs in one
 // transaction: a failure undoes all its changes, as Odoo's cursor does.
 type store struct {
+	codec     *codec // set when tables are compact (Options.Compact)
 	models    map[string]*Model
 	tables    map[string]*table
 	xids      map[string]int64 // "module.name" → ir.model.data id
@@ -192,7 +213,7 @@ func (s *store) model(name string) (*Model, bool) {
 func (s *store) put(model string, r Record) {
 	t := s.tables[model]
 	id := r["id"].(int64)
-	old, had := t.rows[id]
+	old, had := t.lookup(id)
 	t.set(id, r)
 	s.undo = append(s.undo, func() {
 		if had {
@@ -211,14 +232,14 @@ func (s *store) put(model string, r Record) {
 
 // setField sets one field of a stored record.
 func (s *store) setField(model string, id int64, f string, v any) {
-	r := maps.Clone(s.tables[model].rows[id])
+	r := maps.Clone(s.tables[model].row(id))
 	r[f] = v
 	s.put(model, r)
 }
 
 func (s *store) del(model string, id int64) {
 	t := s.tables[model]
-	old, had := t.rows[id]
+	old, had := t.lookup(id)
 	if !had {
 		return
 	}
@@ -244,7 +265,7 @@ func (s *store) newID(model string) int64 {
 func (s *store) addModel(m *Model) {
 	s.models[m.Name] = m
 	if s.tables[m.Name] == nil {
-		s.tables[m.Name] = &table{model: m, rows: map[int64]Record{}}
+		s.tables[m.Name] = s.newTable(m)
 	}
 	name := m.Name
 	s.undo = append(s.undo, func() { delete(s.models, name); delete(s.tables, name) })
@@ -283,17 +304,33 @@ func (s *store) lookupXID(xid string) (string, int64, bool) {
 	if !ok {
 		return "", 0, false
 	}
-	r := s.tables["ir.model.data"].rows[id]
+	r := s.tables["ir.model.data"].row(id)
 	return r["model"].(string), r["res_id"].(int64), true
 }
 
 func (s *store) exists(model string, id int64) bool {
 	t := s.tables[model]
-	if t == nil {
-		return false
+	return t != nil && t.has(id)
+}
+
+// all is every record of a model, in id order: a snapshot the caller may
+// change the store under.
+func (s *store) all(model string) []Record {
+	t := s.tables[model]
+	out := make([]Record, 0, t.len())
+	t.each(func(_ int64, r Record) bool {
+		out = append(out, r)
+		return true
+	})
+	return out
+}
+
+// newTable is an empty table of model m, compact when the store is.
+func (s *store) newTable(m *Model) *table {
+	if s.codec != nil {
+		return &table{model: m, codec: s.codec, at: map[int64]uint64{}}
 	}
-	_, ok := t.rows[id]
-	return ok
+	return &table{model: m, rows: map[int64]Record{}}
 }
 
 // ids returns a model's ids in ascending order (see table.ids).
@@ -302,7 +339,7 @@ func (s *store) ids(model string) []int64 {
 }
 
 func (s *store) displayName(model string, id int64) string {
-	r := s.tables[model].rows[id]
+	r := s.tables[model].row(id)
 	for _, k := range []string{"name", "x_name", "login"} {
 		if v, ok := r[k].(string); ok {
 			return v

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/axium2crm/axium2crm/exporters/exportertest/arena"
 )
 
 // codec encodes a record for a compact table: field names by a number the
@@ -14,12 +16,9 @@ import (
 // timestamps and dates as numbers, whole numbers as varints. A record
 // decodes to what a JSON round trip of it gives (numbers as float64,
 // lists as []any), which is what every answer of the server sends.
-type codec struct {
-	ids   map[string]uint64
-	names []string
-}
+type codec struct{ names arena.Names }
 
-func newCodec() *codec { return &codec{ids: map[string]uint64{}} }
+func newCodec() *codec { return &codec{} }
 
 const (
 	tagNil byte = iota
@@ -60,13 +59,7 @@ func (c *codec) appendMap(b []byte, m map[string]any) []byte {
 	b = append(b, tagMap)
 	b = binary.AppendUvarint(b, uint64(len(m)))
 	for k, v := range m {
-		id, ok := c.ids[k]
-		if !ok {
-			id = uint64(len(c.names))
-			c.ids[k] = id
-			c.names = append(c.names, k)
-		}
-		b = binary.AppendUvarint(b, id)
+		b = binary.AppendUvarint(b, c.names.ID(k))
 		b = c.appendValue(b, v)
 	}
 	return b
@@ -174,7 +167,7 @@ func (c *codec) value(b []byte) (any, int) {
 			used += w
 			v, vw := c.value(b[used-1:])
 			used += vw
-			m[c.names[id]] = v
+			m[c.names.Name(id)] = v
 		}
 		return m, used
 	case tagList:

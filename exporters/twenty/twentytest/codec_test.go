@@ -87,7 +87,7 @@ func TestCompactTable(t *testing.T) {
 	var tail []string
 	compact.after(co[10], func(id string) bool { tail = append(tail, id); return len(tail) < 5 })
 	assert.Equal(t, co[11:16], tail, "a cursor starts after its id")
-	assert.Greater(t, len(compact.chunks), 2, "the records span chunks")
+	assert.Greater(t, compact.chunks.Len(), 2, "the records span chunks")
 	for _, id := range co {
 		p, _ := plain.get(id)
 		c, _ := compact.get(id)

@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"github.com/google/uuid"
+
+	"github.com/axium2crm/axium2crm/exporters/exportertest/arena"
 )
 
 // table holds one object's records. Without Options.Compact they are the
@@ -24,7 +26,7 @@ type table struct {
 	compact bool
 	codec   *codec
 	at      map[[16]byte]uint64 // id → where its encoding starts
-	chunks  [][]byte
+	chunks  arena.Chunks
 
 	// ids in order, rebuilt when an id came or went since the last list.
 	order    []string
@@ -37,13 +39,6 @@ type table struct {
 	// value; nil until a write needs it.
 	uniq map[string]map[string][]string
 }
-
-// A table's chunks of encoded records start small and double up to
-// maxChunk; a record's place is its chunk's index << 32 | its offset there.
-const (
-	minChunk = 64 << 10
-	maxChunk = 32 << 20
-)
 
 func (s *Server) newTable(o *Object) *table {
 	t := &table{obj: o, compact: s.opt.Compact, codec: s.codec}
@@ -101,8 +96,7 @@ func (t *table) get(id string) (map[string]any, bool) {
 }
 
 func (t *table) decodeAt(off uint64) map[string]any {
-	c := t.chunks[off>>32]
-	rec, _ := t.codec.decode(c[off&(1<<32-1):])
+	rec, _ := t.codec.decode(t.chunks.At(off))
 	return rec
 }
 
@@ -140,17 +134,7 @@ func (t *table) put(id string, rec map[string]any) {
 		panic("twentytest: a compact store keeps UUID ids only: " + id)
 	}
 	enc := t.codec.encode(rec)
-	last := len(t.chunks) - 1
-	if last < 0 || len(t.chunks[last])+len(enc) > cap(t.chunks[last]) {
-		size := minChunk
-		if last >= 0 {
-			size = min(2*cap(t.chunks[last]), maxChunk)
-		}
-		t.chunks = append(t.chunks, make([]byte, 0, max(size, len(enc))))
-		last++
-	}
-	t.at[k] = uint64(last)<<32 | uint64(len(t.chunks[last]))
-	t.chunks[last] = append(t.chunks[last], enc...)
+	t.at[k] = t.chunks.Add(enc)
 }
 
 // del removes the record with id. A compact table leaves its encoding in

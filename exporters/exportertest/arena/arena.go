@@ -1,0 +1,59 @@
+// Package arena holds what the in-process CRM test servers share to keep
+// a school's records compact: append-only chunks of encoded records found
+// by an offset, and field names numbered once.
+package arena
+
+// A Chunks' chunks start small and double up to maxChunk; an offset is
+// its chunk's index << 32 | the offset in that chunk.
+const (
+	minChunk = 64 << 10
+	maxChunk = 32 << 20
+)
+
+// Chunks holds encoded records.
+type Chunks struct{ chunks [][]byte }
+
+// Add keeps enc and returns where it starts.
+func (c *Chunks) Add(enc []byte) uint64 {
+	last := len(c.chunks) - 1
+	if last < 0 || len(c.chunks[last])+len(enc) > cap(c.chunks[last]) {
+		size := minChunk
+		if last >= 0 {
+			size = min(2*cap(c.chunks[last]), maxChunk)
+		}
+		c.chunks = append(c.chunks, make([]byte, 0, max(size, len(enc))))
+		last++
+	}
+	off := uint64(last)<<32 | uint64(len(c.chunks[last]))
+	c.chunks[last] = append(c.chunks[last], enc...)
+	return off
+}
+
+// At is the bytes from off to the end of its chunk.
+func (c *Chunks) At(off uint64) []byte { return c.chunks[off>>32][off&(1<<32-1):] }
+
+// Len is the number of chunks.
+func (c *Chunks) Len() int { return len(c.chunks) }
+
+// Names numbers field names.
+type Names struct {
+	ids   map[string]uint64
+	names []string
+}
+
+// ID is name's number, given on first use.
+func (n *Names) ID(name string) uint64 {
+	if n.ids == nil {
+		n.ids = map[string]uint64{}
+	}
+	id, ok := n.ids[name]
+	if !ok {
+		id = uint64(len(n.names))
+		n.ids[name] = id
+		n.names = append(n.names, name)
+	}
+	return id
+}
+
+// Name is the name numbered id.
+func (n *Names) Name(id uint64) string { return n.names[id] }

@@ -1,0 +1,196 @@
+package odootest
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/axium2crm/axium2crm/exporters/exportertest/arena"
+)
+
+// A compact table (Options.Compact) keeps each record encoded in
+// append-only chunks instead of as a map: a map of a few dozen fields
+// costs some 4 KB a record, too much for a school's five million records
+// per 100,000 patients. A record decodes to the values it was stored with,
+// of the same Go types (int64, float64, string, bool, nil, []int64 and
+// lists and maps of them).
+
+// codec numbers field names once per store.
+type codec struct{ names arena.Names }
+
+func newCodec() *codec { return &codec{} }
+
+const (
+	cNil byte = iota
+	cFalse
+	cTrue
+	cInt
+	cFloat
+	cString
+	cIDs  // []int64
+	cList // []any
+	cMap  // map[string]any
+	cRecord
+)
+
+func (c *codec) encode(r Record) []byte {
+	body := c.appendMap(make([]byte, 0, 128), r)
+	out := binary.AppendUvarint(make([]byte, 0, len(body)+binary.MaxVarintLen64), uint64(len(body)))
+	return append(out, body...)
+}
+
+func (c *codec) decode(b []byte) Record {
+	n, w := binary.Uvarint(b)
+	m, _ := c.readMap(b[w : w+int(n)])
+	return m
+}
+
+func (c *codec) appendMap(b []byte, m map[string]any) []byte {
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	for k, v := range m {
+		b = binary.AppendUvarint(b, c.names.ID(k))
+		b = c.appendValue(b, v)
+	}
+	return b
+}
+
+func (c *codec) appendValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, cNil)
+	case bool:
+		if x {
+			return append(b, cTrue)
+		}
+		return append(b, cFalse)
+	case int64:
+		return binary.AppendVarint(append(b, cInt), x)
+	case float64:
+		return binary.LittleEndian.AppendUint64(append(b, cFloat), math.Float64bits(x))
+	case string:
+		b = binary.AppendUvarint(append(b, cString), uint64(len(x)))
+		return append(b, x...)
+	case []int64:
+		b = binary.AppendUvarint(append(b, cIDs), uint64(len(x)))
+		for _, i := range x {
+			b = binary.AppendVarint(b, i)
+		}
+		return b
+	case []any:
+		b = binary.AppendUvarint(append(b, cList), uint64(len(x)))
+		for _, e := range x {
+			b = c.appendValue(b, e)
+		}
+		return b
+	case Record:
+		return c.appendMap(append(b, cRecord), x)
+	case map[string]any:
+		return c.appendMap(append(b, cMap), x)
+	}
+	panic(fmt.Sprintf("odootest: a compact table cannot keep a %T", v))
+}
+
+func (c *codec) readMap(b []byte) (Record, int) {
+	n, used := binary.Uvarint(b)
+	m := make(Record, n)
+	for range n {
+		id, w := binary.Uvarint(b[used:])
+		used += w
+		v, vw := c.value(b[used:])
+		used += vw
+		m[c.names.Name(id)] = v
+	}
+	return m, used
+}
+
+func (c *codec) value(b []byte) (any, int) {
+	switch b[0] {
+	case cNil:
+		return nil, 1
+	case cFalse:
+		return false, 1
+	case cTrue:
+		return true, 1
+	case cInt:
+		i, w := binary.Varint(b[1:])
+		return i, 1 + w
+	case cFloat:
+		return math.Float64frombits(binary.LittleEndian.Uint64(b[1:])), 9
+	case cString:
+		n, w := binary.Uvarint(b[1:])
+		return string(b[1+w : 1+w+int(n)]), 1 + w + int(n)
+	case cIDs:
+		l, w := readList(b[1:], binary.Varint)
+		return l, 1 + w
+	case cList:
+		l, w := readList(b[1:], c.value)
+		return l, 1 + w
+	case cMap:
+		m, w := c.readMap(b[1:])
+		return map[string]any(m), 1 + w
+	case cRecord:
+		m, w := c.readMap(b[1:])
+		return m, 1 + w
+	}
+	panic("odootest: corrupt compact record")
+}
+
+// readList reads a count, then that many values with read.
+func readList[T any](b []byte, read func([]byte) (T, int)) ([]T, int) {
+	n, used := binary.Uvarint(b)
+	out := make([]T, n)
+	for i := range out {
+		x, w := read(b[used:])
+		out[i] = x
+		used += w
+	}
+	return out, used
+}
+
+func (t *table) store(id int64, r Record) { t.at[id] = t.chunks.Add(t.codec.encode(r)) }
+
+// lookup is record id: a compact table's is decoded for the caller, a
+// plain table's is the stored map, which a caller does not change (put a
+// changed copy instead).
+func (t *table) lookup(id int64) (Record, bool) {
+	if t.codec == nil {
+		r, ok := t.rows[id]
+		return r, ok
+	}
+	off, ok := t.at[id]
+	if !ok {
+		return nil, false
+	}
+	return t.codec.decode(t.chunks.At(off)), true
+}
+
+// row is record id, nil when there is none.
+func (t *table) row(id int64) Record {
+	r, _ := t.lookup(id)
+	return r
+}
+
+func (t *table) has(id int64) bool {
+	if t.codec == nil {
+		_, ok := t.rows[id]
+		return ok
+	}
+	_, ok := t.at[id]
+	return ok
+}
+
+func (t *table) len() int {
+	if t.codec == nil {
+		return len(t.rows)
+	}
+	return len(t.at)
+}
+
+// each calls fn with every record in id order until fn answers false.
+func (t *table) each(fn func(id int64, r Record) bool) {
+	for _, id := range t.ids() {
+		if !fn(id, t.row(id)) {
+			return
+		}
+	}
+}
