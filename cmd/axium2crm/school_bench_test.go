@@ -100,27 +100,27 @@ func BenchmarkSchool(b *testing.B) {
 				stage("test", count("twenty", "odoo"), nil, "test", "--project", mig)
 				stage("export twenty", count("twenty"), nil, "export", "twenty", "--out", filepath.Join(dir, "twenty"), "--project", mig)
 				stage("export odoo", count("odoo"), nil, "export", "odoo", "--out", filepath.Join(dir, "odoo"), "--project", mig)
+				// pushVerify confirms a CRM's map, pushes to its server and
+				// verifies three ways.
+				pushVerify := func(crm string, env []string) {
+					cliB(b, "map", crm, "--confirm", "--by", "bench", "--project", mig)
+					stage("push "+crm, count(crm), env, "push", crm, "--force", "--project", mig)
+					held()
+					stage("verify "+crm+" counts", count(crm), env, "verify", crm, "--counts", "--project", mig)
+					stage("verify "+crm+" sample", fixed(1000), env, "verify", crm, "--sample", "1000", "--project", mig)
+					stage("verify "+crm, count(crm), env, "verify", crm, "--project", mig)
+				}
 				var twentyEnv, odooEnv []string
 				if pushTwenty {
-					cliB(b, "map", "twenty", "--confirm", "--by", "bench", "--project", mig)
 					srv := twentytest.New(b, twentytest.Options{APIKey: cliSecret, RateLimit: -1, Compact: true})
 					twentyEnv = []string{"TWENTY_URL=" + srv.URL, "TWENTY_API_KEY=" + cliSecret}
-					stage("push twenty", count("twenty"), twentyEnv, "push", "twenty", "--force", "--project", mig)
-					held()
-					stage("verify twenty counts", count("twenty"), twentyEnv, "verify", "twenty", "--counts", "--project", mig)
-					stage("verify twenty sample", fixed(1000), twentyEnv, "verify", "twenty", "--sample", "1000", "--project", mig)
-					stage("verify twenty", count("twenty"), twentyEnv, "verify", "twenty", "--project", mig)
+					pushVerify("twenty", twentyEnv)
 				}
 				if pushOdoo {
-					cliB(b, "map", "odoo", "--confirm", "--by", "bench", "--project", mig)
 					srv := odootest.New(odootest.Options{Password: cliSecret, Compact: true})
 					b.Cleanup(srv.Close)
 					odooEnv = []string{"ODOO_URL=" + srv.URL, "ODOO_DB=odoo", "ODOO_USER=admin", "ODOO_PASSWORD=" + cliSecret}
-					stage("push odoo", count("odoo"), odooEnv, "push", "odoo", "--force", "--project", mig)
-					held()
-					stage("verify odoo counts", count("odoo"), odooEnv, "verify", "odoo", "--counts", "--project", mig)
-					stage("verify odoo sample", fixed(1000), odooEnv, "verify", "odoo", "--sample", "1000", "--project", mig)
-					stage("verify odoo", count("odoo"), odooEnv, "verify", "odoo", "--project", mig)
+					pushVerify("odoo", odooEnv)
 				}
 				if delta {
 					changed := deltaPatients(b, export, filepath.Join(dir, "delta"), 100)

@@ -3,6 +3,8 @@
 // by an offset, and field names numbered once.
 package arena
 
+import "encoding/binary"
+
 // A Chunks' chunks start small and double up to maxChunk; an offset is
 // its chunk's index << 32 | the offset in that chunk.
 const (
@@ -57,3 +59,42 @@ func (n *Names) ID(name string) uint64 {
 
 // Name is the name numbered id.
 func (n *Names) Name(id uint64) string { return n.names[id] }
+
+// AppendMap appends m's size, then each field as its name's number and
+// its value as val appends it.
+func (n *Names) AppendMap(b []byte, m map[string]any, val func([]byte, any) []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	for k, v := range m {
+		b = binary.AppendUvarint(b, n.ID(k))
+		b = val(b, v)
+	}
+	return b
+}
+
+// ReadMap reads what AppendMap wrote, each value with val, and says how
+// many bytes it took.
+func (n *Names) ReadMap(b []byte, val func([]byte) (any, int)) (map[string]any, int) {
+	size, used := binary.Uvarint(b)
+	m := make(map[string]any, size)
+	for range size {
+		id, w := binary.Uvarint(b[used:])
+		used += w
+		v, vw := val(b[used:])
+		used += vw
+		m[n.Name(id)] = v
+	}
+	return m, used
+}
+
+// Frame is body after its length: one record as Chunks keeps it.
+func Frame(body []byte) []byte {
+	out := binary.AppendUvarint(make([]byte, 0, len(body)+binary.MaxVarintLen64), uint64(len(body)))
+	return append(out, body...)
+}
+
+// Unframe is the body of the record that starts b, and the bytes the
+// record takes.
+func Unframe(b []byte) ([]byte, int) {
+	n, w := binary.Uvarint(b)
+	return b[w : w+int(n)], w + int(n)
+}

@@ -34,24 +34,13 @@ const (
 )
 
 func (c *codec) encode(r Record) []byte {
-	body := c.appendMap(make([]byte, 0, 128), r)
-	out := binary.AppendUvarint(make([]byte, 0, len(body)+binary.MaxVarintLen64), uint64(len(body)))
-	return append(out, body...)
+	return arena.Frame(c.names.AppendMap(make([]byte, 0, 128), r, c.appendValue))
 }
 
 func (c *codec) decode(b []byte) Record {
-	n, w := binary.Uvarint(b)
-	m, _ := c.readMap(b[w : w+int(n)])
+	body, _ := arena.Unframe(b)
+	m, _ := c.names.ReadMap(body, c.value)
 	return m
-}
-
-func (c *codec) appendMap(b []byte, m map[string]any) []byte {
-	b = binary.AppendUvarint(b, uint64(len(m)))
-	for k, v := range m {
-		b = binary.AppendUvarint(b, c.names.ID(k))
-		b = c.appendValue(b, v)
-	}
-	return b
 }
 
 func (c *codec) appendValue(b []byte, v any) []byte {
@@ -83,24 +72,11 @@ func (c *codec) appendValue(b []byte, v any) []byte {
 		}
 		return b
 	case Record:
-		return c.appendMap(append(b, cRecord), x)
+		return c.names.AppendMap(append(b, cRecord), x, c.appendValue)
 	case map[string]any:
-		return c.appendMap(append(b, cMap), x)
+		return c.names.AppendMap(append(b, cMap), x, c.appendValue)
 	}
 	panic(fmt.Sprintf("odootest: a compact table cannot keep a %T", v))
-}
-
-func (c *codec) readMap(b []byte) (Record, int) {
-	n, used := binary.Uvarint(b)
-	m := make(Record, n)
-	for range n {
-		id, w := binary.Uvarint(b[used:])
-		used += w
-		v, vw := c.value(b[used:])
-		used += vw
-		m[c.names.Name(id)] = v
-	}
-	return m, used
 }
 
 func (c *codec) value(b []byte) (any, int) {
@@ -126,11 +102,11 @@ func (c *codec) value(b []byte) (any, int) {
 		l, w := readList(b[1:], c.value)
 		return l, 1 + w
 	case cMap:
-		m, w := c.readMap(b[1:])
-		return map[string]any(m), 1 + w
-	case cRecord:
-		m, w := c.readMap(b[1:])
+		m, w := c.names.ReadMap(b[1:], c.value)
 		return m, 1 + w
+	case cRecord:
+		m, w := c.names.ReadMap(b[1:], c.value)
+		return Record(m), 1 + w
 	}
 	panic("odootest: corrupt compact record")
 }

@@ -41,28 +41,15 @@ const (
 )
 
 func (c *codec) encode(rec map[string]any) []byte {
-	body := c.appendMap(make([]byte, 0, 256), rec)
-	out := binary.AppendUvarint(make([]byte, 0, len(body)+binary.MaxVarintLen64), uint64(len(body)))
-	return append(out, body...)
+	return arena.Frame(c.appendValue(make([]byte, 0, 256), rec))
 }
 
 // decode reads one record from the start of b.
 func (c *codec) decode(b []byte) (map[string]any, int) {
-	n, w := binary.Uvarint(b)
-	body := b[w : w+int(n)]
+	body, n := arena.Unframe(b)
 	v, _ := c.value(body)
 	m, _ := v.(map[string]any)
-	return m, w + int(n)
-}
-
-func (c *codec) appendMap(b []byte, m map[string]any) []byte {
-	b = append(b, tagMap)
-	b = binary.AppendUvarint(b, uint64(len(m)))
-	for k, v := range m {
-		b = binary.AppendUvarint(b, c.names.ID(k))
-		b = c.appendValue(b, v)
-	}
-	return b
+	return m, n
 }
 
 func (c *codec) appendValue(b []byte, v any) []byte {
@@ -89,7 +76,7 @@ func (c *codec) appendValue(b []byte, v any) []byte {
 	case int64:
 		return appendFloat(b, float64(x))
 	case map[string]any:
-		return c.appendMap(b, x)
+		return c.names.AppendMap(append(b, tagMap), x, c.appendValue)
 	case []any:
 		b = append(b, tagList)
 		b = binary.AppendUvarint(b, uint64(len(x)))
@@ -159,17 +146,8 @@ func (c *codec) value(b []byte) (any, int) {
 	case tagFloat:
 		return math.Float64frombits(binary.LittleEndian.Uint64(b)), 9
 	case tagMap:
-		n, w := binary.Uvarint(b)
-		used := 1 + w
-		m := make(map[string]any, n)
-		for range n {
-			id, w := binary.Uvarint(b[used-1:])
-			used += w
-			v, vw := c.value(b[used-1:])
-			used += vw
-			m[c.names.Name(id)] = v
-		}
-		return m, used
+		m, w := c.names.ReadMap(b, c.value)
+		return m, 1 + w
 	case tagList:
 		n, w := binary.Uvarint(b)
 		used := 1 + w
