@@ -24,17 +24,20 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"text/template"
 	"time"
 
 	"github.com/axium2crm/axium2crm/sql/warehouse"
+	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
 //go:embed queries/*.sql
@@ -241,8 +244,8 @@ func (r *Run) Close(ctx context.Context, status, message string) error {
 	return nil
 }
 
-// Log writes entries in one statement: pending entries before their write
-// is sent, the others once the destination answered.
+// Log writes entries in one transaction: pending entries before their
+// write is sent, the others once the destination answered.
 func (r *Run) Log(ctx context.Context, entries []Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -250,49 +253,77 @@ func (r *Run) Log(ctx context.Context, entries []Entry) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now().UTC()
-	rows := make([]logRow, len(entries))
-	for i, e := range entries {
+	for _, e := range entries {
 		if err := checkAction(e.Action); err != nil {
 			return err
 		}
-		rows[i] = logRow{Object: e.Object, Table: e.Table, SourceKey: strPtr(e.SourceKey), DestID: e.DestID,
-			Action: e.Action, Reason: strPtr(e.Reason), PayloadHash: strPtr(e.PayloadHash), PreImage: strPtr(e.PreImage)}
-		if e.DestDBID != 0 {
-			id := e.DestDBID
-			rows[i].DestDBID = &id
-		}
-	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		return fmt.Errorf("audit: encode %d entries: %w", len(entries), err)
 	}
 	write := logWrites.Add(1)
 	crashPoint("log-before", write)
-	if _, err := r.db.ExecContext(ctx, query("log_entries"), r.ID, r.Destination, now, string(b)); err != nil {
+	if err := r.append(ctx, now, entries); err != nil {
 		return fmt.Errorf("audit: log %d entries: %w", len(entries), err)
 	}
 	crashPoint("log-after", write)
 	return nil
 }
 
-// logRow is an entry as the log_entries statement reads it.
-type logRow struct {
-	Object      string  `json:"object"`
-	Table       string  `json:"table_name"`
-	SourceKey   *string `json:"source_key"`
-	DestID      string  `json:"dest_id"`
-	DestDBID    *int64  `json:"dest_db_id"`
-	Action      string  `json:"action"`
-	Reason      *string `json:"reason"`
-	PayloadHash *string `json:"payload_hash"`
-	PreImage    *string `json:"pre_image"`
+// append writes entries through DuckDB's appender, one transaction for
+// all of them (a failed append leaves nothing of the batch): a third of
+// the cost per entry of one INSERT reading them from a JSON parameter,
+// which made the log most of a push's CPU. The table has no DECIMAL
+// column, the type the driver's appender writes wrongly.
+func (r *Run) append(ctx context.Context, now time.Time, entries []Entry) error {
+	conn, err := r.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// The appender flushes what it holds even when a row fails; the
+	// transaction around it is what makes the batch all or nothing.
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	err = conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppender(dc.(driver.Conn), "", "meta", "push_record")
+		if err != nil {
+			return err
+		}
+		row := make([]driver.Value, 12)
+		for _, e := range entries {
+			row[0], row[1], row[2], row[3] = r.ID, text(r.Destination), text(e.Object), text(e.Table)
+			row[4], row[5], row[6] = nullStr(e.SourceKey), text(e.DestID), nil
+			if e.DestDBID != 0 {
+				row[6] = e.DestDBID
+			}
+			row[7], row[8], row[9], row[10], row[11] = e.Action, nullStr(e.Reason), nullStr(e.PayloadHash), nullStr(e.PreImage), now
+			if err := app.AppendRow(row...); err != nil {
+				return errors.Join(err, app.Close())
+			}
+		}
+		return app.Close()
+	})
+	if err != nil {
+		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return errors.Join(err, rerr)
+	}
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return errors.Join(err, rerr)
+	}
+	return nil
 }
 
-func strPtr(s string) *string {
+// text is a text column's value, never invalid UTF-8 (a server's message
+// may hold any bytes; DuckDB's VARCHAR must not): replaced as
+// encoding/json would.
+func text(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// nullStr is text, NULL for empty.
+func nullStr(s string) driver.Value {
 	if s == "" {
 		return nil
 	}
-	return &s
+	return text(s)
 }
 
 func checkAction(a string) error {
@@ -657,8 +688,14 @@ func Hash(payload any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("audit: hash payload: %w", err)
 	}
+	return HashJSON(b), nil
+}
+
+// HashJSON is Hash of a payload already encoded by encoding/json, for a
+// caller that sends those very bytes.
+func HashJSON(b []byte) string {
 	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:]), nil
+	return hex.EncodeToString(s[:])
 }
 
 func nullIf(s string) any {

@@ -145,7 +145,13 @@ func TestLogKeepsValuesExactly(t *testing.T) {
 		{Object: "res.partner", Table: "odoo.t", SourceKey: "k|1", DestID: "axium.p_1", DestDBID: 42, Action: audit.Update,
 			Reason: "it's \"quoted\"", PayloadHash: "h", PreImage: pre},
 		{Object: "res.partner", Table: "odoo.t", DestID: "axium.p_2", Action: audit.Create},
+		// A server's message with bytes that are not UTF-8 is kept as
+		// encoding/json would keep it; DuckDB's text must be UTF-8.
+		{Object: "res.partner", Table: "odoo.t", DestID: "axium.p_3", Action: audit.Fail, Reason: "bad \xff byte"},
 	}))
+	var bad string
+	require.NoError(t, db.QueryRow(`SELECT reason FROM meta.push_record WHERE dest_id = 'axium.p_3'`).Scan(&bad))
+	assert.Equal(t, "bad \uFFFD byte", bad)
 	var key, reason, got string
 	var dbid int64
 	require.NoError(t, db.QueryRow(`SELECT source_key, dest_db_id, reason, pre_image FROM meta.push_record WHERE dest_id = 'axium.p_1'`).

@@ -107,18 +107,6 @@ WHERE p.run_id = ? AND p.action IN ('create', 'update', 'pending')
 GROUP BY 1
 {{end}}
 
-{{define "log_entries"}}
--- One statement for many entries, all in one JSON parameter: DuckDB parses
--- and plans a short statement once instead of one with a dozen parameters
--- per row, which made the log the push's largest CPU cost.
-INSERT INTO meta.push_record (run_id, destination, object, table_name, source_key, dest_id, dest_db_id, action, reason, payload_hash, pre_image, logged_at)
-SELECT ?, ?, e.object, e.table_name, e.source_key, e.dest_id, e.dest_db_id, e.action, e.reason, e.payload_hash, e.pre_image, ?
-FROM (
-    SELECT unnest(from_json(CAST(? AS JSON),
-        '[{"object":"VARCHAR","table_name":"VARCHAR","source_key":"VARCHAR","dest_id":"VARCHAR","dest_db_id":"BIGINT","action":"VARCHAR","reason":"VARCHAR","payload_hash":"VARCHAR","pre_image":"VARCHAR"}]')) AS e
-)
-{{end}}
-
 {{define "unsettled"}}
 -- Pending entries of a run (written before their record's write was sent)
 -- that no later entry of the run settled: the run stopped between the
