@@ -378,7 +378,7 @@ func (c *Client) Upsert(ctx context.Context, plural string, records []Record) (B
 
 func (c *Client) upsertBisect(ctx context.Context, plural string, recs []Record, res *BatchResult) error {
 	res.Calls++
-	err := c.upsertOnce(ctx, plural, recs)
+	err := c.upsertOnce(ctx, plural, recs, nil)
 	var rf *exporters.Refused
 	if !errors.As(err, &rf) {
 		if err == nil {
@@ -404,11 +404,14 @@ func (c *Client) upsertBisect(ctx context.Context, plural string, recs []Record,
 // upsertOnce sends one batch upsert. A batch Twenty refused for a record's
 // fault (a value it does not take) is an *exporters.Refused: which record
 // is at fault is found by splitting the batch. A 404 on the batch route, or
-// an answer naming records that were not sent, stops the run.
-func (c *Client) upsertOnce(ctx context.Context, plural string, recs []Record) error {
-	body, err := json.Marshal(recs)
-	if err != nil {
-		return fmt.Errorf("twenty: encode %s: %w", plural, err)
+// an answer naming records that were not sent, stops the run. body, when
+// not nil, is recs as encoding/json encodes them (the bytes hashed).
+func (c *Client) upsertOnce(ctx context.Context, plural string, recs []Record, body []byte) error {
+	if body == nil {
+		var err error
+		if body, err = json.Marshal(recs); err != nil {
+			return fmt.Errorf("twenty: encode %s: %w", plural, err)
+		}
 	}
 	answer, err := c.do(ctx, http.MethodPost, "/rest/batch/"+url.PathEscape(plural)+"?upsert=true", body, "application/json")
 	if err == nil {

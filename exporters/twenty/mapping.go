@@ -33,6 +33,9 @@ type Row struct {
 	Payload Record
 	// Meta holds the "_"-prefixed columns, which are never sent.
 	Meta map[string]any
+	// encoded is Payload as sent and hashed, where the push encoded it
+	// once for both (nil for an attachment, whose upload changes it).
+	encoded json.RawMessage
 }
 
 // Mapper turns warehouse rows into Twenty payloads.

@@ -319,9 +319,15 @@ func (a *adapter) Decode(i int, cts []*sql.ColumnType, vals []any) (*exporters.I
 		it.Action, it.Reason = audit.Fail, "no id"
 		return it, nil
 	}
-	if it.Hash, err = payloadHash(r, o.NameSingular == "attachment"); err != nil {
+	if o.NameSingular == "attachment" {
+		it.Hash, err = payloadHash(r, true)
 		return it, err
 	}
+	// Encoded once: the bytes hashed are the bytes sent.
+	if r.encoded, err = json.Marshal(r.Payload); err != nil {
+		return it, fmt.Errorf("twenty: encode %s %s: %w", o.NamePlural, r.ID, err)
+	}
+	it.Hash, it.Data = audit.HashJSON(r.encoded), r
 	return it, nil
 }
 
@@ -430,11 +436,24 @@ func (a *adapter) Upload(ctx context.Context, b exporters.Batch) (int, error) {
 func (a *adapter) Write(ctx context.Context, b exporters.Batch) (exporters.WriteResult, error) {
 	res := exporters.WriteResult{Done: map[string]int64{}}
 	recs := make([]Record, len(b.Items))
+	body := []byte{'['}
 	for j, it := range b.Items {
-		recs[j] = row(it).Payload
+		r := row(it)
+		recs[j] = r.Payload
+		if body != nil && r.encoded != nil {
+			if j > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, r.encoded...)
+		} else {
+			body = nil
+		}
+	}
+	if body != nil {
+		body = append(body, ']')
 	}
 	res.Calls = 1
-	if err := a.c.upsertOnce(ctx, a.plan.Objects[b.Object].NamePlural, recs); err != nil {
+	if err := a.c.upsertOnce(ctx, a.plan.Objects[b.Object].NamePlural, recs, body); err != nil {
 		return res, err
 	}
 	for _, it := range b.Items {
