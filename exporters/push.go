@@ -821,20 +821,61 @@ func (r *objectRun) page(pg page) error {
 		e.opt.Progress(fmt.Sprintf("pushing %s from %s (%d sent so far)", o.Name, o.Qualified(), r.sent))
 	}
 	r.sent += len(send)
+	// A page's batches are prepared together, so that their pending
+	// entries reach the log in one commit rather than one a batch: a
+	// commit's fixed cost was most of the log's. Each still holds a slot
+	// of e.ahead from its preparation to its answer; the page's loop is
+	// the only one taking slots, and a group never wants more than half
+	// of them, so the slots it waits for belong to batches already sent.
+	group := max(1, cap(e.ahead)/2)
+	var batches []Batch
 	for start := 0; start < len(send); start += e.opt.BatchSize {
-		select {
-		case e.ahead <- struct{}{}:
-		case <-e.ctx.Done():
-			return context.Cause(e.ctx)
-		}
-		b := Batch{Object: r.i, Items: send[start:min(start+e.opt.BatchSize, len(send))], Foreign: r.foreign}
-		n := len(b.Items)
-		b, err := e.prepare(b)
-		if err != nil {
-			<-e.ahead
+		batches = append(batches, Batch{Object: r.i, Items: send[start:min(start+e.opt.BatchSize, len(send))], Foreign: r.foreign})
+	}
+	for len(batches) > 0 {
+		n := min(group, len(batches))
+		if err := r.sendGroup(batches[:n]); err != nil {
 			return err
 		}
-		e.tr.answered(r.i, n-len(b.Items)) // refused before the write
+		batches = batches[n:]
+	}
+	return nil
+}
+
+// sendGroup takes a slot for each batch, prepares them, and submits them.
+func (r *objectRun) sendGroup(batches []Batch) error {
+	e := r.e
+	held := 0
+	release := func() {
+		for ; held > 0; held-- {
+			<-e.ahead
+		}
+	}
+	for range batches {
+		select {
+		case e.ahead <- struct{}{}:
+			held++
+		case <-e.ctx.Done():
+			release()
+			return context.Cause(e.ctx)
+		}
+	}
+	sizes := make([]int, len(batches))
+	for j := range batches {
+		sizes[j] = len(batches[j].Items)
+	}
+	batches, err := e.prepare(batches)
+	if err != nil {
+		release()
+		return err
+	}
+	for j, b := range batches {
+		if b, err = e.upload(b); err != nil {
+			release()
+			return err
+		}
+		e.tr.answered(r.i, sizes[j]-len(b.Items)) // refused before the write
+		held--
 		e.submit(r.cur, func(ctx context.Context) error {
 			err := e.write(ctx, b)
 			e.tr.answered(b.Object, len(b.Items))
@@ -844,58 +885,68 @@ func (r *objectRun) page(pg page) error {
 	return nil
 }
 
-// prepare has the adapter read the destination for the batch, then logs
-// its records as pending, with the values an update replaces, before the
-// write can happen (the write may land and the process die before its
-// answer is logged), then has the adapter upload the batch's files.
-func (e *engine) prepare(b Batch) (Batch, error) {
-	o := e.objects[b.Object]
-	if !o.CreatedNow {
-		reads, err := e.a.Prepare(e.ctx, b)
-		e.addCalls(b.Object, 0, reads)
-		if err != nil {
-			return b, err
-		}
-	}
+// prepare has the adapter read the destination for each batch, then logs
+// their records as pending, with the values an update replaces, before
+// any write can happen (a write may land and the process die before its
+// answer is logged), in one commit.
+func (e *engine) prepare(batches []Batch) ([]Batch, error) {
 	var failed, pend []audit.Entry
-	keep := b.Items[:0:0]
-	for _, it := range b.Items {
-		if it.Action == audit.Fail {
-			failed = append(failed, e.failed(b.Object, it))
-			continue
+	for j, b := range batches {
+		o := e.objects[b.Object]
+		if !o.CreatedNow {
+			reads, err := e.a.Prepare(e.ctx, b)
+			e.addCalls(b.Object, 0, reads)
+			if err != nil {
+				return batches, err
+			}
 		}
-		keep = append(keep, it)
-		p := e.entry(o, it, audit.Pending)
-		p.Reason = "sent; not yet answered"
-		if it.Action == audit.Update {
-			p.PreImage = it.Pre
-		}
-		pend = append(pend, p)
-	}
-	b.Items = keep
-	if err := e.w.Log(failed); err != nil {
-		return b, err
-	}
-	if len(pend) > 0 {
-		if err := errors.Join(e.w.Log(pend), e.w.Flush()); err != nil {
-			return b, err
-		}
-	}
-	if up, ok := e.a.(Uploader); ok && len(b.Items) > 0 {
-		calls, err := up.Upload(e.ctx, b)
-		e.addCalls(b.Object, calls, 0)
-		keep, failed = b.Items[:0:0], nil
+		keep := b.Items[:0:0]
 		for _, it := range b.Items {
 			if it.Action == audit.Fail {
 				failed = append(failed, e.failed(b.Object, it))
-			} else {
-				keep = append(keep, it)
+				continue
 			}
+			keep = append(keep, it)
+			p := e.entry(o, it, audit.Pending)
+			p.Reason = "sent; not yet answered"
+			if it.Action == audit.Update {
+				p.PreImage = it.Pre
+			}
+			pend = append(pend, p)
 		}
-		b.Items = keep
-		if lerr := e.w.Log(failed); err != nil || lerr != nil {
-			return b, errors.Join(err, lerr)
+		batches[j].Items = keep
+	}
+	if err := e.w.Log(failed); err != nil {
+		return batches, err
+	}
+	if len(pend) > 0 {
+		if err := errors.Join(e.w.Log(pend), e.w.Flush()); err != nil {
+			return batches, err
 		}
+	}
+	return batches, nil
+}
+
+// upload has the adapter upload a prepared batch's files (a batch is
+// sent before the next one uploads).
+func (e *engine) upload(b Batch) (Batch, error) {
+	up, ok := e.a.(Uploader)
+	if !ok || len(b.Items) == 0 {
+		return b, nil
+	}
+	calls, err := up.Upload(e.ctx, b)
+	e.addCalls(b.Object, calls, 0)
+	keep, failed := b.Items[:0:0], []audit.Entry(nil)
+	for _, it := range b.Items {
+		if it.Action == audit.Fail {
+			failed = append(failed, e.failed(b.Object, it))
+		} else {
+			keep = append(keep, it)
+		}
+	}
+	b.Items = keep
+	if lerr := e.w.Log(failed); err != nil || lerr != nil {
+		return b, errors.Join(err, lerr)
 	}
 	return b, nil
 }
