@@ -40,7 +40,9 @@ import (
 // TestMain lets a test run this binary as the command line.
 func TestMain(m *testing.M) {
 	if os.Getenv("AXIUM2CRM_TEST_AS_CLI") == "1" {
-		os.Exit(withGoMemStats(os.Getenv("AXIUM2CRM_GO_MEMSTATS"), func() int { return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) }))
+		os.Exit(withGoMemStats(os.Getenv("AXIUM2CRM_GO_MEMSTATS"), func() int {
+			return withCPUProfile(os.Getenv("AXIUM2CRM_CPUPROFILE_DIR"), os.Args[1:], func() int { return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) })
+		}))
 	}
 	os.Exit(m.Run())
 }

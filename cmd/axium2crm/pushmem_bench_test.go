@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -300,4 +301,32 @@ func cliB(b *testing.B, args ...string) {
 	if code := run(args, strings.NewReader(""), &out, &errb); code != 0 {
 		b.Fatalf("%v: exit %d: %s", args, code, errb.String())
 	}
+}
+
+// withCPUProfile runs f, writing a CPU profile of it into dir as
+// <the command's words>-<pid>.pprof (nothing when dir is empty): where a
+// benchmark's child stage spends its time.
+func withCPUProfile(dir string, args []string, f func() int) int {
+	if dir == "" {
+		return f()
+	}
+	var words []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") || strings.ContainsRune(a, os.PathSeparator) {
+			break
+		}
+		words = append(words, a)
+	}
+	out, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", strings.Join(words, "-"), os.Getpid())))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return f()
+	}
+	defer out.Close()
+	if err := pprof.StartCPUProfile(out); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return f()
+	}
+	defer pprof.StopCPUProfile()
+	return f()
 }
