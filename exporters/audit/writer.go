@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // Writer logs a run's entries from a goroutine of its own, many entries an
@@ -32,8 +33,12 @@ type writerMsg struct {
 	flushed chan error // non-nil: answer once everything before it is written
 }
 
-// maxWriterBatch bounds one insert (the log chunks it again by 500).
-const maxWriterBatch = 2000
+// maxWriterBatch bounds one insert; linger is how long the writer waits
+// for more entries before writing those it holds, unless asked to flush.
+const (
+	maxWriterBatch = 2000
+	linger         = 50 * time.Millisecond
+)
 
 // Writer starts the run's background writer. Close it before Finish.
 func (r *Run) Writer(ctx context.Context) *Writer {
@@ -50,21 +55,51 @@ func (w *Writer) loop() {
 		if first.flushed != nil {
 			flushes = append(flushes, first.flushed)
 		}
-		// Take whatever else is already queued into the same insert.
+		// Take whatever else comes within linger into the same insert:
+		// a commit's fixed cost is most of a small one's. A flush
+		// request ends the wait (its caller is waiting); entries that
+		// only settle what a write answered can wait, since a run that
+		// dies before they are written has its pending entries settled
+		// by the destination.
+		var timer *time.Timer
+		var wait <-chan time.Time
+		if len(flushes) == 0 {
+			timer = time.NewTimer(linger)
+			wait = timer.C
+		}
+		take := func(m writerMsg) {
+			batch = append(batch, m.entries...)
+			if m.flushed != nil {
+				flushes = append(flushes, m.flushed)
+				wait = nil
+			}
+		}
 	drain:
 		for len(batch) < maxWriterBatch {
+			if wait == nil { // only what is queued already
+				select {
+				case m, ok := <-w.in:
+					if !ok {
+						break drain
+					}
+					take(m)
+				default:
+					break drain
+				}
+				continue
+			}
 			select {
 			case m, ok := <-w.in:
 				if !ok {
 					break drain
 				}
-				batch = append(batch, m.entries...)
-				if m.flushed != nil {
-					flushes = append(flushes, m.flushed)
-				}
-			default:
+				take(m)
+			case <-wait:
 				break drain
 			}
+		}
+		if timer != nil {
+			timer.Stop()
 		}
 		err := w.err0()
 		if err == nil && len(batch) > 0 {
