@@ -40,7 +40,7 @@ func EncodeCall(method string, params ...any) ([]byte, error) {
 	b.WriteString(`</methodName><params>`)
 	for i, p := range params {
 		b.WriteString("<param>")
-		if err := encodeValue(&b, reflect.ValueOf(p)); err != nil {
+		if err := encodeAny(&b, p); err != nil {
 			return nil, fmt.Errorf("param %d: %w", i+1, err)
 		}
 		b.WriteString("</param>")
@@ -53,7 +53,7 @@ func EncodeCall(method string, params ...any) ([]byte, error) {
 func EncodeResponse(v any) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0"?><methodResponse><params><param>`)
-	if err := encodeValue(&b, reflect.ValueOf(v)); err != nil {
+	if err := encodeAny(&b, v); err != nil {
 		return nil, err
 	}
 	b.WriteString("</param></params></methodResponse>")
@@ -86,6 +86,79 @@ func validXMLChar(r rune) bool {
 
 // ErrInvalidChar reports a string holding a character XML 1.0 cannot carry.
 var ErrInvalidChar = errors.New("string holds a character XML-RPC cannot carry")
+
+// encodeAny writes the types a call or an answer is made of (the values
+// of maps and slices of any) without reflection, and hands any other to
+// encodeValue; both write the same document for the same value.
+func encodeAny(b *bytes.Buffer, x any) error {
+	switch x := x.(type) {
+	case nil:
+		b.WriteString("<value><boolean>0</boolean></value>")
+	case bool:
+		if x {
+			b.WriteString("<value><boolean>1</boolean></value>")
+		} else {
+			b.WriteString("<value><boolean>0</boolean></value>")
+		}
+	case string:
+		b.WriteString("<value>")
+		if err := encodeString(b, x); err != nil {
+			return err
+		}
+		b.WriteString("</value>")
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("<value><struct>")
+		for _, k := range keys {
+			b.WriteString("<member><name>")
+			escape(b, k)
+			b.WriteString("</name>")
+			if err := encodeAny(b, x[k]); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			b.WriteString("</member>")
+		}
+		b.WriteString("</struct></value>")
+	case []any:
+		b.WriteString("<value><array><data>")
+		for _, e := range x {
+			if err := encodeAny(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteString("</data></array></value>")
+	default:
+		return encodeValue(b, reflect.ValueOf(x))
+	}
+	return nil
+}
+
+// encodeString writes a <string> element.
+func encodeString(b *bytes.Buffer, s string) error {
+	for _, r := range s {
+		if !validXMLChar(r) {
+			return fmt.Errorf("%w: %q", ErrInvalidChar, r)
+		}
+	}
+	b.WriteString("<string>")
+	escape(b, s)
+	b.WriteString("</string>")
+	return nil
+}
+
+// escape writes s as xml.EscapeText does, without copying a string that
+// has nothing to escape.
+func escape(b *bytes.Buffer, s string) {
+	if !strings.ContainsAny(s, "\"'&<>\t\n\r") {
+		b.WriteString(s)
+		return
+	}
+	xml.EscapeText(b, []byte(s))
+}
 
 func encodeValue(b *bytes.Buffer, v reflect.Value) error {
 	for v.IsValid() && (v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer) {
@@ -131,15 +204,9 @@ func encodeValue(b *bytes.Buffer, v reflect.Value) error {
 		}
 		b.WriteString("<double>" + strconv.FormatFloat(f, 'f', -1, 64) + "</double>")
 	case reflect.String:
-		s := v.String()
-		for _, r := range s {
-			if !validXMLChar(r) {
-				return fmt.Errorf("%w: %q", ErrInvalidChar, r)
-			}
+		if err := encodeString(b, v.String()); err != nil {
+			return err
 		}
-		b.WriteString("<string>")
-		xml.EscapeText(b, []byte(s))
-		b.WriteString("</string>")
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
 			b.WriteString("<base64>" + base64.StdEncoding.EncodeToString(v.Bytes()) + "</base64>")

@@ -147,3 +147,21 @@ func BenchmarkDecodeResponse(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs))/1000, "µs/record")
 }
+
+// BenchmarkEncodeCall writes what a push's create of 500 records sends.
+func BenchmarkEncodeCall(b *testing.B) {
+	recs := make([]any, 500)
+	for i := range recs {
+		r := map[string]any{"name": "Patient " + strconv.Itoa(i), "active": true, "partner_id": int64(7), "amount": 12.5, "note": nil}
+		for f := range 15 {
+			r["x_field_"+strconv.Itoa(f)] = "value & <text> " + strconv.Itoa(i*f)
+		}
+		recs[i] = r
+	}
+	for b.Loop() {
+		if _, err := EncodeCall("execute_kw", "odoo", int64(2), "secret", "x_perio_record", "create", []any{recs}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs))/1000, "µs/record")
+}
