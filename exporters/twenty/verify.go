@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -753,6 +754,10 @@ func normalize(key string, v any) any {
 }
 
 func number(s string) any {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		// An integer's RatString, without the big.Rat.
+		return "num:" + strconv.FormatInt(n, 10)
+	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
 		return s

@@ -3,6 +3,7 @@ package twenty
 import (
 	"context"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"slices"
 	"strings"
@@ -227,4 +228,17 @@ func TestVerifyReadsPages(t *testing.T) {
 		require.NoError(t, db.QueryRow(`SELECT count(*) FROM meta.push_record WHERE run_id = ? AND action = 'fail'`, rep.RunID).Scan(&fails))
 		assert.Equal(t, 7, fails, "one fail entry per difference")
 	}
+}
+
+// TestNumberCanonical: an integer read back compares as big.Rat names it,
+// whichever way it is written; other numbers go through big.Rat.
+func TestNumberCanonical(t *testing.T) {
+	for _, s := range []string{"0", "-0", "+5", "0042", "-17", "9223372036854775807", "9223372036854775808", "12.50", "1e3", "-0.25", "abc", ""} {
+		want := any(s)
+		if r, ok := new(big.Rat).SetString(s); ok {
+			want = "num:" + r.RatString()
+		}
+		assert.Equal(t, want, number(s), s)
+	}
+	assert.Equal(t, number("42"), number("42.0"))
 }
