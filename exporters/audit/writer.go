@@ -67,35 +67,30 @@ func (w *Writer) loop() {
 			timer = time.NewTimer(linger)
 			wait = timer.C
 		}
-		take := func(m writerMsg) {
+	drain:
+		for len(batch) < maxWriterBatch {
+			var m writerMsg
+			ok := true
+			if wait == nil { // only what is queued already
+				select {
+				case m, ok = <-w.in:
+				default:
+					break drain
+				}
+			} else {
+				select {
+				case m, ok = <-w.in:
+				case <-wait:
+					break drain
+				}
+			}
+			if !ok {
+				break drain
+			}
 			batch = append(batch, m.entries...)
 			if m.flushed != nil {
 				flushes = append(flushes, m.flushed)
 				wait = nil
-			}
-		}
-	drain:
-		for len(batch) < maxWriterBatch {
-			if wait == nil { // only what is queued already
-				select {
-				case m, ok := <-w.in:
-					if !ok {
-						break drain
-					}
-					take(m)
-				default:
-					break drain
-				}
-				continue
-			}
-			select {
-			case m, ok := <-w.in:
-				if !ok {
-					break drain
-				}
-				take(m)
-			case <-wait:
-				break drain
 			}
 		}
 		if timer != nil {

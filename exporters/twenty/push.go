@@ -1,6 +1,7 @@
 package twenty
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -436,21 +437,17 @@ func (a *adapter) Upload(ctx context.Context, b exporters.Batch) (int, error) {
 func (a *adapter) Write(ctx context.Context, b exporters.Batch) (exporters.WriteResult, error) {
 	res := exporters.WriteResult{Done: map[string]int64{}}
 	recs := make([]Record, len(b.Items))
-	body := []byte{'['}
+	var encoded [][]byte
 	for j, it := range b.Items {
 		r := row(it)
 		recs[j] = r.Payload
-		if body != nil && r.encoded != nil {
-			if j > 0 {
-				body = append(body, ',')
-			}
-			body = append(body, r.encoded...)
-		} else {
-			body = nil
+		if r.encoded != nil {
+			encoded = append(encoded, r.encoded)
 		}
 	}
-	if body != nil {
-		body = append(body, ']')
+	var body []byte // nil: upsertOnce encodes recs (attachments)
+	if len(encoded) == len(recs) {
+		body = append(append([]byte{'['}, bytes.Join(encoded, []byte{','})...), ']')
 	}
 	res.Calls = 1
 	if err := a.c.upsertOnce(ctx, a.plan.Objects[b.Object].NamePlural, recs, body); err != nil {
