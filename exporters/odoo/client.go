@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -109,17 +108,21 @@ func (x *xmlrpcCaller) Call(ctx context.Context, service, method string, args []
 	if err != nil {
 		return nil, err
 	}
-	resp, err := post(ctx, x.http, x.base+"/xmlrpc/2/"+service, "text/xml", body)
+	var v any
+	err = post(ctx, x.http, x.base+"/xmlrpc/2/"+service, "text/xml", body, func(resp []byte) error {
+		var err error
+		v, err = xmlrpc.DecodeResponseBytes(resp)
+		var f *xmlrpc.Fault
+		if errors.As(err, &f) {
+			return newXMLFault(f.Code, f.String)
+		}
+		if err != nil {
+			return &TransportError{Op: "read answer", Err: err, Sent: true}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	v, err := xmlrpc.DecodeResponse(bytes.NewReader(resp))
-	var f *xmlrpc.Fault
-	if errors.As(err, &f) {
-		return nil, newXMLFault(f.Code, f.String)
-	}
-	if err != nil {
-		return nil, &TransportError{Op: "read answer", Err: err, Sent: true}
 	}
 	return v, nil
 }
@@ -139,10 +142,6 @@ func (j *jsonrpcCaller) Call(ctx context.Context, service, method string, args [
 	if err != nil {
 		return nil, err
 	}
-	resp, err := post(ctx, j.http, j.url, "application/json", body)
-	if err != nil {
-		return nil, err
-	}
 	var out struct {
 		Result any `json:"result"`
 		Error  *struct {
@@ -155,10 +154,16 @@ func (j *jsonrpcCaller) Call(ctx context.Context, service, method string, args [
 			} `json:"data"`
 		} `json:"error"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(resp))
-	dec.UseNumber()
-	if err := dec.Decode(&out); err != nil {
-		return nil, &TransportError{Op: "read answer", Err: fmt.Errorf("not a JSON-RPC answer: %w", err), Sent: true}
+	err = post(ctx, j.http, j.url, "application/json", body, func(resp []byte) error {
+		dec := json.NewDecoder(bytes.NewReader(resp))
+		dec.UseNumber()
+		if err := dec.Decode(&out); err != nil {
+			return &TransportError{Op: "read answer", Err: fmt.Errorf("not a JSON-RPC answer: %w", err), Sent: true}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if out.Error != nil {
 		msg := out.Error.Data.Message
@@ -212,35 +217,40 @@ func nilToFalse(v any) any {
 	return v
 }
 
-func post(ctx context.Context, hc *http.Client, u, ctype string, body []byte) ([]byte, error) {
+// post sends body and hands the answer to read, whose error it returns.
+// The bytes read is given are valid only during the call (ReadPooled).
+func post(ctx context.Context, hc *http.Client, u, ctype string, body []byte, read func([]byte) error) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	req.Header.Set("Content-Type", ctype)
 	resp, err := hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
-		return nil, &TransportError{Op: "POST " + redactURL(u), Err: unwrapURLError(err), Sent: !isDialError(err)}
+		return &TransportError{Op: "POST " + redactURL(u), Err: unwrapURLError(err), Sent: !isDialError(err)}
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+	err = xmlrpc.ReadPooled(resp.Body, resp.ContentLength, func(b []byte) error {
+		if resp.StatusCode == http.StatusTooManyRequests {
+			return &TransportError{Op: "POST " + redactURL(u), Err: fmt.Errorf("HTTP %s", resp.Status),
+				Throttled: true, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 		}
-		return nil, &TransportError{Op: "read answer", Err: err, Sent: true}
+		if resp.StatusCode != http.StatusOK {
+			return &TransportError{Op: "POST " + redactURL(u), Err: fmt.Errorf("HTTP %s", resp.Status), Sent: true}
+		}
+		return read(b)
+	})
+	var rerr *xmlrpc.ReadError
+	if errors.As(err, &rerr) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &TransportError{Op: "read answer", Err: rerr.Err, Sent: true}
 	}
-	if resp.StatusCode == http.StatusTooManyRequests {
-		return nil, &TransportError{Op: "POST " + redactURL(u), Err: fmt.Errorf("HTTP %s", resp.Status),
-			Throttled: true, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, &TransportError{Op: "POST " + redactURL(u), Err: fmt.Errorf("HTTP %s", resp.Status), Sent: true}
-	}
-	return b, nil
+	return err
 }
 
 // retryAfter reads a Retry-After header: seconds or an HTTP date.
