@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +41,8 @@ import (
 // pushed to both CRMs. AXIUM2CRM_BENCH_PUSH=0 leaves out everything after
 // the exports; AXIUM2CRM_BENCH_TWENTY=0 and AXIUM2CRM_BENCH_ODOO=0 one
 // CRM's push and verify; AXIUM2CRM_BENCH_DELTA=0 the delta.
+// AXIUM2CRM_CPUPROFILE_DIR gets a CPU profile of each stage and a heap
+// profile of this process (the test servers) after each push.
 //
 // Rows are the stage's input or output: the raw rows landed (generate,
 // load), the rows of the tables both CRMs' object plans push (run, test),
@@ -83,8 +86,10 @@ func BenchmarkSchool(b *testing.B) {
 					b.Logf("%d patients: %s done in %s, peak RSS %.0f MB", n, name, c.took.Round(time.Second), float64(c.rss)/1024)
 				}
 				held := func() {
-					figs[len(figs)-1].held = heldBytes()
-					b.Logf("%d patients: the test servers hold %.0f MB", n, float64(figs[len(figs)-1].held)/(1<<20))
+					f := &figs[len(figs)-1]
+					f.held = heldBytes()
+					b.Logf("%d patients: the test servers hold %.0f MB", n, float64(f.held)/(1<<20))
+					writeHeapProfile(b, os.Getenv("AXIUM2CRM_CPUPROFILE_DIR"), fmt.Sprintf("servers-%d-after-%s", n, strings.ReplaceAll(f.stage, " ", "-")))
 				}
 				fixed := func(v int64) func() int64 { return func() int64 { return v } }
 				count := func(schemas ...string) func() int64 {
@@ -208,6 +213,22 @@ func benchRows(b *testing.B, project string, schemas ...string) int64 {
 		}
 	}
 	return total
+}
+
+// writeHeapProfile writes this process's heap (the test servers'
+// records) to dir/name.heap when dir is set.
+func writeHeapProfile(b *testing.B, dir, name string) {
+	if dir == "" {
+		return
+	}
+	out, err := os.Create(filepath.Join(dir, name+".heap"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer out.Close()
+	if err := pprof.WriteHeapProfile(out); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // heldBytes is the Go heap this process holds after a collection: the test

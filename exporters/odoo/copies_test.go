@@ -115,6 +115,9 @@ func pushThroughLateCreate(t *testing.T, o odooAt, release func(resent <-chan st
 	require.NoError(t, err)
 	rep, err := odoo.Push(context.Background(), f.db, c, pushOpts())
 	require.NoError(t, err)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	require.NotNil(t, l.held, "the push sent no create of perio records to hold: does the database already hold them? (each test needs a fresh one)")
 	return f, c, l, rep
 }
 
