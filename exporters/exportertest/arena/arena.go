@@ -57,6 +57,12 @@ func (n *Names) ID(name string) uint64 {
 	return id
 }
 
+// Lookup is name's number, false when no record has held the field.
+func (n *Names) Lookup(name string) (uint64, bool) {
+	id, ok := n.ids[name]
+	return id, ok
+}
+
 // Name is the name numbered id.
 func (n *Names) Name(id uint64) string { return n.names[id] }
 
@@ -84,6 +90,30 @@ func (n *Names) ReadMap(b []byte, val func([]byte) (any, int)) (map[string]any, 
 		m[n.Name(id)] = v
 	}
 	return m, used
+}
+
+// ReadSome is ReadMap of the fields numbered in want only, passing over
+// the others with skip (which says how many bytes a value takes): a look
+// at a few fields of a record without making the rest.
+func (n *Names) ReadSome(b []byte, want []uint64, val func([]byte) (any, int), skip func([]byte) int) map[string]any {
+	size, used := binary.Uvarint(b)
+	m := make(map[string]any, len(want))
+	for range size {
+		id, w := binary.Uvarint(b[used:])
+		used += w
+		wanted := false
+		for _, x := range want {
+			wanted = wanted || x == id
+		}
+		if !wanted {
+			used += skip(b[used:])
+			continue
+		}
+		v, vw := val(b[used:])
+		used += vw
+		m[n.Name(id)] = v
+	}
+	return m
 }
 
 // Frame is body after its length: one record as Chunks keeps it.

@@ -43,6 +43,60 @@ func (c *codec) decode(b []byte) Record {
 	return m
 }
 
+// decodeFields is decode of the named fields only (those the record
+// holds).
+func (c *codec) decodeFields(b []byte, fields []string) Record {
+	body, _ := arena.Unframe(b)
+	want := make([]uint64, 0, len(fields))
+	for _, f := range fields {
+		if id, ok := c.names.Lookup(f); ok {
+			want = append(want, id)
+		}
+	}
+	return c.names.ReadSome(body, want, c.value, c.skip)
+}
+
+// skip is how many bytes the value that starts b takes.
+func (c *codec) skip(b []byte) int {
+	switch b[0] {
+	case cNil, cFalse, cTrue:
+		return 1
+	case cInt:
+		_, w := binary.Varint(b[1:])
+		return 1 + w
+	case cFloat:
+		return 9
+	case cString:
+		n, w := binary.Uvarint(b[1:])
+		return 1 + w + int(n)
+	case cIDs:
+		n, used := binary.Uvarint(b[1:])
+		used++
+		for range n {
+			_, w := binary.Varint(b[used:])
+			used += w
+		}
+		return used
+	case cList:
+		n, used := binary.Uvarint(b[1:])
+		used++
+		for range n {
+			used += c.skip(b[used:])
+		}
+		return used
+	case cMap, cRecord:
+		n, used := binary.Uvarint(b[1:])
+		used++
+		for range n {
+			_, w := binary.Uvarint(b[used:])
+			used += w
+			used += c.skip(b[used:])
+		}
+		return used
+	}
+	panic("odootest: corrupt compact record")
+}
+
 func (c *codec) appendValue(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
@@ -138,6 +192,21 @@ func (t *table) lookup(id int64) (Record, bool) {
 		return nil, false
 	}
 	return t.codec.decode(t.chunks.At(off)), true
+}
+
+// rowFields is record id with at least the named fields, nil when there
+// is none: a compact record decodes only those (a search's leaves, a
+// read's fields), a plain table gives its stored map, which a caller does
+// not change.
+func (t *table) rowFields(id int64, fields []string) Record {
+	if t.codec == nil {
+		return t.rows[id]
+	}
+	off, ok := t.at[id]
+	if !ok {
+		return nil
+	}
+	return t.codec.decodeFields(t.chunks.At(off), fields)
 }
 
 // row is record id, nil when there is none.

@@ -19,4 +19,13 @@ func TestCompactRecordRoundTrip(t *testing.T) {
 	for k, v := range r {
 		assert.IsType(t, v, got[k], k)
 	}
+
+	// Decoding some fields passes over the others, whatever they hold,
+	// and reads the wanted ones as a whole decode does.
+	enc := c.encode(r)
+	for k := range r {
+		assert.Equal(t, Record{k: r[k]}, c.decodeFields(enc, []string{k}), k)
+		assert.Equal(t, Record{k: r[k], "sub": r["sub"]}, c.decodeFields(enc, []string{"sub", k, "unknown"}), k)
+	}
+	assert.Equal(t, Record{}, c.decodeFields(enc, []string{"never_stored"}))
 }

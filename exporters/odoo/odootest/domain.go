@@ -38,9 +38,16 @@ func (st *store) search(m *Model, dv any, limit int) ([]int64, error) {
 		return nil, serverError("ValueError: Invalid domain %v", domain)
 	}
 	t := st.tables[m.Name]
+	fields := []string{"id"}
+	for _, x := range d {
+		if l, ok := x.([]any); ok {
+			f, _ := l[0].(string)
+			fields = append(fields, f)
+		}
+	}
 	var out []int64
 	for _, id := range st.candidates(t, d) {
-		ok, _, err := st.evalDomain(m, t.row(id), d)
+		ok, _, err := st.evalDomain(m, t.rowFields(id, fields), d)
 		if err != nil {
 			return nil, err
 		}

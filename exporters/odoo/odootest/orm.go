@@ -728,7 +728,7 @@ func (st *store) read(m *Model, ids []int64, fields []string) ([]any, error) {
 	}
 	out := make([]any, 0, len(ids))
 	for _, id := range ids {
-		r := st.tables[m.Name].row(id)
+		r := st.tables[m.Name].rowFields(id, fields)
 		o := map[string]any{"id": id}
 		for _, f := range fields {
 			fl := m.Fields[f]

@@ -338,9 +338,11 @@ func (s *store) ids(model string) []int64 {
 	return s.tables[model].ids()
 }
 
+var nameFields = []string{"name", "x_name", "login"}
+
 func (s *store) displayName(model string, id int64) string {
-	r := s.tables[model].row(id)
-	for _, k := range []string{"name", "x_name", "login"} {
+	r := s.tables[model].rowFields(id, nameFields)
+	for _, k := range nameFields {
 		if v, ok := r[k].(string); ok {
 			return v
 		}
