@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -93,4 +94,32 @@ func TestCompactTable(t *testing.T) {
 		c, _ := compact.get(id)
 		assert.Equal(t, cloneRecord(p), c)
 	}
+}
+
+// TestCloneRecordIsAJSONRoundTrip: cloneRecord gives what a JSON round
+// trip gives, for the values a decoded payload holds and for those it
+// leaves to the round trip, and shares nothing with the record.
+func TestCloneRecordIsAJSONRoundTrip(t *testing.T) {
+	roundTrip := func(r map[string]any) map[string]any {
+		b, _ := json.Marshal(r)
+		var out map[string]any
+		_ = json.Unmarshal(b, &out)
+		return out
+	}
+	nested := map[string]any{"primaryEmail": "a@b.c", "additionalEmails": []any{"x", json.Number("1e3")}}
+	for _, r := range []map[string]any{
+		{"name": "Ada <&>", "n": json.Number("12"), "f": 1.5, "ok": true, "none": nil, "emails": nested,
+			"list": []any{map[string]any{"k": json.Number("-0.25")}, nil, false}},
+		{"bad": "a\xff\xfeb"}, // invalid UTF-8: each byte replaced
+		{"i": 3, "t": time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}, // not JSON types
+		{"s": []string{"a"}, "m": map[string]string{"k": "v"}},
+		{"big": json.Number("123456789012345678901234567890")},
+	} {
+		assert.Equal(t, roundTrip(r), cloneRecord(r))
+	}
+	c := cloneRecord(map[string]any{"emails": nested})
+	c["emails"].(map[string]any)["primaryEmail"] = "changed"
+	c["emails"].(map[string]any)["additionalEmails"].([]any)[0] = "changed"
+	assert.Equal(t, "a@b.c", nested["primaryEmail"])
+	assert.Equal(t, "x", nested["additionalEmails"].([]any)[0])
 }

