@@ -865,9 +865,13 @@ func (v *verifier) extras(ctx context.Context) error {
 		}
 		domain = append(domain, []any{"model", "in", models})
 	}
-	for offset := 0; ; offset += verifyPageRows {
-		res, err := v.c.Execute(ctx, "ir.model.data", "search_read", []any{domain},
-			map[string]any{"fields": []any{"name", "model", "res_id"}, "limit": int64(verifyPageRows), "offset": int64(offset), "order": "id"})
+	// Pages follow the last id read (a keyset), not an offset: PostgreSQL
+	// reads and drops every row before an offset, which makes paging
+	// through millions of external ids cost the square of their number.
+	var after int64
+	for {
+		res, err := v.c.Execute(ctx, "ir.model.data", "search_read", []any{append(slices.Clip(domain), []any{"id", ">", after})},
+			map[string]any{"fields": []any{"name", "model", "res_id"}, "limit": int64(verifyPageRows), "order": "id"})
 		v.rep.ReadCalls++
 		if err != nil {
 			return fmt.Errorf("read the axium external ids: %w", err)
@@ -876,6 +880,7 @@ func (v *verifier) extras(ctx context.Context) error {
 		page := map[string]XIDTarget{}
 		var ask []string
 		for _, r := range recs {
+			after = max(after, num(r["id"]))
 			x := "axium." + str(r["name"])
 			t := XIDTarget{Model: str(r["model"]), ID: num(r["res_id"])}
 			if _, pushed := byModel[t.Model]; !pushed || v.goneModels[t.Model] || v.plan.keyed(t.Model) {

@@ -63,8 +63,8 @@ func (st *store) search(m *Model, dv any, limit int) ([]int64, error) {
 
 // candidates are the ids, ascending, of the records a domain may match:
 // for a conjunction with an equality or in leaf, the records its field's
-// index (or the ids it names) gives, the fewest of any such leaf; else,
-// with an id > n leaf, the ids above n; else every id. Every candidate is
+// index (or the ids it names) gives, the fewest of any such leaf, else
+// every id; with an id > n leaf, only those from n on. Every candidate is
 // still checked against the whole domain.
 func (st *store) candidates(t *table, d []any) []int64 {
 	var leaves [][]any
@@ -111,19 +111,22 @@ func (st *store) candidates(t *table, d []any) []int64 {
 			best, found = c, true
 		}
 	}
+	ids := t.ids()
 	if found {
 		slices.Sort(best)
-		return slices.Compact(best)
+		ids = slices.Compact(best)
 	}
+	// With an id > n leaf too, the ids up to n are not candidates (a
+	// keyset page reads from where the last ended, as PostgreSQL's
+	// primary key index does).
 	for _, l := range leaves {
 		op, _ := l[1].(string)
 		if after, ok := l[2].(int64); ok && l[0] == "id" && (op == ">" || op == ">=") {
-			ids := t.ids()
 			i, _ := slices.BinarySearch(ids, after)
-			return ids[i:]
+			ids = ids[i:]
 		}
 	}
-	return t.ids()
+	return ids
 }
 
 // indexable says whether every value can be looked up in an index: a
