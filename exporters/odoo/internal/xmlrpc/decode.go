@@ -94,7 +94,7 @@ func DecodeResponseBytes(doc []byte) (any, error) {
 	}
 	switch {
 	case tag == "fault" && !empty:
-		v, err := s.wrapped("value")
+		v, err := s.valueElement()
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func DecodeResponseBytes(doc []byte) (any, error) {
 		if err := s.open("param"); err != nil {
 			return nil, err
 		}
-		v, err := s.wrapped("value")
+		v, err := s.valueElement()
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +157,7 @@ func DecodeCallBytes(doc []byte) (string, []any, error) {
 		if tag != "param" || pempty {
 			return "", nil, s.errorf("unexpected <%s> in params", tag)
 		}
-		v, err := s.wrapped("value")
+		v, err := s.valueElement()
 		if err != nil {
 			return "", nil, err
 		}
@@ -426,17 +426,17 @@ func (s *scanner) closeAll(names ...string) error {
 	return nil
 }
 
-// wrapped reads <value>…</value>.
-func (s *scanner) wrapped(name string) (any, error) {
+// valueElement reads <value>…</value>.
+func (s *scanner) valueElement() (any, error) {
 	tag, empty, err := s.start()
 	if err != nil {
 		return nil, err
 	}
-	if tag != name {
+	if tag != "value" {
 		if tag == "" {
-			return nil, s.errorf("expected <%s>", name)
+			return nil, s.errorf("expected <value>")
 		}
-		return nil, s.errorf("expected <%s>, got <%s>", name, tag)
+		return nil, s.errorf("expected <value>, got <%s>", tag)
 	}
 	if empty {
 		return "", nil

@@ -5,12 +5,10 @@ package xmlrpc
 // the reference reads the same).
 
 import (
-	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 )
 
@@ -277,37 +275,7 @@ func (d *refDecoder) typed(tag string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch tag {
-	case "int", "i4", "i8":
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("xml-rpc: bad int %q", s)
-		}
-		return n, nil
-	case "boolean":
-		switch strings.TrimSpace(s) {
-		case "1":
-			return true, nil
-		case "0":
-			return false, nil
-		}
-		return nil, fmt.Errorf("xml-rpc: bad boolean %q", s)
-	case "double":
-		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
-			return nil, fmt.Errorf("xml-rpc: bad double %q", s)
-		}
-		return f, nil
-	case "string":
-		return s, nil
-	case "base64":
-		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
-		if err != nil {
-			return nil, fmt.Errorf("xml-rpc: bad base64: %w", err)
-		}
-		return b, nil
-	case "dateTime.iso8601":
-		return s, nil
-	}
-	return nil, fmt.Errorf("xml-rpc: unknown type <%s>", tag)
+	// The scalars' text was read as the scanner's scalar reads it; what the
+	// reference stands for is the XML beneath.
+	return scalar(tag, s)
 }
