@@ -44,6 +44,14 @@ import (
 // AXIUM2CRM_CPUPROFILE_DIR gets a CPU profile of each stage and a heap
 // profile of this process (the test servers) after each push.
 //
+// AXIUM2CRM_BENCH_PROJECT names a project whose warehouse `run` has built
+// (from the export in AXIUM2CRM_BENCH_EXPORT, which the delta needs), for
+// one size in AXIUM2CRM_BENCH_PATIENTS: the stages up to the exports are
+// left out and the pushes start from it, so that a school too big for
+// one sitting is measured in parts. The pushes, maps and delta change
+// that project's warehouse and its configuration (the Twenty rate limit
+// raised, memory_limit set as above).
+//
 // Rows are the stage's input or output: the raw rows landed (generate,
 // load), the rows of the tables both CRMs' object plans push (run, test),
 // of one CRM's (export, push).
@@ -66,6 +74,13 @@ func BenchmarkSchool(b *testing.B) {
 		rss   int64 // KiB
 		held  int64 // bytes the test servers hold after the stage
 		cpu   time.Duration
+	}
+	reuse, reuseExport := os.Getenv("AXIUM2CRM_BENCH_PROJECT"), os.Getenv("AXIUM2CRM_BENCH_EXPORT")
+	if reuse != "" && len(sizes) != 1 {
+		b.Fatal("AXIUM2CRM_BENCH_PROJECT is one project: give AXIUM2CRM_BENCH_PATIENTS its one size")
+	}
+	if reuse != "" && reuseExport == "" {
+		delta = false
 	}
 	var first []figure
 	firstN := 0
@@ -95,16 +110,21 @@ func BenchmarkSchool(b *testing.B) {
 				count := func(schemas ...string) func() int64 {
 					return func() int64 { return benchRows(b, mig, schemas...) }
 				}
-				stage("generate", func() int64 { return 0 }, nil,
-					"fixtures", "generate", "--out", export, "--patients", strconv.Itoa(n), "--seed", "7")
-				cliB(b, "init", mig)
-				benchConfig(b, mig, memory)
-				stage("load", count("raw"), nil, "load", export, "--project", mig)
-				figs[0].rows = figs[1].rows // generate wrote what load landed
-				stage("run", count("twenty", "odoo"), nil, "run", "--project", mig)
-				stage("test", count("twenty", "odoo"), nil, "test", "--project", mig)
-				stage("export twenty", count("twenty"), nil, "export", "twenty", "--out", filepath.Join(dir, "twenty"), "--project", mig)
-				stage("export odoo", count("odoo"), nil, "export", "odoo", "--out", filepath.Join(dir, "odoo"), "--project", mig)
+				if reuse != "" {
+					export, mig = reuseExport, reuse
+					benchConfig(b, mig, memory)
+				} else {
+					stage("generate", func() int64 { return 0 }, nil,
+						"fixtures", "generate", "--out", export, "--patients", strconv.Itoa(n), "--seed", "7")
+					cliB(b, "init", mig)
+					benchConfig(b, mig, memory)
+					stage("load", count("raw"), nil, "load", export, "--project", mig)
+					figs[0].rows = figs[1].rows // generate wrote what load landed
+					stage("run", count("twenty", "odoo"), nil, "run", "--project", mig)
+					stage("test", count("twenty", "odoo"), nil, "test", "--project", mig)
+					stage("export twenty", count("twenty"), nil, "export", "twenty", "--out", filepath.Join(dir, "twenty"), "--project", mig)
+					stage("export odoo", count("odoo"), nil, "export", "odoo", "--out", filepath.Join(dir, "odoo"), "--project", mig)
+				}
 				// pushVerify confirms a CRM's map, pushes to its server and
 				// verifies three ways.
 				pushVerify := func(crm string, env []string) {
@@ -150,17 +170,21 @@ func BenchmarkSchool(b *testing.B) {
 					fmt.Fprintf(&sb, " growth vs %d patients", firstN)
 				}
 				sb.WriteString("\n")
-				for i, f := range figs {
+				firstTook := map[string]time.Duration{}
+				for _, f := range first {
+					firstTook[f.stage] = f.took
+				}
+				for _, f := range figs {
 					srvMB := ""
 					if f.held > 0 {
 						srvMB = fmt.Sprintf("%.0f MB", float64(f.held)/(1<<20))
 					}
 					fmt.Fprintf(&sb, "%-21s %12d %10s %12.0f %7.0f MB %10s %10s", f.stage, f.rows, f.took.Round(100*time.Millisecond),
 						float64(f.rows)/f.took.Seconds(), float64(f.rss)/1024, f.cpu.Round(100*time.Millisecond), srvMB)
-					if first != nil && i < len(first) {
+					if was, ok := firstTook[f.stage]; ok {
 						// Time per patient now against time per patient
 						// at the first size: 1.00 is linear.
-						fmt.Fprintf(&sb, " %6.2f", (f.took.Seconds()/float64(n))/(first[i].took.Seconds()/float64(firstN)))
+						fmt.Fprintf(&sb, " %6.2f", (f.took.Seconds()/float64(n))/(was.Seconds()/float64(firstN)))
 					}
 					sb.WriteString("\n")
 				}
