@@ -92,6 +92,10 @@ type PushOptions struct {
 	Sample int
 	// Force pushes even though the models' data tests fail.
 	Force bool
+	// ServerMoved says the server the audit log is of now answers at this
+	// push's address; without it a push to another server than the log's
+	// is refused (CheckTarget).
+	ServerMoved bool
 	// PropagateDeletes deletes at the destination the records the log
 	// says it holds that the tables no longer have; without it they are
 	// only reported.
@@ -368,6 +372,10 @@ func (e *DifferencesError) Error() string {
 type RollbackOptions struct {
 	// Schema also removes the custom objects and fields the push created.
 	Schema bool
+	// ServerMoved says the server the push went to now answers at this
+	// rollback's address; without it a rollback against another server
+	// than the push's is refused.
+	ServerMoved bool
 	// Args are recorded in the audit log.
 	Args string
 	// Progress hears one line per step; nil is quiet.

@@ -232,17 +232,29 @@ func (o Outcome) Report(dryRun bool) PushReport {
 	return rep
 }
 
+// Begin is what a push says of itself before it starts.
+type Begin struct {
+	Destination string
+	// Target is the server it goes to (its audit log's target).
+	Target                       string
+	DryRun, Resume, Force, Moved bool
+}
+
 // BeginPush is what every push checks before it reads or changes the
-// destination: the gate (CheckGate), and that no earlier push of the
-// destination is unfinished unless this one resumes it.
-func BeginPush(ctx context.Context, db *sql.DB, destination string, dryRun, resume, force bool) error {
-	if err := CheckGate(ctx, db, destination, dryRun, force); err != nil {
+// destination: the gate (CheckGate), that it goes to the server the log
+// is of (CheckTarget), and that no earlier push of the destination is
+// unfinished unless this one resumes it.
+func BeginPush(ctx context.Context, db *sql.DB, b Begin) error {
+	if err := CheckGate(ctx, db, b.Destination, b.DryRun, b.Force); err != nil {
 		return err
 	}
-	if dryRun || resume {
+	if err := CheckTarget(ctx, db, b.Destination, b.Target, b.Moved); err != nil {
+		return err
+	}
+	if b.DryRun || b.Resume {
 		return nil
 	}
-	if u, err := audit.Unfinished(ctx, db, destination, "push"); err != nil {
+	if u, err := audit.Unfinished(ctx, db, b.Destination, "push"); err != nil {
 		return err
 	} else if u != nil {
 		return u

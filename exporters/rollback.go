@@ -44,6 +44,8 @@ type RollbackRun struct {
 	Destination string
 	PushRun     int64
 	Target      string
+	// ServerMoved lets the rollback go to another address than the push's.
+	ServerMoved bool
 	Args        string
 	// BatchSize is the records a delete or restore call holds.
 	BatchSize int
@@ -77,6 +79,11 @@ func Rollback(ctx context.Context, db *sql.DB, a RollbackAdapter, objects []Obje
 	progress := opt.Progress
 	if progress == nil {
 		progress = func(string) {}
+	}
+	// The log's records went to the push's server: undoing them anywhere
+	// else would touch records the push never wrote.
+	if err := checkRollbackTarget(ctx, db, opt.Destination, opt.PushRun, opt.Target, opt.ServerMoved); err != nil {
+		return out, err
 	}
 	resume, err := PrepareRollback(ctx, db, opt.Destination, opt.PushRun, a, progress)
 	if err != nil {

@@ -39,7 +39,6 @@ func openOdoo(cmd *cobra.Command, p *project, r reach) (exporters.Destination, e
 	if r.offline {
 		return odoo.NewDestination(nil, opt), nil
 	}
-	opt.Target = cfg.URL + " db " + cfg.DB
 	warnClearText(cmd, "Odoo", "password or API key", cfg.URL, r.insecure)
 	c, err := odoo.Dial(cmd.Context(), cfg)
 	if err != nil {

@@ -21,6 +21,7 @@ type pushOptions struct {
 	// propagateDeletes deletes the records gone from the source since pushed.
 	propagateDeletes bool
 	insecure         bool
+	serverMoved      bool
 }
 
 func newPushCmd(g *globals) *cobra.Command {
@@ -41,8 +42,16 @@ func newPushDestinationCmd(g *globals, c crm, h help) *cobra.Command {
 	f.IntVar(&o.sample, "sample", 0, "push only N patients and what links to them")
 	f.BoolVar(&o.force, "force", false, "push even though data tests fail")
 	f.BoolVar(&o.propagateDeletes, "propagate-deletes", false, c.propagateHelp)
+	serverMovedFlag(cmd, &o.serverMoved)
 	insecureFlag(cmd, &o.insecure)
 	return cmd
+}
+
+// serverMovedFlag is --server-moved: the server the audit log is of now
+// answers at the configured address (a push or rollback to any other
+// server than the log's is refused).
+func serverMovedFlag(cmd *cobra.Command, v *bool) {
+	cmd.Flags().BoolVar(v, "server-moved", false, "the server this project pushed to now answers at the configured address")
 }
 
 func runPush(cmd *cobra.Command, g *globals, c crm, o *pushOptions) error {
@@ -78,14 +87,16 @@ func runPush(cmd *cobra.Command, g *globals, c crm, o *pushOptions) error {
 	errOut := cmd.ErrOrStderr()
 	rep, err := dest.Push(cmd.Context(), p.wh.DB(), exporters.PushOptions{
 		DryRun: o.dryRun, Resume: o.resume, Sample: o.sample, Force: o.force, PropagateDeletes: o.propagateDeletes,
-		Args: fmt.Sprintf("dry_run=%t resume=%t sample=%d force=%t propagate_deletes=%t insecure=%t",
-			o.dryRun, o.resume, o.sample, o.force, o.propagateDeletes, o.insecure),
+		ServerMoved: o.serverMoved,
+		Args: fmt.Sprintf("dry_run=%t resume=%t sample=%d force=%t propagate_deletes=%t insecure=%t server_moved=%t",
+			o.dryRun, o.resume, o.sample, o.force, o.propagateDeletes, o.insecure, o.serverMoved),
 		Progress: func(s string) { fmt.Fprintln(errOut, s) },
 	})
 	var nc *mapping.NotConfirmedError
 	var ue *audit.UnfinishedError
+	var te *exporters.TargetError
 	switch {
-	case errors.Is(err, exporters.ErrTestsFailed), errors.Is(err, exporters.ErrSchemaConflict), errors.As(err, &nc):
+	case errors.Is(err, exporters.ErrTestsFailed), errors.Is(err, exporters.ErrSchemaConflict), errors.As(err, &nc), errors.As(err, &te):
 		return err
 	case errors.As(err, &ue):
 		return fmt.Errorf("%w (or look at meta.push_run %d)", err, ue.RunID)

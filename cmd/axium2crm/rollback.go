@@ -13,9 +13,10 @@ import (
 )
 
 type rollbackPushOptions struct {
-	push     string
-	schema   bool
-	insecure bool
+	push        string
+	schema      bool
+	insecure    bool
+	serverMoved bool
 }
 
 // newRollbackDestinationCmd is `rollback <crm> --push P`, beside the
@@ -25,6 +26,7 @@ func newRollbackDestinationCmd(g *globals, c crm, h help) *cobra.Command {
 	cmd := destinationCmd(h, func(cmd *cobra.Command) error { return runRollbackPush(cmd, g, c, o) })
 	cmd.Flags().StringVar(&o.push, "push", "", "the push run to undo (its run id in meta.push_run)")
 	cmd.Flags().BoolVar(&o.schema, "schema", false, "also remove the custom objects and fields the push created")
+	serverMovedFlag(cmd, &o.serverMoved)
 	insecureFlag(cmd, &o.insecure)
 	return cmd
 }
@@ -40,8 +42,8 @@ func runRollbackPush(cmd *cobra.Command, g *globals, c crm, o *rollbackPushOptio
 	}
 	defer p.Close()
 	errOut := cmd.ErrOrStderr()
-	rep, err := dest.Rollback(cmd.Context(), p.wh.DB(), id, exporters.RollbackOptions{Schema: o.schema,
-		Args: fmt.Sprintf("push=%d schema=%t insecure=%t", id, o.schema, o.insecure), Progress: func(s string) { fmt.Fprintln(errOut, s) }})
+	rep, err := dest.Rollback(cmd.Context(), p.wh.DB(), id, exporters.RollbackOptions{Schema: o.schema, ServerMoved: o.serverMoved,
+		Args: fmt.Sprintf("push=%d schema=%t insecure=%t server_moved=%t", id, o.schema, o.insecure, o.serverMoved), Progress: func(s string) { fmt.Fprintln(errOut, s) }})
 	if err != nil {
 		if rep.RunID > 0 {
 			return fmt.Errorf("rollback run %d stopped: %w (run the same command again to finish it)", rep.RunID, err)

@@ -83,6 +83,7 @@ func exitCode(err error) int {
 	var ce *config.Error
 	var nc *mapping.NotConfirmedError
 	var de *exporters.DifferencesError
+	var te *exporters.TargetError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return exitCancelled
@@ -91,7 +92,7 @@ func exitCode(err error) int {
 		// cobra's own: a command or flag the tool does not have.
 		strings.HasPrefix(err.Error(), "unknown command "), strings.HasPrefix(err.Error(), "unknown flag"):
 		return exitUsage
-	case errors.As(err, &ve), errors.As(err, &ce), errors.As(err, &nc), errors.As(err, &snc), errors.As(err, &de),
+	case errors.As(err, &ve), errors.As(err, &ce), errors.As(err, &nc), errors.As(err, &snc), errors.As(err, &de), errors.As(err, &te),
 		errors.Is(err, exporters.ErrTestsFailed), errors.Is(err, exporters.ErrSchemaConflict):
 		return exitValidation
 	}

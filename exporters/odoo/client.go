@@ -287,6 +287,10 @@ type Client struct {
 	uid    int64
 }
 
+// Target is the server and database the client talks to, as the audit
+// log records a run's target.
+func (c *Client) Target() string { return c.cfg.URL + " db " + c.cfg.DB }
+
 // Dial logs in and returns a client. A wrong login or password is
 // ErrAuthentication (Odoo answers False, not a fault).
 func Dial(ctx context.Context, cfg Config) (*Client, error) {

@@ -32,6 +32,9 @@ type destination struct {
 // NewDestination is Odoo as an exporters.Destination: c is a dialled
 // client (ExportCSV makes no call and accepts a nil c).
 func NewDestination(c *Client, opt DestinationOptions) exporters.Destination {
+	if opt.Target == "" && c != nil {
+		opt.Target = c.Target()
+	}
 	return &destination{c: c, opt: opt}
 }
 
@@ -62,7 +65,7 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 		return exporters.PushReport{DryRun: opt.DryRun}, errors.New("odoo push: no client")
 	}
 	rep, err := Push(ctx, db, d.c, PushOptions{BatchSize: d.opt.BatchSize, Workers: d.opt.Workers, TimeZone: d.opt.TimeZone,
-		DryRun: opt.DryRun, Force: opt.Force, Resume: opt.Resume, Sample: opt.Sample, PropagateDeletes: opt.PropagateDeletes,
+		DryRun: opt.DryRun, Force: opt.Force, ServerMoved: opt.ServerMoved, Resume: opt.Resume, Sample: opt.Sample, PropagateDeletes: opt.PropagateDeletes,
 		Target: d.opt.Target, Args: opt.Args, Progress: opt.Progress})
 	out := exporters.PushReport{DryRun: opt.DryRun}
 	if rep == nil {
@@ -138,7 +141,7 @@ func (d *destination) Rollback(ctx context.Context, db *sql.DB, pushRun int64, o
 	if d.c == nil {
 		return exporters.RollbackReport{PushRun: pushRun}, errors.New("odoo rollback: no client")
 	}
-	rep, err := Rollback(ctx, db, d.c, RollbackOptions{PushRun: pushRun, Schema: opt.Schema, BatchSize: d.opt.BatchSize,
+	rep, err := Rollback(ctx, db, d.c, RollbackOptions{PushRun: pushRun, Schema: opt.Schema, ServerMoved: opt.ServerMoved, BatchSize: d.opt.BatchSize,
 		Target: d.opt.Target, Args: opt.Args, Progress: opt.Progress})
 	out := exporters.RollbackReport{PushRun: pushRun}
 	if rep == nil {

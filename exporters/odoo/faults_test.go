@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/axium2crm/axium2crm/exporters"
 	"github.com/axium2crm/axium2crm/exporters/exportertest"
 	"github.com/axium2crm/axium2crm/exporters/odoo"
 	"github.com/axium2crm/axium2crm/exporters/odoo/odootest"
@@ -279,7 +280,12 @@ func TestPushSchemaCreateAnswerLost(t *testing.T) {
 			rows.Close()
 			assert.Equal(t, want, logged, "every change the schema step made is logged")
 
+			// The push went through the fault proxy; the rollback goes to
+			// the same server at its own address.
 			_, err = odoo.Rollback(ctx, f.db, hand, odoo.RollbackOptions{PushRun: rep.RunID, Schema: true})
+			var te *exporters.TargetError
+			require.ErrorAs(t, err, &te, "another address than the push's is refused")
+			_, err = odoo.Rollback(ctx, f.db, hand, odoo.RollbackOptions{PushRun: rep.RunID, Schema: true, ServerMoved: true})
 			require.NoError(t, err)
 			assert.False(t, s.HasModel("x_perio_record"), "the custom model removed")
 			for _, a := range rep.Schema.Actions {

@@ -33,6 +33,9 @@ type PushOptions struct {
 	DryRun bool
 	// Force pushes even though the odoo models' data tests failed.
 	Force bool
+	// ServerMoved says the server the audit log is of now answers at
+	// Target (exporters.CheckTarget).
+	ServerMoved bool
 	// Resume continues the unfinished push run.
 	Resume bool
 	// Sample pushes only this many patients and everything linked.
@@ -182,13 +185,17 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 	if opt.SampleTable == "" {
 		opt.SampleTable = "res_partner_patient"
 	}
+	if opt.Target == "" && c != nil {
+		opt.Target = c.Target()
+	}
 	rep := &Report{DryRun: opt.DryRun}
 	p := &pusher{db: db, c: c, opt: opt, xids: map[string]XIDTarget{}, states: map[string]int64{}, fields: map[string]map[string]any{},
 		resent: map[string][]string{}, oneAtATime: map[string]*sync.Mutex{}}
 	for _, m := range serialModels {
 		p.oneAtATime[m] = &sync.Mutex{}
 	}
-	if err := exporters.BeginPush(ctx, db, Destination, opt.DryRun, opt.Resume, opt.Force); err != nil {
+	if err := exporters.BeginPush(ctx, db, exporters.Begin{Destination: Destination, Target: opt.Target,
+		DryRun: opt.DryRun, Resume: opt.Resume, Force: opt.Force, Moved: opt.ServerMoved}); err != nil {
 		return rep, err
 	}
 	plan, err := ReadPlan(ctx, db)

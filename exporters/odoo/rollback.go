@@ -20,6 +20,9 @@ type RollbackOptions struct {
 	PushRun int64
 	// Schema also removes the custom fields and models that push created.
 	Schema bool
+	// ServerMoved lets a rollback go to another address than its push's
+	// (the same server, moved).
+	ServerMoved bool
 	// BatchSize is the records per unlink call (default 500).
 	BatchSize int
 	// Target and Args are recorded in the audit log.
@@ -62,6 +65,9 @@ func Rollback(ctx context.Context, db *sql.DB, c *Client, opt RollbackOptions) (
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 500
 	}
+	if opt.Target == "" && c != nil {
+		opt.Target = c.Target()
+	}
 	rep := &RollbackReport{PushRun: opt.PushRun}
 	plan, err := ReadPlan(ctx, db)
 	if err != nil {
@@ -78,7 +84,7 @@ func Rollback(ctx context.Context, db *sql.DB, c *Client, opt RollbackOptions) (
 		}
 	}
 	out, err := exporters.Rollback(ctx, db, rollbackAdapter{c: c, plan: plan}, objects, exporters.RollbackRun{
-		Destination: Destination, PushRun: opt.PushRun, Target: opt.Target, Args: opt.Args, BatchSize: opt.BatchSize,
+		Destination: Destination, PushRun: opt.PushRun, Target: opt.Target, ServerMoved: opt.ServerMoved, Args: opt.Args, BatchSize: opt.BatchSize,
 		Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, SchemaTables: []string{schemaTable}, Schema: schema})
 	rep.RunID, rep.Resumed = out.RunID, out.Resumed
 	for _, t := range out.Tables {

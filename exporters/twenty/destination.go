@@ -57,7 +57,7 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 		return exporters.PushReport{}, err
 	}
 	rep, err := Push(ctx, db, PushOptions{Client: d.c, Mapper: m, DryRun: opt.DryRun, Resume: opt.Resume, Sample: opt.Sample,
-		Force: opt.Force, Args: opt.Args, PropagateDeletes: opt.PropagateDeletes, Progress: opt.Progress, InFlight: d.opt.InFlight})
+		Force: opt.Force, ServerMoved: opt.ServerMoved, Args: opt.Args, PropagateDeletes: opt.PropagateDeletes, Progress: opt.Progress, InFlight: d.opt.InFlight})
 	out := exporters.PushReport{RunID: rep.RunID, DryRun: rep.DryRun, Resumed: rep.Resumed, Failures: len(rep.Failures) + rep.FailuresNotListed,
 		Target: rep.Target, Estimate: rep.Estimate, Permissions: rep.Permissions, Detail: rep}
 	tables := map[string]string{}
@@ -112,7 +112,7 @@ func (d *destination) Rollback(ctx context.Context, db *sql.DB, pushRun int64, o
 	if d.c == nil {
 		return exporters.RollbackReport{PushRun: pushRun}, errors.New("twenty rollback: no client")
 	}
-	rep, err := Rollback(ctx, db, RollbackOptions{Client: d.c, PushRun: pushRun, Schema: opt.Schema, Args: opt.Args, Progress: opt.Progress})
+	rep, err := Rollback(ctx, db, RollbackOptions{Client: d.c, PushRun: pushRun, Schema: opt.Schema, ServerMoved: opt.ServerMoved, Args: opt.Args, Progress: opt.Progress})
 	return exporters.RollbackReport{RunID: rep.RunID, PushRun: rep.PushRun, Resumed: rep.Resumed, Tables: rep.Tables,
 		Schema: rep.Schema, SchemaLeft: rep.SchemaLeft, Detail: rep}, err
 }

@@ -30,6 +30,9 @@ type PushOptions struct {
 	Sample int
 	// Force pushes even when the twenty models' data tests failed.
 	Force bool
+	// ServerMoved says the server the audit log is of now answers at the
+	// client's address (exporters.CheckTarget).
+	ServerMoved bool
 	// Args are recorded in the audit log (never a secret).
 	Args string
 	// PropagateDeletes destroys (hard delete) the records the log says
@@ -144,7 +147,8 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		}
 		opt.Mapper = m
 	}
-	if err := exporters.BeginPush(ctx, db, Destination, opt.DryRun, opt.Resume, opt.Force); err != nil {
+	if err := exporters.BeginPush(ctx, db, exporters.Begin{Destination: Destination, Target: rep.Target,
+		DryRun: opt.DryRun, Resume: opt.Resume, Force: opt.Force, Moved: opt.ServerMoved}); err != nil {
 		return rep, err
 	}
 	plan, err := ReadPlan(ctx, db)

@@ -20,7 +20,10 @@ type RollbackOptions struct {
 	PushRun int64
 	// Schema also removes the custom objects and fields the push created.
 	Schema bool
-	Args   string
+	// ServerMoved lets a rollback go to another address than its push's
+	// (the same server, moved).
+	ServerMoved bool
+	Args        string
 	// Progress receives one line per step, and how far the rollback is
 	// every ProgressEvery (exporters.DefaultProgressEvery when zero); nil
 	// is quiet.
@@ -69,7 +72,7 @@ func Rollback(ctx context.Context, db *sql.DB, opt RollbackOptions) (RollbackRep
 		}
 	}
 	out, err := exporters.Rollback(ctx, db, rollbackAdapter{c: opt.Client, plan: plan}, objects, exporters.RollbackRun{
-		Destination: Destination, PushRun: opt.PushRun, Target: opt.Client.Target(), Args: opt.Args, BatchSize: MaxMutation,
+		Destination: Destination, PushRun: opt.PushRun, Target: opt.Client.Target(), ServerMoved: opt.ServerMoved, Args: opt.Args, BatchSize: MaxMutation,
 		Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, SchemaTables: schemaTables, Schema: schema})
 	rep.RunID, rep.Resumed, rep.Tables, rep.SchemaLeft = out.RunID, out.Resumed, out.Tables, out.SchemaLeft
 	rep.Calls += out.Calls
