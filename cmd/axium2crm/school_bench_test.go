@@ -45,6 +45,11 @@ import (
 // AXIUM2CRM_CPUPROFILE_DIR gets a CPU profile of each stage and a heap
 // profile of this process (the test servers) after each push.
 //
+// AXIUM2CRM_BENCH_SERVER_CHUNKS=DIR has both test servers keep their
+// encoded records in a file of DIR mapped into memory (ChunkDir) instead
+// of on the heap: the memory they are said to hold is then their indexes
+// and the rest, not the records, which the kernel pages out as it must.
+//
 // AXIUM2CRM_BENCH_PROJECT names a project whose warehouse `run` has built
 // (from the export in AXIUM2CRM_BENCH_EXPORT, which the delta needs), for
 // one size in AXIUM2CRM_BENCH_PATIENTS: the stages up to the exports are
@@ -69,6 +74,7 @@ func BenchmarkSchool(b *testing.B) {
 	pushOdoo := push && os.Getenv("AXIUM2CRM_BENCH_ODOO") != "0"
 	delta := push && os.Getenv("AXIUM2CRM_BENCH_DELTA") != "0"
 	fullVerify := os.Getenv("AXIUM2CRM_BENCH_FULL_VERIFY") != "0"
+	chunkDir := os.Getenv("AXIUM2CRM_BENCH_SERVER_CHUNKS")
 	type figure struct {
 		stage string
 		rows  int64
@@ -141,12 +147,12 @@ func BenchmarkSchool(b *testing.B) {
 				}
 				var twentyEnv, odooEnv []string
 				if pushTwenty {
-					srv := twentytest.New(b, twentytest.Options{APIKey: cliSecret, RateLimit: -1, Compact: true})
+					srv := twentytest.New(b, twentytest.Options{APIKey: cliSecret, RateLimit: -1, Compact: true, ChunkDir: chunkDir})
 					twentyEnv = []string{"TWENTY_URL=" + srv.URL, "TWENTY_API_KEY=" + cliSecret}
 					pushVerify("twenty", twentyEnv)
 				}
 				if pushOdoo {
-					srv := odootest.New(odootest.Options{Password: cliSecret, Compact: true})
+					srv := odootest.New(odootest.Options{Password: cliSecret, Compact: true, ChunkDir: chunkDir})
 					b.Cleanup(srv.Close)
 					odooEnv = []string{"ODOO_URL=" + srv.URL, "ODOO_DB=odoo", "ODOO_USER=admin", "ODOO_PASSWORD=" + cliSecret}
 					pushVerify("odoo", odooEnv)

@@ -120,9 +120,10 @@ func TestPushRealModels(t *testing.T) {
 
 	// The same warehouse state pushed into a fresh server, killed half-way
 	// through its batches, then resumed. That server keeps its records
-	// compact: what it stores and answers is the same.
+	// compact, in a file mapped into memory: what it stores and answers is
+	// the same.
 	rw2 := buildReal(t, 40, 11)
-	srv := twentytest.New(t, twentytest.Options{RateLimit: -1, Compact: true})
+	srv := twentytest.New(t, twentytest.Options{RateLimit: -1, Compact: true, ChunkDir: t.TempDir()})
 	var batches atomic.Int32
 	total := len(before.BatchSizes)
 	kctx, kill := context.WithCancel(ctx)

@@ -50,7 +50,11 @@ func reads(srv *twentytest.Server, f func()) int {
 func TestVerifyByListPages(t *testing.T) {
 	for _, compact := range []bool{false, true} {
 		t.Run(fmt.Sprintf("compact=%v", compact), func(t *testing.T) {
-			verifyByListPages(t, twentytest.New(t, twentytest.Options{RateLimit: -1, Version: twentytest.V1, Compact: compact}))
+			opt := twentytest.Options{RateLimit: -1, Version: twentytest.V1, Compact: compact}
+			if compact {
+				opt.ChunkDir = t.TempDir()
+			}
+			verifyByListPages(t, twentytest.New(t, opt))
 		})
 	}
 }

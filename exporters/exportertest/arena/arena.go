@@ -3,7 +3,13 @@
 // by an offset, and field names numbered once.
 package arena
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+)
 
 // A Chunks' chunks start small and double up to maxChunk; an offset is
 // its chunk's index << 32 | the offset in that chunk.
@@ -12,8 +18,12 @@ const (
 	maxChunk = 32 << 20
 )
 
-// Chunks holds encoded records.
-type Chunks struct{ chunks [][]byte }
+// Chunks holds encoded records, on the Go heap or, with Disk set, in
+// Disk's file.
+type Chunks struct {
+	chunks [][]byte
+	Disk   *Disk
+}
 
 // Add keeps enc and returns where it starts.
 func (c *Chunks) Add(enc []byte) uint64 {
@@ -23,12 +33,99 @@ func (c *Chunks) Add(enc []byte) uint64 {
 		if last >= 0 {
 			size = min(2*cap(c.chunks[last]), maxChunk)
 		}
-		c.chunks = append(c.chunks, make([]byte, 0, max(size, len(enc))))
+		size = max(size, len(enc))
+		if c.Disk != nil {
+			c.chunks = append(c.chunks, c.Disk.alloc(size))
+		} else {
+			c.chunks = append(c.chunks, make([]byte, 0, size))
+		}
 		last++
 	}
 	off := uint64(last)<<32 | uint64(len(c.chunks[last]))
 	c.chunks[last] = append(c.chunks[last], enc...)
 	return off
+}
+
+// Replace keeps enc, the new encoding of the record at off: in the bytes
+// that record took when it fits in them (what is left of them unused),
+// else as Add does. It returns where enc starts. A record written again by
+// each update then does not leave its earlier encodings behind.
+func (c *Chunks) Replace(off uint64, enc []byte) uint64 {
+	at := c.At(off)
+	if _, n := Unframe(at); len(enc) <= n {
+		copy(at, enc)
+		return off
+	}
+	return c.Add(enc)
+}
+
+// Disk keeps chunks in a file mapped into memory, so that the kernel
+// holds them in its page cache and writes them out under memory
+// pressure: a store bigger than the machine's memory. The file is removed
+// as soon as it is made; its space is freed by Close (or when the process
+// ends).
+type Disk struct {
+	mu   sync.Mutex
+	f    *os.File
+	size int64
+	maps [][]byte
+}
+
+// NewDisk makes a Disk in dir.
+func NewDisk(dir string) (*Disk, error) {
+	f, err := os.CreateTemp(dir, "arena-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &Disk{f: f}, nil
+}
+
+// alloc maps size more bytes of the file (a page multiple) as an empty
+// slice of that capacity.
+func (d *Disk) alloc(size int) []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	page := os.Getpagesize()
+	size = (size + page - 1) / page * page
+	if err := d.f.Truncate(d.size + int64(size)); err != nil {
+		panic(fmt.Sprintf("arena: grow %s: %v", d.f.Name(), err))
+	}
+	m, err := syscall.Mmap(int(d.f.Fd()), d.size, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		panic(fmt.Sprintf("arena: map %s: %v", d.f.Name(), err))
+	}
+	d.size += int64(size)
+	d.maps = append(d.maps, m)
+	return m[:0]
+}
+
+// Size is the bytes of file the chunks took.
+func (d *Disk) Size() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.size
+}
+
+// Close unmaps the chunks and frees the file: no Chunks using d may be
+// read after it.
+func (d *Disk) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var first error
+	for _, m := range d.maps {
+		if err := syscall.Munmap(m); err != nil && first == nil {
+			first = err
+		}
+	}
+	d.maps = nil
+	if err := d.f.Close(); err != nil && first == nil {
+		first = err
+	}
+	return first
 }
 
 // At is the bytes from off to the end of its chunk.

@@ -177,7 +177,14 @@ func readList[T any](b []byte, read func([]byte) (T, int)) ([]T, int) {
 	return out, used
 }
 
-func (t *table) store(id int64, r Record) { t.at[id] = t.chunks.Add(t.codec.encode(r)) }
+func (t *table) store(id int64, r Record) {
+	enc := t.codec.encode(r)
+	if off, ok := t.at[id]; ok {
+		t.at[id] = t.chunks.Replace(off, enc)
+		return
+	}
+	t.at[id] = t.chunks.Add(enc)
+}
 
 // lookup is record id: a compact table's is decoded for the caller, a
 // plain table's is the stored map, which a caller does not change (put a

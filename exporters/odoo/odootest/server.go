@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/axium2crm/axium2crm/exporters/exportertest/arena"
 	"github.com/axium2crm/axium2crm/exporters/odoo/internal/xmlrpc"
 )
 
@@ -37,6 +38,11 @@ type Options struct {
 	// about a fifth of the memory: for pushes of a school's size. Answers
 	// are the same.
 	Compact bool
+	// ChunkDir, with Compact, keeps the encoded records in a file of this
+	// directory mapped into memory (arena.Disk) instead of on the heap:
+	// the kernel pages them out, so a store bigger than the machine's
+	// memory still runs. The file goes with Close.
+	ChunkDir string
 }
 
 // Call is one request the server received.
@@ -101,6 +107,13 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts}
 	s.st = newStore(opts.Modules, opts.Compact)
+	if opts.Compact && opts.ChunkDir != "" {
+		d, err := arena.NewDisk(opts.ChunkDir)
+		if err != nil {
+			panic("odootest: " + err.Error())
+		}
+		s.st.disk = d
+	}
 	s.uid = 2
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /xmlrpc/2/{service}", s.handleXML)
@@ -110,8 +123,16 @@ func New(opts Options) *Server {
 	return s
 }
 
-// Close stops the server.
-func (s *Server) Close() { s.hs.Close() }
+// Close stops the server (and frees its chunk file, Options.ChunkDir).
+func (s *Server) Close() {
+	s.hs.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.disk != nil {
+		_ = s.st.disk.Close()
+		s.st.disk = nil
+	}
+}
 
 // Inject sets a function deciding each call's fate (nil: all pass).
 func (s *Server) Inject(f func(Call) Failure) {

@@ -168,7 +168,8 @@ func (t *table) ids() []int64 {
 // store holds every model's records. Every execute_kw call runs in one
 // transaction: a failure undoes all its changes, as Odoo's cursor does.
 type store struct {
-	codec     *codec // set when tables are compact (Options.Compact)
+	codec     *codec      // set when tables are compact (Options.Compact)
+	disk      *arena.Disk // where compact tables keep records (Options.ChunkDir), nil: the heap
 	models    map[string]*Model
 	tables    map[string]*table
 	xids      map[string]int64 // "module.name" → ir.model.data id
@@ -328,7 +329,7 @@ func (s *store) all(model string) []Record {
 // newTable is an empty table of model m, compact when the store is.
 func (s *store) newTable(m *Model) *table {
 	if s.codec != nil {
-		return &table{model: m, codec: s.codec, at: map[int64]uint64{}}
+		return &table{model: m, codec: s.codec, at: map[int64]uint64{}, chunks: arena.Chunks{Disk: s.disk}}
 	}
 	return &table{model: m, rows: map[int64]Record{}}
 }

@@ -51,6 +51,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/axium2crm/axium2crm/exporters/exportertest/arena"
 )
 
 // Options configure a server.
@@ -77,6 +79,11 @@ type Options struct {
 	// fifth of the memory for Twenty's records): a school's push and its
 	// verify fit in memory whole. Answers are the same.
 	Compact bool
+	// ChunkDir, with Compact, keeps the encoded records in a file of this
+	// directory mapped into memory (arena.Disk) instead of on the heap:
+	// the kernel pages them out, so a store bigger than the machine's
+	// memory still runs. The file goes when the test ends.
+	ChunkDir string
 }
 
 // Fault is an injected failure.
@@ -124,6 +131,7 @@ type Server struct {
 	objects  []*Object
 	tables   map[string]*table // by object (singular)
 	codec    *codec
+	disk     *arena.Disk // where compact tables keep records (Options.ChunkDir), nil: the heap
 	files    map[string][]byte
 	stats    Stats
 	tokens   float64
@@ -176,6 +184,15 @@ func New(t interface{ Cleanup(func()) }, opt Options) *Server {
 		faults:   map[int]Fault{},
 		denied:   map[string]bool{},
 		stats:    Stats{Created: map[string]int{}, Updated: map[string]int{}, Destroyed: map[string]int{}, Kinds: map[string]int{}},
+	}
+	if opt.Compact && opt.ChunkDir != "" {
+		d, err := arena.NewDisk(opt.ChunkDir)
+		if err != nil {
+			panic("twentytest: " + err.Error())
+		}
+		s.disk = d
+		// Cleanups run last first: the chunks go after the server stops.
+		t.Cleanup(func() { _ = d.Close() })
 	}
 	for _, o := range s.objects {
 		s.tables[o.NameSingular] = s.newTable(o)

@@ -41,7 +41,7 @@ type table struct {
 }
 
 func (s *Server) newTable(o *Object) *table {
-	t := &table{obj: o, compact: s.opt.Compact, codec: s.codec}
+	t := &table{obj: o, compact: s.opt.Compact, codec: s.codec, chunks: arena.Chunks{Disk: s.disk}}
 	if t.compact {
 		t.at = map[[16]byte]uint64{}
 	} else {
@@ -134,6 +134,10 @@ func (t *table) put(id string, rec map[string]any) {
 		panic("twentytest: a compact store keeps UUID ids only: " + id)
 	}
 	enc := t.codec.encode(rec)
+	if off, ok := t.at[k]; ok {
+		t.at[k] = t.chunks.Replace(off, enc)
+		return
+	}
 	t.at[k] = t.chunks.Add(enc)
 }
 
