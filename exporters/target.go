@@ -74,21 +74,30 @@ func checkRollbackTarget(ctx context.Context, db *sql.DB, destination string, pu
 	if target == "" {
 		return ErrTargetUnknown
 	}
-	var logged string
-	err := db.QueryRowContext(ctx, "SELECT coalesce(target, '') FROM meta.push_run WHERE run_id = ? AND destination = ? AND mode = 'push'",
-		pushRun, destination).Scan(&logged)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Whether the run exists and is this destination's push is the
-		// rollback's own check, with its own error.
-		return nil
-	}
+	logged, err := PushTarget(ctx, db, destination, pushRun)
 	if err != nil {
-		return fmt.Errorf("read the server of push run %d: %w", pushRun, err)
+		return err
 	}
 	if moved || logged == "" || SameTarget(logged, target) {
 		return nil
 	}
 	return &TargetError{Destination: destination, Logged: logged, Run: pushRun, Target: target, Rollback: true}
+}
+
+// PushTarget is the server push run pushRun of destination went to: ""
+// when the run is not such a push (whether it is, a rollback checks with
+// its own error) or was logged without one.
+func PushTarget(ctx context.Context, db *sql.DB, destination string, pushRun int64) (string, error) {
+	var logged string
+	err := db.QueryRowContext(ctx, "SELECT coalesce(target, '') FROM meta.push_run WHERE run_id = ? AND destination = ? AND mode = 'push'",
+		pushRun, destination).Scan(&logged)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the server of push run %d: %w", pushRun, err)
+	}
+	return logged, nil
 }
 
 // SameTarget says whether two runs' targets name one server: equal but

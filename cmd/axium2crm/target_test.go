@@ -50,6 +50,12 @@ func TestPushToAnotherServerIsRefused(t *testing.T) {
 	assert.Zero(t, prod.CallCount(), "refused before any call to the other server")
 	assert.Equal(t, people, trial.Count("person"), "the trial server untouched")
 
+	// A verify reads the server it is pointed at, and says it is not the
+	// push's.
+	r = cli(t, "", "verify", "twenty", "--counts", "--project", dir)
+	assert.NotEqual(t, 0, r.code, "nothing there: %s", r.stderr)
+	assert.Contains(t, r.stderr, "push run "+run+" went to "+trial.URL+", not to "+prod.URL)
+
 	// The same server at a new address: the push goes ahead (nothing has
 	// changed, so nothing is sent) and the log is of the new address.
 	r = cli(t, "", "push", "twenty", "--server-moved", "--project", dir, "--json")

@@ -59,6 +59,14 @@ func runVerify(cmd *cobra.Command, g *globals, c crm, o *verifyOptions) error {
 	rep, err := dest.Verify(cmd.Context(), p.wh.DB(), exporters.VerifyOptions{Sample: o.sample, Counts: o.counts, Examples: o.examples,
 		Args: fmt.Sprintf("sample=%d counts=%t examples=%d insecure=%t", o.sample, o.counts, o.examples, o.insecure)})
 	pr.finishWith(fmt.Sprintf("%d read calls", rep.ReadCalls))
+	// Verify reads whatever server it is pointed at, which is how a person
+	// finds out what another server lacks; it says so when that server is
+	// not the one the push went to.
+	if pushed, perr := exporters.PushTarget(cmd.Context(), p.wh.DB(), c.name, rep.PushRun); perr == nil &&
+		pushed != "" && rep.Target != "" && !exporters.SameTarget(pushed, rep.Target) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "axium2crm: push run %d went to %s, not to %s: what this verify finds missing there was never sent to it\n",
+			rep.PushRun, pushed, rep.Target)
+	}
 	if err != nil {
 		return err
 	}
