@@ -100,14 +100,21 @@ func PushTarget(ctx context.Context, db *sql.DB, destination string, pushRun int
 	return logged, nil
 }
 
-// SameTarget says whether two runs' targets name one server: equal but
-// for the case of the scheme and host and a trailing slash of the
-// address ("https://CRM.example.edu/" is "https://crm.example.edu"; an
-// Odoo target's database name is compared exactly).
-func SameTarget(a, b string) bool { return canonicalTarget(a) == canonicalTarget(b) }
+// SameTarget says whether two runs' targets name one server: their
+// addresses equal but for the case of the scheme and host and a trailing
+// slash ("https://CRM.example.edu/" is "https://crm.example.edu"), and
+// what follows the address (an Odoo database, "db school"; a Twenty
+// workspace, "workspace <id>") equal exactly, unless one of them has none:
+// a target logged before workspaces were recorded, or an API key that
+// does not name its workspace, matches any workspace at its address.
+func SameTarget(a, b string) bool {
+	addrA, restA := splitTarget(a)
+	addrB, restB := splitTarget(b)
+	return addrA == addrB && (restA == restB || restA == "" || restB == "")
+}
 
-func canonicalTarget(t string) string {
-	addr, rest, _ := strings.Cut(t, " ")
+func splitTarget(t string) (addr, rest string) {
+	addr, rest, _ = strings.Cut(t, " ")
 	addr = strings.TrimRight(addr, "/")
 	if scheme, hostPath, ok := strings.Cut(addr, "://"); ok {
 		host, path, _ := strings.Cut(hostPath, "/")
@@ -116,8 +123,5 @@ func canonicalTarget(t string) string {
 			addr += "/" + path
 		}
 	}
-	if rest != "" {
-		return addr + " " + rest
-	}
-	return addr
+	return addr, rest
 }

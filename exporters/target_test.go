@@ -108,6 +108,10 @@ func TestSameTarget(t *testing.T) {
 		{"http://crm.example.edu", "https://crm.example.edu", false},
 		{"http://o.example.edu db a", "http://o.example.edu db A", false},
 		{"http://o.example.edu db a", "http://O.example.edu/ db a", true},
+		{"https://crm.example.edu workspace w1", "https://crm.example.edu workspace w2", false},
+		{"https://crm.example.edu workspace w1", "https://crm.example.edu/ workspace w1", true},
+		{"https://crm.example.edu", "https://crm.example.edu workspace w1", true}, // logged before workspaces were
+		{"https://crm.example.edu workspace w1", "https://other.example.edu workspace w1", false},
 	} {
 		assert.Equal(t, c.same, SameTarget(c.a, c.b), "%q %q", c.a, c.b)
 	}

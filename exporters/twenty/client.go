@@ -14,6 +14,7 @@ package twenty
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -131,8 +132,48 @@ func NewClient(cfg Config) (*Client, error) {
 	return &Client{cfg: cfg, base: u, limiter: lim, log: log, http: hc}, nil
 }
 
-// Target is the server the client writes to, safe to record.
-func (c *Client) Target() string { return c.base.String() }
+// Target is the server and workspace the client writes to, safe to
+// record: the address, then the workspace a Twenty API key names when it
+// names one ("https://crm.example.edu workspace 20202020-..."), so that
+// two workspaces behind one address are two targets to the audit log
+// (exporters.CheckTarget).
+func (c *Client) Target() string {
+	if ws := keyWorkspace(c.cfg.APIKey); ws != "" {
+		return c.base.String() + " workspace " + ws
+	}
+	return c.base.String()
+}
+
+// keyWorkspace is the workspace id an API key carries, "" when it carries
+// none. Twenty's API keys are JWTs whose payload holds the workspace's id
+// ({"sub": id, "type": "API_KEY", "workspaceId": id}, signed by
+// ApiKeyService.generateApiKeyToken); the payload is only read here, the
+// signature is the server's to check. Decoding one base64url segment
+// needs no JWT library.
+func keyWorkspace(key string) string {
+	parts := strings.Split(strings.TrimSpace(key), ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		Type        string `json:"type"`
+		WorkspaceID string `json:"workspaceId"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || claims.Type != "API_KEY" {
+		return ""
+	}
+	// An id, not a credential, but only a plain one is recorded.
+	for _, r := range claims.WorkspaceID {
+		if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return ""
+		}
+	}
+	return claims.WorkspaceID
+}
 
 // APIError is a refusal from Twenty, with its messages.
 type APIError struct {
