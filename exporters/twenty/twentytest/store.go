@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -206,9 +207,46 @@ func (t *table) match(field string, values map[string]bool, fn func(id string, r
 		}
 		return
 	}
+	if idx, ok := t.uniqueIndexOf(field, values); ok {
+		// A unique composite sub-field (a person's primary e-mail, a
+		// company's domain) has Twenty's unique index: the index gives
+		// the candidates (its values compared in lower case), and each is
+		// checked as the scan below checks every record.
+		seen := map[string]bool{}
+		for v := range values {
+			for _, id := range idx[strings.ToLower(strings.TrimSpace(v))] {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				if rec, ok := t.get(id); ok && values[filterValue(rec, field)] && !fn(id, rec) {
+					return
+				}
+			}
+		}
+		return
+	}
 	t.each(func(id string, rec map[string]any) bool {
 		return !values[filterValue(rec, field)] || fn(id, rec)
 	})
+}
+
+// uniqueIndexOf is the unique index that answers a filter of field by
+// values: field is a unique field's indexed sub-field and no value is
+// blank (blank values are not indexed).
+func (t *table) uniqueIndexOf(field string, values map[string]bool) (map[string][]string, bool) {
+	for _, uf := range uniqueFields(t.obj) {
+		if uf.uniqueSub == "" || field != uf.Name+"."+uf.uniqueSub {
+			continue
+		}
+		for v := range values {
+			if strings.TrimSpace(v) == "" {
+				return nil, false
+			}
+		}
+		return t.uniques()[uf.Name], true
+	}
+	return nil, false
 }
 
 // after calls fn with the ids greater than cursor in ascending order until
