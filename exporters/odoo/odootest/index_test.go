@@ -20,7 +20,7 @@ func TestSearchByIndexMatchesScan(t *testing.T) {
 }
 
 func searchByIndexMatchesScan(t *testing.T, compact bool) {
-	st := newStore(nil, compact)
+	st := newStore(nil, compact, nil)
 	m := st.models["res.partner"]
 	call := func(method string, args ...any) any {
 		t.Helper()

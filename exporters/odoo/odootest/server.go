@@ -106,14 +106,15 @@ func New(opts Options) *Server {
 		opts.Password = "admin"
 	}
 	s := &Server{opts: opts}
-	s.st = newStore(opts.Modules, opts.Compact)
+	var disk *arena.Disk
 	if opts.Compact && opts.ChunkDir != "" {
 		d, err := arena.NewDisk(opts.ChunkDir)
 		if err != nil {
 			panic("odootest: " + err.Error())
 		}
-		s.st.disk = d
+		disk = d
 	}
+	s.st = newStore(opts.Modules, opts.Compact, disk)
 	s.uid = 2
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /xmlrpc/2/{service}", s.handleXML)
@@ -541,8 +542,11 @@ func (s *Server) passwordOK(pw string) bool {
 	return pw != "" && ((s.opts.Password != "" && pw == s.opts.Password) || (s.opts.APIKey != "" && pw == s.opts.APIKey))
 }
 
-func newStore(modules []string, compact bool) *store {
-	st := &store{models: map[string]*Model{}, tables: map[string]*table{}, xids: map[string]int64{}, installed: map[string]bool{}, staleACL: map[string]bool{}}
+// newStore is a store of the modules' models; compact tables keep their
+// records in disk's file when disk is set (Options.ChunkDir).
+func newStore(modules []string, compact bool, disk *arena.Disk) *store {
+	st := &store{models: map[string]*Model{}, tables: map[string]*table{}, xids: map[string]int64{}, installed: map[string]bool{}, staleACL: map[string]bool{},
+		disk: disk}
 	if compact {
 		st.codec = newCodec()
 	}
