@@ -148,6 +148,8 @@ type pusher struct {
 	copies int
 	// books is what the push learned of Odoo's payment entries (payment.go).
 	books payBooks
+	// moves is what the push learned of the moves Odoo makes (moves.go).
+	moves moveBooks
 	// oneAtATime holds, for each model in serialModels, the lock its
 	// writes take.
 	oneAtATime map[string]*sync.Mutex
@@ -465,6 +467,16 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 		}
 		recs = updates
 	}
+	if t.obj.Model == moveModel && !b.DryRun && !byDBID {
+		return res, p.writeMoves(ctx, t, b, recs, &res)
+	}
+	return res, p.load(ctx, t, recs, byDBID, nil, &res)
+}
+
+// load sends records with one load call (byDBID: they are named by their
+// database id, not their external id), with the extra columns, if any,
+// appended to every row.
+func (p *pusher) load(ctx context.Context, t *tableData, recs []*rec, byDBID bool, extra *loadExtra, res *exporters.WriteResult) error {
 	var ok []*rec
 	var rows []any
 	for _, r := range recs {
@@ -476,15 +488,21 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 			res.Rejected = append(res.Rejected, exporters.Rejection{ID: r.xid, Reason: err.Error()})
 			continue
 		}
+		if extra != nil {
+			row = append(row, extra.values(r)...)
+		}
 		ok = append(ok, r)
 		rows = append(rows, row)
 	}
 	if len(ok) == 0 {
-		return res, nil
+		return nil
 	}
 	fields := loadFields(t)
 	if byDBID {
 		fields[0] = ".id"
+	}
+	if extra != nil {
+		fields = append(fields, extra.fields...)
 	}
 	var v any
 	var err error
@@ -498,26 +516,26 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 		// retry of a concurrent-update failure never happens: the whole
 		// call was rolled back, send it again.
 		if err := collisionPause(ctx, attempt); err != nil {
-			return res, err
+			return err
 		}
 	}
 	// A refused password, missing rights or a missing model or field is
 	// not the records' fault: the run stops with what to do instead of
 	// splitting the batch down to single records.
 	if err != nil {
-		return res, writeFault(t.obj.Model, err)
+		return writeFault(t.obj.Model, err)
 	}
 	if serr := loadStop(t.obj.Model, v, nil); serr != nil {
-		return res, serr
+		return serr
 	}
 	answer, _ := v.(map[string]any)
 	got, isList := answer["ids"].([]any)
 	switch {
 	case isList && len(got) == len(ok):
 	case isList:
-		return res, fmt.Errorf("load answered %d ids for %d records", len(got), len(ok))
+		return fmt.Errorf("load answered %d ids for %d records", len(got), len(ok))
 	default:
-		return res, &exporters.Refused{Reason: loadMessages(answer, ok)}
+		return &exporters.Refused{Reason: loadMessages(answer, ok)}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -527,7 +545,7 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 		p.xids[r.xid] = XIDTarget{Model: t.obj.Model, ID: r.dbID}
 		res.Done[r.xid] = r.dbID
 	}
-	return res, nil
+	return nil
 }
 
 // Delete unlinks the records the external ids name (as rollback does: a

@@ -285,6 +285,12 @@ func (st *store) fill(m *Model, r Record) {
 			r[name] = "email"
 		case m.Name == "account.move" && name == "state":
 			r[name] = "draft"
+		case m.Name == "account.move" && name == "name":
+			// Odoo 17 names a draft "/" (the first draft of a period
+			// gets the period's first number: not modelled).
+			r[name] = "/"
+		case m.Name == "account.move" && name == "journal_id":
+			r[name] = st.defaultJournal(r["move_type"])
 		case m.Name == "ir.attachment" && name == "type":
 			r[name] = "binary"
 		case (m.Name == "ir.model.fields" || m.Name == "ir.model") && name == "state":

@@ -102,6 +102,27 @@ func flt(v any) float64 {
 	return 0
 }
 
+// defaultJournal is the journal Odoo 17 gives a new invoice, credit note
+// or bill that names none (_compute_journal_id): the company's first
+// journal of the move type's journal type. Other moves get none here.
+func (st *store) defaultJournal(moveType any) int64 {
+	want := ""
+	switch moveType {
+	case "out_invoice", "out_refund", "out_receipt":
+		want = "sale"
+	case "in_invoice", "in_refund", "in_receipt":
+		want = "purchase"
+	default:
+		return 0
+	}
+	for _, jid := range st.ids("account.journal") {
+		if j := st.tables["account.journal"].row(jid); j["type"] == want {
+			return jid
+		}
+	}
+	return 0
+}
+
 // paymentFields sets what Odoo computes on a new payment.
 func (st *store) paymentFields(r Record) {
 	company := st.tables["res.company"].row(st.firstID("res.company"))

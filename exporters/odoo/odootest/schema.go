@@ -164,8 +164,9 @@ var standardModels = []struct {
 		f("narration", "html"), rel("invoice_line_ids", "one2many", "account.move.line"), rel("line_ids", "one2many", "account.move.line"),
 		rel("currency_id", "many2one", "res.currency"), rel("journal_id", "many2one", "account.journal"), sel("state", "draft", "posted", "cancel"),
 		f("payment_reference", "char"), f("invoice_date_due", "date"), f("invoice_origin", "char"), f("amount_total", "monetary"),
-		rel("invoice_user_id", "many2one", "res.users"),
+		rel("invoice_user_id", "many2one", "res.users"), rel("fiscal_position_id", "many2one", "account.fiscal.position"),
 	}},
+	{"account.fiscal.position", "account", "Fiscal Position", []fdef{req("name", "char"), f("auto_apply", "boolean"), f("active", "boolean")}},
 	{"account.payment", "account", "Payments", []fdef{
 		reqsel("payment_type", "outbound", "inbound"), sel("partner_type", "customer", "supplier"), rel("partner_id", "many2one", "res.partner"),
 		f("amount", "monetary"), f("date", "date"), f("payment_reference", "char"), f("ref", "char"),

@@ -53,6 +53,8 @@ type Call struct {
 	Records         int    // create/write/load: records in the call
 	// WithLines counts the records of a create that carry line_ids.
 	WithLines int
+	// Fields are a load's columns.
+	Fields []string
 }
 
 // Failure is what an injected fault does to a call.
@@ -401,6 +403,12 @@ func (s *Server) describe(service, method string, params []any) Call {
 					c.Records = len(l)
 				}
 			case "load":
+				if l, ok := args[0].([]any); ok {
+					for _, f := range l {
+						s, _ := f.(string)
+						c.Fields = append(c.Fields, s)
+					}
+				}
 				if len(args) > 1 {
 					if l, ok := args[1].([]any); ok {
 						c.Records = len(l)
@@ -606,6 +614,7 @@ func newStore(modules []string, compact bool, disk *arena.Disk) *store {
 	receipts := seed("account.account", "account", "1_account_journal_payment_debit_account_id", Record{"name": "Outstanding Receipts", "code": "101403"})
 	payments := seed("account.account", "account", "1_account_journal_payment_credit_account_id", Record{"name": "Outstanding Payments", "code": "101404"})
 	seed("account.journal", "account", "1_bank", Record{"name": "Bank", "code": "BNK1", "type": "bank"})
+	seed("account.journal", "account", "1_sale", Record{"name": "Customer Invoices", "code": "INV", "type": "sale"})
 	company := seed("res.partner", "base", "main_partner", Record{"name": "My Company", "is_company": true})
 	seed("res.company", "base", "main_company", Record{"name": "My Company", "currency_id": usd,
 		"account_journal_payment_debit_account_id": receipts, "account_journal_payment_credit_account_id": payments})
