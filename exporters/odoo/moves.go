@@ -145,6 +145,32 @@ func moveCol(t *tableData, field string) int {
 // loadMoves sends new moves: those whose journal is learned with the
 // learned columns, the others as they are.
 func (p *pusher) loadMoves(ctx context.Context, t *tableData, creates []*rec, books moveBooks, res *exporters.WriteResult) error {
+	extra := moveExtra(t, books)
+	if extra == nil {
+		return p.load(ctx, t, creates, false, nil, res)
+	}
+	var with, without []*rec
+	for _, r := range creates {
+		if extra.values(r) == nil {
+			without = append(without, r)
+		} else {
+			with = append(with, r)
+		}
+	}
+	if len(with) > 0 {
+		if err := p.load(ctx, t, with, false, extra, res); err != nil {
+			return err
+		}
+	}
+	if len(without) > 0 {
+		return p.load(ctx, t, without, false, nil, res)
+	}
+	return nil
+}
+
+// moveExtra is the columns new moves of t are sent with, nil when there
+// are none; its values are nil for a move that must go as it is.
+func moveExtra(t *tableData, books moveBooks) *loadExtra {
 	typ := moveCol(t, "move_type")
 	var fields []string
 	sendJournal := len(books.journals) > 0 && typ >= 0 && moveCol(t, "journal_id") < 0
@@ -155,50 +181,32 @@ func (p *pusher) loadMoves(ctx context.Context, t *tableData, creates []*rec, bo
 	if sendName {
 		fields = append(fields, "name")
 	}
-	if books.noFiscal && moveCol(t, "fiscal_position_id") < 0 {
+	sendFiscal := books.noFiscal && moveCol(t, "fiscal_position_id") < 0
+	if sendFiscal {
 		fields = append(fields, "fiscal_position_id")
 	}
 	if len(fields) == 0 {
-		return p.load(ctx, t, creates, false, nil, res)
+		return nil
 	}
-	journal := func(r *rec) int64 {
-		if !sendJournal {
-			return 0
-		}
-		return books.journals[moveJournalType(r.texts[typ])]
-	}
-	var with, without []*rec
-	for _, r := range creates {
-		if sendJournal && journal(r) == 0 {
-			// An empty journal column would clear the journal, not
-			// leave it to Odoo: such a move goes as it is.
-			without = append(without, r)
-		} else {
-			with = append(with, r)
-		}
-	}
-	extra := &loadExtra{fields: fields, values: func(r *rec) []any {
+	return &loadExtra{fields: fields, values: func(r *rec) []any {
 		var out []any
 		if sendJournal {
-			out = append(out, fmt.Sprint(journal(r)))
+			j := books.journals[moveJournalType(r.texts[typ])]
+			if j == 0 {
+				// An empty journal column would clear the journal, not
+				// leave it to Odoo.
+				return nil
+			}
+			out = append(out, fmt.Sprint(j))
 		}
 		if sendName {
 			out = append(out, "/")
 		}
-		if len(out) < len(fields) {
-			out = append(out, "") // no fiscal position
+		if sendFiscal {
+			out = append(out, "")
 		}
 		return out
 	}}
-	if len(with) > 0 {
-		if err := p.load(ctx, t, with, false, extra, res); err != nil {
-			return err
-		}
-	}
-	if len(without) > 0 {
-		return p.load(ctx, t, without, false, nil, res)
-	}
-	return nil
 }
 
 // learnMoves reads back the moves Odoo made of the first batch (done

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,10 +28,15 @@ type Replay struct {
 	// Nested: a row whose first column is empty continues the record
 	// above it.
 	Nested bool
-	// Lined are payments' create values with their journal items, as the
-	// push sends them once it learned the journal and accounts (nil for
-	// other tables).
-	Lined []any
+	// Learned are create values with what the push adds once it has
+	// learned from Odoo's first records: payments' journal items (the
+	// journal and accounts), moves' journal, draft name and fiscal
+	// position (nil for other tables).
+	Learned []any
+	// LearnedFields and LearnedRows are the load of moves with the same
+	// values (nil for other tables).
+	LearnedFields []string
+	LearnedRows   []any
 }
 
 // ReplayOf renders up to limit rows of odoo.<table> (a table of the plan,
@@ -60,11 +66,59 @@ func ReplayOf(ctx context.Context, db *sql.DB, c *Client, table string, tz *time
 		rp.Vals = append(rp.Vals, p.shapeVals(types, fields, r.([]any)))
 	}
 	if t.obj.Model == paymentModel {
-		if rp.Lined, err = p.linedVals(ctx, rp.Vals); err != nil {
+		if rp.Learned, err = p.linedVals(ctx, rp.Vals); err != nil {
+			return nil, err
+		}
+	}
+	if t.obj.Model == moveModel {
+		if err := p.learnedMoves(ctx, t, recs, rp); err != nil {
 			return nil, err
 		}
 	}
 	return rp, nil
+}
+
+// learnedMoves adds to a replay of moves the values the push sends once
+// it has learned them from the moves the push made.
+func (p *pusher) learnedMoves(ctx context.Context, t *tableData, recs []*rec, rp *Replay) error {
+	v, err := p.c.Execute(ctx, moveModel, "search", []any{[]any{[]any{"move_type", "in", []any{"out_invoice", "out_refund"}}}},
+		map[string]any{"limit": int64(100)})
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, x := range v.([]any) {
+		ids = append(ids, num(x))
+	}
+	if p.moves, err = p.readMoves(ctx, ids); err != nil {
+		return err
+	}
+	p.moves.done = true
+	extra := moveExtra(t, p.moves)
+	if extra == nil {
+		return fmt.Errorf("the moves get nothing learned")
+	}
+	for _, r := range recs {
+		vals := extra.values(r)
+		if vals == nil {
+			return fmt.Errorf("move %s gets nothing learned", r.xid)
+		}
+		rp.LearnedRows = append(rp.LearnedRows, append(slices.Clone(rp.Rows[len(rp.LearnedRows)].([]any)), vals...))
+		cv := maps.Clone(rp.Vals[len(rp.Learned)].(map[string]any))
+		for j, f := range extra.fields {
+			switch f {
+			case "journal_id/.id":
+				cv["journal_id"] = num(vals[j])
+			case "fiscal_position_id":
+				cv[f] = false
+			default:
+				cv[f] = vals[j]
+			}
+		}
+		rp.Learned = append(rp.Learned, cv)
+	}
+	rp.LearnedFields = append(slices.Clone(rp.Fields), extra.fields...)
+	return nil
 }
 
 // linedVals are payments' create values with their journal items: the
