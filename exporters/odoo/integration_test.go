@@ -3,6 +3,7 @@ package odoo_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -186,4 +187,23 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	// holds the two lines Odoo makes for a payment itself.
 	pays, items := odooLines(t, c)
 	assertOdooLines(t, pays, items)
+	assert.Contains(t, strings.Join(said, "\n"), "new moves now carry the sale journal", "learned from this Odoo's own moves")
+	assertPostable(t, c)
+}
+
+// assertPostable checks that no two journal entries of a journal share a
+// number: Odoo refuses to post the second (account_move_unique_name).
+func assertPostable(t *testing.T, c *odoo.Client) {
+	t.Helper()
+	v, err := c.Execute(context.Background(), "account.move", "search_read", []any{[]any{[]any{"name", "!=", "/"}}},
+		map[string]any{"fields": []any{"name", "journal_id"}})
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	for _, r := range v.([]any) {
+		m := r.(map[string]any)
+		k := fmt.Sprint(m["name"], " in ", m["journal_id"])
+		assert.False(t, seen[k], "two journal entries are named %s", k)
+		seen[k] = true
+	}
+	assert.NotEmpty(t, seen, "Odoo numbered the first entry of each period")
 }

@@ -150,6 +150,9 @@ type pusher struct {
 	books payBooks
 	// moves is what the push learned of the moves Odoo makes (moves.go).
 	moves moveBooks
+	// periods keeps new journal entries of months not written yet from
+	// going together (periods.go).
+	periods periodGate
 	// oneAtATime holds, for each model in serialModels, the lock its
 	// writes take.
 	oneAtATime map[string]*sync.Mutex
@@ -435,6 +438,14 @@ func (p *pusher) Prepare(ctx context.Context, b exporters.Batch) (int, error) {
 // for the engine to split.
 func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteResult, error) {
 	t := p.tables[b.Object]
+	// New journal entries of months not written yet go alone (periods.go).
+	leave := p.periods.enter(t.obj.Model, p.batchDates(t, b))
+	res, err := p.write(ctx, t, b)
+	leave(err == nil)
+	return res, err
+}
+
+func (p *pusher) write(ctx context.Context, t *tableData, b exporters.Batch) (exporters.WriteResult, error) {
 	if mu := p.oneAtATime[t.obj.Model]; mu != nil && !b.DryRun {
 		mu.Lock()
 		defer mu.Unlock()

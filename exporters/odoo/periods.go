@@ -1,0 +1,99 @@
+package odoo
+
+import (
+	"sync"
+
+	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/exporters/audit"
+)
+
+// Odoo 17 gives a new draft journal entry a number only when it is the
+// first of its journal and period (INV/2014/00001; "/" for the others),
+// found by looking for the journal's last number in the period. Two
+// creates in flight together on two connections each see no number in a
+// period that has none yet, and both give their first entry of it the
+// same number. Drafts may share a number, but posting the second fails:
+// against a real Odoo 17 a 30-patient push on two connections left two
+// draft payments named PBNK1/2014/00001, and posting both failed on
+// account_move_unique_name ("duplicate key value violates unique
+// constraint"). So a batch of new entries with a date in a month no
+// earlier batch of this push has written goes alone: it waits for the
+// other such batches and is waited for, and once Odoo has taken it the
+// months are known to hold a number. Batches whose months are all known go
+// together as before. A month is finer than Odoo's periods (a year by
+// default, a month where the journal's numbers restart monthly), so every
+// period is covered; only the first batches of a push, which bring the
+// months, go alone.
+
+// numberedModels are the models whose new records are journal entries
+// Odoo numbers: invoices and credit notes, and payments (_inherits
+// account.move).
+var numberedModels = map[string]bool{moveModel: true, paymentModel: true}
+
+// periodGate keeps batches that bring new months from going together.
+type periodGate struct {
+	mu    sync.Mutex // held by the batch that brings new months
+	known sync.Map   // "model|YYYY-MM" → true once written
+}
+
+// periodsOf are the months of a batch's new records no batch has
+// written yet.
+func (g *periodGate) periodsOf(model string, dates []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range dates {
+		if len(d) < 7 {
+			continue
+		}
+		k := model + "|" + d[:7]
+		if _, ok := g.known.Load(k); ok || seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, k)
+	}
+	return out
+}
+
+// enter waits while another batch brings new months, when this one
+// does too; leave(ok) lets the next one go, and when Odoo took the batch
+// (ok) its months are known.
+func (g *periodGate) enter(model string, dates []string) (leave func(ok bool)) {
+	if len(g.periodsOf(model, dates)) == 0 {
+		return func(bool) {}
+	}
+	g.mu.Lock()
+	// Another batch may have brought them while this one waited.
+	fresh := g.periodsOf(model, dates)
+	if len(fresh) == 0 {
+		g.mu.Unlock()
+		return func(bool) {}
+	}
+	return func(ok bool) {
+		if ok {
+			for _, k := range fresh {
+				g.known.Store(k, true)
+			}
+		}
+		g.mu.Unlock()
+	}
+}
+
+// batchDates are the dates of a batch's new records of a numbered model
+// (nil for other models, dry runs and tables without a date).
+func (p *pusher) batchDates(t *tableData, b exporters.Batch) []string {
+	if !numberedModels[t.obj.Model] || b.DryRun {
+		return nil
+	}
+	col := moveCol(t, "date")
+	if col < 0 {
+		return nil
+	}
+	var out []string
+	for _, it := range b.Items {
+		if it.Action == audit.Create {
+			out = append(out, recOf(it).texts[col])
+		}
+	}
+	return out
+}

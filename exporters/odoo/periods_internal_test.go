@@ -1,0 +1,59 @@
+package odoo
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// entering starts a batch of these dates into the gate; the channel gets
+// its leave function once it is in.
+func entering(g *periodGate, model string, dates []string) chan func(bool) {
+	in := make(chan func(bool), 1)
+	go func() { in <- g.enter(model, dates) }()
+	return in
+}
+
+// inWithin is the batch's leave function if it got in within d, else nil.
+func inWithin(in chan func(bool), d time.Duration) func(bool) {
+	select {
+	case leave := <-in:
+		return leave
+	case <-time.After(d):
+		return nil
+	}
+}
+
+func TestNewMonthsGoAlone(t *testing.T) {
+	var g periodGate
+	const wait = 100 * time.Millisecond
+	first := g.enter(paymentModel, []string{"2014-06-13", "2015-01-02"})
+	// A second batch bringing a month of its own waits for the first.
+	second := entering(&g, paymentModel, []string{"2014-01-06"})
+	assert.Nil(t, inWithin(second, wait), "a second batch of new months waits")
+	// Only new months wait: a batch without dates goes.
+	require.NotNil(t, inWithin(entering(&g, paymentModel, nil), wait))
+	first(true)
+	leave2 := inWithin(second, time.Second)
+	require.NotNil(t, leave2, "the second batch goes once the first is taken")
+	// The first batch's months are known now: a batch of them goes at
+	// once, even while the second batch brings a new month.
+	known := inWithin(entering(&g, paymentModel, []string{"2014-06-30", "2015-01-31"}), wait)
+	require.NotNil(t, known, "known months go together")
+	known(true)
+	// The second batch is not taken (Odoo refused it): its month is
+	// still new, and the next batch of it goes alone.
+	leave2(false)
+	third := g.enter(paymentModel, []string{"2014-01-20"})
+	fourth := entering(&g, paymentModel, []string{"2014-01-21"})
+	assert.Nil(t, inWithin(fourth, wait))
+	third(true)
+	leave4 := inWithin(fourth, time.Second)
+	require.NotNil(t, leave4)
+	leave4(true)
+	assert.Empty(t, g.periodsOf(paymentModel, []string{"2014-01-01", "2014-06-01", "2015-01-15"}))
+	// Months are known per model.
+	assert.Equal(t, []string{moveModel + "|2014-01"}, g.periodsOf(moveModel, []string{"2014-01-01", "2014-01-09"}))
+}
