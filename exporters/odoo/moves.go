@@ -84,25 +84,70 @@ func (p *pusher) writeMoves(ctx context.Context, t *tableData, b exporters.Batch
 			updates = append(updates, recs[j])
 		}
 	}
-	if len(creates) > 0 {
+	for len(creates) > 0 {
 		books, learner, err := p.moveBooks(ctx)
 		if err != nil {
 			return err
 		}
-		if learner {
-			err := p.load(ctx, t, creates, false, nil, res)
-			p.learnMoves(ctx, t, creates, res.Done)
-			if err != nil {
+		if !learner {
+			if err := p.loadMoves(ctx, t, creates, books, res); err != nil {
 				return err
 			}
-		} else if err := p.loadMoves(ctx, t, creates, books, res); err != nil {
+			break
+		}
+		// This worker learns: the moves to learn from go as they are,
+		// then the rest of the batch with what was learned (or, when
+		// none of them was made, the rest teaches in turn).
+		first, rest := moveCanary(t, creates)
+		err = p.load(ctx, t, first, false, nil, res)
+		p.learnMoves(ctx, t, first, res.Done)
+		if err != nil {
 			return err
 		}
+		creates = rest
 	}
 	if len(updates) == 0 {
 		return nil
 	}
 	return p.load(ctx, t, updates, false, nil, res)
+}
+
+// canaryMoves is at most how many new moves go as they are for the push
+// to learn from.
+const canaryMoves = 50
+
+// moveCanary splits the first batch of new moves: the ones to learn from
+// go first, the rest after with what is learned. Odoo names "/" only a
+// draft that is not the first of its period, so the moves to learn from
+// are those of the batch's busiest month (at most canaryMoves); when no
+// month holds two, the whole batch.
+func moveCanary(t *tableData, creates []*rec) (first, rest []*rec) {
+	col := moveCol(t, "date")
+	if col < 0 {
+		return creates, nil
+	}
+	byMonth := map[string]int{}
+	best := ""
+	for _, r := range creates {
+		if d := r.texts[col]; len(d) >= 7 {
+			m := d[:7]
+			byMonth[m]++
+			if byMonth[m] > byMonth[best] || byMonth[m] == byMonth[best] && m < best {
+				best = m
+			}
+		}
+	}
+	if byMonth[best] < 2 {
+		return creates, nil
+	}
+	for _, r := range creates {
+		if d := r.texts[col]; len(first) < canaryMoves && len(d) >= 7 && d[:7] == best {
+			first = append(first, r)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	return first, rest
 }
 
 // moveBooks returns what is learned, or makes the caller the learner

@@ -85,6 +85,16 @@ func (p *pusher) batchDates(t *tableData, b exporters.Batch) []string {
 	if !numberedModels[t.obj.Model] || b.DryRun {
 		return nil
 	}
+	if t.obj.Model == moveModel {
+		// New moves that carry the draft name "/" are never numbered
+		// when made (moves.go).
+		p.mu.Lock()
+		slash := p.moves.done && p.moves.slash && moveCol(t, "name") < 0 && moveCol(t, "state") < 0
+		p.mu.Unlock()
+		if slash {
+			return nil
+		}
+	}
 	col := moveCol(t, "date")
 	if col < 0 {
 		return nil

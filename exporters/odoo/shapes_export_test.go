@@ -108,7 +108,10 @@ func (p *pusher) learnedMoves(ctx context.Context, t *tableData, recs []*rec, rp
 		for j, f := range extra.fields {
 			switch f {
 			case "journal_id/.id":
-				cv["journal_id"] = num(vals[j])
+				cv["journal_id"], err = strconv.ParseInt(vals[j].(string), 10, 64)
+				if err != nil {
+					return err
+				}
 			case "fiscal_position_id":
 				cv[f] = false
 			default:
