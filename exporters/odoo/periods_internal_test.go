@@ -1,6 +1,7 @@
 package odoo
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -56,4 +57,34 @@ func TestNewMonthsGoAlone(t *testing.T) {
 	assert.Empty(t, g.periodsOf(paymentModel, []string{"2014-01-01", "2014-06-01", "2015-01-15"}))
 	// Months are known per model.
 	assert.Equal(t, []string{moveModel + "|2014-01"}, g.periodsOf(moveModel, []string{"2014-01-01", "2014-01-09"}))
+}
+
+func TestMoveCanary(t *testing.T) {
+	tbl := &tableData{cols: []column{{name: "id"}, {name: "move_type", field: "move_type"}, {name: "date", field: "date"}}}
+	mv := func(id, date string) *rec { return &rec{xid: id, texts: []string{id, "out_invoice", date}} }
+	ids := func(rs []*rec) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.xid)
+		}
+		return out
+	}
+	batch := []*rec{mv("a", "2014-06-13"), mv("b", "2015-01-02"), mv("c", "2014-06-30"), mv("d", "2015-01-31"), mv("e", "2015-01-05"), mv("f", "")}
+	first, rest := moveCanary(tbl, batch)
+	// The busiest month (January 2015: three moves) teaches: Odoo numbers
+	// its first and names the others "/".
+	assert.Equal(t, []string{"b", "d", "e"}, ids(first))
+	assert.Equal(t, []string{"a", "c", "f"}, ids(rest))
+	// No month with two moves: the whole batch teaches.
+	first, rest = moveCanary(tbl, []*rec{mv("a", "2014-06-13"), mv("b", "2015-01-02")})
+	assert.Equal(t, []string{"a", "b"}, ids(first))
+	assert.Empty(t, rest)
+	// At most canaryMoves.
+	var many []*rec
+	for i := range canaryMoves + 10 {
+		many = append(many, mv(fmt.Sprint(i), "2020-02-01"))
+	}
+	first, rest = moveCanary(tbl, many)
+	assert.Len(t, first, canaryMoves)
+	assert.Len(t, rest, 10)
 }
