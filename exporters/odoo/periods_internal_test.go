@@ -29,19 +29,21 @@ func inWithin(in chan func(bool), d time.Duration) func(bool) {
 
 func TestNewMonthsGoAlone(t *testing.T) {
 	var g periodGate
-	const wait = 100 * time.Millisecond
+	// A batch that must wait is given wait to get in anyway; one that may
+	// go is given soon, and gets in as soon as it is scheduled.
+	const wait, soon = 100 * time.Millisecond, 10 * time.Second
 	first := g.enter(paymentModel, []string{"2014-06-13", "2015-01-02"})
 	// A second batch bringing a month of its own waits for the first.
 	second := entering(&g, paymentModel, []string{"2014-01-06"})
 	assert.Nil(t, inWithin(second, wait), "a second batch of new months waits")
 	// Only new months wait: a batch without dates goes.
-	require.NotNil(t, inWithin(entering(&g, paymentModel, nil), wait))
+	require.NotNil(t, inWithin(entering(&g, paymentModel, nil), soon))
 	first(true)
-	leave2 := inWithin(second, time.Second)
+	leave2 := inWithin(second, soon)
 	require.NotNil(t, leave2, "the second batch goes once the first is taken")
 	// The first batch's months are known now: a batch of them goes at
 	// once, even while the second batch brings a new month.
-	known := inWithin(entering(&g, paymentModel, []string{"2014-06-30", "2015-01-31"}), wait)
+	known := inWithin(entering(&g, paymentModel, []string{"2014-06-30", "2015-01-31"}), soon)
 	require.NotNil(t, known, "known months go together")
 	known(true)
 	// The second batch is not taken (Odoo refused it): its month is
@@ -51,7 +53,7 @@ func TestNewMonthsGoAlone(t *testing.T) {
 	fourth := entering(&g, paymentModel, []string{"2014-01-21"})
 	assert.Nil(t, inWithin(fourth, wait))
 	third(true)
-	leave4 := inWithin(fourth, time.Second)
+	leave4 := inWithin(fourth, soon)
 	require.NotNil(t, leave4)
 	leave4(true)
 	assert.Empty(t, g.periodsOf(paymentModel, []string{"2014-01-01", "2014-06-01", "2015-01-15"}))
