@@ -6,7 +6,6 @@ import (
 	"maps"
 
 	"github.com/axium2crm/axium2crm/exporters"
-	"github.com/axium2crm/axium2crm/exporters/audit"
 )
 
 // Most of what Odoo 17 spends on a new invoice or credit note is three
@@ -77,14 +76,7 @@ type loadExtra struct {
 // moves with what the push learned (the first batch of new moves is what
 // it learns from).
 func (p *pusher) writeMoves(ctx context.Context, t *tableData, b exporters.Batch, recs []*rec, res *exporters.WriteResult) error {
-	var creates, updates []*rec
-	for j, it := range b.Items {
-		if it.Action == audit.Create {
-			creates = append(creates, recs[j])
-		} else {
-			updates = append(updates, recs[j])
-		}
-	}
+	creates, updates := splitByAction(b, recs)
 	for len(creates) > 0 {
 		books, learner, err := p.moveBooks(ctx)
 		if err != nil {

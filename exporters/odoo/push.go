@@ -465,14 +465,7 @@ func (p *pusher) write(ctx context.Context, t *tableData, b exporters.Batch) (ex
 	// (Prepare found them).
 	byDBID := t.create != nil && !b.DryRun
 	if byDBID {
-		var creates, updates []*rec
-		for j, it := range b.Items {
-			if it.Action == audit.Create {
-				creates = append(creates, recs[j])
-			} else {
-				updates = append(updates, recs[j])
-			}
-		}
+		creates, updates := splitByAction(b, recs)
 		if err := p.writeCreate(ctx, t, creates, &res); err != nil || len(updates) == 0 {
 			return res, err
 		}
@@ -482,6 +475,19 @@ func (p *pusher) write(ctx context.Context, t *tableData, b exporters.Batch) (ex
 		return res, p.writeMoves(ctx, t, b, recs, &res)
 	}
 	return res, p.load(ctx, t, recs, byDBID, nil, &res)
+}
+
+// splitByAction parts a batch's records (recs[j] is b.Items[j]'s) into
+// the new ones and the updates.
+func splitByAction(b exporters.Batch, recs []*rec) (creates, updates []*rec) {
+	for j, it := range b.Items {
+		if it.Action == audit.Create {
+			creates = append(creates, recs[j])
+		} else {
+			updates = append(updates, recs[j])
+		}
+	}
+	return creates, updates
 }
 
 // load sends records with one load call (byDBID: they are named by their
