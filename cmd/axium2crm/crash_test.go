@@ -253,6 +253,11 @@ func TestKill9(t *testing.T) {
 			finish(t, "push", target.name, "--project", ref)
 			want := refState()
 			require.NotEmpty(t, nonEmpty(want))
+			if m, ok := want.(map[string]map[string]any); ok {
+				for k := range m {
+					require.False(t, strings.HasPrefix(k, "ir.config_parameter "), "the push left the setting %s changed", k)
+				}
+			}
 
 			t.Run("push killed, rolled back without a resume", func(t *testing.T) {
 				state, env := target.start(t, kill)

@@ -35,7 +35,8 @@ func openOdoo(cmd *cobra.Command, p *project, r reach) (exporters.Destination, e
 	if err != nil {
 		return nil, err
 	}
-	opt := odoo.DestinationOptions{TimeZone: tz, BatchSize: p.cfg.Odoo.BatchSize, Workers: p.cfg.Odoo.Connections}
+	opt := odoo.DestinationOptions{TimeZone: tz, BatchSize: p.cfg.Odoo.BatchSize, Workers: p.cfg.Odoo.Connections,
+		LiveScoring: p.cfg.Odoo.LeadScoring == "live"}
 	if r.offline {
 		return odoo.NewDestination(nil, opt), nil
 	}

@@ -78,7 +78,14 @@ type Odoo struct {
 	BatchSize int `yaml:"batch_size"`
 	// Connections is the calls in flight at once.
 	Connections int `yaml:"connections"`
+	// LeadScoring is what the push does with Odoo's predictive lead
+	// scoring: "pause" it while it writes and rebuild its table at the
+	// end, or keep it "live" (visits then go one batch at a time).
+	LeadScoring string `yaml:"lead_scoring"`
 }
+
+// LeadScorings are the values odoo.lead_scoring accepts, the default first.
+var LeadScorings = []string{"pause", "live"}
 
 // Twenty holds the Twenty exporter's settings. The server URL and API key
 // come from TWENTY_URL and TWENTY_API_KEY, or the key from APIKeyFile.
@@ -202,7 +209,7 @@ func Default() Config {
 		Destinations: []string{"twenty", "odoo"},
 		Objects:      map[string]ObjectConfig{},
 		Twenty:       Twenty{TimeZone: "America/New_York", CallsPerMinute: 100},
-		Odoo:         Odoo{TimeZone: "America/New_York", Protocol: "xmlrpc", BatchSize: 500, Connections: 2},
+		Odoo:         Odoo{TimeZone: "America/New_York", Protocol: "xmlrpc", BatchSize: 500, Connections: 2, LeadScoring: "pause"},
 		Perio:        Perio{Grain: "tooth"},
 	}
 }
@@ -313,6 +320,9 @@ func validate(cfg Config) error {
 	}
 	if cfg.Odoo.BatchSize <= 0 || cfg.Odoo.Connections <= 0 {
 		return fmt.Errorf("odoo.batch_size and odoo.connections must be positive, got %d and %d", cfg.Odoo.BatchSize, cfg.Odoo.Connections)
+	}
+	if !slices.Contains(LeadScorings, cfg.Odoo.LeadScoring) {
+		return fmt.Errorf("odoo.lead_scoring: %q is not one of %s", cfg.Odoo.LeadScoring, strings.Join(LeadScorings, ", "))
 	}
 	if !slices.Contains(PerioGrains, cfg.Perio.Grain) {
 		return fmt.Errorf("perio.grain: %q is not one of %s", cfg.Perio.Grain, strings.Join(PerioGrains, ", "))

@@ -711,3 +711,19 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// LastPreImage returns the pre-image of the newest update or pending
+// entry of destID in a destination's table that kept one, in any run,
+// and whether there is one: what a setting was before the push that
+// changed it, when an interrupted push left it changed.
+func LastPreImage(ctx context.Context, db *sql.DB, destination, table, destID string) (string, bool, error) {
+	var pre string
+	err := db.QueryRowContext(ctx, query("last_pre_image"), destination, table, destID).Scan(&pre)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("audit: the value of %s before the push changed it: %w", destID, err)
+	}
+	return pre, true, nil
+}

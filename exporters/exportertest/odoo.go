@@ -72,6 +72,14 @@ func OdooState(s *odootest.Server, models ...string) map[string]map[string]any {
 			out[xid] = v
 		}
 	}
+	// A push leaves Odoo's settings as it found them: lead scoring's
+	// start date, which it pauses while it writes, shows only when it is
+	// not the seeded one.
+	for _, r := range s.Records("ir.config_parameter") {
+		if r["key"] == "crm.pls_start_date" && r["value"] != odootest.PLSStartDate {
+			out["ir.config_parameter "+r["key"].(string)] = map[string]any{"value": r["value"]}
+		}
+	}
 	return out
 }
 

@@ -252,11 +252,15 @@ func bestShape(b *testing.B, c *odoo.Client, rp *odoo.Replay) (float64, string) 
 		batch, conn int
 	}{{"load", 100, 1}, {"load", 500, 1}, {"load", 2000, 1}, {"load", 500, 2}, {"create", 100, 1}, {"create", 500, 1}, {"create", 2000, 1}, {"create", 500, 2},
 		{"create+learned", 100, 1}, {"create+learned", 500, 1}, {"create+learned", 500, 2},
-		{"load+learned", 100, 1}, {"load+learned", 500, 1}, {"load+learned", 500, 2}} {
+		{"load+learned", 100, 1}, {"load+learned", 500, 1}, {"load+learned", 500, 2},
+		{"create+paused", 100, 1}, {"create+paused", 500, 1}, {"create+paused", 500, 2}, {"load+paused", 500, 1}, {"load+paused", 500, 2}} {
 		if sh.batch > 500 && rp.Records <= 500 {
 			continue // the same calls as 500
 		}
-		if sh.method == "create" && rp.Vals == nil || sh.method == "create+learned" && rp.Learned == nil ||
+		if strings.HasSuffix(sh.method, "+paused") && rp.Model != "crm.lead" {
+			continue // lead scoring slows visits only
+		}
+		if (sh.method == "create" || sh.method == "create+paused") && rp.Vals == nil || sh.method == "create+learned" && rp.Learned == nil ||
 			sh.method == "load+learned" && rp.LearnedRows == nil {
 			continue
 		}
@@ -288,6 +292,20 @@ func sendShape(c *odoo.Client, rp *odoo.Replay, method string, batch, conns int)
 		rows, method = rp.Learned, "create"
 	case "load+learned":
 		rows, fields, method = rp.LearnedRows, rp.LearnedFields, "load"
+	case "create+paused", "load+paused":
+		// Visits with lead scoring paused, as the push sends them
+		// (scoring.go); the start date is set back afterwards.
+		if method == "create+paused" {
+			rows = rp.Vals
+		}
+		method = strings.TrimSuffix(method, "+paused")
+		before, err := c.Execute(ctx, "ir.config_parameter", "set_param", []any{"crm.pls_start_date", "2999-12-31"}, nil)
+		if err != nil {
+			return 0, err
+		}
+		defer func() {
+			_, _ = c.Execute(ctx, "ir.config_parameter", "set_param", []any{"crm.pls_start_date", before}, nil)
+		}()
 	}
 	var batches [][]any
 	for s := 0; s < len(rows); {

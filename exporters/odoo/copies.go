@@ -32,7 +32,8 @@ const copiesPage = 1000
 // look-up), it scans all of them. Of the records that share a key the
 // log holds, the one the log names stays and the others are unlinked,
 // each logged as skipped with the reason. A key the log does not hold is
-// left alone (not the push's own: verify lists it).
+// left alone (not the push's own: verify lists it). Then it sets lead
+// scoring back if the push paused it (scoring.go).
 func (p *pusher) End(ctx context.Context, log func([]audit.Entry) error) error {
 	for _, model := range p.keyedModels() {
 		dups, err := p.copiesOf(ctx, model)
@@ -52,7 +53,8 @@ func (p *pusher) End(ctx context.Context, log func([]audit.Entry) error) error {
 				model, n))
 		}
 	}
-	return nil
+	// Every visit is written: lead scoring counts them all at once.
+	return p.resumeScoring(ctx, log)
 }
 
 // say tells the user, when they listen.

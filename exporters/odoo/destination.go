@@ -18,6 +18,9 @@ type DestinationOptions struct {
 	// BatchSize is the records per call of push, verify and rollback
 	// (0: 500); Workers the push's calls in flight (0: 2).
 	BatchSize, Workers int
+	// LiveScoring keeps Odoo's lead scoring counting during a push
+	// (PushOptions.LiveScoring).
+	LiveScoring bool
 	// Target is recorded in the audit log (never a secret).
 	Target string
 }
@@ -66,7 +69,7 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 	}
 	rep, err := Push(ctx, db, d.c, PushOptions{BatchSize: d.opt.BatchSize, Workers: d.opt.Workers, TimeZone: d.opt.TimeZone,
 		DryRun: opt.DryRun, Force: opt.Force, ServerMoved: opt.ServerMoved, Resume: opt.Resume, Sample: opt.Sample, PropagateDeletes: opt.PropagateDeletes,
-		Target: d.opt.Target, Args: opt.Args, Progress: opt.Progress})
+		LiveScoring: d.opt.LiveScoring, Target: d.opt.Target, Args: opt.Args, Progress: opt.Progress})
 	out := exporters.PushReport{DryRun: opt.DryRun}
 	if rep == nil {
 		return out, err

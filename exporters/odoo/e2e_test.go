@@ -483,6 +483,7 @@ func TestVisitsAreWrittenOneAtATime(t *testing.T) {
 	require.NoError(t, err)
 	o := pushOpts()
 	o.BatchSize = 5
+	o.LiveScoring = true // paused, visits go on both connections (scoring_test.go)
 	rep, err := odoo.Push(context.Background(), f.db, c, o)
 	require.NoError(t, err)
 	require.Empty(t, rep.Failures)

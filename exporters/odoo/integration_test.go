@@ -160,8 +160,11 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	c, err := odoo.Dial(context.Background(), odoo.Config{URL: os.Getenv("ODOO_URL"), DB: os.Getenv("ODOO_DB"), User: os.Getenv("ODOO_USER"),
 		Password: os.Getenv("ODOO_PASSWORD"), HTTPClient: &http.Client{Transport: rt}})
 	require.NoError(t, err)
+	startBefore := realParam(t, c, "crm.pls_start_date")
+	require.NotEmpty(t, startBefore)
 	_, err = odoo.Push(ctx, f.db, c, pushOpts())
 	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, startBefore, realParam(t, c, "crm.pls_start_date"), "a push that stops sets lead scoring back")
 	got := realOdooXIDs(t, c)
 	assert.Less(t, got["crm.lead"]+got["mail.message"], want["crm.lead"]+want["mail.message"], "stopped half-way")
 
@@ -189,6 +192,44 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	assertOdooLines(t, pays, items)
 	assert.Contains(t, strings.Join(said, "\n"), "new moves now carry the sale journal", "learned from this Odoo's own moves")
 	assertPostable(t, c)
+	assert.Contains(t, strings.Join(said, "\n"), "odoo: lead scoring paused while the push writes")
+	assert.Equal(t, startBefore, realParam(t, c, "crm.pls_start_date"), "lead scoring live again")
+	assertScoringCounted(t, c)
+}
+
+// realParam reads a setting of a real Odoo.
+func realParam(t *testing.T, c *odoo.Client, key string) string {
+	t.Helper()
+	v, err := c.Execute(context.Background(), "ir.config_parameter", "get_param", []any{key}, nil)
+	require.NoError(t, err)
+	s, _ := v.(string)
+	return s
+}
+
+// assertScoringCounted checks that lead scoring's table counts every won
+// visit, though the push paused the live count: Odoo's rebuild at the end
+// counted them (each won lead adds one to the won count of each stage
+// value of its team).
+func assertScoringCounted(t *testing.T, c *odoo.Client) {
+	t.Helper()
+	ctx := context.Background()
+	won, err := c.Execute(ctx, "crm.lead", "search_count", []any{[]any{[]any{"probability", "=", 100}}}, nil)
+	require.NoError(t, err)
+	require.Positive(t, won.(int64), "the push made won visits")
+	v, err := c.Execute(ctx, "crm.lead.scoring.frequency", "search_read", []any{[]any{[]any{"variable", "=", "stage_id"}}},
+		map[string]any{"fields": []any{"won_count", "team_id"}})
+	require.NoError(t, err)
+	byTeam := map[string]float64{}
+	for _, r := range v.([]any) {
+		m := r.(map[string]any)
+		team := fmt.Sprint(m["team_id"])
+		byTeam[team] = max(byTeam[team], m["won_count"].(float64))
+	}
+	counted := 0.0
+	for _, n := range byTeam {
+		counted += n
+	}
+	assert.GreaterOrEqual(t, counted, float64(won.(int64)), "every won visit counted")
 }
 
 // assertPostable checks that no two journal entries of a journal share a

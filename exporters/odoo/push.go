@@ -47,6 +47,10 @@ type PushOptions struct {
 	PropagateDeletes bool
 	// Target and Args are recorded in the audit log (never a secret).
 	Target, Args string
+	// LiveScoring keeps Odoo's predictive lead scoring counting while the
+	// push writes visits (one batch at a time), instead of pausing it and
+	// rebuilding its table at the end (scoring.go).
+	LiveScoring bool
 	// Progress, when set, hears one line per step.
 	Progress func(string)
 }
@@ -156,12 +160,15 @@ type pusher struct {
 	// oneAtATime holds, for each model in serialModels, the lock its
 	// writes take.
 	oneAtATime map[string]*sync.Mutex
+	// scoring is what the push did to lead scoring (scoring.go).
+	scoring scoringState
 }
 
 // serialModels are the models whose writes go one at a time whatever the
 // connections, since two batches sent together always collide in Odoo:
 // each batch of won visits (crm.lead) updates the same rows of the
-// lead-scoring table (crm_lead_scoring_frequency), so the second batch
+// lead-scoring table (crm_lead_scoring_frequency) unless the push paused
+// lead scoring (scoring.go), so the second batch
 // waits for the first, then fails on its commit ("could not serialize
 // access") and Odoo retries it after sleeping up to 2, 4, 8 and 16
 // seconds, its work thrown away. At 1,000 patients against a real Odoo 17
@@ -251,19 +258,37 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 		}
 	}
 	var schema func(context.Context, func([]audit.Entry) error) error
-	if !opt.DryRun && len(rep.Schema.Actions) > 0 {
+	changes := !opt.DryRun && len(rep.Schema.Actions) > 0
+	pause := p.pausesScoring()
+	if changes || pause {
+		// Once the run is open, before any record: the schema step, then
+		// lead scoring paused (both logged before they are sent).
 		schema = func(ctx context.Context, log func([]audit.Entry) error) error {
-			s, err := ensureSchema(ctx, c, plan, false, log)
-			if s != nil {
-				rep.Schema = s
+			if changes {
+				s, err := ensureSchema(ctx, c, plan, false, log)
+				if s != nil {
+					rep.Schema = s
+				}
+				if err != nil {
+					return err
+				}
 			}
-			return err
+			if pause {
+				return p.pauseScoring(ctx, log)
+			}
+			return nil
 		}
 	}
 	out, err := exporters.Push(ctx, db, p, objects, exporters.RunOptions{Destination: Destination, DryRun: opt.DryRun, Resume: opt.Resume,
 		Sample: opt.Sample > 0, PropagateDeletes: opt.PropagateDeletes, Target: opt.Target, Args: opt.Args,
 		BatchSize: opt.BatchSize, InFlight: opt.Workers, Schema: schema, Progress: opt.Progress, Pace: pace})
-	if schema == nil && !opt.DryRun && rep.Schema != nil {
+	if err != nil {
+		// A push that stops on an error does not leave lead scoring
+		// paused (one killed does: the next push or a rollback sets it
+		// back).
+		p.resumeScoringAfterFailure(ctx)
+	}
+	if !changes && !opt.DryRun && rep.Schema != nil {
 		rep.Schema.Applied = true // nothing to change: the schema is as the plan wants
 	}
 	rep.fill(out)
@@ -446,7 +471,7 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 }
 
 func (p *pusher) write(ctx context.Context, t *tableData, b exporters.Batch) (exporters.WriteResult, error) {
-	if mu := p.oneAtATime[t.obj.Model]; mu != nil && !b.DryRun {
+	if mu := p.oneAtATime[t.obj.Model]; mu != nil && !b.DryRun && (t.obj.Model != leadModel || p.serialLeads()) {
 		mu.Lock()
 		defer mu.Unlock()
 	}

@@ -77,15 +77,20 @@ func Rollback(ctx context.Context, db *sql.DB, c *Client, opt RollbackOptions) (
 	for i, o := range plan.Objects {
 		objects[i] = exporters.Object{Name: o.Model, Schema: "odoo", Table: o.Table}
 	}
-	var schema func(context.Context, map[string][]audit.Undo, func([]audit.Entry) error) error
-	if opt.Schema {
-		schema = func(ctx context.Context, undo map[string][]audit.Undo, log func([]audit.Entry) error) error {
-			return rollbackSchema(ctx, c, undo[schemaTable], log, rep)
+	// Lead scoring the push paused is set back in every rollback, once
+	// the visits are gone; its data-model changes only with Schema.
+	schema := func(ctx context.Context, undo map[string][]audit.Undo, log func([]audit.Entry) error) error {
+		if err := rollbackScoring(ctx, c, undo[settingsTable], log); err != nil {
+			return err
 		}
+		if !opt.Schema {
+			return nil
+		}
+		return rollbackSchema(ctx, c, undo[schemaTable], log, rep)
 	}
 	out, err := exporters.Rollback(ctx, db, rollbackAdapter{c: c, plan: plan}, objects, exporters.RollbackRun{
 		Destination: Destination, PushRun: opt.PushRun, Target: opt.Target, ServerMoved: opt.ServerMoved, Args: opt.Args, BatchSize: opt.BatchSize,
-		Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, SchemaTables: []string{schemaTable}, Schema: schema})
+		Progress: opt.Progress, ProgressEvery: opt.ProgressEvery, SchemaTables: []string{schemaTable, settingsTable}, Schema: schema})
 	rep.RunID, rep.Resumed = out.RunID, out.Resumed
 	for _, t := range out.Tables {
 		rep.Tables = append(rep.Tables, RollbackTable{Table: strings.TrimPrefix(t.Table, "odoo."), Deleted: t.Destroyed,

@@ -62,6 +62,20 @@ WHERE p.run_id = ? AND p.table_name = ? AND p.action = 'pending' AND p.pre_image
 QUALIFY row_number() OVER (PARTITION BY p.dest_id ORDER BY p.logged_at) = 1
 {{end}}
 
+{{define "last_pre_image"}}
+-- The pre-image of the newest update or pending entry of one destination
+-- id of a destination's table that kept one, whatever its run: for a
+-- setting a push changed and an interrupted push left changed, the value
+-- before the first push that changed it (a later push that found it
+-- changed logs the same pre-image again).
+SELECT p.pre_image
+FROM meta.push_record p
+WHERE p.destination = ? AND p.table_name = ? AND p.dest_id = ?
+  AND p.action IN ('update', 'pending') AND p.pre_image IS NOT NULL
+ORDER BY p.logged_at DESC
+LIMIT 1
+{{end}}
+
 {{define "undo_page"}}
 -- One page of what a push run wrote to one table that no rollback of it
 -- undid yet (a rollback re-run after an interruption carries on where it
@@ -130,11 +144,14 @@ ORDER BY p.table_name, p.dest_id
 {{define "newer_pushes"}}
 -- Later pushes of the same destination that wrote records this push
 -- wrote and that no rollback of theirs has undone: rolling this push back
--- first would restore values under theirs.
+-- first would restore values under theirs. A setting a push changes while
+-- it writes and sets back (table <destination>.settings) is not such a
+-- record: its undo acts only while the setting is still changed.
 SELECT n.run_id, count(DISTINCT n.table_name || '/' || n.dest_id)
 FROM meta.push_record n
 JOIN meta.push_run r ON r.run_id = n.run_id
 WHERE r.destination = ? AND r.mode = 'push' AND n.run_id > ? AND n.action IN ('create', 'update', 'pending')
+  AND n.table_name NOT LIKE '%.settings'
   AND EXISTS (
       SELECT 1 FROM meta.push_record o
       WHERE o.run_id = ? AND o.table_name = n.table_name AND o.dest_id = n.dest_id

@@ -93,6 +93,40 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 		return nil, err
 	}
 	switch method {
+	case "get_param", "set_param":
+		if m.Name != "ir.config_parameter" {
+			break
+		}
+		k, _ := arg(args, kwargs, 0, "key")
+		key, ok := k.(string)
+		if !ok {
+			return nil, serverError("TypeError: %s() missing 1 required positional argument: 'key'", method)
+		}
+		if method == "get_param" {
+			def, _ := arg(args, kwargs, 1, "default")
+			if v, ok := st.param(key); ok {
+				return v, nil
+			}
+			if def == nil {
+				return false, nil
+			}
+			return def, nil
+		}
+		v, ok := arg(args, kwargs, 1, "value")
+		if !ok {
+			return nil, serverError("TypeError: set_param() missing 1 required positional argument: 'value'")
+		}
+		return st.setParam(key, v)
+	case "method_direct_trigger":
+		if m.Name != "ir.cron" {
+			break
+		}
+		idv, _ := arg(args, kwargs, 0, "ids")
+		ids, err := toIDs(idv)
+		if err != nil {
+			return nil, err
+		}
+		return true, st.triggerCrons(ids)
 	case "create":
 		v, _ := arg(args, kwargs, 0, "vals_list")
 		if one, ok := v.(map[string]any); ok {
@@ -100,6 +134,7 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 			if err != nil {
 				return nil, err
 			}
+			st.leadsWritten(m, 1)
 			return ids[0], nil
 		}
 		list, ok := v.([]any)
@@ -110,6 +145,7 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 		if err != nil {
 			return nil, err
 		}
+		st.leadsWritten(m, len(ids))
 		out := make([]any, len(ids))
 		for i, id := range ids {
 			out[i] = id
@@ -223,7 +259,13 @@ func (st *store) execute(model, method string, args []any, kwargs map[string]any
 		if c, ok := kwargs["context"].(map[string]any); ok {
 			tz, _ = c["tz"].(string)
 		}
-		return st.load(m, toStrings(fv), rows, tz)
+		v, err := st.load(m, toStrings(fv), rows, tz)
+		if res, _ := v.(map[string]any); err == nil {
+			if l, ok := res["ids"].([]any); ok {
+				st.leadsWritten(m, len(l))
+			}
+		}
+		return v, err
 	}
 	return nil, serverError("AttributeError: The method '%s.%s' does not exist", model, method)
 }

@@ -145,6 +145,8 @@ var standardModels = []struct {
 		rel("tag_ids", "many2many", "crm.tag"), f("create_date", "datetime"), f("contact_name", "char"), f("partner_name", "char"),
 	}},
 	{"crm.stage", "crm", "CRM Stages", []fdef{req("name", "char")}},
+	{"ir.config_parameter", "base", "System Parameter", []fdef{req("key", "char"), req("value", "text")}},
+	{"ir.cron", "base", "Scheduled Actions", []fdef{req("name", "char"), f("active", "boolean"), f("lastcall", "datetime")}},
 	{"crm.tag", "crm", "CRM Tag", []fdef{req("name", "char")}},
 	{"calendar.event", "calendar", "Calendar Event", []fdef{
 		req("name", "char"), req("start", "datetime"), req("stop", "datetime"), f("allday", "boolean"), f("duration", "float"),

@@ -55,6 +55,8 @@ type Call struct {
 	WithLines int
 	// Fields are a load's columns.
 	Fields []string
+	// Args are a set_param's key and value.
+	Args []string
 }
 
 // Failure is what an injected fault does to a call.
@@ -402,6 +404,10 @@ func (s *Server) describe(service, method string, params []any) Call {
 				if l, ok := args[0].([]any); ok {
 					c.Records = len(l)
 				}
+			case "set_param":
+				for _, a := range args {
+					c.Args = append(c.Args, fmt.Sprint(a))
+				}
 			case "load":
 				if l, ok := args[0].([]any); ok {
 					for _, f := range l {
@@ -645,6 +651,14 @@ func newStore(modules []string, compact bool, disk *arena.Disk) *store {
 		seed("crm.stage", "crm", fmt.Sprintf("stage_lead%d", i+1), Record{"name": n})
 	}
 	seed("mail.message.subtype", "mail", "mt_comment", Record{"name": "Discussions"})
+	if st.installed["crm"] {
+		// Predictive lead scoring (crm/data/crm_lead_prediction_data.xml):
+		// its start date, 8 days before the install, and the inactive
+		// scheduled action that rebuilds its table.
+		seed("ir.config_parameter", "crm", "crm_pls_fields_param", Record{"key": "crm.pls_fields", "value": "phone_state,email_state"})
+		seed("ir.config_parameter", "crm", "crm_pls_start_date_param", Record{"key": "crm.pls_start_date", "value": PLSStartDate})
+		seed("ir.cron", "crm", "website_crm_score_cron", Record{"name": "Predictive Lead Scoring: Recompute Automated Probabilities", "active": false})
+	}
 	for _, name := range standardModules {
 		state := "uninstalled"
 		if st.installed[name] {

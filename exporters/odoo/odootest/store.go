@@ -183,6 +183,8 @@ type store struct {
 	// journal items (payment.go).
 	defaultReceivable int64
 	moveLines         map[int64]map[int64]bool
+	// scoring is what lead scoring counted (scoring.go).
+	scoring ScoringStats
 }
 
 func (s *store) begin()  { s.undo = s.undo[:0] }
