@@ -129,6 +129,10 @@ func TestKill9RealOdoo(t *testing.T) {
 		return dir
 	}
 	require.Empty(t, realXIDs(t, c), "ODOO_DB holds records under the migration's external ids: use a fresh copy")
+	// The push pauses lead scoring while it writes: every end state has
+	// its start date as it was.
+	scoring := plsStartDate(t, c)
+	require.NotEmpty(t, scoring)
 
 	// The uninterrupted push and its rollback: what a push leaves, and the
 	// counts every rollback must bring back.
@@ -157,6 +161,7 @@ func TestKill9RealOdoo(t *testing.T) {
 			require.True(t, child(t, env, k, &victim, "push", "odoo", "--project", dir), "the child reached the kill point %s", k)
 			finish(t, "push", "odoo", "--project", dir, "--resume")
 			assert.Equal(t, want, realXIDs(t, c), "one record per row: nothing lost, nothing doubled")
+			assert.Equal(t, scoring, plsStartDate(t, c), "lead scoring set back by the resume")
 			for m, n := range after {
 				assert.Equal(t, n, modelCount(t, c, m), "%s: as many records as the uninterrupted push left", m)
 			}
@@ -182,6 +187,7 @@ func TestKill9RealOdoo(t *testing.T) {
 			require.True(t, child(t, env, del, &victim, "rollback", "odoo", "--push", runID, "--project", dir), "the rollback reached its first delete")
 			finish(t, "rollback", "odoo", "--push", runID, "--project", dir)
 			assert.Empty(t, realXIDs(t, c), "the rollback left nothing of the push")
+			assert.Equal(t, scoring, plsStartDate(t, c), "lead scoring as before the push")
 			for m, n := range before {
 				assert.Equal(t, n, modelCount(t, c, m), "%s: as many records as before the push", m)
 			}
@@ -248,4 +254,13 @@ func modelCount(t *testing.T, c *odoo.Client, model string) int {
 		n = int64(f)
 	}
 	return int(n)
+}
+
+// plsStartDate is the real Odoo's lead scoring start date.
+func plsStartDate(t *testing.T, c *odoo.Client) string {
+	t.Helper()
+	v, err := c.Execute(context.Background(), "ir.config_parameter", "get_param", []any{"crm.pls_start_date"}, nil)
+	require.NoError(t, err)
+	s, _ := v.(string)
+	return s
 }
