@@ -79,23 +79,28 @@ func (g *periodGate) enter(model string, dates []string) (leave func(ok bool)) {
 	}
 }
 
-// batchDates are the dates of a batch's new records of a numbered model
-// (nil for other models, dry runs and tables without a date).
-func (p *pusher) batchDates(t *tableData, b exporters.Batch) []string {
+// dateCol is the column of a numbered model's dates in records' texts, or
+// -1: other models, dry runs, tables without a date, and moves that
+// carry the draft name "/" (never numbered when made: moves.go).
+func (p *pusher) dateCol(t *tableData, b exporters.Batch) int {
 	if !numberedModels[t.obj.Model] || b.DryRun {
-		return nil
+		return -1
 	}
 	if t.obj.Model == moveModel {
-		// New moves that carry the draft name "/" are never numbered
-		// when made (moves.go).
 		p.mu.Lock()
 		slash := p.moves.done && p.moves.slash && moveCol(t, "name") < 0 && moveCol(t, "state") < 0
 		p.mu.Unlock()
 		if slash {
-			return nil
+			return -1
 		}
 	}
-	col := moveCol(t, "date")
+	return moveCol(t, "date")
+}
+
+// batchDates are the dates of a batch's new records of a numbered model
+// (nil when dateCol has none).
+func (p *pusher) batchDates(t *tableData, b exporters.Batch) []string {
+	col := p.dateCol(t, b)
 	if col < 0 {
 		return nil
 	}
@@ -106,4 +111,63 @@ func (p *pusher) batchDates(t *tableData, b exporters.Batch) []string {
 		}
 	}
 	return out
+}
+
+// pioneers splits a batch that brings new months: its first new entry of
+// each such month goes first, through the gate (alone among batches that
+// bring months), and once Odoo has numbered them the rest of the batch
+// goes with the other batches. Only one entry a period is ever numbered
+// when made, so only those wait: at 1,000 patients most payment batches
+// bring a month no earlier batch wrote, and went one at a time whole.
+// first is empty when the batch brings no new month, or when every new
+// record is the first of its month (the batch goes through the gate as
+// it is).
+func (p *pusher) pioneers(t *tableData, b exporters.Batch) (first, rest exporters.Batch) {
+	first, rest = b, b
+	first.Items, rest.Items = nil, nil
+	col := p.dateCol(t, b)
+	if col < 0 {
+		return first, b
+	}
+	if t.obj.Model == moveModel {
+		// The first new moves teach what Odoo names a draft that is not
+		// the first of its period (moveCanary): they go whole.
+		p.mu.Lock()
+		learned := p.moves.done
+		p.mu.Unlock()
+		if !learned {
+			return first, b
+		}
+	}
+	picked := map[string]bool{}
+	creates := 0
+	for _, it := range b.Items {
+		if it.Action != audit.Create {
+			rest.Items = append(rest.Items, it)
+			continue
+		}
+		creates++
+		d := recOf(it).texts[col]
+		if fresh := p.periods.periodsOf(t.obj.Model, []string{d}); len(fresh) == 1 && !picked[fresh[0]] {
+			picked[fresh[0]] = true
+			first.Items = append(first.Items, it)
+			continue
+		}
+		rest.Items = append(rest.Items, it)
+	}
+	if len(first.Items) == creates {
+		first.Items = nil
+		return first, b
+	}
+	return first, rest
+}
+
+// mergeResults adds what a second write of a batch did to the first's.
+func mergeResults(a, b exporters.WriteResult) exporters.WriteResult {
+	for k, v := range b.Done {
+		a.Done[k] = v
+	}
+	a.Rejected = append(a.Rejected, b.Rejected...)
+	a.Calls += b.Calls
+	return a
 }

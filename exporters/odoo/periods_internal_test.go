@@ -7,6 +7,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/axium2crm/axium2crm/exporters"
+	"github.com/axium2crm/axium2crm/exporters/audit"
 )
 
 // entering starts a batch of these dates into the gate; the channel gets
@@ -89,4 +92,42 @@ func TestMoveCanary(t *testing.T) {
 	first, rest = moveCanary(tbl, many)
 	assert.Len(t, first, canaryMoves)
 	assert.Len(t, rest, 10)
+}
+
+func TestFirstEntryOfEachNewMonthGoesFirst(t *testing.T) {
+	tbl := &tableData{obj: Object{Model: paymentModel}, cols: []column{{name: "id"}, {name: "payment_type", field: "payment_type"},
+		{name: "date", field: "date"}}}
+	p := &pusher{}
+	item := func(id, date, action string) *exporters.Item {
+		return &exporters.Item{ID: id, Action: action, Data: &rec{xid: id, texts: []string{id, "inbound", date}}}
+	}
+	ids := func(b exporters.Batch) []string {
+		var out []string
+		for _, it := range b.Items {
+			out = append(out, it.ID)
+		}
+		return out
+	}
+	b := exporters.Batch{Items: []*exporters.Item{item("a", "2014-06-13", audit.Create), item("b", "2014-06-20", audit.Create),
+		item("c", "2015-01-02", audit.Create), item("u", "2014-02-01", audit.Update), item("d", "2015-01-31", audit.Create),
+		item("e", "2014-06-30", audit.Create)}}
+	first, rest := p.pioneers(tbl, b)
+	// The first new entry of each month goes first; updates and the
+	// other entries after it.
+	assert.Equal(t, []string{"a", "c"}, ids(first))
+	assert.Equal(t, []string{"b", "u", "d", "e"}, ids(rest))
+	// Once Odoo took them, their months are known: the rest goes as it is.
+	leave := p.periods.enter(paymentModel, p.batchDates(tbl, first))
+	leave(true)
+	first, rest = p.pioneers(tbl, rest)
+	assert.Empty(t, first.Items)
+	assert.Equal(t, []string{"b", "u", "d", "e"}, ids(rest))
+	// A batch whose every new entry is the first of its month goes whole.
+	b = exporters.Batch{Items: []*exporters.Item{item("f", "2016-01-02", audit.Create), item("g", "2016-02-02", audit.Create)}}
+	first, rest = p.pioneers(tbl, b)
+	assert.Empty(t, first.Items)
+	assert.Equal(t, []string{"f", "g"}, ids(rest))
+	// A dry run sends nothing: no split.
+	first, _ = p.pioneers(tbl, exporters.Batch{DryRun: true, Items: []*exporters.Item{item("h", "2017-01-01", audit.Create), item("i", "2017-01-02", audit.Create)}})
+	assert.Empty(t, first.Items)
 }

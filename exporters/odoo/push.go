@@ -463,11 +463,28 @@ func (p *pusher) Prepare(ctx context.Context, b exporters.Batch) (int, error) {
 // for the engine to split.
 func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteResult, error) {
 	t := p.tables[b.Object]
-	// New journal entries of months not written yet go alone (periods.go).
-	leave := p.periods.enter(t.obj.Model, p.batchDates(t, b))
-	res, err := p.write(ctx, t, b)
-	leave(err == nil)
-	return res, err
+	// New journal entries of months not written yet go alone: the first
+	// of each such month, then the rest of the batch (periods.go).
+	total := exporters.WriteResult{Done: map[string]int64{}}
+	for {
+		first, rest := p.pioneers(t, b)
+		if len(first.Items) == 0 {
+			leave := p.periods.enter(t.obj.Model, p.batchDates(t, b))
+			res, err := p.write(ctx, t, b)
+			leave(err == nil && len(res.Rejected) == 0)
+			return mergeResults(total, res), err
+		}
+		leave := p.periods.enter(t.obj.Model, p.batchDates(t, first))
+		res, err := p.write(ctx, t, first)
+		// A month whose first entry Odoo refused is not known to hold a
+		// number: the rest's entries of it go first in turn.
+		leave(err == nil && len(res.Rejected) == 0)
+		total = mergeResults(total, res)
+		if err != nil {
+			return total, err
+		}
+		b = rest
+	}
 }
 
 func (p *pusher) write(ctx context.Context, t *tableData, b exporters.Batch) (exporters.WriteResult, error) {
