@@ -173,18 +173,30 @@ func (p *pusher) resumeScoring(ctx context.Context, log func([]audit.Entry) erro
 	if !s.paused || s.restored {
 		return nil
 	}
-	if err := restoreScoring(ctx, p.c, s.before); err != nil {
+	if err := setBack(ctx, p.c, s.before); err != nil {
 		return err
 	}
 	p.mu.Lock()
 	p.scoring.restored = true
 	p.mu.Unlock()
-	p.say(fmt.Sprintf("odoo: lead scoring live again (%s back to %s, its table recounted)", scoringParam, s.before))
+	reason := "lead scoring live again: start date back to " + s.before + ", its table rebuilt"
+	if err := rebuildScoring(ctx, p.c); err != nil {
+		// The date is back; the table catches up when Odoo next rebuilds it.
+		reason = "lead scoring live again: start date back to " + s.before + "; " + notRebuilt(err)
+		p.say("odoo: " + reason)
+	} else {
+		p.say(fmt.Sprintf("odoo: lead scoring live again (%s back to %s, its table recounted)", scoringParam, s.before))
+	}
 	if log == nil {
 		return nil
 	}
-	return log([]audit.Entry{{Object: paramModel, Table: settingsTable, DestID: scoringParam, Action: audit.Restore,
-		Reason: "lead scoring live again: start date back to " + s.before + ", its table rebuilt"}})
+	return log([]audit.Entry{{Object: paramModel, Table: settingsTable, DestID: scoringParam, Action: audit.Restore, Reason: reason}})
+}
+
+// notRebuilt says what to do when Odoo's rebuild of the lead scoring
+// table could not be run.
+func notRebuilt(err error) string {
+	return "its table not rebuilt (" + err.Error() + "): run the scheduled action \"Predictive Lead Scoring: Recompute Automated Probabilities\" in Odoo, or Update Probabilities in the CRM settings"
 }
 
 // resumeScoringAfterFailure sets lead scoring back when a push stops on
@@ -197,19 +209,16 @@ func (p *pusher) resumeScoringAfterFailure(ctx context.Context) {
 	}
 }
 
-// restoreScoring sets the start date back to before when it is paused,
-// then has Odoo rebuild the count.
-func restoreScoring(ctx context.Context, c *Client, before string) error {
+// setBack sets the start date back to before when it is paused.
+func setBack(ctx context.Context, c *Client, before string) error {
 	cur, set, err := readParam(ctx, c, scoringParam)
 	if err != nil {
 		return err
 	}
 	if set && cur == scoringPaused {
-		if err := setParam(ctx, c, scoringParam, before); err != nil {
-			return err
-		}
+		return setParam(ctx, c, scoringParam, before)
 	}
-	return rebuildScoring(ctx, c)
+	return nil
 }
 
 // rebuildScoring runs Odoo's scheduled action that rebuilds the lead
@@ -241,11 +250,14 @@ func rollbackScoring(ctx context.Context, c *Client, items []audit.Undo, log fun
 		if u.DestID != scoringParam {
 			return fmt.Errorf("the log names a setting this version does not change: %s", u.DestID)
 		}
-		if err := restoreScoring(ctx, c, sp.Value); err != nil {
+		if err := setBack(ctx, c, sp.Value); err != nil {
 			return err
 		}
-		if err := log([]audit.Entry{{Object: paramModel, Table: settingsTable, DestID: u.DestID, Action: audit.Restore,
-			Reason: "lead scoring: start date " + sp.Value + " (as before the push), its table rebuilt without the push's visits"}}); err != nil {
+		reason := "lead scoring: start date " + sp.Value + " (as before the push), its table rebuilt without the push's visits"
+		if err := rebuildScoring(ctx, c); err != nil {
+			reason = "lead scoring: start date " + sp.Value + " (as before the push); " + notRebuilt(err)
+		}
+		if err := log([]audit.Entry{{Object: paramModel, Table: settingsTable, DestID: u.DestID, Action: audit.Restore, Reason: reason}}); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,4 +235,29 @@ func lastPushRun(t *testing.T, f *fixture) int64 {
 	var id int64
 	require.NoError(t, f.db.QueryRow("SELECT max(run_id) FROM meta.push_run WHERE mode = 'push'").Scan(&id))
 	return id
+}
+
+func TestLeadScoringIsSetBackWhenOdooCannotRebuildItsTable(t *testing.T) {
+	f := newFixture(t, 20)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	// The scheduled action is gone (a customized Odoo): the rebuild
+	// fails, the push does not.
+	crons, err := c.Execute(context.Background(), "ir.cron", "search", []any{[]any{}}, nil)
+	require.NoError(t, err)
+	_, err = c.Execute(context.Background(), "ir.cron", "unlink", []any{crons}, nil)
+	require.NoError(t, err)
+	var said []string
+	o := pushOpts()
+	o.Progress = func(m string) { said = append(said, m) }
+	rep, err := odoo.Push(context.Background(), f.db, c, o)
+	require.NoError(t, err)
+	require.Empty(t, rep.Failures)
+	assert.Equal(t, odootest.PLSStartDate, startDate(s))
+	assert.Zero(t, s.Scoring().Rebuilds)
+	found := false
+	for _, m := range said {
+		found = found || strings.Contains(m, "its table not rebuilt") && strings.Contains(m, "Predictive Lead Scoring: Recompute Automated Probabilities")
+	}
+	assert.True(t, found, said)
 }
