@@ -335,9 +335,15 @@ func Load(ctx context.Context, db *sql.DB, root string, opt Options) (Report, er
 	if err := conn.QueryRowContext(ctx, "SELECT nextval('meta.load_batch_seq')").Scan(&rep.BatchID); err != nil {
 		return rep, err
 	}
+	// The exporters read the attachments' files from this directory,
+	// whatever directory they run in: it is kept absolute.
+	dir, err := filepath.Abs(root)
+	if err != nil {
+		return rep, fmt.Errorf("export directory %s: %w", root, err)
+	}
 	if _, err := conn.ExecContext(ctx,
 		"INSERT INTO meta.load_batch (batch_id, source_dir, started_at, status) VALUES (?, ?, ?, 'running')",
-		rep.BatchID, root, time.Now().UTC()); err != nil {
+		rep.BatchID, dir, time.Now().UTC()); err != nil {
 		return rep, err
 	}
 	var loadErr error

@@ -166,3 +166,18 @@ func TestEncodingsAndDelimiters(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadKeepsTheExportDirectoryAbsolute: the exporters read the
+// attachments' files from the load's directory whatever directory they
+// run in, so a relative directory given to load is kept absolute.
+func TestLoadKeepsTheExportDirectoryAbsolute(t *testing.T) {
+	p := newProject(t)
+	parent := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(parent, "export"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(parent, "export", "patient.csv"), []byte("patient_id,first_name,last_name\n1,Ann,Lee\n"), 0o600))
+	t.Chdir(parent)
+	p.load("export", specs(nil))
+	rows := p.rows("SELECT source_dir FROM meta.load_batch")
+	require.Len(t, rows, 1)
+	assert.Equal(t, filepath.Join(parent, "export"), rows[0][0])
+}
