@@ -160,8 +160,10 @@ type pusher struct {
 	// oneAtATime holds, for each model in serialModels, the lock its
 	// writes take.
 	oneAtATime map[string]*sync.Mutex
-	// scoring is what the push did to lead scoring (scoring.go).
+	// scoring is what the push did to lead scoring, pause when it does it
+	// (scoring.go).
 	scoring scoringState
+	pause   scoringPause
 }
 
 // serialModels are the models whose writes go one at a time whatever the
@@ -262,7 +264,8 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 	pause := p.pausesScoring()
 	if changes || pause {
 		// Once the run is open, before any record: the schema step, then
-		// lead scoring paused (both logged before they are sent).
+		// lead scoring made ready to pause before the first visit (both
+		// logged before they are sent).
 		schema = func(ctx context.Context, log func([]audit.Entry) error) error {
 			if changes {
 				s, err := ensureSchema(ctx, c, plan, false, log)
@@ -274,7 +277,7 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 				}
 			}
 			if pause {
-				return p.pauseScoring(ctx, log)
+				return p.armScoring(ctx, log)
 			}
 			return nil
 		}
@@ -463,6 +466,11 @@ func (p *pusher) Prepare(ctx context.Context, b exporters.Batch) (int, error) {
 // for the engine to split.
 func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteResult, error) {
 	t := p.tables[b.Object]
+	if !b.DryRun {
+		if err := p.pauseBeforeLeads(ctx, t.obj.Model); err != nil {
+			return exporters.WriteResult{Done: map[string]int64{}}, err
+		}
+	}
 	// New journal entries of months not written yet go alone: the first
 	// of each such month, then the rest of the batch (periods.go).
 	total := exporters.WriteResult{Done: map[string]int64{}}
@@ -610,6 +618,9 @@ func (p *pusher) load(ctx context.Context, t *tableData, recs []*rec, byDBID boo
 // Delete unlinks the records the external ids name (as rollback does: a
 // recurrent event's occurrences go with it).
 func (p *pusher) Delete(ctx context.Context, i int, xs []string) (map[string]bool, int, error) {
+	if err := p.pauseBeforeLeads(ctx, p.tables[i].obj.Model); err != nil {
+		return nil, 0, err
+	}
 	return deleteXIDs(ctx, p.c, p.plan, p.tables[i].obj.Model, xs)
 }
 

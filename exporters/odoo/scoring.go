@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/axium2crm/axium2crm/exporters/audit"
@@ -20,8 +21,10 @@ import (
 // serialize access"), so visits had to go one batch at a time.
 //
 // The push therefore pauses the live count while it writes: before the
-// first record it logs the start date as it is (table odoo.settings, the
-// value as the entry's pre-image), then sets it to scoringPaused, a date
+// first visit it writes (not before a push that writes none, such as a
+// cutover delta with no visit changed) it logs the start date as it is
+// (table odoo.settings, the value as the entry's pre-image), then sets it
+// to scoringPaused, a date
 // no lead has, so Odoo counts none of the visits and they go on every
 // connection. Once every record is written it sets the date back and runs
 // Odoo's own rebuild of the table (the scheduled action "Predictive Lead
@@ -62,6 +65,43 @@ type scoringState struct {
 	paused   bool   // the push set the start date to scoringPaused
 	before   string // the start date before the push
 	restored bool
+}
+
+// scoringPause pauses lead scoring once, before the first visit the push
+// writes or deletes: a push that writes none leaves it as it is (and
+// Odoo does not rebuild its table).
+type scoringPause struct {
+	mu   sync.Mutex
+	log  func([]audit.Entry) error // the run's log; nil: nothing to pause
+	done bool
+}
+
+// armScoring is the schema step's part: a date an interrupted push left
+// paused is taken back at once (it is set back at the end, whatever this
+// push writes); otherwise the pause waits for the first visit.
+func (p *pusher) armScoring(ctx context.Context, log func([]audit.Entry) error) error {
+	cur, set, err := readParam(ctx, p.c, scoringParam)
+	if err == nil && set && cur == scoringPaused {
+		p.pause.done = true
+		return p.pauseScoring(ctx, log)
+	}
+	p.pause.log = log
+	return nil
+}
+
+// pauseBeforeLeads pauses lead scoring before the push's first write of
+// visits; writes that come together wait for it.
+func (p *pusher) pauseBeforeLeads(ctx context.Context, model string) error {
+	if model != leadModel {
+		return nil
+	}
+	p.pause.mu.Lock()
+	defer p.pause.mu.Unlock()
+	if p.pause.done || p.pause.log == nil {
+		return nil
+	}
+	p.pause.done = true
+	return p.pauseScoring(ctx, p.pause.log)
 }
 
 // settingPre is a setting's value as a log entry's pre-image.

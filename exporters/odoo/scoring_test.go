@@ -174,7 +174,7 @@ func TestLeadScoringLeftPausedIsSetBackByTheNextPushOrARollback(t *testing.T) {
 	// answering once the date is paused, then the date left as it is.
 	ctx, cancel := context.WithCancel(context.Background())
 	s.Inject(func(call odootest.Call) odootest.Failure {
-		if call.Model == "crm.lead" {
+		if call.Model == "crm.lead" && (call.ORM == "create" || call.ORM == "load") {
 			cancel()
 			return odootest.DropBefore
 		}
@@ -260,4 +260,41 @@ func TestLeadScoringIsSetBackWhenOdooCannotRebuildItsTable(t *testing.T) {
 		found = found || strings.Contains(m, "its table not rebuilt") && strings.Contains(m, "Predictive Lead Scoring: Recompute Automated Probabilities")
 	}
 	assert.True(t, found, said)
+}
+
+func TestLeadScoringIsLeftAloneByAPushThatWritesNoVisit(t *testing.T) {
+	f := newFixture(t, 20)
+	s := newServer(t, odootest.Options{})
+	c := connect(t, s, "xmlrpc")
+	_, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	first := leadScoringCalls(s)
+	require.Len(t, first.sets, 2)
+	stats := s.Scoring()
+
+	// Nothing changed (a cutover delta with no visit changed): the date
+	// is not touched and Odoo does not rebuild its table.
+	var said []string
+	o := pushOpts()
+	o.Progress = func(m string) { said = append(said, m) }
+	_, err = odoo.Push(context.Background(), f.db, c, o)
+	require.NoError(t, err)
+	again := leadScoringCalls(s)
+	assert.Equal(t, first.sets, again.sets)
+	assert.Equal(t, first.rebuildAt, again.rebuildAt)
+	assert.Equal(t, stats, s.Scoring())
+	for _, m := range said {
+		assert.NotContains(t, m, "lead scoring")
+	}
+
+	// A date an interrupted push left paused is set back even by a push
+	// that writes no visit (the log has the value before).
+	setParam(t, c, "crm.pls_start_date", "2999-12-31")
+	_, err = odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	assert.Equal(t, odootest.PLSStartDate, startDate(s))
+	last := leadScoringCalls(s)
+	assert.Equal(t, append(first.sets, "2999-12-31", odootest.PLSStartDate), last.sets,
+		"the test's pause (the push sends none: the date is paused already), then set back")
+	assert.Len(t, last.rebuildAt, len(first.rebuildAt)+1)
 }
