@@ -97,8 +97,6 @@ func (p *pusher) planRefs(t *tableData) {
 // typed values, references into database ids (resolved by now).
 func (p *pusher) createVals(t *tableData, r *rec) (map[string]any, error) {
 	v := map[string]any{}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for j, cc := range t.create {
 		if cc.field == "" {
 			continue
@@ -111,7 +109,7 @@ func (p *pusher) createVals(t *tableData, r *rec) (map[string]any, error) {
 		var err error
 		switch cc.ttype {
 		case "many2one":
-			x, ok := p.xids[s]
+			x, ok := r.targets[s]
 			if !ok {
 				return nil, fmt.Errorf("%s/id: no record has external id %s (it was not pushed, or failed)", cc.field, s)
 			}

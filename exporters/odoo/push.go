@@ -127,9 +127,13 @@ type rec struct {
 	country  string              // country_id/id, for the state's lookup
 	file     string              // attachment file to send as datas
 	fileSHA  string
-	hash     string
-	err      string // a reason the record cannot be sent
-	dbID     int64
+	// targets holds what the batch's external ids name, as resolve found
+	// them (shared by the batch's records, read only): the push's cache
+	// may forget them before the batch is sent.
+	targets map[string]XIDTarget
+	hash    string
+	err     string // a reason the record cannot be sent
+	dbID    int64
 }
 
 type pusher struct {
@@ -181,8 +185,9 @@ type pusher struct {
 // so they keep both connections.
 var serialModels = []string{"crm.lead"}
 
-// maxCachedXIDs bounds the external ids a push keeps resolved in memory.
-const maxCachedXIDs = 200000
+// maxCachedXIDs bounds the external ids a push keeps resolved in memory
+// (a variable for the tests that empty the cache at every look-up).
+var maxCachedXIDs = 200000
 
 // Push sends the odoo.* tables to Odoo in load order through the push
 // engine (exporters.Push); what is Odoo's own is this adapter: rows become
@@ -826,9 +831,11 @@ func (p *pusher) build(t *tableData, row []any) (*rec, error) {
 	return r, nil
 }
 
-// lookupStates resolves (country, state code) pairs to res.country.state ids.
-func (p *pusher) lookupStates(ctx context.Context, recs []*rec) error {
+// lookupStates resolves (country, state code) pairs to res.country.state
+// ids; got holds what the batch's external ids name.
+func (p *pusher) lookupStates(ctx context.Context, recs []*rec, got map[string]XIDTarget) error {
 	codes := map[string]bool{}
+	p.mu.Lock()
 	for _, r := range recs {
 		if r.state != "" {
 			if _, ok := p.states[r.country+"|"+r.state]; !ok {
@@ -836,18 +843,19 @@ func (p *pusher) lookupStates(ctx context.Context, recs []*rec) error {
 			}
 		}
 	}
+	p.mu.Unlock()
 	if len(codes) == 0 {
 		return nil
 	}
 	countries := map[int64]string{}
 	for _, r := range recs {
-		if x, ok := p.xids[r.country]; ok {
+		if x, ok := got[r.country]; ok {
 			countries[x.ID] = r.country
 		} else if r.state != "" {
-			if err := p.lookup(ctx, []string{r.country}); err != nil {
+			if err := p.lookupIn(ctx, "", []string{r.country}, got); err != nil {
 				return err
 			}
-			if x, ok := p.xids[r.country]; ok {
+			if x, ok := got[r.country]; ok {
 				countries[x.ID] = r.country
 			}
 		}
@@ -874,11 +882,9 @@ func (p *pusher) row(t *tableData, r *rec) ([]any, error) {
 	for _, s := range r.texts {
 		out = append(out, s)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for f, refs := range r.refs {
 		for _, x := range refs {
-			if _, ok := p.xids[x]; !ok {
+			if _, ok := r.targets[x]; !ok {
 				return nil, fmt.Errorf("%s/id: no record has external id %s (it was not pushed, or failed)", f, x)
 			}
 		}
@@ -894,7 +900,7 @@ func (p *pusher) row(t *tableData, r *rec) ([]any, error) {
 		f := t.cols[cols[j]].field
 		var ids []string
 		for _, x := range r.refs[f] {
-			target := p.xids[x]
+			target := r.targets[x]
 			if target.Model != rel {
 				return nil, fmt.Errorf("%s/id: external id %s is a %s, not a %s", f, x, target.Model, rel)
 			}
@@ -905,7 +911,7 @@ func (p *pusher) row(t *tableData, r *rec) ([]any, error) {
 	if t.col("_res_xid") >= 0 {
 		res := ""
 		if r.resXID != "" {
-			x, ok := p.xids[r.resXID]
+			x, ok := r.targets[r.resXID]
 			if !ok {
 				return nil, fmt.Errorf("res_id: no record has external id %s (it was not pushed, or failed)", r.resXID)
 			}
@@ -922,7 +928,9 @@ func (p *pusher) row(t *tableData, r *rec) ([]any, error) {
 	if t.col("_state_code") >= 0 {
 		st := ""
 		if r.state != "" {
+			p.mu.Lock()
 			id, ok := p.states[r.country+"|"+r.state]
+			p.mu.Unlock()
 			if !ok {
 				return nil, fmt.Errorf("state_id: no state with code %s in country %s", r.state, r.country)
 			}
@@ -1058,32 +1066,39 @@ func (p *pusher) resolve(ctx context.Context, t *tableData, recs []*rec) error {
 			want = append(want, r.resXID)
 		}
 	}
-	if err := p.lookup(ctx, want); err != nil {
+	// What the batch's external ids name is kept with its records: the
+	// cache is shared by every connection and may be emptied by another
+	// batch's look-up (trimCache) before this one is sent.
+	got := map[string]XIDTarget{}
+	if err := p.lookupIn(ctx, "", want, got); err != nil {
 		return err
 	}
 	for _, model := range sortedKeys(keyedWant) {
-		if err := p.lookupIn(ctx, model, keyedWant[model]); err != nil {
+		if err := p.lookupIn(ctx, model, keyedWant[model], got); err != nil {
 			return err
 		}
 	}
-	return p.lookupStates(ctx, recs)
+	if err := p.lookupStates(ctx, recs, got); err != nil {
+		return err
+	}
+	for _, r := range recs {
+		r.targets = got
+	}
+	return nil
 }
 
-// lookup finds the records the external ids name, in ir.model.data, for
-// those the cache does not hold.
-func (p *pusher) lookup(ctx context.Context, want []string) error {
-	return p.lookupIn(ctx, "", want)
-}
-
-// lookupIn finds the records the external ids name that the cache does
-// not hold: for a keyed model by their key, then by ir.model.data
-// (records imported from the files); for keyedModel "" by ir.model.data.
-func (p *pusher) lookupIn(ctx context.Context, keyedModel string, want []string) error {
+// lookupIn finds the records the external ids name and adds them to got:
+// from the cache, or for those it does not hold, for a keyed model by
+// their key, then by ir.model.data (records imported from the files); for
+// keyedModel "" by ir.model.data.
+func (p *pusher) lookupIn(ctx context.Context, keyedModel string, want []string, got map[string]XIDTarget) error {
 	var missing []string
 	seen := map[string]bool{}
 	p.mu.Lock()
 	for _, x := range want {
-		if _, ok := p.xids[x]; !ok && !seen[x] {
+		if v, ok := p.xids[x]; ok {
+			got[x] = v
+		} else if !seen[x] {
 			seen[x] = true
 			missing = append(missing, x)
 		}
@@ -1106,6 +1121,7 @@ func (p *pusher) lookupIn(ctx context.Context, keyedModel string, want []string)
 	p.trimCache()
 	for k, v := range found {
 		p.xids[k] = v
+		got[k] = v
 	}
 	p.mu.Unlock()
 	return nil

@@ -767,3 +767,26 @@ func recordID(t *testing.T, s *odootest.Server, xid string) int64 {
 	require.True(t, ok, xid)
 	return id
 }
+
+// At a school's size the push's cache of resolved external ids fills and
+// is emptied while batches are on their way (at 1,000,000 patients 2,700
+// patients failed with "no record has external id base.us" and their
+// visits and charts after them): what a batch resolved must stay with it.
+// Here the cache is emptied at every look-up, the batches small and on
+// two connections, and the push must hold what a push with the cache
+// does.
+func TestAnEmptiedCacheOfExternalIDsLosesNoRecord(t *testing.T) {
+	f := newFixture(t, 40)
+	ref := newServer(t, odootest.Options{})
+	rep, err := odoo.Push(context.Background(), f.db, connect(t, ref, "xmlrpc"), pushOpts())
+	require.NoError(t, err)
+	require.Empty(t, rep.Failures)
+
+	g := newFixture(t, 40)
+	s := newServer(t, odootest.Options{})
+	defer odoo.SetMaxCachedXIDs(0)()
+	rep, err = odoo.Push(context.Background(), g.db, connect(t, s, "xmlrpc"), pushOpts())
+	require.NoError(t, err)
+	assert.Empty(t, rep.Failures)
+	assert.Equal(t, state(ref, pushedModels), state(s, pushedModels))
+}

@@ -133,3 +133,11 @@ func sampleInMemory(tables []*tableData, patientTable string, n int) {
 		t.rows = kept
 	}
 }
+
+// SetMaxCachedXIDs bounds the push's cache of resolved external ids (0:
+// emptied at every look-up) until the returned function restores it.
+func SetMaxCachedXIDs(n int) (restore func()) {
+	old := maxCachedXIDs
+	maxCachedXIDs = n
+	return func() { maxCachedXIDs = old }
+}
