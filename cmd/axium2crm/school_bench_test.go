@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -50,6 +51,12 @@ import (
 // of on the heap: the memory they are said to hold is then their indexes
 // and the rest, not the records, which the kernel pages out as it must.
 //
+// AXIUM2CRM_BENCH_SERVER_GOGC sets the garbage collector's percent of this
+// process (the test servers), not the stages': at 1,000,000 patients the
+// Odoo server's indexes are gigabytes of pointers, and with Go's default
+// (100) marking them took three quarters of its CPU once it held 20
+// million records, so that the push measured the test server.
+//
 // AXIUM2CRM_BENCH_PROJECT names a project whose warehouse `run` has built
 // (from the export in AXIUM2CRM_BENCH_EXPORT, which the delta needs), for
 // one size in AXIUM2CRM_BENCH_PATIENTS: the stages up to the exports are
@@ -75,6 +82,13 @@ func BenchmarkSchool(b *testing.B) {
 	delta := push && os.Getenv("AXIUM2CRM_BENCH_DELTA") != "0"
 	fullVerify := os.Getenv("AXIUM2CRM_BENCH_FULL_VERIFY") != "0"
 	chunkDir := os.Getenv("AXIUM2CRM_BENCH_SERVER_CHUNKS")
+	if v := os.Getenv("AXIUM2CRM_BENCH_SERVER_GOGC"); v != "" {
+		pct, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("AXIUM2CRM_BENCH_SERVER_GOGC: %q is not a number", v)
+		}
+		defer debug.SetGCPercent(debug.SetGCPercent(pct))
+	}
 	type figure struct {
 		stage string
 		rows  int64
