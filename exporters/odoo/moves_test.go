@@ -32,9 +32,9 @@ func moveLoads(s *odootest.Server) (plain, learned []odootest.Call) {
 func TestNewMovesCarryWhatOdooGaveTheFirst(t *testing.T) {
 	f := newRealFixture(t)
 	s := newServer(t, odootest.Options{})
-	var said []string
+	heard := &sayings{}
 	o := pushOpts()
-	o.Progress = func(m string) { said = append(said, m) }
+	o.Progress = heard.add
 	rep, err := odoo.Push(context.Background(), f.db, connect(t, s, "xmlrpc"), o)
 	require.NoError(t, err)
 	require.Empty(t, rep.Failures)
@@ -52,7 +52,7 @@ func TestNewMovesCarryWhatOdooGaveTheFirst(t *testing.T) {
 	for _, c := range learned {
 		assert.Equal(t, []string{"journal_id/.id", "name", "fiscal_position_id"}, c.Fields[len(c.Fields)-3:])
 	}
-	assert.Contains(t, said, `odoo: new moves now carry the sale journal (2), the draft name "/" and no fiscal position (the database has none) (what Odoo gave the first ones)`)
+	assert.Contains(t, heard.all(), `odoo: new moves now carry the sale journal (2), the draft name "/" and no fiscal position (the database has none) (what Odoo gave the first ones)`)
 
 	// Every move is what Odoo would have made of it alone.
 	var sale int64
@@ -113,9 +113,9 @@ func TestNewMovesWithoutLearningGoAsTheyAre(t *testing.T) {
 		}
 		return odootest.Pass
 	})
-	var said []string
+	heard := &sayings{}
 	o := pushOpts()
-	o.Progress = func(m string) { said = append(said, m) }
+	o.Progress = heard.add
 	rep, err := odoo.Push(context.Background(), f.db, connect(t, s, "xmlrpc"), o)
 	require.NoError(t, err)
 	require.Empty(t, rep.Failures)
@@ -123,8 +123,8 @@ func TestNewMovesWithoutLearningGoAsTheyAre(t *testing.T) {
 	assert.Empty(t, learned)
 	assert.Greater(t, len(plain), 1)
 	found := false
-	for _, m := range said {
+	for _, m := range heard.all() {
 		found = found || strings.HasPrefix(m, "odoo: new moves go as they are")
 	}
-	assert.True(t, found, "the push says why: %q", said)
+	assert.True(t, found, "the push says why: %q", heard.all())
 }

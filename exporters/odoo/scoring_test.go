@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +46,24 @@ func leadScoringCalls(s *odootest.Server) scoringCalls {
 	return out
 }
 
+// sayings collects what a push says: it says it from several goroutines.
+type sayings struct {
+	mu sync.Mutex
+	l  []string
+}
+
+func (s *sayings) add(m string) {
+	s.mu.Lock()
+	s.l = append(s.l, m)
+	s.mu.Unlock()
+}
+
+func (s *sayings) all() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.l)
+}
+
 // startDate is the lead scoring start date the server holds.
 func startDate(s *odootest.Server) string {
 	for _, r := range s.Records("ir.config_parameter") {
@@ -58,9 +77,9 @@ func startDate(s *odootest.Server) string {
 func TestLeadScoringIsPausedWhileThePushWritesVisits(t *testing.T) {
 	f := newFixture(t, 40)
 	s := newServer(t, odootest.Options{})
-	var said []string
+	heard := &sayings{}
 	o := pushOpts()
-	o.Progress = func(m string) { said = append(said, m) }
+	o.Progress = heard.add
 	rep, err := odoo.Push(context.Background(), f.db, connect(t, s, "xmlrpc"), o)
 	require.NoError(t, err)
 	require.Empty(t, rep.Failures)
@@ -78,7 +97,7 @@ func TestLeadScoringIsPausedWhileThePushWritesVisits(t *testing.T) {
 	assert.Equal(t, odootest.ScoringStats{Live: 0, Rebuilds: 1, Rebuilt: leads}, s.Scoring(),
 		"no visit counted one by one, every visit counted by the rebuild")
 	assert.Equal(t, odootest.PLSStartDate, startDate(s))
-	assert.Contains(t, said, "odoo: lead scoring paused while the push writes (crm.pls_start_date was "+odootest.PLSStartDate+"; set back and recounted at the end)")
+	assert.Contains(t, heard.all(), "odoo: lead scoring paused while the push writes (crm.pls_start_date was "+odootest.PLSStartDate+"; set back and recounted at the end)")
 
 	// The log holds the value before (logged before it was changed) and
 	// that it was set back.
@@ -211,16 +230,16 @@ func TestLeadScoringPausedBySomeoneElseIsLeftAlone(t *testing.T) {
 	s := newServer(t, odootest.Options{})
 	c, fl := countingClient(t, s)
 	setParam(t, c, "crm.pls_start_date", "2999-12-31")
-	var said []string
+	heard := &sayings{}
 	o := pushOpts()
-	o.Progress = func(m string) { said = append(said, m) }
+	o.Progress = heard.add
 	_, err := odoo.Push(context.Background(), f.db, c, o)
 	require.NoError(t, err)
 	calls := leadScoringCalls(s)
 	assert.Equal(t, []string{"2999-12-31"}, calls.sets, "only the test's own")
 	assert.Empty(t, calls.rebuildAt)
 	assert.Equal(t, "2999-12-31", startDate(s))
-	assert.True(t, slices.Contains(said, "odoo: crm.pls_start_date is 2999-12-31 and the audit log does not say what it was before: lead scoring left as it is, visits go one batch at a time"), said)
+	assert.True(t, slices.Contains(heard.all(), "odoo: crm.pls_start_date is 2999-12-31 and the audit log does not say what it was before: lead scoring left as it is, visits go one batch at a time"), heard.all())
 	assert.Equal(t, 1, leadsInFlight(fl), "visits one at a time")
 }
 
@@ -247,19 +266,19 @@ func TestLeadScoringIsSetBackWhenOdooCannotRebuildItsTable(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Execute(context.Background(), "ir.cron", "unlink", []any{crons}, nil)
 	require.NoError(t, err)
-	var said []string
+	heard := &sayings{}
 	o := pushOpts()
-	o.Progress = func(m string) { said = append(said, m) }
+	o.Progress = heard.add
 	rep, err := odoo.Push(context.Background(), f.db, c, o)
 	require.NoError(t, err)
 	require.Empty(t, rep.Failures)
 	assert.Equal(t, odootest.PLSStartDate, startDate(s))
 	assert.Zero(t, s.Scoring().Rebuilds)
 	found := false
-	for _, m := range said {
+	for _, m := range heard.all() {
 		found = found || strings.Contains(m, "its table not rebuilt") && strings.Contains(m, "Predictive Lead Scoring: Recompute Automated Probabilities")
 	}
-	assert.True(t, found, said)
+	assert.True(t, found, heard.all())
 }
 
 func TestLeadScoringIsLeftAloneByAPushThatWritesNoVisit(t *testing.T) {
@@ -274,16 +293,16 @@ func TestLeadScoringIsLeftAloneByAPushThatWritesNoVisit(t *testing.T) {
 
 	// Nothing changed (a cutover delta with no visit changed): the date
 	// is not touched and Odoo does not rebuild its table.
-	var said []string
+	heard := &sayings{}
 	o := pushOpts()
-	o.Progress = func(m string) { said = append(said, m) }
+	o.Progress = heard.add
 	_, err = odoo.Push(context.Background(), f.db, c, o)
 	require.NoError(t, err)
 	again := leadScoringCalls(s)
 	assert.Equal(t, first.sets, again.sets)
 	assert.Equal(t, first.rebuildAt, again.rebuildAt)
 	assert.Equal(t, stats, s.Scoring())
-	for _, m := range said {
+	for _, m := range heard.all() {
 		assert.NotContains(t, m, "lead scoring")
 	}
 
