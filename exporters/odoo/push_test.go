@@ -472,15 +472,15 @@ func TestSecretsAbsentFromLogsAndErrors(t *testing.T) {
 	o := pushOpts()
 	o.Target = s.URL
 	o.Args = "--protocol jsonrpc"
-	var progress strings.Builder
-	o.Progress = func(l string) { progress.WriteString(l + "\n") }
+	heard := &sayings{}
+	o.Progress = heard.add
 	rep, err := odoo.Push(context.Background(), f.db, c, o)
 	require.NoError(t, err)
 	s.FailNth(1, odootest.BadGateway)
 	_, err = c.Execute(context.Background(), "res.partner", "create", []any{[]any{map[string]any{}}}, nil)
 	require.Error(t, err)
 	var everything strings.Builder
-	fmt.Fprintf(&everything, "%v %+v %s", err, rep, progress.String())
+	fmt.Fprintf(&everything, "%v %+v %s", err, rep, strings.Join(heard.all(), "\n"))
 	for _, q := range []string{"SELECT * FROM meta.push_run", "SELECT * FROM meta.push_record"} {
 		rows, qerr := f.db.Query(q)
 		require.NoError(t, qerr)
