@@ -481,11 +481,9 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 	total := exporters.WriteResult{Done: map[string]int64{}}
 	for {
 		first, rest := p.pioneers(t, b)
-		if len(first.Items) == 0 {
-			leave := p.periods.enter(t.obj.Model, p.batchDates(t, b))
-			res, err := p.write(ctx, t, b)
-			leave(err == nil && len(res.Rejected) == 0)
-			return mergeResults(total, res), err
+		last := len(first.Items) == 0
+		if last {
+			first = b
 		}
 		leave := p.periods.enter(t.obj.Model, p.batchDates(t, first))
 		res, err := p.write(ctx, t, first)
@@ -493,7 +491,7 @@ func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteR
 		// number: the rest's entries of it go first in turn.
 		leave(err == nil && len(res.Rejected) == 0)
 		total = mergeResults(total, res)
-		if err != nil {
+		if err != nil || last {
 			return total, err
 		}
 		b = rest
