@@ -421,6 +421,7 @@ func (p *pusher) Begin(ctx context.Context, i int, held int, dryRun bool) (bool,
 // create.
 func (p *pusher) Prepare(ctx context.Context, b exporters.Batch) (int, error) {
 	t := p.tables[b.Object]
+	ctx = forTable(ctx, t.obj.Table)
 	var xs []string
 	for _, it := range b.Items {
 		if b.Foreign || it.Action == audit.Update {
@@ -471,6 +472,7 @@ func (p *pusher) Prepare(ctx context.Context, b exporters.Batch) (int, error) {
 // for the engine to split.
 func (p *pusher) Write(ctx context.Context, b exporters.Batch) (exporters.WriteResult, error) {
 	t := p.tables[b.Object]
+	ctx = forTable(ctx, t.obj.Table)
 	if !b.DryRun {
 		if err := p.pauseBeforeLeads(ctx, t.obj.Model); err != nil {
 			return exporters.WriteResult{Done: map[string]int64{}}, err
@@ -1150,4 +1152,20 @@ func (pr prober) Probe(ctx context.Context, table string, xids []string) (map[st
 		}
 	}
 	return out, nil
+}
+
+// tableKey carries, in the context of a batch's calls, the warehouse table
+// the batch is from: a transport (the shapes benchmark's clock) can tell
+// whose time a call is.
+type tableKey struct{}
+
+func forTable(ctx context.Context, table string) context.Context {
+	return context.WithValue(ctx, tableKey{}, table)
+}
+
+// tableOf is the table whose batch a call belongs to ("" for a call of
+// no batch: the schema step, settings).
+func tableOf(ctx context.Context) string {
+	s, _ := ctx.Value(tableKey{}).(string)
+	return s
 }

@@ -368,3 +368,6 @@ func (p *pusher) shapeVals(types map[string]any, fields []string, row []any) map
 	}
 	return vals
 }
+
+// TableOf is the warehouse table whose batch a call's context belongs to.
+func TableOf(ctx context.Context) string { return tableOf(ctx) }
