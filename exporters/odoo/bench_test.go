@@ -3,11 +3,14 @@ package odoo_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -16,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/axium2crm/axium2crm/exporters/odoo"
@@ -122,7 +126,7 @@ func BenchmarkOdooShapes(b *testing.B) {
 		rep, err := odoo.Push(ctx, f.db, c, odoo.PushOptions{BatchSize: 500, Workers: 2, TimeZone: newYork})
 		require.NoError(b, err)
 		total, created := time.Since(start).Seconds(), 0
-		secsOf, clocked := clock.stop()
+		secsOf, clocked, callsBy := clock.stop()
 		fmt.Printf("%-24s %-18s %7s %9s %9s  %-22s %6s\n", "table", "model", "records", "push r/s", "best r/s", "best shape", "ratio")
 		for _, tr := range rep.Tables {
 			created += tr.Create
@@ -146,6 +150,7 @@ func BenchmarkOdooShapes(b *testing.B) {
 				ratio = fmt.Sprintf("%.2f", pushRate/best)
 			}
 			fmt.Printf("%-24s %-18s %7d %9.1f %9.1f  %-22s %6s\n", tr.Table, tr.Model, tr.Create, pushRate, best, shape, ratio)
+			fmt.Printf("  calls: %s\n", callsBy[tr.Table])
 			if tr.Table == "account_move" {
 				rp, err := odoo.NestedMovesOf(ctx, f.db, c, newYork, sample/4)
 				require.NoError(b, err)
@@ -175,8 +180,8 @@ type tableClock struct {
 }
 
 type tableCall struct {
-	table      string
-	start, end time.Time
+	table, call string // call: "model method"
+	start, end  time.Time
 }
 
 func (l *tableClock) start() {
@@ -186,11 +191,25 @@ func (l *tableClock) start() {
 }
 
 func (l *tableClock) RoundTrip(r *http.Request) (*http.Response, error) {
+	table := odoo.TableOf(r.Context())
+	var req struct {
+		Params struct {
+			Args []any `json:"args"`
+		} `json:"params"`
+	}
+	if table != "" && r.Body != nil {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		_ = json.Unmarshal(body, &req)
+	}
 	start := time.Now()
 	resp, err := http.DefaultTransport.RoundTrip(r)
-	table := odoo.TableOf(r.Context())
 	if table == "" {
 		return resp, err
+	}
+	call := "?"
+	if a := req.Params.Args; len(a) >= 5 {
+		call = fmt.Sprint(a[3], " ", a[4])
 	}
 	if err == nil {
 		// The answer is in once its body is read: keep it so.
@@ -204,7 +223,7 @@ func (l *tableClock) RoundTrip(r *http.Request) (*http.Response, error) {
 	end := time.Now()
 	l.mu.Lock()
 	if l.on {
-		l.calls = append(l.calls, tableCall{table: table, start: start, end: end})
+		l.calls = append(l.calls, tableCall{table: table, call: call, start: start, end: end})
 	}
 	l.mu.Unlock()
 	return resp, err
@@ -214,13 +233,45 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
-// stop returns each table's seconds and the sum of them.
-func (l *tableClock) stop() (map[string]float64, float64) {
+// stop returns each table's seconds, the sum of them, and each table's
+// calls (callsOf).
+func (l *tableClock) stop() (map[string]float64, float64, map[string]string) {
 	l.mu.Lock()
 	calls := l.calls
 	l.on, l.calls = false, nil
 	l.mu.Unlock()
-	return shareTime(calls)
+	secs, total := shareTime(calls)
+	return secs, total, callsOf(calls)
+}
+
+// callsOf says, per table, how many calls of each model and method its
+// batches made and their time in flight (summed, not shared): where a
+// table's time goes beside its writes.
+func callsOf(calls []tableCall) map[string]string {
+	type sum struct {
+		n    int
+		secs float64
+	}
+	by := map[string]map[string]*sum{}
+	for _, c := range calls {
+		if by[c.table] == nil {
+			by[c.table] = map[string]*sum{}
+		}
+		if by[c.table][c.call] == nil {
+			by[c.table][c.call] = &sum{}
+		}
+		by[c.table][c.call].n++
+		by[c.table][c.call].secs += c.end.Sub(c.start).Seconds()
+	}
+	out := map[string]string{}
+	for table, m := range by {
+		var parts []string
+		for _, call := range slices.Sorted(maps.Keys(m)) {
+			parts = append(parts, fmt.Sprintf("%s %d in %.2f s", call, m[call].n, m[call].secs))
+		}
+		out[table] = strings.Join(parts, "; ")
+	}
+	return out
 }
 
 // shareTime splits the time from the first call's start to the last
@@ -440,14 +491,51 @@ func envInt(name string, def int) int {
 func TestTablesWrittenBesideEachOtherShareTheirOverlap(t *testing.T) {
 	at := func(s float64) time.Time { return time.Unix(0, 0).Add(time.Duration(s * float64(time.Second))) }
 	secs, total := shareTime([]tableCall{
-		{"visits", at(0), at(10)},
-		{"perio", at(5), at(15)},
-		{"perio", at(6), at(8)}, // a second connection of a table already in flight
-		{"recalls", at(20), at(25)},
+		{"visits", "x_model create", at(0), at(10)},
+		{"perio", "x_model create", at(5), at(15)},
+		{"perio", "x_model create", at(6), at(8)}, // a second connection of a table already in flight
+		{"recalls", "x_model create", at(20), at(25)},
 	})
 	require.InDelta(t, 7.5, secs["visits"], 1e-9)   // 0-5 alone, 5-10 shared
 	require.InDelta(t, 7.5, secs["perio"], 1e-9)    // 5-10 shared, 10-15 alone
 	require.InDelta(t, 10.0, secs["recalls"], 1e-9) // 15-20 idle before it, 20-25
 	require.InDelta(t, 25.0, total, 1e-9)
 	require.Len(t, secs, 3)
+}
+
+// TestTheShapesClockTimesEveryTableThePushWrites: every call of a
+// table's batches reaches the clock named with the table (the push puts
+// it in the calls' context), so each table the push writes has time and
+// its writes among its calls, and the tables' shares add up to the time
+// the clock ran.
+func TestTheShapesClockTimesEveryTableThePushWrites(t *testing.T) {
+	f := newRealFixture(t)
+	s := newServer(t, odootest.Options{})
+	clock := &tableClock{}
+	c, err := odoo.Dial(context.Background(), odoo.Config{URL: s.URL, DB: "odoo", User: "admin", Password: testPassword,
+		Protocol: "jsonrpc", Backoff: time.Millisecond, HTTPClient: &http.Client{Transport: clock}})
+	require.NoError(t, err)
+	clock.start()
+	started := time.Now()
+	rep, err := odoo.Push(context.Background(), f.db, c, pushOpts())
+	require.NoError(t, err)
+	took := time.Since(started).Seconds()
+	secs, total, calls := clock.stop()
+	sum := 0.0
+	for _, v := range secs {
+		sum += v
+	}
+	require.InDelta(t, total, sum, 1e-6)
+	require.LessOrEqual(t, total, took)
+	written := 0
+	for _, tr := range rep.Tables {
+		if tr.Create == 0 {
+			continue
+		}
+		written++
+		assert.Greater(t, secs[tr.Table], 0.0, tr.Table)
+		assert.Regexp(t, `(^|; )`+regexp.QuoteMeta(tr.Model)+` (load|create) \d+ in`, calls[tr.Table], tr.Table)
+	}
+	require.Greater(t, written, 10)
+	assert.Len(t, secs, written, "no time of a table the push wrote nothing of")
 }
