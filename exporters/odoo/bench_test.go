@@ -341,16 +341,31 @@ func writtenTogether(calls []tableCall) [][]string {
 	return out
 }
 
-// callsOf says, per table, how many calls of each model and method its
-// batches made and their time in flight (summed, not shared): where a
-// table's time goes beside its writes.
+// callsOf says, per table, when its first call went and its last came
+// back (seconds after the push's first batch call), how many calls of
+// each model and method its batches made and their time in flight
+// (summed, not shared): where a table's time goes beside its writes.
 func callsOf(calls []tableCall) map[string]string {
 	type sum struct {
 		n    int
 		secs float64
 	}
 	by := map[string]map[string]*sum{}
+	type span struct{ from, to float64 }
+	spans := map[string]*span{}
+	var zero time.Time
 	for _, c := range calls {
+		if zero.IsZero() || c.start.Before(zero) {
+			zero = c.start
+		}
+	}
+	for _, c := range calls {
+		from, to := c.start.Sub(zero).Seconds(), c.end.Sub(zero).Seconds()
+		if sp := spans[c.table]; sp == nil {
+			spans[c.table] = &span{from, to}
+		} else {
+			sp.from, sp.to = min(sp.from, from), max(sp.to, to)
+		}
 		if by[c.table] == nil {
 			by[c.table] = map[string]*sum{}
 		}
@@ -366,7 +381,7 @@ func callsOf(calls []tableCall) map[string]string {
 		for _, call := range slices.Sorted(maps.Keys(m)) {
 			parts = append(parts, fmt.Sprintf("%s %d in %.2f s", call, m[call].n, m[call].secs))
 		}
-		out[table] = strings.Join(parts, "; ")
+		out[table] = fmt.Sprintf("from %.1f s to %.1f s: %s", spans[table].from, spans[table].to, strings.Join(parts, "; "))
 	}
 	return out
 }
@@ -648,7 +663,7 @@ func TestTheShapesClockTimesEveryTableThePushWrites(t *testing.T) {
 		}
 		written++
 		assert.Greater(t, secs[tr.Table], 0.0, tr.Table)
-		assert.Regexp(t, `(^|; )`+regexp.QuoteMeta(tr.Model)+` (load|create) \d+ in`, calls[tr.Table], tr.Table)
+		assert.Regexp(t, `(: |; )`+regexp.QuoteMeta(tr.Model)+` (load|create) \d+ in`, calls[tr.Table], tr.Table)
 	}
 	require.Greater(t, written, 10)
 	assert.Len(t, secs, written, "no time of a table the push wrote nothing of")
