@@ -104,7 +104,7 @@ func (st *store) candidates(t *table, d []any) []int64 {
 				continue
 			}
 			for _, v := range vals {
-				c = append(c, ix[v]...)
+				c = append(c, ix.get(v)...)
 			}
 		}
 		if !found || len(c) < len(best) {

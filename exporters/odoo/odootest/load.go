@@ -108,7 +108,7 @@ func (st *store) upsert(m *Model, xid string, dbid int64, vals map[string]any) (
 		if model, id, ok := st.lookupXID(xid); ok {
 			if model != m.Name {
 				return 0, validationError("For external id %s when trying to create/update a record of model %s found record of different model %s (%d)",
-					xid, m.Name, model, st.xids[xid])
+					xid, m.Name, model, st.xidID(xid))
 			}
 			if st.exists(m.Name, id) {
 				return id, st.write(m, []int64{id}, vals)
@@ -123,19 +123,19 @@ func (st *store) upsert(m *Model, xid string, dbid int64, vals map[string]any) (
 	}
 	if xid != "" {
 		module, name := splitXID(xid)
-		if old, ok := st.xids[xid]; ok {
+		if old, ok := st.xids.get(xid); ok {
 			// A dangling external id (its record was deleted) is reused.
 			st.del("ir.model.data", old)
 			st.delXID(xid)
 		}
 		st.seedXID(module, name, m.Name, ids[0])
-		st.setField("ir.model.data", st.xids[xid], "noupdate", false)
+		st.setField("ir.model.data", st.xidID(xid), "noupdate", false)
 		if in, ok := inherits[m.Name]; ok {
 			// _inherits: the delegated parent gets an external id too.
 			pname := name + "_" + strings.ReplaceAll(in[0], ".", "_")
-			if _, taken := st.xids[xidKey(module, pname)]; !taken {
+			if _, taken := st.xids.get(xidKey(module, pname)); !taken {
 				st.seedXID(module, pname, in[0], num(st.tables[m.Name].row(ids[0])[in[1]]))
-				st.setField("ir.model.data", st.xids[xidKey(module, pname)], "noupdate", false)
+				st.setField("ir.model.data", st.xidID(xidKey(module, pname)), "noupdate", false)
 			}
 		}
 	}

@@ -750,7 +750,7 @@ func (st *store) unlink(m *Model, ids []int64) error {
 		xt := st.tables["ir.model.data"]
 		named := xt.ids()
 		if ix := xt.indexOf("res_id"); ix != nil {
-			named = slices.Clone(ix[id])
+			named = slices.Clone(ix.get(id))
 		}
 		for _, xid := range named {
 			if xr := xt.row(xid); xr != nil && xr["model"] == m.Name && xr["res_id"] == id {
@@ -821,7 +821,7 @@ func (st *store) inverse(m *Model, fl *Field, id int64) []int64 {
 	back := map[string]string{"field_id": "model_id", "child_ids": "parent_id", "invoice_line_ids": "move_id"}[fl.Name]
 	t := st.tables[fl.Relation]
 	if ix := t.indexOf(back); ix != nil {
-		out := slices.Clone(ix[id])
+		out := slices.Clone(ix.get(id))
 		slices.Sort(out)
 		return out
 	}
@@ -904,7 +904,7 @@ func (st *store) checkXIDRow(r Record, self int64) error {
 	if strings.Contains(name, " ") {
 		return validationError("External IDs cannot contain spaces")
 	}
-	if id, ok := st.xids[xidKey(module, name)]; ok && id != self {
+	if id, ok := st.xids.get(xidKey(module, name)); ok && id != self {
 		return validationError("The operation cannot be completed: duplicate key value violates unique constraint \"ir_model_data_module_name_uniq_index\"\nDETAIL:  Key (module, name)=(%s, %s) already exists.", module, name)
 	}
 	r["complete_name"] = module + "." + name

@@ -559,7 +559,7 @@ func (s *Server) passwordOK(pw string) bool {
 // newStore is a store of the modules' models; compact tables keep their
 // records in disk's file when disk is set (Options.ChunkDir).
 func newStore(modules []string, compact bool, disk *arena.Disk) *store {
-	st := &store{models: map[string]*Model{}, tables: map[string]*table{}, xids: map[string]int64{}, installed: map[string]bool{}, staleACL: map[string]bool{},
+	st := &store{models: map[string]*Model{}, tables: map[string]*table{}, xids: newXIDMap(), installed: map[string]bool{}, staleACL: map[string]bool{},
 		disk: disk}
 	if compact {
 		st.codec = newCodec()

@@ -32,7 +32,7 @@ type table struct {
 	// is not indexed.
 	sorted   []int64
 	unsorted bool
-	index    map[string]map[any][]int64
+	index    map[string]*fieldIndex
 	noIndex  map[string]bool
 }
 
@@ -59,14 +59,14 @@ func (t *table) set(id int64, r Record) {
 				continue
 			}
 			if wasOK {
-				ix[was] = dropID(ix[was], id)
+				ix.drop(was, id)
 			}
 		}
 		if !ok {
 			t.dropIndex(f)
 			continue
 		}
-		ix[k] = append(ix[k], id)
+		ix.add(k, id)
 	}
 }
 
@@ -81,7 +81,7 @@ func (t *table) remove(id int64) {
 	t.unsorted = true
 	for f, ix := range t.index {
 		if k, ok := t.indexKey(f, old[f]); ok {
-			ix[k] = dropID(ix[k], id)
+			ix.drop(k, id)
 		}
 	}
 }
@@ -121,19 +121,19 @@ func (t *table) indexKey(f string, v any) (any, bool) {
 
 // indexOf is field f's index, built on first use; nil when f holds values
 // it cannot index.
-func (t *table) indexOf(f string) map[any][]int64 {
+func (t *table) indexOf(f string) *fieldIndex {
 	if ix, ok := t.index[f]; ok {
 		return ix
 	}
 	if t.noIndex[f] || t.model.Fields[f] == nil {
 		return nil
 	}
-	ix := map[any][]int64{}
+	ix := newFieldIndex()
 	indexable := true
 	t.each(func(id int64, r Record) bool {
 		k, ok := t.indexKey(f, r[f])
 		if indexable = ok; ok {
-			ix[k] = append(ix[k], id)
+			ix.add(k, id)
 		}
 		return ok
 	})
@@ -142,7 +142,7 @@ func (t *table) indexOf(f string) map[any][]int64 {
 		return nil
 	}
 	if t.index == nil {
-		t.index = map[string]map[any][]int64{}
+		t.index = map[string]*fieldIndex{}
 	}
 	t.index[f] = ix
 	return ix
@@ -172,7 +172,7 @@ type store struct {
 	disk      *arena.Disk // where compact tables keep records (Options.ChunkDir), nil: the heap
 	models    map[string]*Model
 	tables    map[string]*table
-	xids      map[string]int64 // "module.name" → ir.model.data id
+	xids      *xidMap // "module.name" → ir.model.data id
 	installed map[string]bool
 	staleACL  map[string]bool
 	denied    map[string]bool // models the user has no rights on (DenyAccess)
@@ -281,29 +281,35 @@ func (s *store) addField(m *Model, fl *Field) {
 
 func (s *store) setXID(module, name string, id int64) {
 	k := module + "." + name
-	old, had := s.xids[k]
-	s.xids[k] = id
+	old, had := s.xids.get(k)
+	s.xids.set(k, id)
 	s.undo = append(s.undo, func() {
 		if had {
-			s.xids[k] = old
+			s.xids.set(k, old)
 		} else {
-			delete(s.xids, k)
+			s.xids.del(k)
 		}
 	})
 }
 
 func (s *store) delXID(k string) {
-	old, had := s.xids[k]
+	old, had := s.xids.get(k)
 	if !had {
 		return
 	}
-	delete(s.xids, k)
-	s.undo = append(s.undo, func() { s.xids[k] = old })
+	s.xids.del(k)
+	s.undo = append(s.undo, func() { s.xids.set(k, old) })
+}
+
+// xidID is the ir.model.data id of external id k (0: none).
+func (s *store) xidID(k string) int64 {
+	id, _ := s.xids.get(k)
+	return id
 }
 
 // lookupXID returns the model and res_id an external id names.
 func (s *store) lookupXID(xid string) (string, int64, bool) {
-	id, ok := s.xids[xid]
+	id, ok := s.xids.get(xid)
 	if !ok {
 		return "", 0, false
 	}
