@@ -34,14 +34,15 @@ func stringHash() func(string) uint64 {
 	return func(s string) uint64 { return maphash.String(seed, s) }
 }
 
-func (x *xidMap) name(s xidSlot) string { return string(x.names[s.off : s.off+s.n]) }
+// holds reports whether slot s holds name k (no copy of the name made).
+func (x *xidMap) holds(s xidSlot, k string) bool { return string(x.names[s.off:s.off+s.n]) == k }
 
 func (x *xidMap) get(k string) (int64, bool) {
 	if id, ok := x.other[k]; ok {
 		return id, true
 	}
 	s, ok := x.slots[x.hash(k)]
-	if !ok || string(x.names[s.off:s.off+s.n]) != k {
+	if !ok || !x.holds(s, k) {
 		return 0, false
 	}
 	return s.id, true
@@ -55,7 +56,7 @@ func (x *xidMap) set(k string, id int64) {
 	h := x.hash(k)
 	s, ok := x.slots[h]
 	switch {
-	case ok && x.name(s) == k:
+	case ok && x.holds(s, k):
 		s.id = id
 	case ok:
 		x.other[k] = id
@@ -73,7 +74,7 @@ func (x *xidMap) del(k string) {
 		return
 	}
 	h := x.hash(k)
-	if s, ok := x.slots[h]; ok && x.name(s) == k {
+	if s, ok := x.slots[h]; ok && x.holds(s, k) {
 		delete(x.slots, h) // its bytes stay in the arena
 	}
 }
