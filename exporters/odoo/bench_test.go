@@ -269,19 +269,18 @@ func (l *tableClock) stop() clockReading {
 	return clockReading{secs: secs, total: total, calls: callsOf(calls), together: writtenTogether(calls)}
 }
 
-// writtenTogether groups the tables the push wrote beside each other: two
-// tables are together when the spans from their first call to their last
-// overlap by at least a quarter of the shorter span (a table's last batch
-// in flight while the next table's first goes does not count). Only
-// groups of two or more, each in the order its tables started.
-func writtenTogether(calls []tableCall) [][]string {
-	type span struct{ from, to time.Time }
-	spans := map[string]*span{}
+// tableSpan is a table's time from its first call to its last answer.
+type tableSpan struct{ from, to time.Time }
+
+// tableSpans are the tables' spans, and the tables in the order they
+// started.
+func tableSpans(calls []tableCall) (map[string]*tableSpan, []string) {
+	spans := map[string]*tableSpan{}
 	var order []string
 	for _, c := range calls {
 		sp := spans[c.table]
 		if sp == nil {
-			spans[c.table] = &span{c.start, c.end}
+			spans[c.table] = &tableSpan{c.start, c.end}
 			order = append(order, c.table)
 			continue
 		}
@@ -293,6 +292,16 @@ func writtenTogether(calls []tableCall) [][]string {
 		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return spans[order[i]].from.Before(spans[order[j]].from) })
+	return spans, order
+}
+
+// writtenTogether groups the tables the push wrote beside each other: two
+// tables are together when the spans from their first call to their last
+// overlap by at least a quarter of the shorter span (a table's last batch
+// in flight while the next table's first goes does not count). Only
+// groups of two or more, each in the order its tables started.
+func writtenTogether(calls []tableCall) [][]string {
+	spans, order := tableSpans(calls)
 	group := map[string]int{}
 	for i, t := range order {
 		group[t] = i
@@ -351,21 +360,12 @@ func callsOf(calls []tableCall) map[string]string {
 		secs float64
 	}
 	by := map[string]map[string]*sum{}
-	type span struct{ from, to float64 }
-	spans := map[string]*span{}
+	spans, order := tableSpans(calls)
 	var zero time.Time
-	for _, c := range calls {
-		if zero.IsZero() || c.start.Before(zero) {
-			zero = c.start
-		}
+	if len(order) > 0 {
+		zero = spans[order[0]].from
 	}
 	for _, c := range calls {
-		from, to := c.start.Sub(zero).Seconds(), c.end.Sub(zero).Seconds()
-		if sp := spans[c.table]; sp == nil {
-			spans[c.table] = &span{from, to}
-		} else {
-			sp.from, sp.to = min(sp.from, from), max(sp.to, to)
-		}
 		if by[c.table] == nil {
 			by[c.table] = map[string]*sum{}
 		}
@@ -381,7 +381,8 @@ func callsOf(calls []tableCall) map[string]string {
 		for _, call := range slices.Sorted(maps.Keys(m)) {
 			parts = append(parts, fmt.Sprintf("%s %d in %.2f s", call, m[call].n, m[call].secs))
 		}
-		out[table] = fmt.Sprintf("from %.1f s to %.1f s: %s", spans[table].from, spans[table].to, strings.Join(parts, "; "))
+		sp := spans[table]
+		out[table] = fmt.Sprintf("from %.1f s to %.1f s: %s", sp.from.Sub(zero).Seconds(), sp.to.Sub(zero).Seconds(), strings.Join(parts, "; "))
 	}
 	return out
 }
