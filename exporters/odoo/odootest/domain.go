@@ -65,7 +65,10 @@ func (st *store) search(m *Model, dv any, limit int) ([]int64, error) {
 // for a conjunction with an equality or in leaf, the records its field's
 // index (or the ids it names) gives, the fewest of any such leaf, else
 // every id; with an id > n leaf, only those from n on. Every candidate is
-// still checked against the whole domain.
+// still checked against the whole domain. Only the narrowest leaf's ids
+// are copied, and the table's sorted ids are read only when no leaf
+// narrows: a table being written sorts its ids anew on each read, which
+// at millions of records is what a search on it would cost otherwise.
 func (st *store) candidates(t *table, d []any) []int64 {
 	var leaves [][]any
 	for _, x := range d {
@@ -79,8 +82,8 @@ func (st *store) candidates(t *table, d []any) []int64 {
 			}
 		}
 	}
-	var best []int64
-	found := false
+	var best []any // the narrowest equality or in leaf
+	bestN := 0
 	for _, l := range leaves {
 		f, _ := l[0].(string)
 		op, _ := l[1].(string)
@@ -91,30 +94,36 @@ func (st *store) candidates(t *table, d []any) []int64 {
 		if list, ok := l[2].([]any); ok && op == "in" {
 			vals = list
 		}
-		var c []int64
-		if f == "id" {
-			for _, v := range vals {
-				if id, ok := v.(int64); ok && t.has(id) {
-					c = append(c, id)
-				}
-			}
-		} else {
+		n := len(vals)
+		if f != "id" {
 			ix := t.indexOf(f)
 			if ix == nil || !indexable(vals) {
 				continue
 			}
+			n = 0
 			for _, v := range vals {
-				c = append(c, ix.get(v)...)
+				n += len(ix.get(v))
 			}
 		}
-		if !found || len(c) < len(best) {
-			best, found = c, true
+		if best == nil || n < bestN {
+			best, bestN = append([]any{f}, vals...), n
 		}
 	}
-	ids := t.ids()
-	if found {
-		slices.Sort(best)
-		ids = slices.Compact(best)
+	var ids []int64
+	if best == nil {
+		ids = t.ids()
+	} else {
+		ids = make([]int64, 0, bestN)
+		f, vals := best[0].(string), best[1:]
+		for _, v := range vals {
+			if f != "id" {
+				ids = append(ids, t.indexOf(f).get(v)...)
+			} else if id, ok := v.(int64); ok && t.has(id) {
+				ids = append(ids, id)
+			}
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
 	}
 	// With an id > n leaf too, the ids up to n are not candidates (a
 	// keyset page reads from where the last ended, as PostgreSQL's

@@ -2,6 +2,7 @@ package odootest
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -97,4 +98,53 @@ func searchByIndexMatchesScan(t *testing.T, compact bool) {
 	got, err := st.search(m, []any{[]any{"name", "=", "p5"}}, 0)
 	require.NoError(t, err)
 	assert.NotContains(t, got, ids[20], "the rolled-back write left the index")
+}
+
+// TestASearchNarrowedByAnIndexReadsOnlyItsCandidates: on a table whose
+// ids must be sorted again (a record was deleted), a search that an index narrows to one
+// record neither sorts the table's ids again nor copies the ids of a
+// leaf that matches every record: the cost of a search during a push
+// follows what it finds, not the table's size (at millions of records
+// each search sorted them all).
+func TestASearchNarrowedByAnIndexReadsOnlyItsCandidates(t *testing.T) {
+	st := newStore(nil, false, nil)
+	m := st.models["res.partner"]
+	call := func(method string, args ...any) any {
+		t.Helper()
+		st.begin()
+		v, err := st.execute("res.partner", method, args, map[string]any{})
+		require.NoError(t, err, method)
+		st.commit()
+		return v
+	}
+	const n = 20000
+	vals := make([]any, n)
+	for i := range vals {
+		vals[i] = map[string]any{"name": "same", "ref": fmt.Sprintf("r%d", i)}
+	}
+	ids := call("create", vals).([]any)
+	domain := []any{[]any{"name", "=", "same"}, []any{"ref", "=", "r5"}}
+	_, err := st.search(m, domain, 0) // builds both indexes
+	require.NoError(t, err)
+	call("create", map[string]any{"name": "same", "ref": "last"})
+	call("unlink", []any{ids[9]})
+	tab := st.tables[m.Name]
+	stale := func() bool { return tab.unsorted || len(tab.sorted) != tab.len() }
+	require.True(t, stale(), "an unlink leaves the table's sorted ids to be rebuilt")
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, err := st.search(m, domain, 0)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{ids[5].(int64)}, got)
+	assert.True(t, stale(), "the search sorted every id of the table")
+	copied := after.TotalAlloc - before.TotalAlloc
+	assert.Less(t, copied, uint64(n*8/4), "bytes allocated by one search narrowed to one record (a copy of the name leaf's ids is %d)", n*8)
+
+	// Without a leaf an index narrows, every id is a candidate.
+	got, err = st.search(m, []any{"|", []any{"ref", "=", "r7"}, []any{"ref", "=", "last"}}, 0)
+	require.NoError(t, err)
+	assert.Len(t, got, 2)
+	assert.False(t, stale(), "a disjunction reads the table's ids in order")
 }

@@ -748,9 +748,11 @@ func (st *store) unlink(m *Model, ids []int64) error {
 		}
 		// Odoo removes the external ids of deleted records.
 		xt := st.tables["ir.model.data"]
-		named := xt.ids()
+		var named []int64
 		if ix := xt.indexOf("res_id"); ix != nil {
 			named = slices.Clone(ix.get(id))
+		} else {
+			named = xt.ids()
 		}
 		for _, xid := range named {
 			if xr := xt.row(xid); xr != nil && xr["model"] == m.Name && xr["res_id"] == id {
