@@ -139,6 +139,22 @@ func TestProgressLine(t *testing.T) {
 		tr.answered(0, 100) // 1 s for 100 at 0.01: as planned
 		assert.Contains(t, tr.status(t0.Add(time.Second)), "about 10s left")
 	})
+
+	t.Run("the table sent now goes at its own pace once it has gone a while", func(t *testing.T) {
+		// Nothing measured before: both tables cost one. The first went at
+		// 100 a second, the second at 10.
+		tr := newTracker([]string{"x_perio_record", "account.payment"}, []int{1000, 1000}, []int{0, 0}, nil)
+		tr.page(0, 1000, 1000, 0, 0, t0)
+		tr.answered(0, 1000)
+		tr.page(1, 1000, 1000, 0, 0, t0.Add(10*time.Second))
+		tr.answered(1, 100)
+		// 10 s into the payments: too early for their own pace, the
+		// push's average (1,100 in 20 s) gives 900 left 16 s.
+		assert.Contains(t, tr.status(t0.Add(20*time.Second)), "about 16s left")
+		tr.answered(1, 200)
+		// 30 s into them, 300 sent: 700 left at 10 a second.
+		assert.Contains(t, tr.status(t0.Add(40*time.Second)), "about 1m10s left")
+	})
 }
 
 func TestFormatSeconds(t *testing.T) {

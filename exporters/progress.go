@@ -21,10 +21,18 @@ import (
 // records read so far). Time left is the remaining records at the pace's
 // relative cost per table (one for every table under a rate limit; the
 // measured seconds a record otherwise), scaled by how the push has gone
-// so far against that cost.
+// so far against that cost; the table being sent, once it has gone for
+// ownPace, goes at its own pace instead (on a first push to a server
+// every table costs one, and a table at a tenth of the push's average,
+// payments after perio charts, would otherwise be said to end ten times
+// too early).
 
 // DefaultProgressEvery is how often a push says how far it is.
 const DefaultProgressEvery = 10 * time.Second
+
+// ownPace is how long a table is sent before the time left for its rest
+// follows its own pace.
+const ownPace = 30 * time.Second
 
 // tracker follows one push's records.
 type tracker struct {
@@ -38,15 +46,16 @@ type tracker struct {
 	cost []float64
 	// Of the records read that the log knew: changed and unchanged.
 	changed, unchanged int
-	// started is when the first batch was handed to the sender; last is
-	// the table answered most recently.
+	// started is when the first batch was handed to the sender; began,
+	// by table, when its first; last is the table answered most recently.
 	started time.Time
+	began   []time.Time
 	last    int
 }
 
 func newTracker(names []string, rows, held []int, cost []float64) *tracker {
 	n := len(names)
-	t := &tracker{names: names, rows: rows, held: held, cost: cost, read: make([]int, n), toSend: make([]int, n), done: make([]int, n), last: -1}
+	t := &tracker{names: names, rows: rows, held: held, cost: cost, read: make([]int, n), toSend: make([]int, n), done: make([]int, n), began: make([]time.Time, n), last: -1}
 	if t.cost == nil {
 		t.cost = make([]float64, n)
 	}
@@ -69,6 +78,9 @@ func (t *tracker) page(i, rows, send, changed, unchanged int, now time.Time) {
 	t.unchanged += unchanged
 	if send > 0 && t.started.IsZero() {
 		t.started = now
+	}
+	if send > 0 && t.began[i].IsZero() {
+		t.began[i] = now
 	}
 }
 
@@ -104,12 +116,20 @@ func (t *tracker) status(now time.Time) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var done, total int
-	var doneCost, leftCost float64
+	var doneCost, leftCost, ownLeft float64
+	own := -1 // the table sent now, when it has gone long enough for its own pace
+	if i := t.last; i >= 0 && !t.began[i].IsZero() && now.Sub(t.began[i]) >= ownPace && t.done[i] > 0 {
+		own = i
+	}
 	for i := range t.names {
 		exp := max(t.expected(i), float64(t.done[i]))
 		done += t.done[i]
 		total += int(math.Round(exp))
 		doneCost += float64(t.done[i]) * t.cost[i]
+		if i == own {
+			ownLeft = (exp - float64(t.done[i])) * now.Sub(t.began[i]).Seconds() / float64(t.done[i])
+			continue
+		}
 		leftCost += (exp - float64(t.done[i])) * t.cost[i]
 	}
 	line := fmt.Sprintf("progress: %d of about %d records sent", done, total)
@@ -121,7 +141,7 @@ func (t *tracker) status(now time.Time) string {
 	}
 	elapsed := now.Sub(t.started).Seconds()
 	line += fmt.Sprintf(", %.0f records/s", float64(done)/elapsed)
-	if left := leftCost * elapsed / doneCost; left < 1 {
+	if left := leftCost*elapsed/doneCost + ownLeft; left < 1 {
 		line += ", under 1s left"
 	} else {
 		line += ", about " + FormatSeconds(left) + " left"
