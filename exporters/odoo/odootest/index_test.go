@@ -101,11 +101,11 @@ func searchByIndexMatchesScan(t *testing.T, compact bool) {
 }
 
 // TestASearchNarrowedByAnIndexReadsOnlyItsCandidates: on a table whose
-// ids must be sorted again (a record was deleted), a search that an index narrows to one
-// record neither sorts the table's ids again nor copies the ids of a
-// leaf that matches every record: the cost of a search during a push
-// follows what it finds, not the table's size (at millions of records
-// each search sorted them all).
+// ids must be sorted again (a record was deleted), a search that an
+// index narrows to one record neither sorts the table's ids nor copies
+// the ids of a leaf that matches every record: the cost of a search
+// during a push follows what it finds, not the table's size (at
+// millions of external ids each look-up copied them all).
 func TestASearchNarrowedByAnIndexReadsOnlyItsCandidates(t *testing.T) {
 	st := newStore(nil, false, nil)
 	m := st.models["res.partner"]
