@@ -82,8 +82,10 @@ func (st *store) candidates(t *table, d []any) []int64 {
 			}
 		}
 	}
-	var best []any // the narrowest equality or in leaf
-	bestN := 0
+	// The narrowest equality or in leaf: its field, values and ids.
+	var bestField string
+	var bestVals []any
+	bestN := -1
 	for _, l := range leaves {
 		f, _ := l[0].(string)
 		op, _ := l[1].(string)
@@ -105,19 +107,18 @@ func (st *store) candidates(t *table, d []any) []int64 {
 				n += len(ix.get(v))
 			}
 		}
-		if best == nil || n < bestN {
-			best, bestN = append([]any{f}, vals...), n
+		if bestN < 0 || n < bestN {
+			bestField, bestVals, bestN = f, vals, n
 		}
 	}
 	var ids []int64
-	if best == nil {
+	if bestN < 0 {
 		ids = t.ids()
 	} else {
 		ids = make([]int64, 0, bestN)
-		f, vals := best[0].(string), best[1:]
-		for _, v := range vals {
-			if f != "id" {
-				ids = append(ids, t.indexOf(f).get(v)...)
+		for _, v := range bestVals {
+			if bestField != "id" {
+				ids = append(ids, t.indexOf(bestField).get(v)...)
 			} else if id, ok := v.(int64); ok && t.has(id) {
 				ids = append(ids, id)
 			}

@@ -23,14 +23,7 @@ func TestSearchByIndexMatchesScan(t *testing.T) {
 func searchByIndexMatchesScan(t *testing.T, compact bool) {
 	st := newStore(nil, compact, nil)
 	m := st.models["res.partner"]
-	call := func(method string, args ...any) any {
-		t.Helper()
-		st.begin()
-		v, err := st.execute("res.partner", method, args, map[string]any{})
-		require.NoError(t, err, method)
-		st.commit()
-		return v
-	}
+	call := partnerCall(t, st)
 	parent := call("create", map[string]any{"name": "Clinic"}).(int64)
 	var vals []any
 	for i := range 300 {
@@ -109,14 +102,7 @@ func searchByIndexMatchesScan(t *testing.T, compact bool) {
 func TestASearchNarrowedByAnIndexReadsOnlyItsCandidates(t *testing.T) {
 	st := newStore(nil, false, nil)
 	m := st.models["res.partner"]
-	call := func(method string, args ...any) any {
-		t.Helper()
-		st.begin()
-		v, err := st.execute("res.partner", method, args, map[string]any{})
-		require.NoError(t, err, method)
-		st.commit()
-		return v
-	}
+	call := partnerCall(t, st)
 	const n = 20000
 	vals := make([]any, n)
 	for i := range vals {
@@ -147,4 +133,16 @@ func TestASearchNarrowedByAnIndexReadsOnlyItsCandidates(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, got, 2)
 	assert.False(t, stale(), "a disjunction reads the table's ids in order")
+}
+
+// partnerCall runs one res.partner method in a transaction of its own.
+func partnerCall(t *testing.T, st *store) func(method string, args ...any) any {
+	return func(method string, args ...any) any {
+		t.Helper()
+		st.begin()
+		v, err := st.execute("res.partner", method, args, map[string]any{})
+		require.NoError(t, err, method)
+		st.commit()
+		return v
+	}
 }
