@@ -179,10 +179,8 @@ type store struct {
 	undo      []func()
 	loadTZ    *time.Location
 	// defaultReceivable is the receivable account of a partner without
-	// its own (Odoo's ir.property default); moveLines, by move, its
-	// journal items (payment.go).
+	// its own (Odoo's ir.property default).
 	defaultReceivable int64
-	moveLines         map[int64]map[int64]bool
 	// scoring is what lead scoring counted (scoring.go).
 	scoring ScoringStats
 }
@@ -225,12 +223,6 @@ func (s *store) put(model string, r Record) {
 			t.remove(id)
 		}
 	})
-	if model == "account.move.line" && (!had || num(old["move_id"]) != num(r["move_id"])) {
-		if had {
-			s.indexLine(old, false)
-		}
-		s.indexLine(r, true)
-	}
 }
 
 // setField sets one field of a stored record.
@@ -248,9 +240,6 @@ func (s *store) del(model string, id int64) {
 	}
 	t.remove(id)
 	s.undo = append(s.undo, func() { t.set(id, old) })
-	if model == "account.move.line" {
-		s.indexLine(old, false)
-	}
 }
 
 func (s *store) newID(model string) int64 {
