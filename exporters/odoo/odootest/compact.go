@@ -179,11 +179,11 @@ func readList[T any](b []byte, read func([]byte) (T, int)) ([]T, int) {
 
 func (t *table) store(id int64, r Record) {
 	enc := t.codec.encode(r)
-	if off, ok := t.at[id]; ok {
-		t.at[id] = t.chunks.Replace(off, enc)
+	if off, ok := t.at.get(id); ok {
+		t.at.set(id, t.chunks.Replace(off, enc))
 		return
 	}
-	t.at[id] = t.chunks.Add(enc)
+	t.at.set(id, t.chunks.Add(enc))
 }
 
 // lookup is record id: a compact table's is decoded for the caller, a
@@ -194,7 +194,7 @@ func (t *table) lookup(id int64) (Record, bool) {
 		r, ok := t.rows[id]
 		return r, ok
 	}
-	off, ok := t.at[id]
+	off, ok := t.at.get(id)
 	if !ok {
 		return nil, false
 	}
@@ -209,7 +209,7 @@ func (t *table) rowFields(id int64, fields []string) Record {
 	if t.codec == nil {
 		return t.rows[id]
 	}
-	off, ok := t.at[id]
+	off, ok := t.at.get(id)
 	if !ok {
 		return nil
 	}
@@ -227,7 +227,7 @@ func (t *table) has(id int64) bool {
 		_, ok := t.rows[id]
 		return ok
 	}
-	_, ok := t.at[id]
+	_, ok := t.at.get(id)
 	return ok
 }
 
@@ -235,7 +235,7 @@ func (t *table) len() int {
 	if t.codec == nil {
 		return len(t.rows)
 	}
-	return len(t.at)
+	return t.at.len()
 }
 
 // each calls fn with every record in id order until fn answers false.

@@ -21,7 +21,7 @@ type table struct {
 	// A compact table's (codec set): records encoded (compact.go), where
 	// each one's encoding starts.
 	codec  *codec
-	at     map[int64]uint64
+	at     offsets
 	chunks arena.Chunks
 
 	// What makes a search on a school-sized store cost what it costs
@@ -77,7 +77,7 @@ func (t *table) remove(id int64) {
 		return
 	}
 	delete(t.rows, id)
-	delete(t.at, id)
+	t.at.del(id)
 	t.unsorted = true
 	for f, ix := range t.index {
 		if k, ok := t.indexKey(f, old[f]); ok {
@@ -156,9 +156,7 @@ func (t *table) ids() []int64 {
 		for id := range t.rows {
 			out = append(out, id)
 		}
-		for id := range t.at {
-			out = append(out, id)
-		}
+		out = t.at.appendIDs(out)
 		slices.Sort(out)
 		t.sorted, t.unsorted = out, false
 	}
@@ -326,7 +324,7 @@ func (s *store) all(model string) []Record {
 // newTable is an empty table of model m, compact when the store is.
 func (s *store) newTable(m *Model) *table {
 	if s.codec != nil {
-		return &table{model: m, codec: s.codec, at: map[int64]uint64{}, chunks: arena.Chunks{Disk: s.disk}}
+		return &table{model: m, codec: s.codec, chunks: arena.Chunks{Disk: s.disk}}
 	}
 	return &table{model: m, rows: map[int64]Record{}}
 }
