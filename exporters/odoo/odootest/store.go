@@ -129,17 +129,14 @@ func (t *table) indexOf(f string) *fieldIndex {
 		return nil
 	}
 	ix := newFieldIndex()
-	indexable := true
-	t.each(func(id int64, r Record) bool {
-		k, ok := t.indexKey(f, r[f])
-		if indexable = ok; ok {
-			ix.add(k, id)
+	only := []string{f} // a compact record decodes the one field
+	for _, id := range t.ids() {
+		k, ok := t.indexKey(f, t.rowFields(id, only)[f])
+		if !ok {
+			t.dropIndex(f)
+			return nil
 		}
-		return ok
-	})
-	if !indexable {
-		t.dropIndex(f)
-		return nil
+		ix.add(k, id)
 	}
 	if t.index == nil {
 		t.index = map[string]*fieldIndex{}
