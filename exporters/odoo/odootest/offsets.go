@@ -2,10 +2,10 @@ package odootest
 
 // offsets is where each record of a compact table starts in its chunks,
 // by id. Odoo's ids are a sequence, so they are kept in a slice indexed
-// by id (8 bytes a record) rather than a map (some 56 bytes a record with
-// its growth, the largest part of the test server's heap at a school's 50
-// million records); an id far beyond the slice's end (one a test sets by
-// hand) goes to a map.
+// by id (8 bytes a record, twice that at most while it grows) rather than
+// a map (15 to 56 bytes a record as it grows; after a 10,000-patient push
+// the largest part of the test server's heap); an id far beyond the
+// slice's end (one a test sets by hand) goes to a map.
 type offsets struct {
 	dense  []uint64 // by id: the record's offset + 1, 0 when there is none
 	n      int      // ids held in dense

@@ -57,6 +57,7 @@ func TestAMovesLinesFollowCreatesUnlinksAndRollbacks(t *testing.T) {
 			}}, map[string]any{})
 			require.ErrorContains(t, err, "is not balanced")
 			st.rollback()
+			assert.Len(t, st.ids("account.payment"), 2, "the failed call's payment is undone")
 			assert.Len(t, st.ids("account.move.line"), 4, "the failed call's line is undone")
 			assert.Equal(t, lines2, st.lineIDsOf(t, "account.move", move2))
 
