@@ -43,3 +43,20 @@ func TestVerifyCountsCommand(t *testing.T) {
 	assert.Equal(t, exitValidation, r.code, r.stdout+r.stderr)
 	assert.Contains(t, r.stderr, "1 records differ")
 }
+
+// TestCoverageShowsASmallSample: a sample of a table of millions shows
+// the share it covered, not "0.0%".
+func TestCoverageShowsASmallSample(t *testing.T) {
+	for share, want := range map[float64]string{
+		0:                    "0.0%",
+		1:                    "100.0%",
+		1.0 / 3:              "33.3%",
+		0.01:                 "1.0%",
+		0.005:                "0.50%",
+		0.00099:              "0.099%",
+		271.0 / 13_886_070.0: "0.0020%",
+		30.0 / 1_360_264.0:   "0.0022%",
+	} {
+		assert.Equal(t, want, coverage(share), "share %g", share)
+	}
+}
