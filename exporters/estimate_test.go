@@ -133,6 +133,20 @@ func TestProgressLine(t *testing.T) {
 	assert.Contains(t, line, "about 11s left") // 1,100 left at 100 a second
 	assert.Contains(t, line, "now person: 300 of about 800")
 
+	t.Run("once every record is sent the line says what was sent and how long the end takes", func(t *testing.T) {
+		tr := newTracker([]string{"crm.lead"}, []int{500}, []int{0}, nil)
+		tr.page(0, 500, 500, 0, 0, t0)
+		tr.answered(0, 500)
+		tr.allSent(t0.Add(5 * time.Second))
+		line := tr.status(t0.Add(3*time.Minute + 5*time.Second))
+		assert.Equal(t, "progress: all 500 records sent in 5s (100 records/s); finishing the push, 3m00s so far", line)
+
+		none := newTracker([]string{"crm.lead"}, []int{500}, []int{500}, nil)
+		none.page(0, 500, 0, 0, 500, t0)
+		none.allSent(t0)
+		assert.Equal(t, "progress: no records to send; finishing the push, 20s so far", none.status(t0.Add(20*time.Second)))
+	})
+
 	t.Run("a table that costs more a record weighs more", func(t *testing.T) {
 		tr := newTracker([]string{"res.partner", "account.payment"}, []int{100, 100}, []int{0, 0}, []float64{0.01, 0.1})
 		tr.page(0, 100, 100, 0, 0, t0)

@@ -51,6 +51,9 @@ type tracker struct {
 	started time.Time
 	began   []time.Time
 	last    int
+	// sent is when every batch had its answer: what the push does after
+	// (the destination's own work at its end, deletes) is timed from it.
+	sent time.Time
 }
 
 func newTracker(names []string, rows, held []int, cost []float64) *tracker {
@@ -111,10 +114,20 @@ func (t *tracker) expected(i int) float64 {
 	return float64(t.toSend[i]) + float64(unread)*share
 }
 
+// allSent records that every batch had its answer at now.
+func (t *tracker) allSent(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sent = now
+}
+
 // status is the progress line at now.
 func (t *tracker) status(now time.Time) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if !t.sent.IsZero() {
+		return t.finishing(now)
+	}
 	var done, total int
 	var doneCost, leftCost, ownLeft float64
 	own := -1 // the table sent now, when it has gone long enough for its own pace
@@ -150,6 +163,26 @@ func (t *tracker) status(now time.Time) string {
 		line += fmt.Sprintf(" (now %s: %d of about %.0f)", t.names[t.last], t.done[t.last], max(t.expected(t.last), float64(t.done[t.last])))
 	}
 	return line
+}
+
+// finishing is the progress line once every record is sent: what was
+// sent, at the rate it was sent, and how long the push's end has taken so
+// far (at 1,000,000 patients Odoo's recount of lead scoring took minutes,
+// which the line sending's figures would have called "under 1s left").
+func (t *tracker) finishing(now time.Time) string {
+	done := 0
+	for _, n := range t.done {
+		done += n
+	}
+	line := "progress: no records to send"
+	if done > 0 && !t.started.IsZero() {
+		took := t.sent.Sub(t.started).Seconds()
+		line = fmt.Sprintf("progress: all %d records sent in %s", done, FormatSeconds(took))
+		if took > 0 {
+			line += fmt.Sprintf(" (%.0f records/s)", float64(done)/took)
+		}
+	}
+	return line + "; finishing the push, " + FormatSeconds(now.Sub(t.sent).Seconds()) + " so far"
 }
 
 // FormatSeconds writes a duration for a person: 45s, 12m30s, 3h05m, 2d04h.

@@ -429,6 +429,7 @@ func (e *engine) push(ctx context.Context, run *audit.Run) (err error) {
 	if err := e.wait(); err != nil {
 		return err
 	}
+	e.tr.allSent(time.Now())
 	if en, ok := e.a.(Ender); ok {
 		log := func(entries []audit.Entry) error { return errors.Join(e.w.Log(entries), e.w.Flush()) }
 		if err := e.w.Flush(); err != nil {

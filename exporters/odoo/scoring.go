@@ -220,6 +220,7 @@ func (p *pusher) resumeScoring(ctx context.Context, log func([]audit.Entry) erro
 	p.scoring.restored = true
 	p.mu.Unlock()
 	reason := "lead scoring live again: start date back to " + s.before + ", its table rebuilt"
+	p.say("odoo: lead scoring's start date set back; Odoo now recounts its table over every lead (minutes on a large database)")
 	if err := rebuildScoring(ctx, p.c); err != nil {
 		// The date is back; the table catches up when Odoo next rebuilds it.
 		reason = "lead scoring live again: start date back to " + s.before + "; " + notRebuilt(err)

@@ -98,6 +98,12 @@ func TestLeadScoringIsPausedWhileThePushWritesVisits(t *testing.T) {
 		"no visit counted one by one, every visit counted by the rebuild")
 	assert.Equal(t, odootest.PLSStartDate, startDate(s))
 	assert.Contains(t, heard.all(), "odoo: lead scoring paused while the push writes (crm.pls_start_date was "+odootest.PLSStartDate+"; set back and recounted at the end)")
+	// The recount, minutes on a school's leads, is announced before it runs.
+	said := heard.all()
+	recount := slices.Index(said, "odoo: lead scoring's start date set back; Odoo now recounts its table over every lead (minutes on a large database)")
+	live := slices.IndexFunc(said, func(m string) bool { return strings.HasPrefix(m, "odoo: lead scoring live again") })
+	require.GreaterOrEqual(t, recount, 0, said)
+	assert.Greater(t, live, recount, said)
 
 	// The log holds the value before (logged before it was changed) and
 	// that it was set back.
