@@ -116,11 +116,16 @@ func (st *store) candidates(t *table, d []any) []int64 {
 		ids = t.ids()
 	} else {
 		ids = make([]int64, 0, bestN)
-		for _, v := range bestVals {
-			if bestField != "id" {
-				ids = append(ids, t.indexOf(bestField).get(v)...)
-			} else if id, ok := v.(int64); ok && t.has(id) {
-				ids = append(ids, id)
+		if bestField == "id" {
+			for _, v := range bestVals {
+				if id, ok := v.(int64); ok && t.has(id) {
+					ids = append(ids, id)
+				}
+			}
+		} else {
+			ix := t.indexOf(bestField)
+			for _, v := range bestVals {
+				ids = append(ids, ix.get(v)...)
 			}
 		}
 		slices.Sort(ids)

@@ -135,14 +135,23 @@ func TestASearchNarrowedByAnIndexReadsOnlyItsCandidates(t *testing.T) {
 	assert.False(t, stale(), "a disjunction reads the table's ids in order")
 }
 
-// partnerCall runs one res.partner method in a transaction of its own.
-func partnerCall(t *testing.T, st *store) func(method string, args ...any) any {
-	return func(method string, args ...any) any {
+// storeCall runs one method of a model in a transaction of its own.
+func storeCall(t *testing.T, st *store) func(model, method string, args ...any) any {
+	return func(model, method string, args ...any) any {
 		t.Helper()
 		st.begin()
-		v, err := st.execute("res.partner", method, args, map[string]any{})
-		require.NoError(t, err, method)
+		v, err := st.execute(model, method, args, map[string]any{})
+		require.NoError(t, err, "%s %s", model, method)
 		st.commit()
 		return v
+	}
+}
+
+// partnerCall runs one res.partner method in a transaction of its own.
+func partnerCall(t *testing.T, st *store) func(method string, args ...any) any {
+	call := storeCall(t, st)
+	return func(method string, args ...any) any {
+		t.Helper()
+		return call("res.partner", method, args...)
 	}
 }

@@ -15,14 +15,7 @@ func TestAMovesLinesFollowCreatesUnlinksAndRollbacks(t *testing.T) {
 	for _, compact := range []bool{false, true} {
 		t.Run(fmt.Sprintf("compact=%v", compact), func(t *testing.T) {
 			st := newStore(nil, compact, nil)
-			call := func(model, method string, args ...any) any {
-				t.Helper()
-				st.begin()
-				v, err := st.execute(model, method, args, map[string]any{})
-				require.NoError(t, err, "%s %s", model, method)
-				st.commit()
-				return v
-			}
+			call := storeCall(t, st)
 			partner := call("res.partner", "create", map[string]any{"name": "Patient"}).(int64)
 			pay := func(amount float64) (payment, move int64, lines []int64) {
 				t.Helper()
@@ -74,11 +67,7 @@ func TestAMovesLinesFollowCreatesUnlinksAndRollbacks(t *testing.T) {
 // the record is gone).
 func (st *store) lineIDsOf(t *testing.T, model string, id int64) []int64 {
 	t.Helper()
-	st.begin()
-	defer st.commit()
-	v, err := st.execute(model, "read", []any{[]any{id}, []any{"line_ids"}}, map[string]any{})
-	require.NoError(t, err)
-	recs := v.([]any)
+	recs := storeCall(t, st)(model, "read", []any{id}, []any{"line_ids"}).([]any)
 	if len(recs) == 0 {
 		return nil
 	}
