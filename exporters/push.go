@@ -241,12 +241,19 @@ type Begin struct {
 }
 
 // BeginPush is what every push checks before it reads or changes the
-// destination: the gate (CheckGate), that it goes to the server the log
-// is of (CheckTarget), and that no earlier push of the destination is
-// unfinished unless this one resumes it.
+// destination: the gate (CheckGate), that its documents' export files
+// are where load read them (CheckFiles; Force sends the records without
+// them), that it goes to the server the log is of (CheckTarget), and
+// that no earlier push of the destination is unfinished unless this one
+// resumes it.
 func BeginPush(ctx context.Context, db *sql.DB, b Begin) error {
 	if err := CheckGate(ctx, db, b.Destination, b.DryRun, b.Force); err != nil {
 		return err
+	}
+	if !b.DryRun && !b.Force {
+		if err := CheckFiles(ctx, db, b.Destination); err != nil {
+			return err
+		}
 	}
 	if err := CheckTarget(ctx, db, b.Destination, b.Target, b.Moved); err != nil {
 		return err

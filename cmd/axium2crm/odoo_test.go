@@ -243,6 +243,27 @@ func TestVerifyOdooCommand(t *testing.T) {
 	assertNoSecret(t, dir, outputs...)
 }
 
+func TestPushRefusesWhenTheDocumentsAreGone(t *testing.T) {
+	dir := newOdooProject(t, 6)
+	s := odooEnv(t)
+	r := cli(t, "", "map", "odoo", "--confirm", "--by", "test", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	export := filepath.Join(dir, "export")
+	require.NoError(t, os.Rename(export, export+"-elsewhere"))
+	partners, documents := s.Count("res.partner"), s.Count("ir.attachment")
+
+	r = cli(t, "", "push", "odoo", "--project", dir)
+	assert.Equal(t, exitValidation, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "2 documents from load batch 1's directory "+export+": no such file or directory")
+	assert.Equal(t, partners, s.Count("res.partner"), "no record moved")
+
+	r = cli(t, "", "sql", "--write", "--project", dir, "UPDATE meta.load_batch SET source_dir = '"+export+"-elsewhere' WHERE batch_id = 1")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = cli(t, "", "push", "odoo", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, documents+2, s.Count("ir.attachment"), "both documents sent from where the export is now")
+}
+
 func TestRollbackOdooCommand(t *testing.T) {
 	dir := newOdooProject(t, 6)
 	s := odooEnv(t)

@@ -40,7 +40,7 @@ func newPushDestinationCmd(g *globals, c crm, h help) *cobra.Command {
 	f.BoolVar(&o.dryRun, "dry-run", false, "show the schema changes and record counts; change nothing")
 	f.BoolVar(&o.resume, "resume", false, "finish the interrupted push")
 	f.IntVar(&o.sample, "sample", 0, "push only N patients and what links to them")
-	f.BoolVar(&o.force, "force", false, "push even though data tests fail")
+	f.BoolVar(&o.force, "force", false, "push even though data tests fail or the documents' export files are missing")
 	f.BoolVar(&o.propagateDeletes, "propagate-deletes", false, c.propagateHelp)
 	serverMovedFlag(cmd, &o.serverMoved)
 	insecureFlag(cmd, &o.insecure)

@@ -93,7 +93,7 @@ func exitCode(err error) int {
 		strings.HasPrefix(err.Error(), "unknown command "), strings.HasPrefix(err.Error(), "unknown flag"):
 		return exitUsage
 	case errors.As(err, &ve), errors.As(err, &ce), errors.As(err, &nc), errors.As(err, &snc), errors.As(err, &de), errors.As(err, &te),
-		errors.Is(err, exporters.ErrTestsFailed), errors.Is(err, exporters.ErrSchemaConflict):
+		errors.Is(err, exporters.ErrTestsFailed), errors.Is(err, exporters.ErrSchemaConflict), errors.Is(err, exporters.ErrFilesMissing):
 		return exitValidation
 	}
 	return exitError

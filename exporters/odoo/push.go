@@ -700,22 +700,9 @@ func sampleKeep(ctx context.Context, db *sql.DB, tables []*tableData, patientTab
 	return out, nil
 }
 
-func (p *pusher) readDirs(ctx context.Context) error {
-	p.dirs = map[int64]string{}
-	rows, err := p.db.QueryContext(ctx, query("source_dirs"))
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var dir string
-		if err := rows.Scan(&id, &dir); err != nil {
-			return err
-		}
-		p.dirs[id] = dir
-	}
-	return rows.Err()
+func (p *pusher) readDirs(ctx context.Context) (err error) {
+	p.dirs, err = exporters.SourceDirs(ctx, p.db)
+	return err
 }
 
 func (p *pusher) fieldsOf(ctx context.Context, model string) (map[string]any, error) {

@@ -372,6 +372,18 @@ func TestRefusals(t *testing.T) {
 			var ne *mapping.NotConfirmedError
 			require.ErrorAs(t, err, &ne)
 		}},
+		{"the documents' export directory is gone", func(t *testing.T, f *fixture, s *odootest.Server) {
+			require.NoError(t, os.RemoveAll(f.export))
+		}, nil, func(t *testing.T, err error) {
+			require.ErrorIs(t, err, exporters.ErrFilesMissing)
+			assert.Contains(t, err.Error(), "2 documents from load batch 1's directory")
+		}},
+		{"documents from a batch the load log does not hold", func(t *testing.T, f *fixture, s *odootest.Server) {
+			exec1(t, f.db, "UPDATE odoo.ir_attachment SET _batch_id = 7 WHERE id = 'axium.attachment_2'")
+		}, nil, func(t *testing.T, err error) {
+			require.ErrorIs(t, err, exporters.ErrFilesMissing)
+			assert.Contains(t, err.Error(), "1 document from load batch 7, which meta.load_batch does not hold")
+		}},
 		{"naive timestamps without a time zone", nil, func(o *odoo.PushOptions) { o.TimeZone = nil }, func(t *testing.T, err error) {
 			assert.ErrorIs(t, err, odoo.ErrNoTimeZone)
 		}},

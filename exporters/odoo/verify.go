@@ -234,21 +234,10 @@ var verifyByIDs = false
 func dbKey(model string, id int64) string { return model + "," + strconv.FormatInt(id, 10) }
 
 func (v *verifier) verify(ctx context.Context) error {
-	v.dirs = map[int64]string{}
-	rows, err := v.db.QueryContext(ctx, query("source_dirs"))
-	if err != nil {
+	var err error
+	if v.dirs, err = exporters.SourceDirs(ctx, v.db); err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		var dir string
-		if err := rows.Scan(&id, &dir); err != nil {
-			rows.Close()
-			return err
-		}
-		v.dirs[id] = dir
-	}
-	rows.Close()
 	if !verifyByIDs {
 		if err := v.count(ctx); err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -238,22 +237,4 @@ func (c *Client) metadataGraphQL(ctx context.Context, query string, vars map[str
 		return refusal(ae)
 	}
 	return json.Unmarshal(resp.Data, out)
-}
-
-func readBatchDirs(ctx context.Context, db *sql.DB) (map[int64]string, error) {
-	rows, err := db.QueryContext(ctx, query("batch_dirs"))
-	if err != nil {
-		return nil, fmt.Errorf("read meta.load_batch: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var dir string
-		if err := rows.Scan(&id, &dir); err != nil {
-			return nil, err
-		}
-		out[id] = dir
-	}
-	return out, rows.Err()
 }

@@ -201,7 +201,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 	}
 	a := &adapter{db: db, c: opt.Client, m: opt.Mapper, plan: plan, names: renames(plan, ws), cols: make([][]columnInfo, len(plan.Objects)),
 		colNames: make([][]string, len(plan.Objects)), empty: make([]bool, len(plan.Objects))}
-	if a.batchDirs, err = readBatchDirs(ctx, db); err != nil {
+	if a.batchDirs, err = exporters.SourceDirs(ctx, db); err != nil {
 		return rep, err
 	}
 	objects := a.objects(actions, keep)

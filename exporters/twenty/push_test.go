@@ -319,6 +319,56 @@ func TestPushRefusals(t *testing.T) {
 		require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.push_run`).Scan(&runs))
 		assert.Zero(t, runs)
 	})
+	t.Run("export directory gone, then moved, then forced", func(t *testing.T) {
+		wh, export := openFixture(t, fixtureOpts{People: 3, Files: 2})
+		passTests(t, wh)
+		wh2, export2 := openFixture(t, fixtureOpts{People: 3, Files: 2}) // before the test leaves its directory
+		passTests(t, wh2)
+		moved := export + "-moved"
+		require.NoError(t, os.Rename(export, moved))
+		srv := twentytest.New(t, twentytest.Options{RateLimit: -1})
+		_, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		var fe *exporters.FilesError
+		require.ErrorAs(t, err, &fe)
+		require.ErrorIs(t, err, exporters.ErrFilesMissing)
+		assert.Contains(t, err.Error(), "2 documents from load batch 1's directory "+export+": no such file or directory")
+		assert.Contains(t, err.Error(), "UPDATE meta.load_batch SET source_dir")
+		assert.Zero(t, srv.CallCount(), "refused before any call")
+		var runs int
+		require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.push_run`).Scan(&runs))
+		assert.Zero(t, runs)
+
+		o := pushOpts(t, srv, nil)
+		o.DryRun = true
+		_, err = Push(ctx, wh.DB(), o)
+		require.NoError(t, err, "a dry run changes nothing and reads no file")
+
+		// A directory recorded relative to where load ran is taken from
+		// where the push runs, as the push reads it.
+		_, err = wh.DB().Exec(`UPDATE meta.load_batch SET source_dir = 'export'`)
+		require.NoError(t, err)
+		t.Chdir(filepath.Dir(export))
+		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		require.ErrorContains(t, err, "load batch 1's directory export: no such file or directory")
+		require.NoError(t, os.Rename(moved, export))
+		rep, err := Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		require.NoError(t, err)
+		assert.Empty(t, rep.Failures)
+		assert.Equal(t, 2, srv.Count("attachment"))
+
+		// Forced with the directory gone: the records go, each document
+		// fails with its reason.
+		require.NoError(t, os.RemoveAll(export2))
+		srv2 := twentytest.New(t, twentytest.Options{RateLimit: -1})
+		o = pushOpts(t, srv2, nil)
+		o.Force = true
+		rep, err = Push(ctx, wh2.DB(), o)
+		require.NoError(t, err)
+		assert.Equal(t, 3, srv2.Count("person"))
+		assert.Zero(t, srv2.Count("attachment"))
+		require.Len(t, rep.Failures, 2)
+		assert.Contains(t, rep.Failures[0].Reason, "no such file or directory")
+	})
 	t.Run("column without a field", func(t *testing.T) {
 		wh, _ := openFixture(t, fixtureOpts{People: 2})
 		passTests(t, wh)

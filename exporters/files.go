@@ -1,0 +1,151 @@
+package exporters
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/axium2crm/axium2crm/sql/warehouse"
+)
+
+// SourceDirs reads where each load batch's export files were read from,
+// by batch id: a row's _file_path is relative to its batch's directory.
+func SourceDirs(ctx context.Context, db *sql.DB) (map[int64]string, error) {
+	rows, err := db.QueryContext(ctx, query("source_dirs"))
+	if err != nil {
+		return nil, fmt.Errorf("read meta.load_batch: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var dir string
+		if err := rows.Scan(&id, &dir); err != nil {
+			return nil, err
+		}
+		out[id] = dir
+	}
+	return out, rows.Err()
+}
+
+// ErrFilesMissing is what FilesError Is: the export directory the
+// destination's documents are read from is not there.
+var ErrFilesMissing = errors.New("export files missing")
+
+// FilesError refuses a push whose documents could not be read: a load
+// batch's export directory is gone (moved, deleted, or recorded relative
+// to where load ran by an older version), so every document of that
+// batch would fail, one by one, after the records before them had moved.
+type FilesError struct {
+	Destination string
+	// Problems name each batch, its directory and what is wrong with it.
+	Problems []string
+}
+
+func (e *FilesError) Error() string {
+	return fmt.Sprintf("the %s push would send documents it cannot read (%s): put the export back where load read it, "+
+		"or record where it is now with `axium2crm sql --write \"UPDATE meta.load_batch SET source_dir = '/path/to/export' WHERE batch_id = N\"`, "+
+		"or push with --force to send the records without those files (each document is then logged as failed, with its reason)",
+		e.Destination, strings.Join(e.Problems, "; "))
+}
+
+// Is lets callers test for ErrFilesMissing.
+func (e *FilesError) Is(target error) bool { return target == ErrFilesMissing }
+
+// CheckFiles returns a *FilesError unless every load batch that the
+// destination's file-bearing tables (those with _file_path and _batch_id
+// columns) name is in meta.load_batch with a directory that exists. A
+// relative directory is taken from where the command runs, as the push
+// reads it.
+func CheckFiles(ctx context.Context, db *sql.DB, destination string) error {
+	dirs, err := SourceDirs(ctx, db)
+	if err != nil {
+		return err
+	}
+	tables, err := fileTables(ctx, db, destination)
+	if err != nil {
+		return err
+	}
+	need := map[int64]int64{} // batch → documents
+	var order []int64
+	for _, t := range tables {
+		rows, err := db.QueryContext(ctx, queryWith("file_batches", warehouse.QuoteIdent(destination)+"."+warehouse.QuoteIdent(t)))
+		if err != nil {
+			return fmt.Errorf("read %s.%s's files: %w", destination, t, err)
+		}
+		for rows.Next() {
+			var batch, n int64
+			if err := rows.Scan(&batch, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			if _, seen := need[batch]; !seen {
+				order = append(order, batch)
+			}
+			need[batch] += n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	fe := &FilesError{Destination: destination}
+	for _, b := range order {
+		dir, ok := dirs[b]
+		switch {
+		case !ok:
+			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d, which meta.load_batch does not hold", documents(need[b]), b))
+			continue
+		case dir == "":
+			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d, which recorded no directory", documents(need[b]), b))
+			continue
+		}
+		fi, err := os.Stat(dir)
+		switch {
+		case err != nil:
+			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d's directory %s: %v", documents(need[b]), b, dir, unwrapPath(err)))
+		case !fi.IsDir():
+			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d's directory %s, which is not a directory", documents(need[b]), b, dir))
+		}
+	}
+	if len(fe.Problems) > 0 {
+		return fe
+	}
+	return nil
+}
+
+func documents(n int64) string {
+	if n == 1 {
+		return "1 document"
+	}
+	return fmt.Sprintf("%d documents", n)
+}
+
+// unwrapPath keeps a stat error's reason, the path being named already.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func fileTables(ctx context.Context, db *sql.DB, destination string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query("file_tables"), destination)
+	if err != nil {
+		return nil, fmt.Errorf("find %s's tables that name files: %w", destination, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
