@@ -77,10 +77,15 @@ func CheckFiles(ctx context.Context, db *sql.DB, destination string) error {
 			return fmt.Errorf("read %s.%s's files: %w", destination, t, err)
 		}
 		for rows.Next() {
-			var batch, n int64
-			if err := rows.Scan(&batch, &n); err != nil {
+			var nb sql.NullInt64
+			var n int64
+			if err := rows.Scan(&nb, &n); err != nil {
 				rows.Close()
 				return err
+			}
+			batch := nb.Int64
+			if !nb.Valid {
+				batch = noBatch
 			}
 			if _, seen := need[batch]; !seen {
 				order = append(order, batch)
@@ -96,6 +101,9 @@ func CheckFiles(ctx context.Context, db *sql.DB, destination string) error {
 	for _, b := range order {
 		dir, ok := dirs[b]
 		switch {
+		case b == noBatch:
+			fe.Problems = append(fe.Problems, fmt.Sprintf("%s with no load batch (_batch_id is empty)", documents(need[b])))
+			continue
 		case !ok:
 			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d, which meta.load_batch does not hold", documents(need[b]), b))
 			continue
@@ -116,6 +124,9 @@ func CheckFiles(ctx context.Context, db *sql.DB, destination string) error {
 	}
 	return nil
 }
+
+// noBatch stands for rows whose _batch_id is NULL (batch ids are positive).
+const noBatch = -1
 
 func documents(n int64) string {
 	if n == 1 {

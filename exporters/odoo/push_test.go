@@ -384,6 +384,12 @@ func TestRefusals(t *testing.T) {
 			require.ErrorIs(t, err, exporters.ErrFilesMissing)
 			assert.Contains(t, err.Error(), "1 document from load batch 7, which meta.load_batch does not hold")
 		}},
+		{"documents no load batch names", func(t *testing.T, f *fixture, s *odootest.Server) {
+			exec1(t, f.db, "UPDATE odoo.ir_attachment SET _batch_id = NULL WHERE id = 'axium.attachment_2'")
+		}, nil, func(t *testing.T, err error) {
+			require.ErrorIs(t, err, exporters.ErrFilesMissing)
+			assert.Contains(t, err.Error(), "1 document with no load batch (_batch_id is empty)")
+		}},
 		{"naive timestamps without a time zone", nil, func(o *odoo.PushOptions) { o.TimeZone = nil }, func(t *testing.T, err error) {
 			assert.ErrorIs(t, err, odoo.ErrNoTimeZone)
 		}},

@@ -18,7 +18,7 @@ ORDER BY table_name
 
 {{define "file_batches"}}
 -- How many of the table's rows name a file, by the load batch they came from.
-SELECT CAST("_batch_id" AS BIGINT), count(*)
+SELECT CAST("_batch_id" AS BIGINT), count(*)  -- NULL: a row no batch names
 FROM {{.}}
 WHERE "_file_path" IS NOT NULL AND "_file_path" <> ''
 GROUP BY 1
