@@ -174,6 +174,10 @@ type PushReport struct {
 	// may not do that the push (or its rollback) needs, read without
 	// writing; empty when nothing is missing.
 	Permissions []string `json:"permissions"`
+	// Files are what a dry run found of the documents' export files that
+	// the push would refuse (FilesError's problems); empty when every
+	// load batch's directory is there.
+	Files []string `json:"files"`
 	// Detail is the destination's own report (twenty.PushReport,
 	// *odoo.Report), whose shape differs by destination.
 	Detail any `json:"detail"`
@@ -190,6 +194,7 @@ func (r PushReport) MarshalJSON() ([]byte, error) {
 	out.GoneTables = orEmpty(out.GoneTables)
 	out.Estimate.Tables = orEmpty(out.Estimate.Tables)
 	out.Permissions = orEmpty(out.Permissions)
+	out.Files = orEmpty(out.Files)
 	return json.Marshal(out)
 }
 

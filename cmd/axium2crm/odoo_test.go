@@ -252,6 +252,17 @@ func TestPushRefusesWhenTheDocumentsAreGone(t *testing.T) {
 	require.NoError(t, os.Rename(export, export+"-elsewhere"))
 	partners, documents := s.Count("res.partner"), s.Count("ir.attachment")
 
+	// The dry run says so first, and its JSON lists it.
+	r = cli(t, "", "push", "odoo", "--dry-run", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Documents the push cannot read")
+	assert.Contains(t, r.stdout, "  - 2 documents from load batch 1's directory "+export+": no such file or directory")
+	r = cli(t, "", "push", "odoo", "--dry-run", "--json", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	var dry exporters.PushReport
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &dry))
+	require.Len(t, dry.Files, 1)
+
 	r = cli(t, "", "push", "odoo", "--project", dir)
 	assert.Equal(t, exitValidation, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "2 documents from load batch 1's directory "+export+": no such file or directory")
@@ -259,6 +270,11 @@ func TestPushRefusesWhenTheDocumentsAreGone(t *testing.T) {
 
 	r = cli(t, "", "sql", "--write", "--project", dir, "UPDATE meta.load_batch SET source_dir = '"+export+"-elsewhere' WHERE batch_id = 1")
 	require.Equal(t, 0, r.code, r.stderr)
+	r = cli(t, "", "push", "odoo", "--dry-run", "--json", "--project", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &dry))
+	assert.Empty(t, dry.Files)
+	assert.Contains(t, r.stdout, `"files": []`)
 	r = cli(t, "", "push", "odoo", "--project", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, documents+2, s.Count("ir.attachment"), "both documents sent from where the export is now")

@@ -103,6 +103,15 @@ func runPush(cmd *cobra.Command, g *globals, c crm, o *pushOptions) error {
 	case err != nil && len(rep.Tables) == 0:
 		return err
 	}
+	if err == nil && o.dryRun {
+		// What the push would refuse before any call, said now.
+		var fe *exporters.FilesError
+		if ferr := exporters.CheckFiles(cmd.Context(), p.wh.DB(), c.name); errors.As(ferr, &fe) {
+			rep.Files = fe.Problems
+		} else if ferr != nil {
+			return ferr
+		}
+	}
 	if g.json {
 		if jerr := writeJSON(cmd.OutOrStdout(), rep); jerr != nil {
 			return jerr
@@ -165,6 +174,13 @@ func printPushReport(out io.Writer, title string, rep exporters.PushReport) {
 			fmt.Fprintln(out, "\nPermissions the push needs and does not have:")
 			for _, p := range rep.Permissions {
 				fmt.Fprintf(out, "  - %s\n", p)
+			}
+		}
+		if len(rep.Files) > 0 {
+			fmt.Fprintln(out, "\nDocuments the push cannot read (it will refuse to start; put the export back, record where it is now in")
+			fmt.Fprintln(out, "meta.load_batch.source_dir, or push with --force to send the records without them):")
+			for _, f := range rep.Files {
+				fmt.Fprintf(out, "  - %s\n", f)
 			}
 		}
 	}
