@@ -100,9 +100,19 @@ func coverage(share float64) string {
 func printVerifyReport(out io.Writer, title string, rep exporters.VerifyReport, examples int) {
 	fmt.Fprintf(out, "Verify run %d of push run %d against %s (%s, %d calls)\n\n", rep.RunID, rep.PushRun, rep.Target, rep.Mode, rep.ReadCalls)
 	if len(rep.Counts) > 0 {
+		// A counts-only verify reads no record: it has no checked or
+		// covered column to show (every row would say 0 and 0.0%).
+		counts := rep.Mode == exporters.VerifyCounts
 		ct := table{columns: []string{"table", "object", "rows", "in " + strings.ToLower(title), "checked", "covered"}}
+		if counts {
+			ct.columns = ct.columns[:4]
+		}
 		for _, c := range rep.Counts {
-			ct.rows = append(ct.rows, []any{c.Table, c.Object, c.Rows, c.Destination, c.Checked, coverage(c.Coverage())})
+			row := []any{c.Table, c.Object, c.Rows, c.Destination, c.Checked, coverage(c.Coverage())}
+			if counts {
+				row = row[:4]
+			}
+			ct.rows = append(ct.rows, row)
 		}
 		_ = printAligned(out, ct)
 		fmt.Fprintln(out)

@@ -29,7 +29,11 @@ func TestVerifyCountsCommand(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
 	assert.Contains(t, r.stdout, "(counts, ")
 	assert.Contains(t, r.stdout, "in twenty")
+	assert.NotContains(t, r.stdout, "covered", "nothing is read in counts mode: no share of it to show")
 	assert.Contains(t, r.stdout, "No difference")
+	r = cli(t, "", "verify", "twenty", "--sample", "2", "--project", dir)
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "covered")
 
 	c, err := twenty.NewClient(twenty.Config{BaseURL: srv.URL, APIKey: cliSecret, Calls: 1000, Window: time.Second})
 	require.NoError(t, err)
