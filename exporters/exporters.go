@@ -92,6 +92,10 @@ type PushOptions struct {
 	Sample int
 	// Force pushes even though the models' data tests fail.
 	Force bool
+	// AllowMissingFiles pushes even though documents the destination does
+	// not hold yet come from a load batch whose export directory is gone
+	// (each of them is then logged as failed, with its reason).
+	AllowMissingFiles bool
 	// ServerMoved says the server the audit log is of now answers at this
 	// push's address; without it a push to another server than the log's
 	// is refused (CheckTarget).

@@ -35,20 +35,21 @@ func SourceDirs(ctx context.Context, db *sql.DB) (map[int64]string, error) {
 // destination's documents are read from is not there.
 var ErrFilesMissing = errors.New("export files missing")
 
-// FilesError refuses a push whose documents could not be read: a load
-// batch's export directory is gone (moved, deleted, or recorded relative
-// to where load ran by an older version), so every document of that
-// batch would fail, one by one, after the records before them had moved.
+// FilesError refuses a push whose documents could not be read: the
+// export directory of a load batch that documents the destination does
+// not hold yet come from is gone (moved, deleted, or recorded relative to
+// where load ran by an older version), so each of them would fail, one
+// by one, after the records before them had moved.
 type FilesError struct {
 	Destination string
-	// Problems name each batch, its directory and what is wrong with it.
+	// Problems name each batch, its directory and what is wrong with it,
+	// and what to do about it.
 	Problems []string
 }
 
 func (e *FilesError) Error() string {
-	return fmt.Sprintf("the %s push would send documents it cannot read (%s): put the export back where load read it, "+
-		"or record where it is now with `axium2crm sql --write \"UPDATE meta.load_batch SET source_dir = '/path/to/export' WHERE batch_id = N\"`, "+
-		"or push with --force to send the records without those files (each document is then logged as failed, with its reason)",
+	return fmt.Sprintf("the %s push would send documents it cannot read: %s; "+
+		"or push with --allow-missing-files to send the records without those files (each document is then logged as failed, with its reason)",
 		e.Destination, strings.Join(e.Problems, "; "))
 }
 
@@ -56,10 +57,12 @@ func (e *FilesError) Error() string {
 func (e *FilesError) Is(target error) bool { return target == ErrFilesMissing }
 
 // CheckFiles returns a *FilesError unless every load batch that the
-// destination's file-bearing tables (those with _file_path and _batch_id
-// columns) name is in meta.load_batch with a directory that exists. A
-// relative directory is taken from where the command runs, as the push
-// reads it.
+// documents the destination does not hold yet come from is in
+// meta.load_batch with a directory that exists. Documents are the rows of
+// the destination's tables with _file_path and _batch_id columns; held
+// are those the audit log says the destination has (a re-push after the
+// export was archived sends none of them again). A relative directory is
+// taken from where the command runs, as the push reads it.
 func CheckFiles(ctx context.Context, db *sql.DB, destination string) error {
 	dirs, err := SourceDirs(ctx, db)
 	if err != nil {
@@ -72,7 +75,8 @@ func CheckFiles(ctx context.Context, db *sql.DB, destination string) error {
 	need := map[int64]int64{} // batch → documents
 	var order []int64
 	for _, t := range tables {
-		rows, err := db.QueryContext(ctx, queryWith("file_batches", warehouse.QuoteIdent(destination)+"."+warehouse.QuoteIdent(t)))
+		rows, err := db.QueryContext(ctx, queryWith("file_batches", warehouse.QuoteIdent(destination)+"."+warehouse.QuoteIdent(t)),
+			destination, destination+"."+t)
 		if err != nil {
 			return fmt.Errorf("read %s.%s's files: %w", destination, t, err)
 		}
@@ -102,27 +106,32 @@ func CheckFiles(ctx context.Context, db *sql.DB, destination string) error {
 		dir, ok := dirs[b]
 		switch {
 		case b == noBatch:
-			fe.Problems = append(fe.Problems, fmt.Sprintf("%s with no load batch (_batch_id is empty)", documents(need[b])))
+			fe.Problems = append(fe.Problems, fmt.Sprintf("%s with no load batch (_batch_id is empty): rebuild the models (axium2crm run) from a load that recorded it", documents(need[b])))
 			continue
 		case !ok:
-			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d, which meta.load_batch does not hold", documents(need[b]), b))
+			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d, which meta.load_batch does not hold: load the export again (axium2crm load) and rebuild (axium2crm run)", documents(need[b]), b))
 			continue
 		case dir == "":
-			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d, which recorded no directory", documents(need[b]), b))
+			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d, which recorded no directory: %s", documents(need[b]), b, setDir(b)))
 			continue
 		}
 		fi, err := os.Stat(dir)
 		switch {
 		case err != nil:
-			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d's directory %s: %v", documents(need[b]), b, dir, unwrapPath(err)))
+			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d's directory %s: %v: put the export back there, or %s", documents(need[b]), b, dir, unwrapPath(err), setDir(b)))
 		case !fi.IsDir():
-			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d's directory %s, which is not a directory", documents(need[b]), b, dir))
+			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d's directory %s, which is not a directory: %s", documents(need[b]), b, dir, setDir(b)))
 		}
 	}
 	if len(fe.Problems) > 0 {
 		return fe
 	}
 	return nil
+}
+
+// setDir is how to tell the push where a batch's export is now.
+func setDir(batch int64) string {
+	return fmt.Sprintf("record where the export is now with `axium2crm sql --write \"UPDATE meta.load_batch SET source_dir = '/path/to/export' WHERE batch_id = %d\"`", batch)
 }
 
 // noBatch stands for rows whose _batch_id is NULL (batch ids are positive).

@@ -238,19 +238,21 @@ type Begin struct {
 	// Target is the server it goes to (its audit log's target).
 	Target                       string
 	DryRun, Resume, Force, Moved bool
+	// AllowMissingFiles skips CheckFiles.
+	AllowMissingFiles bool
 }
 
 // BeginPush is what every push checks before it reads or changes the
-// destination: the gate (CheckGate), that its documents' export files
-// are where load read them (CheckFiles; Force sends the records without
-// them), that it goes to the server the log is of (CheckTarget), and
-// that no earlier push of the destination is unfinished unless this one
-// resumes it.
+// destination: the gate (CheckGate), that the export files of the
+// documents it will send are where load read them (CheckFiles, unless
+// AllowMissingFiles), that it goes to the server the log is of
+// (CheckTarget), and that no earlier push of the destination is
+// unfinished unless this one resumes it.
 func BeginPush(ctx context.Context, db *sql.DB, b Begin) error {
 	if err := CheckGate(ctx, db, b.Destination, b.DryRun, b.Force); err != nil {
 		return err
 	}
-	if !b.DryRun && !b.Force {
+	if !b.DryRun && !b.AllowMissingFiles {
 		if err := CheckFiles(ctx, db, b.Destination); err != nil {
 			return err
 		}

@@ -88,9 +88,9 @@ ODOO_API_KEY; never pass a password on the command line. ODOO_URL must be
 https unless it is this machine (--insecure allows plain http, and says so on
 every run) and must not hold user:password@; certificates are always
 verified. The push refuses to
-run while the map is unconfirmed, the odoo models' data tests fail or the
-export directory the attachments are read from is gone (--force overrides the
-tests and the files).`,
+run while the map is unconfirmed, the odoo models' data tests fail (--force
+overrides the tests) or the export directory of attachments Odoo does not hold
+yet is gone (--allow-missing-files sends the records without them).`,
 	example: `  ODOO_URL=https://odoo.example.edu ODOO_DB=clinic ODOO_USER=migration axium2crm push odoo --dry-run --project ./mig
   axium2crm push odoo --sample 20 --project ./mig
   axium2crm push odoo --resume --project ./mig`,

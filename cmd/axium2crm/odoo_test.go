@@ -256,7 +256,7 @@ func TestPushRefusesWhenTheDocumentsAreGone(t *testing.T) {
 	r = cli(t, "", "push", "odoo", "--dry-run", "--project", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "Documents the push cannot read")
-	assert.Contains(t, r.stdout, "  - 2 documents from load batch 1's directory "+export+": no such file or directory")
+	assert.Contains(t, r.stdout, "  - 2 documents from load batch 1's directory "+export+": no such file or directory: put the export back there, or record where")
 	r = cli(t, "", "push", "odoo", "--dry-run", "--json", "--project", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	var dry exporters.PushReport
@@ -266,7 +266,10 @@ func TestPushRefusesWhenTheDocumentsAreGone(t *testing.T) {
 	r = cli(t, "", "push", "odoo", "--project", dir)
 	assert.Equal(t, exitValidation, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "2 documents from load batch 1's directory "+export+": no such file or directory")
+	assert.Contains(t, r.stderr, "WHERE batch_id = 1")
 	assert.Equal(t, partners, s.Count("res.partner"), "no record moved")
+	r = cli(t, "", "push", "odoo", "--force", "--project", dir)
+	assert.Equal(t, exitValidation, r.code, "--force is for the data tests: %s", r.stderr)
 
 	r = cli(t, "", "sql", "--write", "--project", dir, "UPDATE meta.load_batch SET source_dir = '"+export+"-elsewhere' WHERE batch_id = 1")
 	require.Equal(t, 0, r.code, r.stderr)

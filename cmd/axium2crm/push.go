@@ -18,6 +18,8 @@ type pushOptions struct {
 	resume bool
 	sample int
 	force  bool
+	// allowMissingFiles sends the records whose documents' files are gone.
+	allowMissingFiles bool
 	// propagateDeletes deletes the records gone from the source since pushed.
 	propagateDeletes bool
 	insecure         bool
@@ -40,7 +42,8 @@ func newPushDestinationCmd(g *globals, c crm, h help) *cobra.Command {
 	f.BoolVar(&o.dryRun, "dry-run", false, "show the schema changes and record counts; change nothing")
 	f.BoolVar(&o.resume, "resume", false, "finish the interrupted push")
 	f.IntVar(&o.sample, "sample", 0, "push only N patients and what links to them")
-	f.BoolVar(&o.force, "force", false, "push even though data tests fail or the documents' export files are missing")
+	f.BoolVar(&o.force, "force", false, "push even though data tests fail")
+	f.BoolVar(&o.allowMissingFiles, "allow-missing-files", false, "push even though documents' export files are gone (each such document is logged as failed)")
 	f.BoolVar(&o.propagateDeletes, "propagate-deletes", false, c.propagateHelp)
 	serverMovedFlag(cmd, &o.serverMoved)
 	insecureFlag(cmd, &o.insecure)
@@ -86,10 +89,10 @@ func runPush(cmd *cobra.Command, g *globals, c crm, o *pushOptions) error {
 	}
 	errOut := cmd.ErrOrStderr()
 	rep, err := dest.Push(cmd.Context(), p.wh.DB(), exporters.PushOptions{
-		DryRun: o.dryRun, Resume: o.resume, Sample: o.sample, Force: o.force, PropagateDeletes: o.propagateDeletes,
+		DryRun: o.dryRun, Resume: o.resume, Sample: o.sample, Force: o.force, AllowMissingFiles: o.allowMissingFiles, PropagateDeletes: o.propagateDeletes,
 		ServerMoved: o.serverMoved,
-		Args: fmt.Sprintf("dry_run=%t resume=%t sample=%d force=%t propagate_deletes=%t insecure=%t server_moved=%t",
-			o.dryRun, o.resume, o.sample, o.force, o.propagateDeletes, o.insecure, o.serverMoved),
+		Args: fmt.Sprintf("dry_run=%t resume=%t sample=%d force=%t allow_missing_files=%t propagate_deletes=%t insecure=%t server_moved=%t",
+			o.dryRun, o.resume, o.sample, o.force, o.allowMissingFiles, o.propagateDeletes, o.insecure, o.serverMoved),
 		Progress: func(s string) { fmt.Fprintln(errOut, s) },
 	})
 	var nc *mapping.NotConfirmedError
@@ -109,7 +112,7 @@ func runPush(cmd *cobra.Command, g *globals, c crm, o *pushOptions) error {
 		if ferr := exporters.CheckFiles(cmd.Context(), p.wh.DB(), c.name); errors.As(ferr, &fe) {
 			rep.Files = fe.Problems
 		} else if ferr != nil {
-			return ferr
+			rep.Files = []string{fmt.Sprintf("the documents' export files could not be checked: %v", ferr)}
 		}
 	}
 	if g.json {
@@ -177,8 +180,8 @@ func printPushReport(out io.Writer, title string, rep exporters.PushReport) {
 			}
 		}
 		if len(rep.Files) > 0 {
-			fmt.Fprintln(out, "\nDocuments the push cannot read (it will refuse to start; put the export back, record where it is now in")
-			fmt.Fprintln(out, "meta.load_batch.source_dir, or push with --force to send the records without them):")
+			fmt.Fprintln(out, "\nDocuments the push cannot read (it refuses to start unless --allow-missing-files, which sends the")
+			fmt.Fprintln(out, "records and logs each of these documents as failed):")
 			for _, f := range rep.Files {
 				fmt.Fprintf(out, "  - %s\n", f)
 			}

@@ -104,9 +104,10 @@ access token) the push invites the providers who are not members yet;
 without it the report lists them to invite by hand. TWENTY_URL must be https unless it is this machine
 (--insecure allows plain http, and says so on every run) and must not hold
 user:password@; certificates are always verified. The push refuses to run on a map nobody confirmed
-(axium2crm map twenty --confirm; a dry run is allowed), and while the twenty
-models' data tests fail (axium2crm test) or the export directory the
-attachments are read from is gone, unless --force.`,
+(axium2crm map twenty --confirm; a dry run is allowed), while the twenty
+models' data tests fail (axium2crm test) unless --force, and while the export
+directory of attachments Twenty does not hold yet is gone unless
+--allow-missing-files (which sends the records without them).`,
 	example: `  TWENTY_URL=https://crm.example.edu axium2crm push twenty --dry-run --project ./mig
   axium2crm push twenty --sample 20 --project ./mig
   axium2crm push twenty --resume --project ./mig`,

@@ -68,7 +68,7 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 		return exporters.PushReport{DryRun: opt.DryRun}, errors.New("odoo push: no client")
 	}
 	rep, err := Push(ctx, db, d.c, PushOptions{BatchSize: d.opt.BatchSize, Workers: d.opt.Workers, TimeZone: d.opt.TimeZone,
-		DryRun: opt.DryRun, Force: opt.Force, ServerMoved: opt.ServerMoved, Resume: opt.Resume, Sample: opt.Sample, PropagateDeletes: opt.PropagateDeletes,
+		DryRun: opt.DryRun, Force: opt.Force, AllowMissingFiles: opt.AllowMissingFiles, ServerMoved: opt.ServerMoved, Resume: opt.Resume, Sample: opt.Sample, PropagateDeletes: opt.PropagateDeletes,
 		LiveScoring: d.opt.LiveScoring, Target: d.opt.Target, Args: opt.Args, Progress: opt.Progress})
 	out := exporters.PushReport{DryRun: opt.DryRun}
 	if rep == nil {

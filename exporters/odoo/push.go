@@ -33,6 +33,9 @@ type PushOptions struct {
 	DryRun bool
 	// Force pushes even though the odoo models' data tests failed.
 	Force bool
+	// AllowMissingFiles pushes even though attachments' export files are
+	// missing (exporters.CheckFiles).
+	AllowMissingFiles bool
 	// ServerMoved says the server the audit log is of now answers at
 	// Target (exporters.CheckTarget).
 	ServerMoved bool
@@ -214,7 +217,7 @@ func Push(ctx context.Context, db *sql.DB, c *Client, opt PushOptions) (*Report,
 		p.oneAtATime[m] = &sync.Mutex{}
 	}
 	if err := exporters.BeginPush(ctx, db, exporters.Begin{Destination: Destination, Target: opt.Target,
-		DryRun: opt.DryRun, Resume: opt.Resume, Force: opt.Force, Moved: opt.ServerMoved}); err != nil {
+		DryRun: opt.DryRun, Resume: opt.Resume, Force: opt.Force, AllowMissingFiles: opt.AllowMissingFiles, Moved: opt.ServerMoved}); err != nil {
 		return rep, err
 	}
 	plan, err := ReadPlan(ctx, db)

@@ -57,7 +57,7 @@ func (d *destination) Push(ctx context.Context, db *sql.DB, opt exporters.PushOp
 		return exporters.PushReport{}, err
 	}
 	rep, err := Push(ctx, db, PushOptions{Client: d.c, Mapper: m, DryRun: opt.DryRun, Resume: opt.Resume, Sample: opt.Sample,
-		Force: opt.Force, ServerMoved: opt.ServerMoved, Args: opt.Args, PropagateDeletes: opt.PropagateDeletes, Progress: opt.Progress, InFlight: d.opt.InFlight})
+		Force: opt.Force, AllowMissingFiles: opt.AllowMissingFiles, ServerMoved: opt.ServerMoved, Args: opt.Args, PropagateDeletes: opt.PropagateDeletes, Progress: opt.Progress, InFlight: d.opt.InFlight})
 	out := exporters.PushReport{RunID: rep.RunID, DryRun: rep.DryRun, Resumed: rep.Resumed, Failures: len(rep.Failures) + rep.FailuresNotListed,
 		Target: rep.Target, Estimate: rep.Estimate, Permissions: rep.Permissions, Detail: rep}
 	tables := map[string]string{}

@@ -30,6 +30,9 @@ type PushOptions struct {
 	Sample int
 	// Force pushes even when the twenty models' data tests failed.
 	Force bool
+	// AllowMissingFiles pushes even though attachments' export files are
+	// missing (exporters.CheckFiles).
+	AllowMissingFiles bool
 	// ServerMoved says the server the audit log is of now answers at the
 	// client's address (exporters.CheckTarget).
 	ServerMoved bool
@@ -148,7 +151,7 @@ func Push(ctx context.Context, db *sql.DB, opt PushOptions) (PushReport, error) 
 		opt.Mapper = m
 	}
 	if err := exporters.BeginPush(ctx, db, exporters.Begin{Destination: Destination, Target: rep.Target,
-		DryRun: opt.DryRun, Resume: opt.Resume, Force: opt.Force, Moved: opt.ServerMoved}); err != nil {
+		DryRun: opt.DryRun, Resume: opt.Resume, Force: opt.Force, AllowMissingFiles: opt.AllowMissingFiles, Moved: opt.ServerMoved}); err != nil {
 		return rep, err
 	}
 	plan, err := ReadPlan(ctx, db)

@@ -319,7 +319,7 @@ func TestPushRefusals(t *testing.T) {
 		require.NoError(t, wh.DB().QueryRow(`SELECT count(*) FROM meta.push_run`).Scan(&runs))
 		assert.Zero(t, runs)
 	})
-	t.Run("export directory gone, then moved, then forced", func(t *testing.T) {
+	t.Run("export directory gone, then moved, then allowed", func(t *testing.T) {
 		wh, export := openFixture(t, fixtureOpts{People: 3, Files: 2})
 		passTests(t, wh)
 		wh2, export2 := openFixture(t, fixtureOpts{People: 3, Files: 2}) // before the test leaves its directory
@@ -356,12 +356,32 @@ func TestPushRefusals(t *testing.T) {
 		assert.Empty(t, rep.Failures)
 		assert.Equal(t, 2, srv.Count("attachment"))
 
-		// Forced with the directory gone: the records go, each document
-		// fails with its reason.
+		// Pushed, then the export archived: a push again sends no document,
+		// so it is not refused; a document the CRM lost (deleted by the
+		// log) needs its file again.
+		require.NoError(t, os.RemoveAll(export))
+		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		require.NoError(t, err, "every document is held: no file to read")
+		_, err = wh.DB().Exec(`INSERT INTO meta.push_record (run_id, destination, object, table_name, dest_id, action, logged_at)
+			SELECT max(run_id), 'twenty', 'attachment', 'twenty.attachment', (SELECT CAST(id AS VARCHAR) FROM twenty.attachment ORDER BY id LIMIT 1), 'delete', now()
+			FROM meta.push_run`)
+		require.NoError(t, err)
+		_, err = Push(ctx, wh.DB(), pushOpts(t, srv, nil))
+		require.ErrorContains(t, err, "1 document from load batch 1's directory export: no such file or directory")
+
+		// --force is for the data tests, not the files.
 		require.NoError(t, os.RemoveAll(export2))
 		srv2 := twentytest.New(t, twentytest.Options{RateLimit: -1})
 		o = pushOpts(t, srv2, nil)
 		o.Force = true
+		_, err = Push(ctx, wh2.DB(), o)
+		require.ErrorIs(t, err, exporters.ErrFilesMissing)
+		assert.Zero(t, srv2.CallCount())
+
+		// Allowed with the directory gone: the records go, each document
+		// fails with its reason.
+		o = pushOpts(t, srv2, nil)
+		o.AllowMissingFiles = true
 		rep, err = Push(ctx, wh2.DB(), o)
 		require.NoError(t, err)
 		assert.Equal(t, 3, srv2.Count("person"))
