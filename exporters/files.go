@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-
-	"github.com/axium2crm/axium2crm/sql/warehouse"
 )
 
 // SourceDirs reads where each load batch's export files were read from,
@@ -75,7 +73,7 @@ func CheckFiles(ctx context.Context, db *sql.DB, destination string) error {
 	need := map[int64]int64{} // batch → documents
 	var order []int64
 	for _, t := range tables {
-		rows, err := db.QueryContext(ctx, queryWith("file_batches", warehouse.QuoteIdent(destination)+"."+warehouse.QuoteIdent(t)),
+		rows, err := db.QueryContext(ctx, queryWith("file_batches", relation(destination, t)),
 			destination, destination+"."+t)
 		if err != nil {
 			return fmt.Errorf("read %s.%s's files: %w", destination, t, err)
@@ -103,30 +101,36 @@ func CheckFiles(ctx context.Context, db *sql.DB, destination string) error {
 	}
 	fe := &FilesError{Destination: destination}
 	for _, b := range order {
-		dir, ok := dirs[b]
-		switch {
-		case b == noBatch:
-			fe.Problems = append(fe.Problems, fmt.Sprintf("%s with no load batch (_batch_id is empty): rebuild the models (axium2crm run) from a load that recorded it", documents(need[b])))
-			continue
-		case !ok:
-			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d, which meta.load_batch does not hold: load the export again (axium2crm load) and rebuild (axium2crm run)", documents(need[b]), b))
-			continue
-		case dir == "":
-			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d, which recorded no directory: %s", documents(need[b]), b, setDir(b)))
-			continue
-		}
-		fi, err := os.Stat(dir)
-		switch {
-		case err != nil:
-			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d's directory %s: %v: put the export back there, or %s", documents(need[b]), b, dir, unwrapPath(err), setDir(b)))
-		case !fi.IsDir():
-			fe.Problems = append(fe.Problems, fmt.Sprintf("%s from load batch %d's directory %s, which is not a directory: %s", documents(need[b]), b, dir, setDir(b)))
+		dir, known := dirs[b]
+		if p := batchProblem(b, documents(need[b]), dir, known); p != "" {
+			fe.Problems = append(fe.Problems, p)
 		}
 	}
 	if len(fe.Problems) > 0 {
 		return fe
 	}
 	return nil
+}
+
+// batchProblem says what keeps the push from reading the documents of
+// load batch b ("" when its directory is there), with what to do.
+func batchProblem(b int64, docs, dir string, known bool) string {
+	switch {
+	case b == noBatch:
+		return docs + " with no load batch (_batch_id is empty): rebuild the models (axium2crm run) from a load that recorded it"
+	case !known:
+		return fmt.Sprintf("%s from load batch %d, which meta.load_batch does not hold: load the export again (axium2crm load) and rebuild (axium2crm run)", docs, b)
+	case dir == "":
+		return fmt.Sprintf("%s from load batch %d, which recorded no directory: %s", docs, b, setDir(b))
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%s from load batch %d's directory %s: %v: put the export back there, or %s", docs, b, dir, unwrapPath(err), setDir(b))
+	case !fi.IsDir():
+		return fmt.Sprintf("%s from load batch %d's directory %s, which is not a directory: %s", docs, b, dir, setDir(b))
+	}
+	return ""
 }
 
 // setDir is how to tell the push where a batch's export is now.
@@ -158,14 +162,5 @@ func fileTables(ctx context.Context, db *sql.DB, destination string) ([]string, 
 	if err != nil {
 		return nil, fmt.Errorf("find %s's tables that name files: %w", destination, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return scanKeys(rows)
 }
